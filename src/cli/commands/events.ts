@@ -1,0 +1,101 @@
+/** `tm events [--follow]` and `tm metrics`. */
+import type { Command } from 'commander'
+import type { TaskEvent } from '../../core/events.js'
+import type { Metrics } from '../../core/metrics.js'
+import { printJson, table } from '../output.js'
+import { action, globals, openEngine, parseDuration, parseNumber, reportError } from '../runtime.js'
+
+function eventLine(e: TaskEvent): string {
+  const details = Object.entries(e.details)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ')
+  return `${e.at}  #${e.id}  ${e.type.padEnd(20)} ${(e.task_id ?? '-').padEnd(8)}  ${(e.actor ?? '-').padEnd(12)}  ${details}`
+}
+
+/** Human rendering of {@link Metrics}. */
+export function metricsText(m: Metrics): string {
+  const f = (n: number | null, unit = '') => (n === null ? '-' : `${n}${unit}`)
+  const lines = [
+    `Tasks: ${Object.entries(m.tasks).map(([s, n]) => `${s} ${n}`).join(', ') || 'none'}`,
+    `Throughput: ${m.throughput.map((d) => `${d.day} ${d.completed}`).join(', ') || 'no completions'}`,
+    `Cycle time (claim → done): p50 ${f(m.cycle_time_h.p50, ' h')}, p90 ${f(m.cycle_time_h.p90, ' h')}, mean ${f(m.cycle_time_h.mean, ' h')} over ${m.cycle_time_h.count}`,
+    `Leases: ${m.claims} claims, ${m.lease_hours} h under lease, ${m.expiries} expired; attempts counted ${m.attempts}`,
+    `Success rate: ${m.success_rate === null ? '-' : `${Math.round(m.success_rate * 1000) / 10} %`}`,
+    `Estimate accuracy (actual/estimated): mean ${f(m.estimate_accuracy.mean_ratio)}, median ${f(m.estimate_accuracy.median_ratio)} over ${m.estimate_accuracy.count}`,
+  ]
+  const breakdown = (title: string, rows: Metrics['per_agent']) =>
+    Object.keys(rows).length
+      ? `\n${title}\n${table(
+          ['NAME', 'CLAIMS', 'DONE', 'FAILED TRIES', 'EXPIRED', 'LEASE H', 'CYCLE P50 H'],
+          Object.entries(rows).map(([k, b]) => [k, b.claims, b.completed, b.failed_attempts, b.expiries, b.lease_hours, f(b.cycle_time_h.p50)]),
+        )}`
+      : ''
+  return lines.join('\n') + breakdown('Per agent', m.per_agent) + breakdown('Per persona', m.per_persona)
+}
+
+/** Register `tm events` and `tm metrics`. */
+export function registerEventCommands(program: Command): void {
+  program
+    .command('events')
+    .description('The event log, oldest first; --follow keeps printing new events.')
+    .option('--task <id>', 'only this task')
+    .option('--actor <agent>', 'only this actor')
+    .option('--type <type>', 'only this event type')
+    .option('--since <iso-8601>', 'only events at or after this time')
+    .option('-n, --limit <n>', 'only the newest n')
+    .option('-f, --follow', 'keep watching for new events (Ctrl-C to stop)')
+    .option('--interval <duration>', 'poll interval with --follow (default 500ms)')
+    .action(async (o: Record<string, string | boolean | undefined>, cmd: Command) => {
+      const g = globals(cmd)
+      const filter = {
+        ...(o.task ? { task: o.task as string } : {}),
+        ...(o.actor ? { actor: o.actor as string } : {}),
+        ...(o.type ? { type: o.type as string } : {}),
+        ...(o.since ? { since: o.since as string } : {}),
+      }
+      try {
+        const limit = o.limit ? parseNumber(o.limit as string, '--limit', 1, 1e9, true) : undefined
+        const engine = openEngine(g)
+        const first = engine.events({ ...filter, ...(limit ? { limit } : {}) })
+        if (!o.follow) {
+          if (g.json) printJson({ ok: true, events: first })
+          else process.stdout.write(first.length ? `${first.map(eventLine).join('\n')}\n` : '(no events)\n')
+          engine.store.close()
+          return
+        }
+        // --follow: one JSON object per line (JSON Lines) with --json, else text lines.
+        const emit = (e: TaskEvent) => process.stdout.write(`${g.json ? JSON.stringify(e) : eventLine(e)}\n`)
+        first.forEach(emit)
+        let last = first.at(-1)?.id ?? engine.events({ limit: 1 }).at(-1)?.id ?? 0
+        const interval = o.interval ? parseDuration(o.interval as string, '--interval') : 500
+        await new Promise<void>((resolve) => {
+          const timer = setInterval(() => {
+            for (const e of engine.events({ ...filter, afterId: last })) {
+              emit(e)
+              last = e.id
+            }
+          }, interval)
+          const stop = () => {
+            clearInterval(timer)
+            resolve()
+          }
+          process.once('SIGINT', stop)
+          process.once('SIGTERM', stop)
+        })
+        engine.store.close()
+      } catch (err) {
+        process.exitCode = reportError(err, g.json ?? false)
+      }
+    })
+
+  program
+    .command('metrics')
+    .description('Throughput, cycle time, lease time, expiries, attempts, success rate, estimate accuracy — overall, per agent, per persona.')
+    .option('--since <iso-8601>', 'only activity at or after this time')
+    .action(
+      action(
+        (g, o: { since?: string }) => ({ metrics: openEngine(g).metrics(o.since ? { since: o.since } : {}) }),
+        (r) => metricsText(r.metrics),
+      ),
+    )
+}

@@ -1,0 +1,217 @@
+/**
+ * Lease commands: claim, next, heartbeat, release, complete, fail, sweep.
+ * Every command after `claim` names the holder (`--agent`/`TM_AGENT`) and the
+ * fencing token the claim printed (`--token`).
+ */
+import type { Command } from 'commander'
+import type { CriterionResult } from '../../core/criteria/evaluate.js'
+import { TaskError } from '../../core/errors.js'
+import { table, taskTable } from '../output.js'
+import { action, openEngine, parseDuration, parseNumber, parseToken, requireAgent } from '../runtime.js'
+
+const collect = (value: string, previous: string[] = []) => [...previous, value]
+
+function ttlOf(o: { ttl?: string }): number | undefined {
+  return o.ttl ? parseDuration(o.ttl, '--ttl') : undefined
+}
+
+/** Expand globs (quoted by the user so the shell left them alone); each must match something. */
+async function expand(patterns: string[], flag: string): Promise<string[]> {
+  if (patterns.length === 0) return []
+  const { glob, isDynamicPattern } = await import('tinyglobby')
+  const files: string[] = []
+  for (const p of patterns) {
+    const matches = isDynamicPattern(p) ? await glob(p, { absolute: true }) : [p]
+    if (matches.length === 0) throw new TaskError('BadReport', `${flag} ${p}: no file matches this pattern.`)
+    files.push(...matches.sort())
+  }
+  return files
+}
+
+/** The criteria table printed by `complete`. */
+export function criteriaTable(results: CriterionResult[]): string {
+  const mark = { pass: '✅', confirmed: '✅', fail: '❌', error: '⚠️', unconfirmed: '⏳' } as const
+  return table(
+    ['#', 'OK', 'CRITERION', 'EXPRESSION', 'ACTUAL'],
+    results.map((r) => [
+      r.index,
+      mark[r.outcome],
+      r.criterion,
+      r.measurable ?? '(manual)',
+      [
+        Object.entries(r.actual)
+          .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+          .join(' '),
+        r.message ?? '',
+      ]
+        .filter(Boolean)
+        .join(' — '),
+    ]),
+  )
+}
+
+/** Register the lease commands on `program`. */
+export function registerLeaseCommands(program: Command): void {
+  program
+    .command('claim')
+    .description('Take a lease on a task; prints the fencing token to use from now on.')
+    .argument('<id>', 'task id')
+    .option('--ttl <duration>', 'lease time-to-live (default from `tm init`, 30m)')
+    .action(
+      action(
+        (g, id: string, o: { ttl?: string }) => openEngine(g).claim(id, requireAgent(g), ttlOf(o)),
+        (r) => `Claimed ${r.task}: token ${r.lease.token}, expires ${r.lease.expires_at}`,
+      ),
+    )
+
+  program
+    .command('next')
+    .description('The best claimable task for this agent (persona, priority, deadline, age).')
+    .option('--claim', 'claim it in the same transaction')
+    .option('--ttl <duration>', 'lease time-to-live when claiming')
+    .action(
+      action(
+        (g, o: { claim?: boolean; ttl?: string }) => {
+          const ttlMs = ttlOf(o)
+          return openEngine(g).next(requireAgent(g), { claim: o.claim ?? false, ...(ttlMs ? { ttlMs } : {}) })
+        },
+        (r) =>
+          r.task === null
+            ? 'Nothing claimable right now.'
+            : r.grant
+              ? `Claimed ${r.task.id}: token ${r.grant.lease.token}, expires ${r.grant.lease.expires_at}\n${taskTable([r.task])}`
+              : taskTable([r.task]),
+      ),
+    )
+
+  program
+    .command('heartbeat')
+    .description('Keep a lease alive: expiry becomes now + TTL.')
+    .argument('<id>', 'task id')
+    .option('--token <n>', 'fencing token from the claim')
+    .option('--ttl <duration>', 'new time-to-live')
+    .action(
+      action(
+        (g, id: string, o: { token?: string; ttl?: string }) => ({
+          lease: openEngine(g).heartbeat(id, requireAgent(g), parseToken(o.token), ttlOf(o)),
+        }),
+        (r) => `Lease extended to ${r.lease.expires_at}`,
+      ),
+    )
+
+  program
+    .command('release')
+    .description('Give a lease back without counting an attempt.')
+    .argument('<id>', 'task id')
+    .option('--token <n>', 'fencing token from the claim')
+    .option('--reason <text>', 'why')
+    .action(
+      action(
+        (g, id: string, o: { token?: string; reason?: string }) => {
+          openEngine(g).release(id, requireAgent(g), parseToken(o.token), o.reason)
+          return { task: id }
+        },
+        (r) => `Released ${r.task}.`,
+      ),
+    )
+
+  program
+    .command('complete')
+    .description('Complete a task; its success criteria must hold.')
+    .argument('<id>', 'task id')
+    .option('--token <n>', 'fencing token from the claim')
+    .option('-m, --summary <text>', 'completion summary, handed to dependent tasks')
+    .option('--validate', 'evaluate measurable criteria against the context below (required when there are any)')
+    .option('--junit <glob>', 'JUnit XML report(s) → tests.* (repeatable, globs allowed)', collect)
+    .option('--coverage <file>', 'coverage summary (istanbul JSON, LCOV, Cobertura) → coverage.* (repeatable)', collect)
+    .option('--context <file>', 'JSON/YAML file merged into the context (repeatable)', collect)
+    .option('--set <key=value>', 'inline context value, e.g. metrics.p95_ms=180 (repeatable)', collect)
+    .option('--confirm <n>', 'confirm manual criterion number n (repeatable)', collect)
+    .option('--actual-hours <hours>', 'hours spent (default: summed lease time)')
+    .action(
+      action(
+        async (
+          g,
+          id: string,
+          o: {
+            token?: string
+            summary?: string
+            validate?: boolean
+            junit?: string[]
+            coverage?: string[]
+            context?: string[]
+            set?: string[]
+            confirm?: string[]
+            actualHours?: string
+          },
+        ) => {
+          const agent = requireAgent(g)
+          const token = parseToken(o.token)
+          let context: Record<string, unknown> = {}
+          if (o.validate) {
+            const { buildContext } = await import('../../core/criteria/context.js')
+            const built = buildContext({
+              junit: await expand(o.junit ?? [], '--junit'),
+              coverage: await expand(o.coverage ?? [], '--coverage'),
+              files: await expand(o.context ?? [], '--context'),
+              set: o.set ?? [],
+            })
+            context = built.context
+          } else if (o.junit || o.coverage || o.context || o.set) {
+            throw new TaskError('InvalidInput', 'Context options were given without --validate; add --validate.')
+          }
+          return openEngine(g).complete(id, agent, token, {
+            ...(o.summary ? { summary: o.summary } : {}),
+            validate: o.validate ?? false,
+            context,
+            confirm: (o.confirm ?? []).map((n) => parseNumber(n, '--confirm', 1, 100, true)),
+            ...(o.actualHours ? { actualHours: parseNumber(o.actualHours, '--actual-hours', 0, 10000) } : {}),
+          })
+        },
+        (r) =>
+          [
+            `Completed ${r.task} (${r.actual_hours} h).`,
+            r.verdict ? criteriaTable(r.verdict.results) : '',
+            r.unblocked.length ? `Unblocked: ${r.unblocked.join(', ')}` : '',
+          ]
+            .filter(Boolean)
+            .join('\n'),
+      ),
+    )
+
+  program
+    .command('fail')
+    .description('Report failure: retried while attempts remain, else failed.')
+    .argument('<id>', 'task id')
+    .argument('<reason...>', 'what went wrong')
+    .option('--token <n>', 'fencing token from the claim')
+    .option('--no-retry', 'mark failed now, without another attempt')
+    .action(
+      action(
+        (g, id: string, reason: string[], o: { token?: string; retry: boolean }) => ({
+          task: id,
+          ...openEngine(g).fail(id, requireAgent(g), parseToken(o.token), reason.join(' '), o.retry),
+        }),
+        (r) =>
+          r.status === 'failed'
+            ? `${r.task} failed after ${r.attempts}/${r.max_attempts} attempts; it needs a person.`
+            : `${r.task} returned to the queue (attempt ${r.attempts}/${r.max_attempts}).`,
+      ),
+    )
+
+  program
+    .command('sweep')
+    .description('Return tasks whose lease expired to the queue (counting an attempt).')
+    .action(
+      action(
+        (g) => ({ expired: openEngine(g).sweep() }),
+        (r) =>
+          r.expired.length
+            ? table(
+                ['TASK', 'HOLDER', 'TOKEN', 'EXPIRED AT', 'ATTEMPTS', 'NOW'],
+                r.expired.map((e) => [e.task, e.holder, e.token, e.expired_at, e.attempts, e.status]),
+              )
+            : 'No expired leases.',
+      ),
+    )
+}

@@ -1,0 +1,315 @@
+/**
+ * Task commands: init, add, update, cancel, list, show, ready, critical-path,
+ * block, unblock, depend, undepend.
+ */
+import { readFileSync } from 'node:fs'
+import { type Command, Option } from 'commander'
+import { parse as parseYaml } from 'yaml'
+import { resolveDbPath } from '../../core/db/open.js'
+import { TaskError } from '../../core/errors.js'
+import { type Criterion, PRIORITIES, STATUSES, type Status, type Task } from '../../core/model.js'
+import { table, taskTable } from '../output.js'
+import { action, openEngine, optionalAgent, parseDuration, parseNumber } from '../runtime.js'
+
+const collect = (value: string, previous: string[] = []) => [...previous, value]
+
+/**
+ * Parse a criterion as written in issue bodies: text, optionally ending in a
+ * CEL expression in backticks (`All tests pass \`tests.failed == 0\``).
+ */
+export function parseCriterionText(text: string): Criterion {
+  const match = /^(.*?)\s*`([^`]+)`\s*$/s.exec(text.trim())
+  if (match) return { criterion: match[1]!.replace(/[:\s-]+$/, '') || match[2]!, measurable: match[2]!.trim() }
+  return { criterion: text.trim() }
+}
+
+function readCriteriaFile(path: string): Criterion[] {
+  let data: unknown
+  try {
+    data = parseYaml(readFileSync(path, 'utf8'))
+  } catch (err) {
+    throw new TaskError('InvalidInput', `--criteria-file ${path}: ${(err as Error).message}`)
+  }
+  if (!Array.isArray(data)) {
+    throw new TaskError('InvalidInput', `--criteria-file ${path}: expected a YAML/JSON list of {criterion, measurable}.`)
+  }
+  return data as Criterion[]
+}
+
+function showTask(t: Task & { depends_on?: string[]; dependents?: string[]; subtasks?: string[]; context?: { key: string; value: unknown }[] }): string {
+  const lines = [
+    `${t.id}  ${t.title}`,
+    `  status     ${t.status}${t.blocked_reason ? ` (${t.blocked_reason})` : ''}`,
+    `  priority   ${t.priority}${t.persona ? `   persona ${t.persona}` : ''}`,
+  ]
+  if (t.lease) lines.push(`  lease      ${t.lease.holder}, token ${t.lease.token}, expires ${t.lease.expires_at}`)
+  else if (t.assignee) lines.push(`  assignee   ${t.assignee}`)
+  if (t.parent_id) lines.push(`  parent     ${t.parent_id}`)
+  if (t.depends_on?.length) lines.push(`  depends on ${t.depends_on.join(', ')}`)
+  if (t.dependents?.length) lines.push(`  dependents ${t.dependents.join(', ')}`)
+  if (t.subtasks?.length) lines.push(`  subtasks   ${t.subtasks.join(', ')}`)
+  if (t.deadline) lines.push(`  deadline   ${t.deadline}`)
+  if (t.estimated_hours !== null || t.actual_hours !== null) {
+    lines.push(`  hours      estimated ${t.estimated_hours ?? '-'}, actual ${t.actual_hours ?? '-'}`)
+  }
+  lines.push(`  attempts   ${t.attempts}/${t.max_attempts}`)
+  if (t.source) lines.push(`  source     ${t.source}`)
+  if (t.success_criteria.length) {
+    lines.push('  success criteria:')
+    t.success_criteria.forEach((c, i) =>
+      lines.push(`    ${i + 1}. ${c.criterion}${c.measurable ? `  \`${c.measurable}\`` : '  (manual)'}`),
+    )
+  }
+  if (t.completion_summary) lines.push(`  summary    ${t.completion_summary}`)
+  if (t.context?.length) {
+    lines.push('  context:')
+    for (const c of t.context) lines.push(`    ${c.key}: ${JSON.stringify(c.value)}`)
+  }
+  if (t.description) lines.push('', t.description.replace(/^/gm, '  '))
+  return lines.join('\n')
+}
+
+/** Register the task commands on `program`. */
+export function registerTaskCommands(program: Command): void {
+  program
+    .command('init')
+    .description('Create the task database (or update its lease settings).')
+    .option('--lease-ttl <duration>', 'lease time-to-live granted by claim/heartbeat (default 30m)')
+    .option('--max-lease-ttl <duration>', 'largest TTL a claim or heartbeat may ask for (default 4h)')
+    .option('--lock-delay <duration>', 'after a lease expires, keep the task unclaimable this long (default 0)')
+    .option('--max-attempts <n>', 'attempts before a task is failed (default 3)')
+    .option('--default-capacity <n>', 'leases an unregistered agent may hold at once (default 1)')
+    .action(
+      action(
+        (g, o: Record<string, string | undefined>) => {
+          const engine = openEngine(g, { create: true })
+          const settings = engine.configure({
+            ...(o.leaseTtl ? { leaseTtlMs: parseDuration(o.leaseTtl, '--lease-ttl') } : {}),
+            ...(o.maxLeaseTtl ? { maxLeaseTtlMs: parseDuration(o.maxLeaseTtl, '--max-lease-ttl') } : {}),
+            ...(o.lockDelay ? { lockDelayMs: parseDuration(o.lockDelay, '--lock-delay') } : {}),
+            ...(o.maxAttempts ? { maxAttempts: parseNumber(o.maxAttempts, '--max-attempts', 1, 100, true) } : {}),
+            ...(o.defaultCapacity
+              ? { defaultCapacity: parseNumber(o.defaultCapacity, '--default-capacity', 1, 1000, true) }
+              : {}),
+          })
+          return { db: resolveDbPath(g.db), settings }
+        },
+        (r) => `Task database ready at ${r.db}\n${table(['SETTING', 'VALUE'], Object.entries(r.settings).map(([k, v]) => [k, v]))}`,
+      ),
+    )
+
+  program
+    .command('add')
+    .description('Add a task.')
+    .argument('<title>', 'what is to be done')
+    .option('-d, --description <text>', 'longer description (Markdown)')
+    .addOption(new Option('-p, --priority <level>', 'priority').choices(PRIORITIES))
+    .option('--persona <name>', 'the kind of agent that should do it (implementer, reviewer, …)')
+    .option('--parent <id>', 'parent task (this one is a subtask)')
+    .option('--depends-on <id>', 'a task this one waits for (repeatable)', collect)
+    .option('-c, --criterion <text>', 'success criterion; end it with a CEL expression in backticks to make it measurable (repeatable)', collect)
+    .option('--criteria-file <file>', 'YAML/JSON list of {criterion, measurable}')
+    .option('--deadline <iso-8601>', 'deadline, e.g. 2026-12-01 or 2026-12-01T17:00:00Z')
+    .option('--estimate <hours>', 'estimated hours')
+    .option('--max-attempts <n>', 'attempts before the task is failed')
+    .option('--id <id>', 'explicit 8-character id (default: random)')
+    .action(
+      action(
+        (g, title: string, o: Record<string, string | string[] | undefined>) => {
+          const criteria = [
+            ...((o.criterion as string[] | undefined) ?? []).map(parseCriterionText),
+            ...(o.criteriaFile ? readCriteriaFile(o.criteriaFile as string) : []),
+          ]
+          const engine = openEngine(g, { create: true })
+          const task = engine.add(
+            {
+              title,
+              ...(o.id ? { id: o.id as string } : {}),
+              ...(o.description ? { description: o.description as string } : {}),
+              ...(o.priority ? { priority: o.priority as Task['priority'] } : {}),
+              ...(o.persona ? { persona: o.persona as string } : {}),
+              ...(o.parent ? { parent_id: o.parent as string } : {}),
+              depends_on: (o.dependsOn as string[] | undefined) ?? [],
+              success_criteria: criteria,
+              ...(o.deadline ? { deadline: o.deadline as string } : {}),
+              ...(o.estimate ? { estimated_hours: parseNumber(o.estimate as string, '--estimate', 0.01, 10000) } : {}),
+              ...(o.maxAttempts
+                ? { max_attempts: parseNumber(o.maxAttempts as string, '--max-attempts', 1, 100, true) }
+                : {}),
+            },
+            optionalAgent(g),
+          )
+          return { task }
+        },
+        (r) => `Added ${r.task.id} (${r.task.status}): ${r.task.title}`,
+      ),
+    )
+
+  program
+    .command('update')
+    .description('Change fields of an open task.')
+    .argument('<id>', 'task id')
+    .option('--title <text>', 'new title')
+    .option('-d, --description <text>', 'new description')
+    .addOption(new Option('-p, --priority <level>', 'priority').choices(PRIORITIES))
+    .option('--persona <name>', 'persona ("none" to clear)')
+    .option('--deadline <iso-8601>', 'deadline ("none" to clear)')
+    .option('--estimate <hours>', 'estimated hours')
+    .option('-c, --criterion <text>', 'replace the success criteria (repeatable)', collect)
+    .option('--criteria-file <file>', 'replace the success criteria from a YAML/JSON list')
+    .action(
+      action(
+        (g, id: string, o: Record<string, string | string[] | undefined>) => {
+          const criteria =
+            o.criterion || o.criteriaFile
+              ? [
+                  ...((o.criterion as string[] | undefined) ?? []).map(parseCriterionText),
+                  ...(o.criteriaFile ? readCriteriaFile(o.criteriaFile as string) : []),
+                ]
+              : undefined
+          const clear = (v: unknown) => (v === 'none' ? null : v)
+          const task = openEngine(g).update(
+            id,
+            {
+              ...(o.title ? { title: o.title as string } : {}),
+              ...(o.description !== undefined ? { description: o.description as string } : {}),
+              ...(o.priority ? { priority: o.priority as Task['priority'] } : {}),
+              ...(o.persona ? { persona: clear(o.persona) as string | null } : {}),
+              ...(o.deadline ? { deadline: clear(o.deadline) as string | null } : {}),
+              ...(o.estimate ? { estimated_hours: parseNumber(o.estimate as string, '--estimate', 0.01, 10000) } : {}),
+              ...(criteria ? { success_criteria: criteria } : {}),
+            },
+            optionalAgent(g),
+          )
+          return { task }
+        },
+        (r) => `Updated ${r.task.id}.`,
+      ),
+    )
+
+  program
+    .command('cancel')
+    .description('Cancel an open task nobody holds.')
+    .argument('<id>', 'task id')
+    .option('--reason <text>', 'why')
+    .action(
+      action(
+        (g, id: string, o: { reason?: string }) => ({ task: openEngine(g).cancel(id, o.reason, optionalAgent(g)) }),
+        (r) => `Cancelled ${r.task.id}.`,
+      ),
+    )
+
+  program
+    .command('list')
+    .description('List tasks, most urgent first.')
+    .addOption(new Option('-s, --status <status...>', 'only these statuses').choices(STATUSES))
+    .option('--persona <name>', 'only tasks for this persona')
+    .option('--holder <agent>', 'only tasks leased to this agent')
+    .option('--parent <id>', 'only subtasks of this task')
+    .option('-n, --limit <n>', 'at most n tasks')
+    .action(
+      action(
+        (g, o: { status?: Status[]; persona?: string; holder?: string; parent?: string; limit?: string }) => ({
+          tasks: openEngine(g).list({
+            ...(o.status ? { status: o.status } : {}),
+            ...(o.persona ? { persona: o.persona } : {}),
+            ...(o.holder ? { holder: o.holder } : {}),
+            ...(o.parent ? { parent: o.parent } : {}),
+            ...(o.limit ? { limit: parseNumber(o.limit, '--limit', 1, 1e9, true) } : {}),
+          }),
+        }),
+        (r) => taskTable(r.tasks),
+      ),
+    )
+
+  program
+    .command('show')
+    .description('Show one task with its dependencies, criteria and context.')
+    .argument('<id>', 'task id')
+    .action(action((g, id: string) => ({ task: openEngine(g).show(id) }), (r) => showTask(r.task)))
+
+  program
+    .command('ready')
+    .description('Claimable tasks, most urgent first (priority, deadline, age).')
+    .option('--persona <name>', 'only tasks for this persona')
+    .option('-n, --limit <n>', 'at most n tasks (default 50)')
+    .action(
+      action(
+        (g, o: { persona?: string; limit?: string }) => ({
+          tasks: openEngine(g).ready({
+            ...(o.persona ? { persona: o.persona } : {}),
+            ...(o.limit ? { limit: parseNumber(o.limit, '--limit', 1, 10000, true) } : {}),
+          }),
+        }),
+        (r) => taskTable(r.tasks),
+      ),
+    )
+
+  program
+    .command('critical-path')
+    .description('The chain of open tasks with the most estimated work (1 h assumed where missing).')
+    .action(
+      action(
+        (g) => ({ critical_path: openEngine(g).criticalPath() }),
+        (r) =>
+          r.critical_path.tasks.length
+            ? `${r.critical_path.tasks.join(' → ')}\n${r.critical_path.hours} h of estimated work`
+            : '(no open tasks)',
+      ),
+    )
+
+  program
+    .command('block')
+    .description('Block a task by hand, with a reason.')
+    .argument('<id>', 'task id')
+    .argument('<reason...>', 'why it is blocked')
+    .action(
+      action(
+        (g, id: string, reason: string[]) => ({ task: openEngine(g).block(id, reason.join(' '), optionalAgent(g)) }),
+        (r) => `Blocked ${r.task.id}: ${r.task.blocked_reason}`,
+      ),
+    )
+
+  program
+    .command('unblock')
+    .description('Lift a manual block (the task stays blocked while dependencies are unmet).')
+    .argument('<id>', 'task id')
+    .action(
+      action(
+        (g, id: string) => ({ task: openEngine(g).unblock(id, optionalAgent(g)) }),
+        (r) => `${r.task.id} is now ${r.task.status}.`,
+      ),
+    )
+
+  program
+    .command('depend')
+    .description('Make a task depend on others (refused if it would close a cycle).')
+    .argument('<id>', 'the task that waits')
+    .argument('<depends-on...>', 'the tasks it waits for')
+    .action(
+      action(
+        (g, id: string, deps: string[]) => {
+          const engine = openEngine(g)
+          const added = engine.write(() => deps.filter((d) => engine.depend(id, d, optionalAgent(g))))
+          return { task: engine.get(id), added }
+        },
+        (r) => `${r.task.id} now depends on ${r.added.length ? r.added.join(', ') : '(nothing new)'}; status ${r.task.status}.`,
+      ),
+    )
+
+  program
+    .command('undepend')
+    .description('Remove dependencies.')
+    .argument('<id>', 'the task that waits')
+    .argument('<depends-on...>', 'the dependencies to remove')
+    .action(
+      action(
+        (g, id: string, deps: string[]) => {
+          const engine = openEngine(g)
+          const removed = engine.write(() => deps.filter((d) => engine.undepend(id, d, optionalAgent(g))))
+          return { task: engine.get(id), removed }
+        },
+        (r) => `Removed ${r.removed.length} dependencies; ${r.task.id} is ${r.task.status}.`,
+      ),
+    )
+}

@@ -1,0 +1,124 @@
+/**
+ * What every `tm` command shares: global options, opening the engine, the
+ * agent identity, argument parsing helpers, and turning errors into exit
+ * codes and messages. Commands stay a few lines each.
+ */
+import type { Command } from 'commander'
+import ms from 'ms'
+import { openStore, resolveDbPath } from '../core/db/open.js'
+import { Engine } from '../core/engine.js'
+import { isTaskError, TaskError } from '../core/errors.js'
+import { EXIT, exitCodeFor } from './exit-codes.js'
+import { printJson } from './output.js'
+
+/** Options every command accepts (declared on the root program). */
+export interface Globals {
+  db?: string
+  agent?: string
+  json?: boolean
+}
+
+/** The root program's options as seen from any subcommand. */
+export function globals(cmd: Command): Globals {
+  return cmd.optsWithGlobals() as Globals
+}
+
+let openEngines: Engine[] = []
+
+/**
+ * Open the engine on the database from `--db`, `TM_DB` or the default. With
+ * `create: false` a missing file is a clear error rather than a new empty
+ * database (a typo in a path should not look like an empty backlog).
+ */
+export function openEngine(g: Globals, options: { create?: boolean } = {}): Engine {
+  const store = openStore(resolveDbPath(g.db), { create: options.create ?? false })
+  const engine = new Engine(store)
+  openEngines.push(engine)
+  return engine
+}
+
+/** Agent identity from `--agent` or `TM_AGENT`; a usage error when neither is set. */
+export function requireAgent(g: Globals): string {
+  const agent = g.agent || process.env.TM_AGENT
+  if (!agent) {
+    throw new TaskError('InvalidInput', 'Who is acting? Pass --agent NAME or set TM_AGENT.')
+  }
+  return agent
+}
+
+/** Agent identity if given, else null (for commands where it is optional). */
+export function optionalAgent(g: Globals): string | null {
+  return g.agent || process.env.TM_AGENT || null
+}
+
+/** Parse a duration such as `90s`, `30m`, `2h` (or plain milliseconds) into ms. */
+export function parseDuration(text: string, flag: string): number {
+  const value = /^\d+$/.test(text) ? Number(text) : ms(text as ms.StringValue)
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new TaskError('InvalidInput', `${flag}: "${text}" is not a duration; use e.g. 90s, 30m, 2h.`)
+  }
+  return value
+}
+
+/** Parse a fencing token (a positive integer). */
+export function parseToken(text: string | undefined): number {
+  if (text === undefined) {
+    throw new TaskError('InvalidInput', '--token is required: the fencing token printed by `tm claim`.')
+  }
+  if (!/^\d+$/.test(text) || Number(text) < 1) {
+    throw new TaskError('InvalidInput', `--token: "${text}" is not a fencing token (a positive integer).`)
+  }
+  return Number(text)
+}
+
+/** Parse a number option within bounds. */
+export function parseNumber(text: string, flag: string, min: number, max: number, integer = false): number {
+  const n = Number(text)
+  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    throw new TaskError(
+      'InvalidInput',
+      `${flag}: "${text}" must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}.`,
+    )
+  }
+  return n
+}
+
+/**
+ * Wrap a command's action: run it, print its result (JSON or text), and map
+ * errors to exit codes. `render` turns the result into human text.
+ */
+export function action<A extends unknown[], R>(
+  run: (g: Globals, ...args: A) => R | Promise<R>,
+  render: (result: R, g: Globals) => string | undefined,
+): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    const cmd = args[args.length - 1] as Command
+    const g = globals(cmd)
+    try {
+      const result = await run(g, ...args)
+      if (g.json) printJson({ ok: true, ...(result as object) })
+      else {
+        const text = render(result, g)
+        if (text) process.stdout.write(`${text}\n`)
+      }
+    } catch (err) {
+      process.exitCode = reportError(err, g.json ?? false)
+    } finally {
+      for (const engine of openEngines) engine.store.close()
+      openEngines = []
+    }
+  }
+}
+
+/** Print an error (JSON on stdout with `--json`, text on stderr) and return its exit code. */
+export function reportError(err: unknown, json: boolean): number {
+  if (isTaskError(err)) {
+    if (json) printJson({ ok: false, error: err.toJSON() })
+    else process.stderr.write(`tm: ${err.message}\n`)
+    return exitCodeFor(err.kind)
+  }
+  const message = err instanceof Error ? (err.stack ?? err.message) : String(err)
+  if (json) printJson({ ok: false, error: { code: 'Internal', message, details: {} } })
+  else process.stderr.write(`tm: internal error: ${message}\n`)
+  return EXIT.internal
+}

@@ -1,0 +1,200 @@
+/**
+ * Creating and editing tasks. Input is validated with zod (errors name the
+ * field) and every measurable success criterion is compiled and type-checked
+ * now — a bad expression is refused at creation, not discovered at
+ * completion.
+ */
+import { checkExpression } from './criteria/cel.js'
+import { TaskError } from './errors.js'
+import { appendEvent } from './events.js'
+import { addDependency } from './graph.js'
+import {
+  type Criterion,
+  Criterion as CriterionSchema,
+  Hours,
+  IsoTime,
+  NewTask,
+  parseInput,
+  Persona,
+  Priority,
+  type Task,
+} from './model.js'
+import {
+  type Ctx,
+  findTaskRow,
+  newTaskId,
+  optionalTime,
+  requireOpen,
+  requireTaskRow,
+  rowToTask,
+  settleBlocked,
+} from './tasks.js'
+import { z } from 'zod'
+
+/** Type-check every measurable criterion; throws `InvalidExpression` naming its number. */
+export function checkCriteria(criteria: readonly Criterion[]): void {
+  criteria.forEach((c, i) => {
+    if (!c.measurable) return
+    try {
+      checkExpression(c.measurable)
+    } catch (err) {
+      if (err instanceof TaskError) {
+        throw new TaskError(
+          'InvalidExpression',
+          `success_criteria.${i}.measurable: ${err.message}`,
+          { ...err.details, index: i + 1 },
+        )
+      }
+      throw err
+    }
+  })
+}
+
+/**
+ * Create a task. `depends_on` edges are added in the same transaction and
+ * decide the initial status (`blocked` while any is unfinished). Throws
+ * `InvalidInput`, `InvalidExpression`, `TaskNotFound` (parent or dependency),
+ * `Duplicate` (explicit id already used).
+ */
+export function addTask(ctx: Ctx, input: NewTask, actor: string | null, source?: string): Task {
+  const t = parseInput(NewTask, input, 'task')
+  checkCriteria(t.success_criteria)
+  if (t.id && findTaskRow(ctx.store, t.id)) {
+    throw new TaskError('Duplicate', `A task with id ${t.id} already exists.`, { task: t.id })
+  }
+  if (t.parent_id) requireTaskRow(ctx.store, t.parent_id)
+  const id = t.id ?? newTaskId(ctx.store)
+  ctx.store.run(
+    `INSERT INTO tasks (id, title, description, status, priority, persona, parent_id,
+       success_criteria, deadline, estimated_hours, max_attempts, source, created_at, updated_at)
+     VALUES (@id, @title, @description, 'pending', @priority, @persona, @parent_id,
+       @criteria, @deadline, @estimated_hours, @max_attempts, @source, @now, @now)`,
+    {
+      id,
+      title: t.title,
+      description: t.description,
+      priority: t.priority,
+      persona: t.persona ?? null,
+      parent_id: t.parent_id ?? null,
+      criteria: JSON.stringify(t.success_criteria),
+      deadline: optionalTime(t.deadline),
+      estimated_hours: t.estimated_hours ?? null,
+      max_attempts: t.max_attempts ?? ctx.settings.maxAttempts,
+      source: source ?? null,
+      now: ctx.now,
+    },
+  )
+  appendEvent(ctx.store, {
+    at: ctx.now,
+    type: 'task_created',
+    task_id: id,
+    actor,
+    details: { title: t.title, priority: t.priority, ...(t.persona ? { persona: t.persona } : {}) },
+  })
+  for (const dep of new Set(t.depends_on)) addDependency(ctx, id, dep, actor)
+  return rowToTask(requireTaskRow(ctx.store, id))
+}
+
+/** Fields a person may change after creation. */
+export const TaskPatch = z.strictObject({
+  title: z.string().trim().min(1).max(300).optional(),
+  description: z.string().max(65_536).optional(),
+  priority: Priority.optional(),
+  persona: Persona.nullable().optional(),
+  deadline: IsoTime.nullable().optional(),
+  estimated_hours: Hours.nullable().optional(),
+  success_criteria: z.array(CriterionSchema).max(100).optional(),
+  max_attempts: z.number().int().min(1).max(100).optional(),
+})
+export type TaskPatch = z.input<typeof TaskPatch>
+
+/** Change fields of an open task; appends `task_updated` with the changed fields. */
+export function updateTask(ctx: Ctx, id: string, patch: TaskPatch, actor: string | null): Task {
+  const p = parseInput(TaskPatch, patch, 'update')
+  const row = requireTaskRow(ctx.store, id)
+  requireOpen(row, 'update')
+  if (p.success_criteria) checkCriteria(p.success_criteria)
+  const columns: Record<string, unknown> = {}
+  if (p.title !== undefined) columns.title = p.title
+  if (p.description !== undefined) columns.description = p.description
+  if (p.priority !== undefined) columns.priority = p.priority
+  if (p.persona !== undefined) columns.persona = p.persona
+  if (p.deadline !== undefined) columns.deadline = optionalTime(p.deadline)
+  if (p.estimated_hours !== undefined) columns.estimated_hours = p.estimated_hours
+  if (p.max_attempts !== undefined) columns.max_attempts = p.max_attempts
+  if (p.success_criteria !== undefined) columns.success_criteria = JSON.stringify(p.success_criteria)
+  const names = Object.keys(columns)
+  if (names.length === 0) return rowToTask(row)
+  ctx.store.run(
+    `UPDATE tasks SET ${names.map((n) => `${n} = @${n}`).join(', ')}, updated_at = @now WHERE id = @id`,
+    { ...columns, now: ctx.now, id },
+  )
+  appendEvent(ctx.store, {
+    at: ctx.now,
+    type: 'task_updated',
+    task_id: id,
+    actor,
+    details: { fields: names },
+  })
+  return rowToTask(requireTaskRow(ctx.store, id))
+}
+
+/**
+ * Block a task by hand with a reason. Allowed on `pending`/`blocked` tasks;
+ * a leased task must be released by its holder first.
+ */
+export function blockTask(ctx: Ctx, id: string, reason: string, actor: string | null): Task {
+  const text = reason.trim()
+  if (!text) throw new TaskError('InvalidInput', 'A block needs a reason, e.g. `tm block ID "waiting for API keys"`.')
+  const row = requireTaskRow(ctx.store, id)
+  requireOpen(row, 'block')
+  if (row.status === 'in_progress') {
+    throw new TaskError(
+      'InvalidTransition',
+      `Task ${id} is leased to ${row.lease_holder}; it must release it before the task can be blocked.`,
+      { task: id, holder: row.lease_holder },
+    )
+  }
+  ctx.store.run('UPDATE tasks SET blocked_reason = ?, updated_at = ? WHERE id = ?', [text, ctx.now, id])
+  if (row.status === 'blocked') {
+    appendEvent(ctx.store, { at: ctx.now, type: 'blocked', task_id: id, actor, details: { reason: text } })
+  } else settleBlocked(ctx, id, actor)
+  return rowToTask(requireTaskRow(ctx.store, id))
+}
+
+/** Lift a manual block; the task stays blocked if dependencies are still unmet. */
+export function unblockTask(ctx: Ctx, id: string, actor: string | null): Task {
+  const row = requireTaskRow(ctx.store, id)
+  requireOpen(row, 'unblock')
+  if (row.blocked_reason === null) {
+    throw new TaskError('InvalidTransition', `Task ${id} was not blocked by hand (status ${row.status}).`, {
+      task: id,
+      status: row.status,
+    })
+  }
+  ctx.store.run('UPDATE tasks SET blocked_reason = NULL, updated_at = ? WHERE id = ?', [ctx.now, id])
+  settleBlocked(ctx, id, actor)
+  return rowToTask(requireTaskRow(ctx.store, id))
+}
+
+/** Cancel an open task that nobody holds. Dependents stay blocked until edited. */
+export function cancelTask(ctx: Ctx, id: string, reason: string | undefined, actor: string | null): Task {
+  const row = requireTaskRow(ctx.store, id)
+  requireOpen(row, 'cancel')
+  if (row.status === 'in_progress') {
+    throw new TaskError(
+      'InvalidTransition',
+      `Task ${id} is leased to ${row.lease_holder}; it must release it before the task can be cancelled.`,
+      { task: id, holder: row.lease_holder },
+    )
+  }
+  ctx.store.run(`UPDATE tasks SET status = 'cancelled', updated_at = ? WHERE id = ?`, [ctx.now, id])
+  appendEvent(ctx.store, {
+    at: ctx.now,
+    type: 'task_cancelled',
+    task_id: id,
+    actor,
+    details: reason ? { reason } : {},
+  })
+  return rowToTask(requireTaskRow(ctx.store, id))
+}

@@ -1,0 +1,138 @@
+/**
+ * Agents and personas. An agent registers the personas it can play and how
+ * many leases it may hold at once; `next` picks the best claimable task for
+ * it — persona match first, then priority, then deadline, then age — and can
+ * claim it in the same transaction, so two agents asking at once never get
+ * the same task.
+ */
+import { TaskError } from './errors.js'
+import { appendEvent } from './events.js'
+import { type Grant, claim, sweep } from './leases.js'
+import { AgentId, parseInput, Persona, type Task } from './model.js'
+import { type Ctx, rowToTask, TASK_COLUMNS, type TaskRow } from './tasks.js'
+import { z } from 'zod'
+
+/** A registered agent. */
+export interface Agent {
+  id: string
+  personas: string[]
+  /** Most leases held at once. */
+  capacity: number
+  registered_at: string
+  last_seen_at: string | null
+  /** Leases held right now (filled by `listAgents`). */
+  leases?: number
+}
+
+const Registration = z.strictObject({
+  id: AgentId,
+  personas: z.array(Persona).max(20).default([]),
+  capacity: z.number().int().min(1).max(1000).default(1),
+})
+
+/** Register or update an agent. Throws `InvalidInput` naming the bad field. */
+export function registerAgent(
+  ctx: Ctx,
+  input: { id: string; personas?: string[]; capacity?: number },
+  actor: string | null,
+): Agent {
+  const a = parseInput(Registration, input, 'agent')
+  ctx.store.run(
+    `INSERT INTO agents (id, personas, capacity, registered_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET personas = excluded.personas, capacity = excluded.capacity`,
+    [a.id, JSON.stringify(a.personas), a.capacity, ctx.now],
+  )
+  appendEvent(ctx.store, {
+    at: ctx.now,
+    type: 'agent_registered',
+    task_id: null,
+    actor: actor ?? a.id,
+    details: { agent: a.id, personas: a.personas, capacity: a.capacity },
+  })
+  return getAgent(ctx, a.id)!
+}
+
+type AgentRow = Omit<Agent, 'personas'> & { personas: string }
+
+function toAgent(row: AgentRow): Agent {
+  return { ...row, personas: JSON.parse(row.personas) as string[] }
+}
+
+/** The agent with `id`, or undefined when it never registered. */
+export function getAgent(ctx: Ctx, id: string): Agent | undefined {
+  const row = ctx.store.get<AgentRow>('SELECT * FROM agents WHERE id = ?', [id])
+  return row && toAgent(row)
+}
+
+/** All registered agents with their current lease counts. */
+export function listAgents(ctx: Ctx): Agent[] {
+  return ctx.store
+    .all<AgentRow & { leases: number }>(
+      `SELECT a.*, (SELECT count(*) FROM tasks t WHERE t.lease_holder = a.id) AS leases
+       FROM agents a ORDER BY a.id`,
+    )
+    .map(toAgent)
+}
+
+const ORDER = 'ORDER BY priority_rank DESC, deadline_key, created_at LIMIT 1'
+
+/**
+ * The best claimable task for `agent`: tasks for one of its personas first,
+ * then tasks without a persona, then any other claimable task; within each
+ * group by priority, deadline (none last) and age. Returns undefined when
+ * nothing is claimable. Each probe is one indexed query.
+ */
+export function pickNext(ctx: Ctx, agent: string): Task | undefined {
+  const personas = getAgent(ctx, agent)?.personas ?? []
+  const claimable = `status = 'pending' AND (claimable_after IS NULL OR claimable_after <= @now)`
+  const candidates: TaskRow[] = []
+  for (const persona of personas) {
+    const row = ctx.store.get<TaskRow>(
+      `SELECT ${TASK_COLUMNS}, priority_rank, deadline_key FROM tasks WHERE ${claimable} AND persona = @persona ${ORDER}`,
+      { now: ctx.now, persona },
+    )
+    if (row) candidates.push(row)
+  }
+  if (candidates.length) return rowToTask(candidates.sort(byUrgency)[0]!)
+  const unassigned = ctx.store.get<TaskRow>(
+    `SELECT ${TASK_COLUMNS} FROM tasks WHERE ${claimable} AND persona IS NULL ${ORDER}`,
+    { now: ctx.now },
+  )
+  if (unassigned) return rowToTask(unassigned)
+  const any = ctx.store.get<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE ${claimable} ${ORDER}`, {
+    now: ctx.now,
+  })
+  return any && rowToTask(any)
+}
+
+type Ranked = TaskRow & { priority_rank?: number; deadline_key?: string }
+
+function byUrgency(a: Ranked, b: Ranked): number {
+  return (
+    (b.priority_rank ?? 0) - (a.priority_rank ?? 0) ||
+    (a.deadline_key ?? '').localeCompare(b.deadline_key ?? '') ||
+    a.created_at.localeCompare(b.created_at)
+  )
+}
+
+/** Result of `next`: the task, and the grant when it was claimed. */
+export interface NextOutcome {
+  task: Task | null
+  grant: Grant | null
+}
+
+/**
+ * Pick (and with `claimIt`, claim) the next task for `agent` in one
+ * transaction. When the agent is at capacity and asked to claim, throws
+ * `AgentAtCapacity` before picking.
+ */
+export function next(ctx: Ctx, agent: string, claimIt: boolean, ttlMs?: number): NextOutcome {
+  sweep(ctx)
+  const task = pickNext(ctx, agent)
+  if (!task) return { task: null, grant: null }
+  if (!claimIt) return { task, grant: null }
+  const grant = claim(ctx, task.id, agent, ttlMs)
+  const claimed = ctx.store.get<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = ?`, [task.id])
+  if (!claimed) throw new TaskError('TaskNotFound', `Task ${task.id} vanished while claiming.`)
+  return { task: rowToTask(claimed), grant }
+}

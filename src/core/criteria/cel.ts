@@ -1,0 +1,153 @@
+/**
+ * Success-criterion expressions in CEL (Common Expression Language,
+ * https://github.com/google/cel-spec), compiled and evaluated by
+ * `@marcbachmann/cel-js` — never by `eval`. CEL has no loops, no I/O and no
+ * access to the environment or file system; we add size and depth limits so
+ * that evaluation is bounded.
+ *
+ * The context an expression sees (DESIGN.md "Success criteria"):
+ * `tests.*` (ints, `duration_s` double) from JUnit reports, `coverage.*`
+ * (double percents), `metrics.*` and any other top-level name (dyn) from
+ * context files and inline values.
+ */
+import { Environment } from '@marcbachmann/cel-js'
+import { TaskError } from '../errors.js'
+
+/** Fields of `tests` and their CEL types. */
+export const TESTS_FIELDS = {
+  total: 'int',
+  passed: 'int',
+  failed: 'int',
+  errors: 'int',
+  skipped: 'int',
+  runs: 'int',
+  runs_passed: 'int',
+  runs_failed: 'int',
+  runs_errors: 'int',
+  runs_skipped: 'int',
+  files: 'int',
+  suites: 'int',
+  duration_s: 'double',
+} as const
+
+/** Fields of `coverage` (percent, 0–100) and their CEL types. */
+export const COVERAGE_FIELDS = {
+  lines: 'double',
+  branches: 'double',
+  functions: 'double',
+  statements: 'double',
+} as const
+
+/** Bounds on an expression: characters, AST nodes and nesting depth. */
+export const EXPRESSION_LIMITS = { maxLength: 2000, maxAstNodes: 500, maxDepth: 32 } as const
+
+let environment: Environment | undefined
+
+/** The shared CEL environment with the declared context types. */
+export function celEnvironment(): Environment {
+  environment ??= new Environment({
+    unlistedVariablesAreDyn: true,
+    limits: {
+      maxAstNodes: EXPRESSION_LIMITS.maxAstNodes,
+      maxDepth: EXPRESSION_LIMITS.maxDepth,
+      maxListElements: 200,
+      maxMapEntries: 200,
+      maxCallArguments: 8,
+    },
+  })
+    .registerType('Tests', { fields: { ...TESTS_FIELDS } })
+    .registerType('Coverage', { fields: { ...COVERAGE_FIELDS } })
+    .registerVariable('tests', 'Tests')
+    .registerVariable('coverage', 'Coverage')
+    .registerVariable('metrics', 'map<string, dyn>')
+  return environment
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0] ?? message
+}
+
+/**
+ * Parse and type-check `expression`; it must yield a bool. Throws
+ * `TaskError('InvalidExpression')` naming the expression and the problem
+ * (syntax, unknown field of `tests`/`coverage`, type mismatch, limits).
+ */
+export function checkExpression(expression: string): void {
+  if (expression.length > EXPRESSION_LIMITS.maxLength) {
+    throw new TaskError(
+      'InvalidExpression',
+      `Criterion expression is ${expression.length} characters; the limit is ${EXPRESSION_LIMITS.maxLength}.`,
+      { expression },
+    )
+  }
+  let result: { valid: boolean; type?: string; error?: Error }
+  try {
+    result = celEnvironment().check(expression) as typeof result
+  } catch (err) {
+    result = { valid: false, error: err as Error }
+  }
+  if (!result.valid) {
+    throw new TaskError(
+      'InvalidExpression',
+      `Criterion expression \`${expression}\` is not valid CEL: ${firstLine(result.error?.message ?? 'unknown error')}`,
+      { expression, error: result.error?.message },
+    )
+  }
+  if (result.type !== 'bool' && result.type !== 'dyn') {
+    throw new TaskError(
+      'InvalidExpression',
+      `Criterion expression \`${expression}\` yields ${result.type}, not a boolean. Compare it with something, e.g. \`${expression} > 0\`.`,
+      { expression, type: result.type },
+    )
+  }
+}
+
+/**
+ * Convert plain JSON-ish values to CEL values: whole numbers become `int`
+ * (BigInt), except fields declared `double`, which stay JS numbers.
+ */
+export function toCelContext(context: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(context)) {
+    if (key === 'tests' && isRecord(value)) out[key] = typed(value, TESTS_FIELDS)
+    else if (key === 'coverage' && isRecord(value)) out[key] = typed(value, COVERAGE_FIELDS)
+    else out[key] = toCel(value)
+  }
+  return out
+}
+
+function typed(value: Record<string, unknown>, fields: Record<string, string>) {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value)) {
+    const type = fields[k]
+    if (type === 'double' && typeof v === 'number') out[k] = v
+    else if (type === 'int' && typeof v === 'number' && Number.isInteger(v)) out[k] = BigInt(v)
+    else if (type) out[k] = toCel(v)
+  }
+  return out
+}
+
+function toCel(value: unknown): unknown {
+  if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value
+  if (Array.isArray(value)) return value.map(toCel)
+  if (isRecord(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toCel(v)]))
+  }
+  return value
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** Result of evaluating one expression. */
+export type Evaluation = { ok: true; value: unknown } | { ok: false; error: string }
+
+/** Evaluate a checked expression against a CEL context (see {@link toCelContext}). */
+export function evaluateExpression(expression: string, celContext: Record<string, unknown>): Evaluation {
+  try {
+    return { ok: true, value: celEnvironment().evaluate(expression, celContext) }
+  } catch (err) {
+    return { ok: false, error: firstLine((err as Error).message) }
+  }
+}

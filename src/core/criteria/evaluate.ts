@@ -1,0 +1,108 @@
+/**
+ * Judging a task's success criteria: every measurable criterion is evaluated
+ * against the CI context; every manual one must have been confirmed. The
+ * verdict lists each criterion with its outcome and the actual values its
+ * expression referred to, so a refusal can say exactly what failed and why.
+ */
+import type { Criterion } from '../model.js'
+import { evaluateExpression, toCelContext } from './cel.js'
+
+/** `pass`/`fail` for expressions, `error` when it could not be evaluated. */
+export type Outcome = 'pass' | 'fail' | 'error' | 'confirmed' | 'unconfirmed'
+
+export interface CriterionResult {
+  /** 1-based position in the task's list, as shown by `tm show`. */
+  index: number
+  criterion: string
+  measurable: string | null
+  outcome: Outcome
+  /** Values of the context paths the expression names (`tests.failed` → 2). */
+  actual: Record<string, unknown>
+  /** Why it failed or errored, in a sentence. */
+  message?: string
+}
+
+export interface Verdict {
+  passed: boolean
+  results: CriterionResult[]
+}
+
+const IDENT_PATH = /\b[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*/g
+const RESERVED = new Set(['true', 'false', 'null', 'in', 'size', 'has', 'int', 'double', 'string'])
+
+/** Context paths an expression mentions (string literals and functions ignored). */
+export function referencedPaths(expression: string): string[] {
+  const code = expression.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '""')
+  const paths = new Set<string>()
+  for (const match of code.matchAll(IDENT_PATH)) {
+    const after = code.slice((match.index ?? 0) + match[0].length).trimStart()
+    if (after.startsWith('(') || RESERVED.has(match[0])) continue
+    paths.add(match[0])
+  }
+  return [...paths]
+}
+
+function lookup(context: Record<string, unknown>, path: string): unknown {
+  let value: unknown = context
+  for (const part of path.split('.')) {
+    if (typeof value !== 'object' || value === null || !(part in value)) return undefined
+    value = (value as Record<string, unknown>)[part]
+  }
+  return value
+}
+
+/**
+ * Evaluate `criteria` against `context` (plain JSON values, as built by
+ * `buildContext`). `confirmed` holds the 1-based indexes of manual criteria a
+ * person confirmed. A criterion that names something absent from the context
+ * is an `error`, never a pass. The verdict passes only when every measurable
+ * criterion is `pass` and every manual one `confirmed`.
+ */
+export function evaluateCriteria(
+  criteria: readonly Criterion[],
+  context: Record<string, unknown>,
+  confirmed: ReadonlySet<number> = new Set(),
+): Verdict {
+  const celContext = toCelContext(context)
+  const results = criteria.map((c, i): CriterionResult => {
+    const index = i + 1
+    if (!c.measurable) {
+      const ok = confirmed.has(index)
+      return {
+        index,
+        criterion: c.criterion,
+        measurable: null,
+        outcome: ok ? 'confirmed' : 'unconfirmed',
+        actual: {},
+        ...(ok ? {} : { message: 'manual criterion not confirmed (use --confirm)' }),
+      }
+    }
+    const actual: Record<string, unknown> = {}
+    const missing: string[] = []
+    for (const path of referencedPaths(c.measurable)) {
+      const value = lookup(context, path)
+      if (value === undefined) {
+        // `tests.failed` is missing when `tests` is: report the shortest absent path.
+        if (!missing.some((m) => path.startsWith(`${m}.`))) missing.push(path)
+      } else if (typeof value !== 'object' || value === null) actual[path] = value
+    }
+    const base = { index, criterion: c.criterion, measurable: c.measurable, actual }
+    if (missing.length) {
+      return {
+        ...base,
+        outcome: 'error',
+        message: `not in the context: ${missing.join(', ')} (supply it with --junit, --context or --set)`,
+      }
+    }
+    const result = evaluateExpression(c.measurable, celContext)
+    if (!result.ok) return { ...base, outcome: 'error', message: result.error }
+    if (typeof result.value !== 'boolean') {
+      return { ...base, outcome: 'error', message: `yielded ${String(result.value)}, not a boolean` }
+    }
+    return result.value ? { ...base, outcome: 'pass' } : { ...base, outcome: 'fail' }
+  })
+  return {
+    passed: results.every((r) => r.outcome === 'pass' || r.outcome === 'confirmed'),
+    results,
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Numbered schema migrations. Migration N brings `PRAGMA user_version` from
+ * N-1 to N; they run in order, each in its own `BEGIN IMMEDIATE` transaction,
+ * after a backup of the file (see `./migrate.ts`). Never edit a released
+ * migration: add a new one.
+ *
+ * Times are ISO-8601 UTC text (`2026-11-20T23:55:12.740Z`), which sorts
+ * correctly as text. JSON columns hold arrays/objects as text.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: the engine's model (DESIGN.md "Task model").
+  `
+  CREATE TABLE tasks (
+    id                  TEXT PRIMARY KEY,
+    title               TEXT NOT NULL,
+    description         TEXT NOT NULL DEFAULT '',
+    status              TEXT NOT NULL CHECK (status IN
+                          ('blocked','pending','in_progress','completed','failed','cancelled')),
+    priority            TEXT NOT NULL DEFAULT 'medium'
+                          CHECK (priority IN ('low','medium','high','critical')),
+    priority_rank       INTEGER GENERATED ALWAYS AS (CASE priority
+                          WHEN 'critical' THEN 3 WHEN 'high' THEN 2
+                          WHEN 'medium' THEN 1 ELSE 0 END) VIRTUAL,
+    persona             TEXT,
+    parent_id           TEXT REFERENCES tasks(id) ON DELETE SET NULL,
+    success_criteria    TEXT NOT NULL DEFAULT '[]',
+    deadline            TEXT,
+    deadline_key        TEXT GENERATED ALWAYS AS (COALESCE(deadline, '9999')) VIRTUAL,
+    estimated_hours     REAL,
+    actual_hours        REAL,
+    completion_summary  TEXT,
+    feedback_quality    INTEGER CHECK (feedback_quality BETWEEN 1 AND 5),
+    feedback_timeliness INTEGER CHECK (feedback_timeliness BETWEEN 1 AND 5),
+    feedback_notes      TEXT,
+    attempts            INTEGER NOT NULL DEFAULT 0,
+    max_attempts        INTEGER NOT NULL DEFAULT 3,
+    blocked_reason      TEXT,
+    assignee            TEXT,
+    lease_holder        TEXT,
+    lease_token         INTEGER,
+    lease_acquired_at   TEXT,
+    lease_heartbeat_at  TEXT,
+    lease_expires_at    TEXT,
+    fencing_seq         INTEGER NOT NULL DEFAULT 0,
+    claimable_after     TEXT,
+    lease_seconds       REAL NOT NULL DEFAULT 0,
+    source              TEXT UNIQUE,
+    created_at          TEXT NOT NULL,
+    updated_at          TEXT NOT NULL,
+    completed_at        TEXT,
+    CHECK ((status = 'in_progress') = (lease_holder IS NOT NULL))
+  );
+  CREATE INDEX tasks_claimable ON tasks (status, priority_rank DESC, deadline_key, created_at);
+  CREATE INDEX tasks_persona_claimable
+    ON tasks (status, persona, priority_rank DESC, deadline_key, created_at);
+  CREATE INDEX tasks_lease_expiry ON tasks (lease_expires_at) WHERE lease_holder IS NOT NULL;
+  CREATE INDEX tasks_lease_holder ON tasks (lease_holder) WHERE lease_holder IS NOT NULL;
+  CREATE INDEX tasks_parent ON tasks (parent_id) WHERE parent_id IS NOT NULL;
+
+  CREATE TABLE dependencies (
+    task_id       TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+    depends_on_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+    created_at    TEXT NOT NULL,
+    PRIMARY KEY (task_id, depends_on_id),
+    CHECK (task_id <> depends_on_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX dependencies_reverse ON dependencies (depends_on_id, task_id);
+
+  CREATE TABLE agents (
+    id            TEXT PRIMARY KEY,
+    personas      TEXT NOT NULL DEFAULT '[]',
+    capacity      INTEGER NOT NULL DEFAULT 1 CHECK (capacity >= 1),
+    registered_at TEXT NOT NULL,
+    last_seen_at  TEXT
+  );
+
+  CREATE TABLE participants (
+    task_id   TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+    agent     TEXT NOT NULL,
+    role      TEXT,
+    joined_at TEXT NOT NULL,
+    PRIMARY KEY (task_id, agent)
+  );
+
+  CREATE TABLE shared_context (
+    task_id    TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+    key        TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    author     TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (task_id, key)
+  );
+
+  CREATE TABLE notes (
+    id      INTEGER PRIMARY KEY,
+    task_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+    agent   TEXT NOT NULL,
+    text    TEXT NOT NULL,
+    at      TEXT NOT NULL
+  );
+  CREATE INDEX notes_task ON notes (task_id, agent);
+
+  CREATE TABLE progress (
+    id      INTEGER PRIMARY KEY,
+    task_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+    agent   TEXT,
+    percent INTEGER CHECK (percent BETWEEN 0 AND 100),
+    message TEXT NOT NULL,
+    at      TEXT NOT NULL
+  );
+  CREATE INDEX progress_task ON progress (task_id, at);
+
+  CREATE TABLE events (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    at      TEXT NOT NULL,
+    type    TEXT NOT NULL,
+    task_id TEXT,
+    actor   TEXT,
+    details TEXT NOT NULL DEFAULT '{}'
+  );
+  CREATE INDEX events_task ON events (task_id, id);
+  CREATE INDEX events_type_at ON events (type, at);
+
+  CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
+]
+
+/** The schema version this build of the engine writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length

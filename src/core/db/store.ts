@@ -1,0 +1,99 @@
+/**
+ * The engine's handle on SQLite: a driver plus a prepared-statement cache and
+ * transactions. Every write goes through {@link Store.write}, which uses
+ * `BEGIN IMMEDIATE` so that the write lock is taken up front and two writers
+ * never deadlock on a read→write upgrade (SQLite docs, "BEGIN IMMEDIATE").
+ */
+import { TaskError } from '../errors.js'
+import type { RunResult, SqlParams, SqliteDriver, Statement } from './driver.js'
+
+export class Store {
+  readonly driver: SqliteDriver
+  private readonly statements = new Map<string, Statement>()
+  private depth = 0
+
+  constructor(driver: SqliteDriver) {
+    this.driver = driver
+  }
+
+  private stmt(sql: string): Statement {
+    let s = this.statements.get(sql)
+    if (!s) {
+      s = this.driver.prepare(sql)
+      this.statements.set(sql, s)
+    }
+    return s
+  }
+
+  /** Run a writing statement; returns changes and last row id. */
+  run(sql: string, params?: SqlParams): RunResult {
+    return this.stmt(sql).run(params)
+  }
+
+  /** First row of a query, or undefined. */
+  get<T = Record<string, unknown>>(sql: string, params?: SqlParams): T | undefined {
+    return this.stmt(sql).get<T>(params)
+  }
+
+  /** All rows of a query. */
+  all<T = Record<string, unknown>>(sql: string, params?: SqlParams): T[] {
+    return this.stmt(sql).all<T>(params)
+  }
+
+  /**
+   * Run `fn` inside `BEGIN IMMEDIATE … COMMIT`; any throw rolls everything
+   * back, so a command is all-or-nothing. Nested calls join the outer
+   * transaction. SQLITE_BUSY after the busy timeout becomes
+   * `TaskError('StorageError')`.
+   */
+  write<T>(fn: () => T): T {
+    return this.transaction('BEGIN IMMEDIATE', fn)
+  }
+
+  /** Run `fn` in a read transaction: one consistent snapshot for several queries. */
+  read<T>(fn: () => T): T {
+    return this.transaction('BEGIN DEFERRED', fn)
+  }
+
+  private transaction<T>(begin: string, fn: () => T): T {
+    if (this.depth > 0) return fn()
+    try {
+      this.driver.exec(begin)
+    } catch (err) {
+      throw storageError(err, this.driver.path)
+    }
+    this.depth++
+    try {
+      const result = fn()
+      this.driver.exec('COMMIT')
+      return result
+    } catch (err) {
+      try {
+        this.driver.exec('ROLLBACK')
+      } catch {
+        // The transaction may already be rolled back by SQLite (e.g. SQLITE_FULL).
+      }
+      throw err
+    } finally {
+      this.depth--
+    }
+  }
+
+  close(): void {
+    this.statements.clear()
+    this.driver.close()
+  }
+}
+
+/** Wrap a driver error as `TaskError('StorageError')` with advice for the usual causes. */
+export function storageError(err: unknown, path: string): TaskError {
+  const message = err instanceof Error ? err.message : String(err)
+  const code = (err as { code?: string }).code ?? ''
+  let advice = ''
+  if (/BUSY|LOCKED/.test(code) || /database is locked/i.test(message)) {
+    advice = ' Another process held the write lock past the busy timeout; retry the command.'
+  } else if (/CORRUPT|NOTADB/.test(code) || /malformed|not a database/i.test(message)) {
+    advice = ' The file is damaged or not a Task Orchestrator database; restore a backup.'
+  }
+  return new TaskError('StorageError', `Database ${path}: ${message}.${advice}`, { sqlite: code })
+}

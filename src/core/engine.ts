@@ -1,0 +1,277 @@
+/**
+ * The engine: the only code that changes task state. Each public method is
+ * one command and runs in one `BEGIN IMMEDIATE` transaction that also appends
+ * its events, with one "now" read from the injected clock. It knows nothing
+ * of GitHub, terminals or CI; front doors (CLI, app, Actions) translate.
+ */
+import { addTask, blockTask, cancelTask, type TaskPatch, unblockTask, updateTask } from './add-task.js'
+import { type Agent, listAgents, type NextOutcome, next, pickNext, registerAgent } from './agents.js'
+import { type Clock, iso, systemClock } from './clock.js'
+import { type CompleteOutcome, type CompleteRequest, complete } from './completion.js'
+import type { Store } from './db/store.js'
+import { type EventFilter, listEvents, type TaskEvent } from './events.js'
+import {
+  addDependency,
+  type CriticalPath,
+  criticalPath,
+  dependenciesOf,
+  dependentsOf,
+  type ReadyOptions,
+  readyTasks,
+  removeDependency,
+} from './graph.js'
+import { applyImport, type ImportReport } from './import/apply.js'
+import type { ImportPlan } from './import/plan.js'
+import {
+  claim,
+  type ExpiredLease,
+  type FailOutcome,
+  fail,
+  type Grant,
+  heartbeat,
+  release,
+  sweep,
+  sweepDue,
+} from './leases.js'
+import { computeMetrics, type Metrics, type MetricsOptions } from './metrics.js'
+import type { Lease, NewTask, Status, Task } from './model.js'
+import { readSettings, writeSettings } from './settings.js'
+import {
+  type Ctx,
+  DEFAULT_SETTINGS,
+  type EngineSettings,
+  requireTaskRow,
+  rowToTask,
+  TASK_COLUMNS,
+  type TaskRow,
+} from './tasks.js'
+
+/** Filters for {@link Engine.list}; combined with AND. */
+export interface ListFilter {
+  status?: Status | Status[]
+  persona?: string
+  holder?: string
+  parent?: string
+  limit?: number
+}
+
+/** A task with its neighbourhood, for `show`. */
+export interface TaskDetail extends Task {
+  depends_on: string[]
+  dependents: string[]
+  subtasks: string[]
+  context: { key: string; value: unknown; author: string | null; updated_at: string }[]
+}
+
+export class Engine {
+  readonly store: Store
+  readonly clock: Clock
+  readonly settings: EngineSettings
+
+  /**
+   * @param store an open, migrated store (`openStore`)
+   * @param options clock (default: system) and settings overriding those
+   *   saved in the database by `tm init`
+   */
+  constructor(store: Store, options: { clock?: Clock; settings?: Partial<EngineSettings> } = {}) {
+    this.store = store
+    this.clock = options.clock ?? systemClock
+    this.settings = { ...DEFAULT_SETTINGS, ...readSettings(store), ...options.settings }
+  }
+
+  private ctx(): Ctx {
+    const nowMs = this.clock.now()
+    return { store: this.store, nowMs, now: iso(nowMs), settings: this.settings }
+  }
+
+  /** Run `fn` in one write transaction with a fresh context. */
+  write<T>(fn: (ctx: Ctx) => T): T {
+    return this.store.write(() => fn(this.ctx()))
+  }
+
+  /** Run `fn` in one read transaction with a fresh context. */
+  read<T>(fn: (ctx: Ctx) => T): T {
+    return this.store.read(() => fn(this.ctx()))
+  }
+
+  /** Save lease/retry settings in the database (used by `tm init`). */
+  configure(settings: Partial<EngineSettings>): EngineSettings {
+    this.write((ctx) => writeSettings(ctx.store, settings))
+    Object.assign(this.settings, settings)
+    return this.settings
+  }
+
+  add(input: NewTask, actor: string | null = null): Task {
+    return this.write((ctx) => addTask(ctx, input, actor))
+  }
+
+  update(id: string, patch: TaskPatch, actor: string | null = null): Task {
+    return this.write((ctx) => updateTask(ctx, id, patch, actor))
+  }
+
+  /** The task with `id`; throws `TaskNotFound`. */
+  get(id: string): Task {
+    return this.read((ctx) => rowToTask(requireTaskRow(ctx.store, id)))
+  }
+
+  /** The task with dependencies, dependents, subtasks and shared context. */
+  show(id: string): TaskDetail {
+    return this.read((ctx) => {
+      const task = rowToTask(requireTaskRow(ctx.store, id))
+      const subtasks = ctx.store
+        .all<{ id: string }>('SELECT id FROM tasks WHERE parent_id = ? ORDER BY created_at, id', [id])
+        .map((r) => r.id)
+      const context = ctx.store
+        .all<{ key: string; value: string; author: string | null; updated_at: string }>(
+          'SELECT key, value, author, updated_at FROM shared_context WHERE task_id = ? ORDER BY key',
+          [id],
+        )
+        .map((r) => ({ ...r, value: JSON.parse(r.value) as unknown }))
+      return {
+        ...task,
+        depends_on: dependenciesOf(ctx.store, id),
+        dependents: dependentsOf(ctx.store, id),
+        subtasks,
+        context,
+      }
+    })
+  }
+
+  /** Tasks matching `filter`, most urgent first. */
+  list(filter: ListFilter = {}): Task[] {
+    const where: string[] = []
+    const params: Record<string, unknown> = {}
+    const statuses = filter.status === undefined ? [] : [filter.status].flat()
+    if (statuses.length) {
+      where.push(`status IN (${statuses.map((_, i) => `@s${i}`).join(', ')})`)
+      statuses.forEach((s, i) => {
+        params[`s${i}`] = s
+      })
+    }
+    if (filter.persona) (where.push('persona = @persona'), (params.persona = filter.persona))
+    if (filter.holder) (where.push('lease_holder = @holder'), (params.holder = filter.holder))
+    if (filter.parent) (where.push('parent_id = @parent'), (params.parent = filter.parent))
+    const limit = filter.limit ? `LIMIT ${Math.max(1, Math.floor(filter.limit))}` : ''
+    return this.read((ctx) =>
+      ctx.store
+        .all<TaskRow>(
+          `SELECT ${TASK_COLUMNS} FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+           ORDER BY CASE status WHEN 'in_progress' THEN 0 WHEN 'pending' THEN 1 WHEN 'blocked' THEN 2
+             ELSE 3 END, priority_rank DESC, deadline_key, created_at ${limit}`,
+          params,
+        )
+        .map(rowToTask),
+    )
+  }
+
+  depend(taskId: string, dependsOn: string, actor: string | null = null): boolean {
+    return this.write((ctx) => addDependency(ctx, taskId, dependsOn, actor))
+  }
+
+  undepend(taskId: string, dependsOn: string, actor: string | null = null): boolean {
+    return this.write((ctx) => removeDependency(ctx, taskId, dependsOn, actor))
+  }
+
+  block(id: string, reason: string, actor: string | null = null): Task {
+    return this.write((ctx) => blockTask(ctx, id, reason, actor))
+  }
+
+  unblock(id: string, actor: string | null = null): Task {
+    return this.write((ctx) => unblockTask(ctx, id, actor))
+  }
+
+  cancel(id: string, reason?: string, actor: string | null = null): Task {
+    return this.write((ctx) => cancelTask(ctx, id, reason, actor))
+  }
+
+  /** The ready set (sweeping expired leases first when any are due). */
+  ready(options: ReadyOptions = {}): Task[] {
+    this.sweepIfDue()
+    return this.read((ctx) => readyTasks(ctx, options))
+  }
+
+  criticalPath(): CriticalPath {
+    return this.read((ctx) => criticalPath(ctx.store))
+  }
+
+  claim(id: string, agent: string, ttlMs?: number): Grant {
+    return this.write((ctx) => claim(ctx, id, agent, ttlMs))
+  }
+
+  /** Best task for `agent`; with `claimIt`, claimed in the same transaction. */
+  next(agent: string, options: { claim?: boolean; ttlMs?: number } = {}): NextOutcome {
+    if (!options.claim) {
+      this.sweepIfDue()
+      return this.read((ctx) => ({ task: pickNextRead(ctx, agent), grant: null }))
+    }
+    return this.write((ctx) => next(ctx, agent, true, options.ttlMs))
+  }
+
+  heartbeat(id: string, agent: string, token: number, ttlMs?: number): Lease {
+    return this.write((ctx) => heartbeat(ctx, id, agent, token, ttlMs))
+  }
+
+  release(id: string, agent: string, token: number, reason?: string): void {
+    this.write((ctx) => release(ctx, id, agent, token, reason))
+  }
+
+  /**
+   * Complete a task (see `completion.ts`). A refusal because of criteria is
+   * itself recorded as a `criteria_evaluated` event, in its own transaction,
+   * so the log shows every attempt.
+   */
+  complete(id: string, agent: string, token: number, request: CompleteRequest = {}): CompleteOutcome {
+    try {
+      return this.write((ctx) => complete(ctx, id, agent, token, request))
+    } catch (err) {
+      if ((err as { code?: string }).code === 'CriteriaFailed') {
+        const details = (err as { details: Record<string, unknown> }).details
+        this.write((ctx) =>
+          ctx.store.run(
+            'INSERT INTO events (at, type, task_id, actor, details) VALUES (?, ?, ?, ?, ?)',
+            [ctx.now, 'criteria_evaluated', id, agent, JSON.stringify({ passed: false, ...details })],
+          ),
+        )
+      }
+      throw err
+    }
+  }
+
+  fail(id: string, agent: string, token: number, reason: string, retry = true): FailOutcome {
+    return this.write((ctx) => fail(ctx, id, agent, token, reason, retry))
+  }
+
+  /** Return expired leases to the queue (see `leases.sweep`). */
+  sweep(): ExpiredLease[] {
+    return this.write((ctx) => sweep(ctx))
+  }
+
+  private sweepIfDue(): void {
+    if (this.read((ctx) => sweepDue(ctx))) this.sweep()
+  }
+
+  registerAgent(input: { id: string; personas?: string[]; capacity?: number }, actor: string | null = null): Agent {
+    return this.write((ctx) => registerAgent(ctx, input, actor))
+  }
+
+  agents(): Agent[] {
+    return this.read((ctx) => listAgents(ctx))
+  }
+
+  events(filter: EventFilter = {}): TaskEvent[] {
+    return this.read((ctx) => listEvents(ctx.store, filter))
+  }
+
+  metrics(options: MetricsOptions = {}): Metrics {
+    return this.read((ctx) => computeMetrics(ctx, options))
+  }
+
+  /** Write an importer's plan in one transaction (see `import/apply.ts`). */
+  import(plan: ImportPlan, actor: string | null = null, onProgress?: (done: number, total: number) => void): ImportReport {
+    return this.write((ctx) => applyImport(ctx, plan, actor, onProgress))
+  }
+}
+
+function pickNextRead(ctx: Ctx, agent: string): Task | null {
+  return pickNext(ctx, agent) ?? null
+}

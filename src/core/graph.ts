@@ -1,0 +1,251 @@
+/**
+ * The dependency graph: a directed acyclic graph of "task depends on task".
+ * Edges that would close a cycle are refused with the cycle in the message;
+ * every edge change re-derives `blocked`/`pending` in the same transaction.
+ * Also: the ready set, hand-over of completion summaries to dependents, and
+ * the critical path (longest chain of open work, CPM — Kelley & Walker 1959).
+ */
+import type { Store } from './db/store.js'
+import { TaskError } from './errors.js'
+import { appendEvent } from './events.js'
+import type { Task } from './model.js'
+import {
+  type Ctx,
+  requireOpen,
+  requireTaskRow,
+  rowToTask,
+  settleBlocked,
+  TASK_COLUMNS,
+  type TaskRow,
+} from './tasks.js'
+
+/**
+ * The path `from → … → to` following "depends on" edges, or null. Used to
+ * find the cycle that an edge `to → from` would close. Iterative DFS.
+ */
+export function findPath(store: Store, from: string, to: string): string[] | null {
+  const parent = new Map<string, string | null>([[from, null]])
+  const stack = [from]
+  while (stack.length) {
+    const node = stack.pop()!
+    if (node === to) {
+      const path: string[] = []
+      for (let n: string | null = node; n !== null; n = parent.get(n) ?? null) path.push(n)
+      return path.reverse()
+    }
+    for (const { depends_on_id } of store.all<{ depends_on_id: string }>(
+      'SELECT depends_on_id FROM dependencies WHERE task_id = ?',
+      [node],
+    )) {
+      if (!parent.has(depends_on_id)) {
+        parent.set(depends_on_id, node)
+        stack.push(depends_on_id)
+      }
+    }
+  }
+  return null
+}
+
+/**
+ * Record that `taskId` depends on `dependsOnId`. Refuses self-dependencies and
+ * cycles (`DependencyCycle`, with `details.cycle` = [taskId, …, taskId]),
+ * and dependencies of finished tasks. Adding an existing edge changes nothing.
+ * A pending task with a new unmet dependency becomes `blocked`.
+ */
+export function addDependency(ctx: Ctx, taskId: string, dependsOnId: string, actor: string | null): boolean {
+  const task = requireTaskRow(ctx.store, taskId)
+  requireTaskRow(ctx.store, dependsOnId)
+  requireOpen(task, 'add a dependency to')
+  if (taskId === dependsOnId) {
+    throw new TaskError('DependencyCycle', `Task ${taskId} cannot depend on itself.`, {
+      cycle: [taskId, taskId],
+    })
+  }
+  const exists = ctx.store.get(
+    'SELECT 1 FROM dependencies WHERE task_id = ? AND depends_on_id = ?',
+    [taskId, dependsOnId],
+  )
+  if (exists) return false
+  const back = findPath(ctx.store, dependsOnId, taskId)
+  if (back) {
+    const cycle = [taskId, ...back]
+    throw new TaskError(
+      'DependencyCycle',
+      `Refused: ${taskId} depending on ${dependsOnId} would close the cycle ${cycle.join(' → ')}.`,
+      { cycle },
+    )
+  }
+  ctx.store.run('INSERT INTO dependencies (task_id, depends_on_id, created_at) VALUES (?, ?, ?)', [
+    taskId,
+    dependsOnId,
+    ctx.now,
+  ])
+  appendEvent(ctx.store, {
+    at: ctx.now,
+    type: 'dependency_added',
+    task_id: taskId,
+    actor,
+    details: { depends_on: dependsOnId },
+  })
+  settleBlocked(ctx, taskId, actor)
+  return true
+}
+
+/** Remove an edge; a blocked task whose last unmet dependency goes becomes `pending`. */
+export function removeDependency(ctx: Ctx, taskId: string, dependsOnId: string, actor: string | null): boolean {
+  requireTaskRow(ctx.store, taskId)
+  const { changes } = ctx.store.run(
+    'DELETE FROM dependencies WHERE task_id = ? AND depends_on_id = ?',
+    [taskId, dependsOnId],
+  )
+  if (changes === 0) return false
+  appendEvent(ctx.store, {
+    at: ctx.now,
+    type: 'dependency_removed',
+    task_id: taskId,
+    actor,
+    details: { depends_on: dependsOnId },
+  })
+  settleBlocked(ctx, taskId, actor)
+  return true
+}
+
+/** Direct dependencies of a task (ids, sorted). */
+export function dependenciesOf(store: Store, id: string): string[] {
+  return store
+    .all<{ depends_on_id: string }>(
+      'SELECT depends_on_id FROM dependencies WHERE task_id = ? ORDER BY depends_on_id',
+      [id],
+    )
+    .map((r) => r.depends_on_id)
+}
+
+/** Direct dependents of a task (ids, sorted). */
+export function dependentsOf(store: Store, id: string): string[] {
+  return store
+    .all<{ task_id: string }>(
+      'SELECT task_id FROM dependencies WHERE depends_on_id = ? ORDER BY task_id',
+      [id],
+    )
+    .map((r) => r.task_id)
+}
+
+/**
+ * After `id` completed: give each dependent the completion summary as shared
+ * context (key `dependency.<id>`, value `{title, summary}`), then unblock
+ * those whose last dependency this was. Returns the ids that became pending.
+ */
+export function handOver(ctx: Ctx, id: string, actor: string | null): string[] {
+  const done = requireTaskRow(ctx.store, id)
+  const unblocked: string[] = []
+  for (const dependent of dependentsOf(ctx.store, id)) {
+    const value = JSON.stringify({ title: done.title, summary: done.completion_summary ?? '' })
+    ctx.store.run(
+      `INSERT INTO shared_context (task_id, key, value, author, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (task_id, key) DO UPDATE SET value = excluded.value, author = excluded.author,
+         updated_at = excluded.updated_at`,
+      [dependent, `dependency.${id}`, value, actor, ctx.now],
+    )
+    appendEvent(ctx.store, {
+      at: ctx.now,
+      type: 'context_handed_over',
+      task_id: dependent,
+      actor,
+      details: { from: id },
+    })
+    const before = requireTaskRow(ctx.store, dependent).status
+    if (before === 'blocked' && settleBlocked(ctx, dependent, actor) === 'pending') {
+      unblocked.push(dependent)
+    }
+  }
+  return unblocked
+}
+
+/** Options for {@link readyTasks}. */
+export interface ReadyOptions {
+  /** Only tasks for this persona (or with none when `includeUnassigned`). */
+  persona?: string
+  /** Most tasks to return (default 50). */
+  limit?: number
+}
+
+/**
+ * The ready set: claimable tasks (`pending`, not in lock-delay), most urgent
+ * first — priority, then deadline (none last), then age. Served by the
+ * `tasks_claimable` index: cost grows with `limit`, not with the backlog.
+ */
+export function readyTasks(ctx: Ctx, options: ReadyOptions = {}): Task[] {
+  const limit = Math.max(1, Math.min(options.limit ?? 50, 10_000))
+  const persona = options.persona
+  const rows = ctx.store.all<TaskRow>(
+    `SELECT ${TASK_COLUMNS} FROM tasks
+     WHERE status = 'pending' ${persona ? 'AND persona = @persona' : ''}
+       AND (claimable_after IS NULL OR claimable_after <= @now)
+     ORDER BY priority_rank DESC, deadline_key, created_at LIMIT @limit`,
+    persona ? { persona, now: ctx.now, limit } : { now: ctx.now, limit },
+  )
+  return rows.map(rowToTask)
+}
+
+/** The critical path: the chain of open tasks with the most estimated work. */
+export interface CriticalPath {
+  /** Task ids, first to do first. */
+  tasks: string[]
+  /** Sum of `estimated_hours` along the path (1 h assumed where missing). */
+  hours: number
+}
+
+/**
+ * Longest path, weighted by `estimated_hours` (default 1 h), over tasks not
+ * yet completed, failed or cancelled. O(V + E) over the open subgraph.
+ */
+export function criticalPath(store: Store): CriticalPath {
+  const nodes = store.all<{ id: string; hours: number | null }>(
+    `SELECT id, estimated_hours AS hours FROM tasks
+     WHERE status IN ('blocked','pending','in_progress')`,
+  )
+  if (nodes.length === 0) return { tasks: [], hours: 0 }
+  const weight = new Map(nodes.map((n) => [n.id, n.hours ?? 1]))
+  const edges = store.all<{ task_id: string; depends_on_id: string }>(
+    `SELECT d.task_id, d.depends_on_id FROM dependencies d
+     JOIN tasks a ON a.id = d.task_id JOIN tasks b ON b.id = d.depends_on_id
+     WHERE a.status IN ('blocked','pending','in_progress')
+       AND b.status IN ('blocked','pending','in_progress')`,
+  )
+  // Kahn's algorithm from tasks with no open dependencies towards dependents.
+  const dependents = new Map<string, string[]>()
+  const indegree = new Map<string, number>(nodes.map((n) => [n.id, 0]))
+  for (const e of edges) {
+    const list = dependents.get(e.depends_on_id)
+    if (list) list.push(e.task_id)
+    else dependents.set(e.depends_on_id, [e.task_id])
+    indegree.set(e.task_id, (indegree.get(e.task_id) ?? 0) + 1)
+  }
+  const best = new Map<string, number>()
+  const previous = new Map<string, string>()
+  const queue: string[] = []
+  for (const [id, deg] of indegree) {
+    if (deg === 0) {
+      queue.push(id)
+      best.set(id, weight.get(id)!)
+    }
+  }
+  for (let i = 0; i < queue.length; i++) {
+    const id = queue[i]!
+    for (const next of dependents.get(id) ?? []) {
+      const candidate = best.get(id)! + weight.get(next)!
+      if (candidate > (best.get(next) ?? -1)) {
+        best.set(next, candidate)
+        previous.set(next, id)
+      }
+      const deg = indegree.get(next)! - 1
+      indegree.set(next, deg)
+      if (deg === 0) queue.push(next)
+    }
+  }
+  let end = queue[0]!
+  for (const id of queue) if (best.get(id)! > best.get(end)!) end = id
+  const path = [end]
+  for (let p = previous.get(end); p !== undefined; p = previous.get(p)) path.push(p)
+  return { tasks: path.reverse(), hours: Math.round(best.get(end)! * 100) / 100 }
+}

@@ -1,0 +1,356 @@
+/**
+ * Leases — the heart of multi-agent safety (DESIGN.md "Leases").
+ *
+ * A claim is one conditional UPDATE inside `BEGIN IMMEDIATE`: it succeeds only
+ * on a `pending` task and hands out a **fencing token** that grows with every
+ * grant of the task and is never reused (Kleppmann, "How to do distributed
+ * locking", 2016). Heartbeat, release, complete and fail must present the
+ * holder and the current token of a *live* lease; a zombie (expired lease,
+ * or a newer grant) is refused and changes nothing.
+ *
+ * Expiry is judged by the engine's clock only. A sweep returns expired tasks
+ * to `pending`, counts an attempt and, after `max_attempts`, marks the task
+ * `failed`. With a lock-delay, a task whose lease *expired* stays unclaimable
+ * for a grace period (Chubby's lock-delay, Burrows 2006).
+ */
+import { iso } from './clock.js'
+import { TaskError } from './errors.js'
+import { appendEvent } from './events.js'
+import type { Lease } from './model.js'
+import { type Ctx, requireOpen, requireTaskRow, settleBlocked, type TaskRow, unmetDependencies } from './tasks.js'
+
+/** A successful claim: the lease and its fencing token. */
+export interface Grant {
+  task: string
+  lease: Lease
+}
+
+/** Resolve a requested TTL against the settings; throws when out of range. */
+export function leaseTtl(ctx: Ctx, ttlMs?: number): number {
+  const ttl = ttlMs ?? ctx.settings.leaseTtlMs
+  if (!Number.isFinite(ttl) || ttl < 1000) {
+    throw new TaskError('InvalidInput', 'Lease TTL must be at least 1 second (e.g. 90s, 30m, 2h).')
+  }
+  if (ttl > ctx.settings.maxLeaseTtlMs) {
+    throw new TaskError(
+      'InvalidInput',
+      `Lease TTL ${Math.round(ttl / 1000)}s exceeds the maximum of ${Math.round(ctx.settings.maxLeaseTtlMs / 1000)}s; heartbeat instead of asking for a longer lease.`,
+      { ttl_ms: ttl, max_ms: ctx.settings.maxLeaseTtlMs },
+    )
+  }
+  return ttl
+}
+
+/** Number of live leases `agent` holds. */
+export function leasesHeld(ctx: Ctx, agent: string): number {
+  return Number(
+    ctx.store.get<{ n: number }>('SELECT count(*) AS n FROM tasks WHERE lease_holder = ?', [agent])
+      ?.n ?? 0,
+  )
+}
+
+/** The agent's lease capacity: registered capacity or the default. */
+export function capacityOf(ctx: Ctx, agent: string): number {
+  const row = ctx.store.get<{ capacity: number }>('SELECT capacity FROM agents WHERE id = ?', [agent])
+  return row?.capacity ?? ctx.settings.defaultCapacity
+}
+
+/**
+ * Grant `agent` a lease on task `id` for `ttlMs` (default from settings).
+ * Refusals: `TaskNotFound`; `LeaseHeld` (details: holder, expires_at);
+ * `InvalidTransition` when blocked or finished; `LockDelay` (details:
+ * claimable_after); `AgentAtCapacity`. Expired leases are swept first.
+ */
+export function claim(ctx: Ctx, id: string, agent: string, ttlMs?: number): Grant {
+  const ttl = leaseTtl(ctx, ttlMs)
+  sweep(ctx)
+  const row = requireTaskRow(ctx.store, id)
+  if (row.status === 'in_progress') {
+    throw new TaskError(
+      'LeaseHeld',
+      `Task ${id} is held by ${row.lease_holder} until ${row.lease_expires_at}${row.lease_holder === agent ? ' (by you: heartbeat it instead)' : ''}.`,
+      { task: id, holder: row.lease_holder, expires_at: row.lease_expires_at },
+    )
+  }
+  requireOpen(row, 'claim')
+  if (row.status === 'blocked') {
+    const unmet = unmetDependencies(ctx.store, id)
+    throw new TaskError(
+      'InvalidTransition',
+      `Task ${id} is blocked${unmet.length ? ` by unfinished dependencies: ${unmet.join(', ')}` : `: ${row.blocked_reason}`}.`,
+      { task: id, dependencies: unmet, reason: row.blocked_reason },
+    )
+  }
+  if (row.claimable_after && row.claimable_after > ctx.now) {
+    throw new TaskError(
+      'LockDelay',
+      `Task ${id}'s last lease expired; it can be claimed again after ${row.claimable_after} (lock-delay).`,
+      { task: id, claimable_after: row.claimable_after },
+    )
+  }
+  const capacity = capacityOf(ctx, agent)
+  const held = leasesHeld(ctx, agent)
+  if (held >= capacity) {
+    throw new TaskError(
+      'AgentAtCapacity',
+      `${agent} already holds ${held} lease(s), its capacity is ${capacity}. Complete or release one first, or register the agent with a larger --capacity.`,
+      { agent, held, capacity },
+    )
+  }
+  const expires = iso(ctx.nowMs + ttl)
+  const { changes } = ctx.store.run(
+    `UPDATE tasks SET status = 'in_progress', lease_holder = @agent,
+       lease_token = fencing_seq + 1, fencing_seq = fencing_seq + 1,
+       lease_acquired_at = @now, lease_heartbeat_at = @now, lease_expires_at = @expires,
+       claimable_after = NULL, assignee = @agent, updated_at = @now
+     WHERE id = @id AND status = 'pending'`,
+    { agent, now: ctx.now, expires, id },
+  )
+  if (changes !== 1) throw new TaskError('LeaseHeld', `Task ${id} was claimed concurrently.`)
+  const token = row.fencing_seq + 1
+  touchAgent(ctx, agent)
+  appendEvent(ctx.store, {
+    at: ctx.now,
+    type: 'claimed',
+    task_id: id,
+    actor: agent,
+    details: { token, expires_at: expires, ttl_s: ttl / 1000 },
+  })
+  return {
+    task: id,
+    lease: { holder: agent, token, acquired_at: ctx.now, heartbeat_at: ctx.now, expires_at: expires },
+  }
+}
+
+function touchAgent(ctx: Ctx, agent: string): void {
+  ctx.store.run('UPDATE agents SET last_seen_at = ? WHERE id = ?', [ctx.now, agent])
+}
+
+/**
+ * Check that `agent` holds a live lease on `id` with fencing token `token`.
+ * Throws `NoLease` (nobody holds it), `NotHolder` (someone else does),
+ * `StaleToken` (an older grant, or the lease expired). Returns the row.
+ */
+export function requireLease(ctx: Ctx, id: string, agent: string, token: number): TaskRow {
+  const row = requireTaskRow(ctx.store, id)
+  if (row.lease_holder === null) {
+    throw new TaskError('NoLease', `Task ${id} is ${row.status} and not leased to anyone; claim it first.`, {
+      task: id,
+      status: row.status,
+    })
+  }
+  if (row.lease_holder !== agent) {
+    throw new TaskError(
+      'NotHolder',
+      `Task ${id} is leased to ${row.lease_holder}, not ${agent}.`,
+      { task: id, holder: row.lease_holder },
+    )
+  }
+  if (Number(row.lease_token) !== token) {
+    throw new TaskError(
+      'StaleToken',
+      `Fencing token ${token} is stale for task ${id}: the current lease has token ${row.lease_token}. Your lease was lost; stop working on it.`,
+      { task: id, token, current: Number(row.lease_token) },
+    )
+  }
+  if (row.lease_expires_at! <= ctx.now) {
+    throw new TaskError(
+      'StaleToken',
+      `The lease on task ${id} (token ${token}) expired at ${row.lease_expires_at}; it will be returned to the queue. Claim it again if it is still pending.`,
+      { task: id, token, expired_at: row.lease_expires_at },
+    )
+  }
+  return row
+}
+
+/** Extend a live lease to now + TTL. Returns the renewed lease. */
+export function heartbeat(ctx: Ctx, id: string, agent: string, token: number, ttlMs?: number): Lease {
+  const ttl = leaseTtl(ctx, ttlMs)
+  const row = requireLease(ctx, id, agent, token)
+  const expires = iso(ctx.nowMs + ttl)
+  ctx.store.run(
+    'UPDATE tasks SET lease_heartbeat_at = ?, lease_expires_at = ?, updated_at = ? WHERE id = ?',
+    [ctx.now, expires, ctx.now, id],
+  )
+  touchAgent(ctx, agent)
+  appendEvent(ctx.store, {
+    at: ctx.now,
+    type: 'heartbeat',
+    task_id: id,
+    actor: agent,
+    details: { token, expires_at: expires },
+  })
+  return {
+    holder: agent,
+    token,
+    acquired_at: row.lease_acquired_at!,
+    heartbeat_at: ctx.now,
+    expires_at: expires,
+  }
+}
+
+/** Seconds the current lease has run, until `endIso` (default now). */
+function leaseSeconds(row: TaskRow, endIso: string): number {
+  return Math.max(0, (Date.parse(endIso) - Date.parse(row.lease_acquired_at!)) / 1000)
+}
+
+/**
+ * End the lease in the database: clear lease columns, add its duration to
+ * `lease_seconds`, and set the next status. Shared by release, complete,
+ * fail and sweep so that lease accounting is done in one place.
+ */
+export function endLease(
+  ctx: Ctx,
+  row: TaskRow,
+  status: 'pending' | 'completed' | 'failed',
+  endIso: string,
+  extra: { attempts?: number; claimable_after?: string | null } = {},
+): number {
+  const seconds = leaseSeconds(row, endIso)
+  ctx.store.run(
+    `UPDATE tasks SET status = @status, lease_holder = NULL, lease_token = NULL,
+       lease_acquired_at = NULL, lease_heartbeat_at = NULL, lease_expires_at = NULL,
+       lease_seconds = lease_seconds + @seconds, attempts = @attempts,
+       claimable_after = @claimable_after, updated_at = @now
+     WHERE id = @id`,
+    {
+      status,
+      seconds,
+      attempts: extra.attempts ?? row.attempts,
+      claimable_after: extra.claimable_after ?? null,
+      now: ctx.now,
+      id: row.id,
+    },
+  )
+  return seconds
+}
+
+/** Give a lease back without counting an attempt; the task returns to the queue. */
+export function release(ctx: Ctx, id: string, agent: string, token: number, reason?: string): void {
+  const row = requireLease(ctx, id, agent, token)
+  const seconds = endLease(ctx, row, 'pending', ctx.now)
+  appendEvent(ctx.store, {
+    at: ctx.now,
+    type: 'released',
+    task_id: id,
+    actor: agent,
+    details: { token, lease_s: seconds, ...(reason ? { reason } : {}) },
+  })
+  settleBlocked(ctx, id, agent)
+}
+
+/** Outcome of {@link fail}: whether the task will be retried. */
+export interface FailOutcome {
+  status: 'pending' | 'failed'
+  attempts: number
+  max_attempts: number
+}
+
+/**
+ * The holder reports failure. Counts an attempt; the task returns to
+ * `pending` for another try while `attempts < max_attempts` (and `retry` is
+ * not false), else becomes `failed` and needs a person.
+ */
+export function fail(
+  ctx: Ctx,
+  id: string,
+  agent: string,
+  token: number,
+  reason: string,
+  retry = true,
+): FailOutcome {
+  const row = requireLease(ctx, id, agent, token)
+  const attempts = row.attempts + 1
+  const status = retry && attempts < row.max_attempts ? 'pending' : 'failed'
+  const seconds = endLease(ctx, row, status, ctx.now, { attempts })
+  appendEvent(ctx.store, {
+    at: ctx.now,
+    type: status === 'failed' ? 'failed' : 'retry_scheduled',
+    task_id: id,
+    actor: agent,
+    details: { token, reason, attempts, max_attempts: row.max_attempts, lease_s: seconds },
+  })
+  if (status === 'pending') settleBlocked(ctx, id, agent)
+  return { status, attempts, max_attempts: row.max_attempts }
+}
+
+/** One lease the sweep ended. */
+export interface ExpiredLease {
+  task: string
+  holder: string
+  token: number
+  expired_at: string
+  attempts: number
+  status: 'pending' | 'blocked' | 'failed'
+}
+
+/**
+ * Return every task whose lease expired (by the engine's clock) to the queue,
+ * counting an attempt; after `max_attempts` the task becomes `failed`. With a
+ * lock-delay the task stays unclaimable for `lockDelayMs` after the sweep that
+ * noticed the expiry. The lease's time is counted up to its expiry.
+ */
+export function sweep(ctx: Ctx): ExpiredLease[] {
+  const expired = ctx.store.all<TaskRow>(
+    `SELECT * FROM tasks WHERE lease_holder IS NOT NULL AND lease_expires_at <= ? ORDER BY lease_expires_at`,
+    [ctx.now],
+  )
+  const out: ExpiredLease[] = []
+  for (const row of expired) {
+    const attempts = row.attempts + 1
+    const exhausted = attempts >= row.max_attempts
+    const delay = ctx.settings.lockDelayMs
+    const seconds = endLease(ctx, row, exhausted ? 'failed' : 'pending', row.lease_expires_at!, {
+      attempts,
+      claimable_after: !exhausted && delay > 0 ? iso(ctx.nowMs + delay) : null,
+    })
+    appendEvent(ctx.store, {
+      at: ctx.now,
+      type: 'lease_expired',
+      task_id: row.id,
+      actor: row.lease_holder,
+      details: {
+        token: Number(row.lease_token),
+        expired_at: row.lease_expires_at,
+        attempts,
+        max_attempts: row.max_attempts,
+        lease_s: seconds,
+      },
+    })
+    let status: ExpiredLease['status'] = 'failed'
+    if (exhausted) {
+      appendEvent(ctx.store, {
+        at: ctx.now,
+        type: 'failed',
+        task_id: row.id,
+        actor: null,
+        details: {
+          reason: `lease expired ${attempts} time(s); attempts exhausted — needs a person`,
+          attempts,
+          max_attempts: row.max_attempts,
+        },
+      })
+    } else {
+      status = settleBlocked(ctx, row.id, null) === 'blocked' ? 'blocked' : 'pending'
+    }
+    out.push({
+      task: row.id,
+      holder: row.lease_holder!,
+      token: Number(row.lease_token),
+      expired_at: row.lease_expires_at!,
+      attempts,
+      status,
+    })
+  }
+  return out
+}
+
+/** True when some lease has expired and a sweep would change something. */
+export function sweepDue(ctx: Ctx): boolean {
+  return (
+    ctx.store.get(
+      'SELECT 1 FROM tasks WHERE lease_holder IS NOT NULL AND lease_expires_at <= ? LIMIT 1',
+      [ctx.now],
+    ) !== undefined
+  )
+}
