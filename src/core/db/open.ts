@@ -75,12 +75,12 @@ function userVersion(store: Store): number {
   return Number(store.get<{ user_version: number }>('PRAGMA user_version')?.user_version ?? 0)
 }
 
-function checkVersion(version: number, path: string): void {
-  if (version > SCHEMA_VERSION) {
+function checkVersion(version: number, path: string, supported = SCHEMA_VERSION): void {
+  if (version > supported) {
     throw new TaskError(
       'StorageError',
-      `Database ${path} has schema version ${version}, newer than this tm (${SCHEMA_VERSION}). Upgrade Task Orchestrator.`,
-      { version, supported: SCHEMA_VERSION },
+      `Database ${path} has schema version ${version}, newer than this tm (${supported}). Upgrade Task Orchestrator.`,
+      { version, supported },
     )
   }
 }
@@ -92,21 +92,25 @@ function checkVersion(version: number, path: string): void {
  * the version inside it, so two processes opening a new file at once migrate it
  * exactly once. Returns the versions before and after.
  */
-export function migrate(store: Store): { from: number; to: number } {
+export function migrate(
+  store: Store,
+  migrations: readonly string[] = MIGRATIONS,
+): { from: number; to: number } {
   const path = store.driver.path
+  const target = migrations.length
   const from = userVersion(store)
-  checkVersion(from, path)
-  if (from === SCHEMA_VERSION) return { from, to: from }
+  checkVersion(from, path, target)
+  if (from === target) return { from, to: from }
   if (from > 0 && path !== ':memory:' && statSync(path).size > 0) {
     store.driver.exec('PRAGMA wal_checkpoint(TRUNCATE)')
     copyFileSync(path, `${path}.v${from}.bak`)
   }
-  for (let v = from; v < SCHEMA_VERSION; v++) {
+  for (let v = from; v < target; v++) {
     store.write(() => {
       if (userVersion(store) !== v) return // another process migrated meanwhile
-      store.driver.exec(MIGRATIONS[v]!)
+      store.driver.exec(migrations[v]!)
       store.driver.exec(`PRAGMA user_version = ${v + 1}`)
     })
   }
-  return { from, to: SCHEMA_VERSION }
+  return { from, to: target }
 }
