@@ -18,6 +18,8 @@ import {
   Persona,
   Priority,
   type Task,
+  text,
+  wholeNumber,
 } from './model.js'
 import {
   type Ctx,
@@ -29,7 +31,7 @@ import {
   rowToTask,
   settleBlocked,
 } from './tasks.js'
-import { z } from 'zod'
+import * as z from 'zod/mini'
 
 /** Type-check every measurable criterion; throws `InvalidExpression` naming its number. */
 export function checkCriteria(criteria: readonly Criterion[]): void {
@@ -97,14 +99,14 @@ export function addTask(ctx: Ctx, input: NewTask, actor: string | null, source?:
 
 /** Fields a person may change after creation. */
 export const TaskPatch = z.strictObject({
-  title: z.string().trim().min(1).max(300).optional(),
-  description: z.string().max(65_536).optional(),
-  priority: Priority.optional(),
-  persona: Persona.nullable().optional(),
-  deadline: IsoTime.nullable().optional(),
-  estimated_hours: Hours.nullable().optional(),
-  success_criteria: z.array(CriterionSchema).max(100).optional(),
-  max_attempts: z.number().int().min(1).max(100).optional(),
+  title: z.optional(text(300)),
+  description: z.optional(z.string().check(z.maxLength(65_536))),
+  priority: z.optional(Priority),
+  persona: z.optional(z.nullable(Persona)),
+  deadline: z.optional(z.nullable(IsoTime)),
+  estimated_hours: z.optional(z.nullable(Hours)),
+  success_criteria: z.optional(z.array(CriterionSchema).check(z.maxLength(100))),
+  max_attempts: z.optional(wholeNumber(1, 100)),
 })
 export type TaskPatch = z.input<typeof TaskPatch>
 

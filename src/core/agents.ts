@@ -8,9 +8,9 @@
 import { TaskError } from './errors.js'
 import { appendEvent } from './events.js'
 import { type Grant, claim, sweep } from './leases.js'
-import { AgentId, parseInput, Persona, type Task } from './model.js'
+import { AgentId, parseInput, Persona, type Task, wholeNumber } from './model.js'
 import { type Ctx, rowToTask, TASK_COLUMNS, type TaskRow } from './tasks.js'
-import { z } from 'zod'
+import * as z from 'zod/mini'
 
 /** A registered agent. */
 export interface Agent {
@@ -26,8 +26,8 @@ export interface Agent {
 
 const Registration = z.strictObject({
   id: AgentId,
-  personas: z.array(Persona).max(20).default([]),
-  capacity: z.number().int().min(1).max(1000).default(1),
+  personas: z._default(z.array(Persona).check(z.maxLength(20)), []),
+  capacity: z._default(wholeNumber(1, 1000), 1),
 })
 
 /** Register or update an agent. Throws `InvalidInput` naming the bad field. */

@@ -3,16 +3,19 @@
  * inferred from them. Field names are the design's (snake_case), so the
  * database columns, `--json` output and documentation all use one vocabulary.
  *
+ * Schemas use `zod/mini` (same validation, tree-shakable): `tm` is started
+ * once per agent action, and full zod would double its start-up time.
+ *
  * Validation errors name the field: {@link parseInput} turns a zod error into
  * a `TaskError('InvalidInput')` whose message lists `field: problem` lines.
  */
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { TaskError } from './errors.js'
 
 /** Local task id: 8 lowercase alphanumerics (Task Orchestrator v2.3 compatible). */
 export const TaskId = z
   .string()
-  .regex(/^[a-z0-9]{8}$/, 'must be 8 lowercase letters or digits, e.g. "a1b2c3d4"')
+  .check(z.regex(/^[a-z0-9]{8}$/, 'must be 8 lowercase letters or digits, e.g. "a1b2c3d4"'))
 
 export const STATUSES = [
   'blocked',
@@ -40,23 +43,38 @@ export function priorityRank(p: Priority): number {
 /** A persona: the kind of agent a task wants (`implementer`, `reviewer`, …). */
 export const Persona = z
   .string()
-  .regex(/^[a-z][a-z0-9_-]{0,39}$/, 'must be lowercase letters, digits, "-" or "_" (max 40)')
+  .check(z.regex(/^[a-z][a-z0-9_-]{0,39}$/, 'must be lowercase letters, digits, "-" or "_" (max 40)'))
 
 /** Agent identity: a free-form name, as on GitHub (`octocat`, `agent-7[bot]`). */
 export const AgentId = z
   .string()
-  .min(1, 'must not be empty')
-  .max(100, 'must be at most 100 characters')
-  .regex(/^[^\s]+$/, 'must not contain spaces')
+  .check(
+    z.minLength(1, 'must not be empty'),
+    z.maxLength(100, 'must be at most 100 characters'),
+    z.regex(/^[^\s]+$/, 'must not contain spaces'),
+  )
 
 /** Feedback rating, 1 (poor) to 5 (excellent). */
-export const Rating = z.number().int('must be a whole number').min(1).max(5)
+export const Rating = z.int('must be a whole number').check(z.gte(1), z.lte(5))
 
 /** An ISO-8601 date or date-time; stored normalised to UTC `…Z`. */
-export const IsoTime = z.iso.datetime({ offset: true, local: true }).or(z.iso.date())
+export const IsoTime = z.union([
+  z.iso.datetime({ offset: true, local: true, error: 'must be an ISO-8601 date or date-time' }),
+  z.iso.date({ error: 'must be an ISO-8601 date or date-time' }),
+])
 
 /** Hours of work, e.g. `estimated_hours`: positive, at most ten thousand. */
-export const Hours = z.number().positive('must be greater than 0').max(10_000)
+export const Hours = z.number().check(z.positive('must be greater than 0'), z.lte(10_000))
+
+/** A non-empty, trimmed line of text of at most `max` characters. */
+export function text(max: number, empty = 'must not be empty') {
+  return z.string().check(z.trim(), z.minLength(1, empty), z.maxLength(max))
+}
+
+/** A whole number from `min` to `max`. */
+export function wholeNumber(min: number, max: number) {
+  return z.int('must be a whole number').check(z.gte(min), z.lte(max))
+}
 
 /**
  * A success criterion (DESIGN "Success criteria"): `measurable` is a CEL
@@ -64,24 +82,24 @@ export const Hours = z.number().positive('must be greater than 0').max(10_000)
  * be confirmed by a person.
  */
 export const Criterion = z.strictObject({
-  criterion: z.string().trim().min(1, 'must describe the criterion').max(500),
-  measurable: z.string().trim().min(1).max(2000).optional(),
+  criterion: text(500, 'must describe the criterion'),
+  measurable: z.optional(text(2000)),
 })
 export type Criterion = z.infer<typeof Criterion>
 
 /** What `add` accepts. Everything but `title` has a default. */
 export const NewTask = z.strictObject({
-  id: TaskId.optional(),
-  title: z.string().trim().min(1, 'must not be empty').max(300),
-  description: z.string().max(65_536).default(''),
-  priority: Priority.default('medium'),
-  persona: Persona.optional(),
-  parent_id: TaskId.optional(),
-  depends_on: z.array(TaskId).default([]),
-  success_criteria: z.array(Criterion).max(100).default([]),
-  deadline: IsoTime.optional(),
-  estimated_hours: Hours.optional(),
-  max_attempts: z.number().int().min(1).max(100).optional(),
+  id: z.optional(TaskId),
+  title: text(300),
+  description: z._default(z.string().check(z.maxLength(65_536)), ''),
+  priority: z._default(Priority, 'medium'),
+  persona: z.optional(Persona),
+  parent_id: z.optional(TaskId),
+  depends_on: z._default(z.array(TaskId), []),
+  success_criteria: z._default(z.array(Criterion).check(z.maxLength(100)), []),
+  deadline: z.optional(IsoTime),
+  estimated_hours: z.optional(Hours),
+  max_attempts: z.optional(wholeNumber(1, 100)),
 })
 export type NewTask = z.input<typeof NewTask>
 
@@ -135,7 +153,7 @@ export interface Task {
  * `TaskError('InvalidInput')` whose message names every bad field
  * (`priority: expected one of low|medium|high|critical`).
  */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what = 'input'): z.output<S> {
+export function parseInput<S extends z.ZodMiniType>(schema: S, value: unknown, what = 'input'): z.output<S> {
   const result = schema.safeParse(value)
   if (result.success) return result.data
   const problems = result.error.issues.map((issue) => {

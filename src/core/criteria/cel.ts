@@ -144,7 +144,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export type Evaluation = { ok: true; value: unknown } | { ok: false; error: string }
 
 /** Evaluate a checked expression against a CEL context (see {@link toCelContext}). */
-export function evaluateExpression(expression: string, celContext: Record<string, unknown>): Evaluation {
+export function evaluateExpression(
+  expression: string,
+  celContext: Record<string, unknown>,
+): Evaluation {
   try {
     return { ok: true, value: celEnvironment().evaluate(expression, celContext) }
   } catch (err) {

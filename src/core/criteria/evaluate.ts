@@ -97,7 +97,11 @@ export function evaluateCriteria(
     const result = evaluateExpression(c.measurable, celContext)
     if (!result.ok) return { ...base, outcome: 'error', message: result.error }
     if (typeof result.value !== 'boolean') {
-      return { ...base, outcome: 'error', message: `yielded ${String(result.value)}, not a boolean` }
+      return {
+        ...base,
+        outcome: 'error',
+        message: `yielded ${String(result.value)}, not a boolean`,
+      }
     }
     return result.value ? { ...base, outcome: 'pass' } : { ...base, outcome: 'fail' }
   })
