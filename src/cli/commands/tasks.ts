@@ -4,7 +4,6 @@
  */
 import { readFileSync } from 'node:fs'
 import { type Command, Option } from 'commander'
-import { parse as parseYaml } from 'yaml'
 import { resolveDbPath } from '../../core/db/open.js'
 import { TaskError } from '../../core/errors.js'
 import { type Criterion, PRIORITIES, STATUSES, type Status, type Task } from '../../core/model.js'
@@ -23,7 +22,8 @@ export function parseCriterionText(text: string): Criterion {
   return { criterion: text.trim() }
 }
 
-function readCriteriaFile(path: string): Criterion[] {
+async function readCriteriaFile(path: string): Promise<Criterion[]> {
+  const { parse: parseYaml } = await import('yaml')
   let data: unknown
   try {
     data = parseYaml(readFileSync(path, 'utf8'))
@@ -115,10 +115,10 @@ export function registerTaskCommands(program: Command): void {
     .option('--id <id>', 'explicit 8-character id (default: random)')
     .action(
       action(
-        (g, title: string, o: Record<string, string | string[] | undefined>) => {
+        async (g, title: string, o: Record<string, string | string[] | undefined>) => {
           const criteria = [
             ...((o.criterion as string[] | undefined) ?? []).map(parseCriterionText),
-            ...(o.criteriaFile ? readCriteriaFile(o.criteriaFile as string) : []),
+            ...(o.criteriaFile ? await readCriteriaFile(o.criteriaFile as string) : []),
           ]
           const engine = openEngine(g, { create: true })
           const task = engine.add(
@@ -159,12 +159,12 @@ export function registerTaskCommands(program: Command): void {
     .option('--criteria-file <file>', 'replace the success criteria from a YAML/JSON list')
     .action(
       action(
-        (g, id: string, o: Record<string, string | string[] | undefined>) => {
+        async (g, id: string, o: Record<string, string | string[] | undefined>) => {
           const criteria =
             o.criterion || o.criteriaFile
               ? [
                   ...((o.criterion as string[] | undefined) ?? []).map(parseCriterionText),
-                  ...(o.criteriaFile ? readCriteriaFile(o.criteriaFile as string) : []),
+                  ...(o.criteriaFile ? await readCriteriaFile(o.criteriaFile as string) : []),
                 ]
               : undefined
           const clear = (v: unknown) => (v === 'none' ? null : v)
