@@ -7,4 +7,4 @@ program.exitOverride((err) => {
   // commander's own errors (unknown option, missing argument) are usage errors.
   process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage)
 })
-await program.parseAsync(process.argv)
+void program.parseAsync(process.argv)

@@ -55,7 +55,10 @@ export function optionalAgent(g: Globals): string | null {
 export function parseDuration(text: string, flag: string): number {
   const value = /^\d+$/.test(text) ? Number(text) : ms(text as ms.StringValue)
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new TaskError('InvalidInput', `${flag}: "${text}" is not a duration; use e.g. 90s, 30m, 2h.`)
+    throw new TaskError(
+      'InvalidInput',
+      `${flag}: "${text}" is not a duration; use e.g. 90s, 30m, 2h.`,
+    )
   }
   return value
 }
@@ -63,16 +66,28 @@ export function parseDuration(text: string, flag: string): number {
 /** Parse a fencing token (a positive integer). */
 export function parseToken(text: string | undefined): number {
   if (text === undefined) {
-    throw new TaskError('InvalidInput', '--token is required: the fencing token printed by `tm claim`.')
+    throw new TaskError(
+      'InvalidInput',
+      '--token is required: the fencing token printed by `tm claim`.',
+    )
   }
   if (!/^\d+$/.test(text) || Number(text) < 1) {
-    throw new TaskError('InvalidInput', `--token: "${text}" is not a fencing token (a positive integer).`)
+    throw new TaskError(
+      'InvalidInput',
+      `--token: "${text}" is not a fencing token (a positive integer).`,
+    )
   }
   return Number(text)
 }
 
 /** Parse a number option within bounds. */
-export function parseNumber(text: string, flag: string, min: number, max: number, integer = false): number {
+export function parseNumber(
+  text: string,
+  flag: string,
+  min: number,
+  max: number,
+  integer = false,
+): number {
   const n = Number(text)
   if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
     throw new TaskError(

@@ -5,22 +5,11 @@
  * completion.
  */
 import { checkExpression } from './criteria/cel.js'
-import { TaskError } from './errors.js'
+import { isTaskError, TaskError } from './errors.js'
 import { appendEvent } from './events.js'
 import { addDependency } from './graph.js'
-import {
-  type Criterion,
-  Criterion as CriterionSchema,
-  Hours,
-  IsoTime,
-  NewTask,
-  parseInput,
-  Persona,
-  Priority,
-  type Task,
-  text,
-  wholeNumber,
-} from './model.js'
+import type { Criterion, NewTask, Task } from './model.js'
+import { parseInput, schemas } from './schemas.js'
 import {
   type Ctx,
   findTaskRow,
@@ -31,7 +20,6 @@ import {
   rowToTask,
   settleBlocked,
 } from './tasks.js'
-import * as z from 'zod/mini'
 
 /** Type-check every measurable criterion; throws `InvalidExpression` naming its number. */
 export function checkCriteria(criteria: readonly Criterion[]): void {
@@ -40,7 +28,7 @@ export function checkCriteria(criteria: readonly Criterion[]): void {
     try {
       checkExpression(c.measurable)
     } catch (err) {
-      if (err instanceof TaskError) {
+      if (isTaskError(err)) {
         throw new TaskError(
           'InvalidExpression',
           `success_criteria.${i}.measurable: ${err.message}`,
@@ -59,7 +47,7 @@ export function checkCriteria(criteria: readonly Criterion[]): void {
  * `Duplicate` (explicit id already used).
  */
 export function addTask(ctx: Ctx, input: NewTask, actor: string | null, source?: string): Task {
-  const t = parseInput(NewTask, input, 'task')
+  const t = parseInput(schemas().NewTask, input, 'task')
   checkCriteria(t.success_criteria)
   if (t.id && findTaskRow(ctx.store, t.id)) {
     throw new TaskError('Duplicate', `A task with id ${t.id} already exists.`, { task: t.id })
@@ -97,22 +85,21 @@ export function addTask(ctx: Ctx, input: NewTask, actor: string | null, source?:
   return rowToTask(requireTaskRow(ctx.store, id))
 }
 
-/** Fields a person may change after creation. */
-export const TaskPatch = z.strictObject({
-  title: z.optional(text(300)),
-  description: z.optional(z.string().check(z.maxLength(65_536))),
-  priority: z.optional(Priority),
-  persona: z.optional(z.nullable(Persona)),
-  deadline: z.optional(z.nullable(IsoTime)),
-  estimated_hours: z.optional(z.nullable(Hours)),
-  success_criteria: z.optional(z.array(CriterionSchema).check(z.maxLength(100))),
-  max_attempts: z.optional(wholeNumber(1, 100)),
-})
-export type TaskPatch = z.input<typeof TaskPatch>
+/** Fields a person may change after creation (null clears). */
+export interface TaskPatch {
+  title?: string
+  description?: string
+  priority?: Task['priority']
+  persona?: string | null
+  deadline?: string | null
+  estimated_hours?: number | null
+  success_criteria?: Criterion[]
+  max_attempts?: number
+}
 
 /** Change fields of an open task; appends `task_updated` with the changed fields. */
 export function updateTask(ctx: Ctx, id: string, patch: TaskPatch, actor: string | null): Task {
-  const p = parseInput(TaskPatch, patch, 'update')
+  const p = parseInput(schemas().TaskPatch, patch, 'update')
   const row = requireTaskRow(ctx.store, id)
   requireOpen(row, 'update')
   if (p.success_criteria) checkCriteria(p.success_criteria)
@@ -124,7 +111,8 @@ export function updateTask(ctx: Ctx, id: string, patch: TaskPatch, actor: string
   if (p.deadline !== undefined) columns.deadline = optionalTime(p.deadline)
   if (p.estimated_hours !== undefined) columns.estimated_hours = p.estimated_hours
   if (p.max_attempts !== undefined) columns.max_attempts = p.max_attempts
-  if (p.success_criteria !== undefined) columns.success_criteria = JSON.stringify(p.success_criteria)
+  if (p.success_criteria !== undefined)
+    columns.success_criteria = JSON.stringify(p.success_criteria)
   const names = Object.keys(columns)
   if (names.length === 0) return rowToTask(row)
   ctx.store.run(
@@ -147,7 +135,11 @@ export function updateTask(ctx: Ctx, id: string, patch: TaskPatch, actor: string
  */
 export function blockTask(ctx: Ctx, id: string, reason: string, actor: string | null): Task {
   const text = reason.trim()
-  if (!text) throw new TaskError('InvalidInput', 'A block needs a reason, e.g. `tm block ID "waiting for API keys"`.')
+  if (!text)
+    throw new TaskError(
+      'InvalidInput',
+      'A block needs a reason, e.g. `tm block ID "waiting for API keys"`.',
+    )
   const row = requireTaskRow(ctx.store, id)
   requireOpen(row, 'block')
   if (row.status === 'in_progress') {
@@ -157,9 +149,19 @@ export function blockTask(ctx: Ctx, id: string, reason: string, actor: string | 
       { task: id, holder: row.lease_holder },
     )
   }
-  ctx.store.run('UPDATE tasks SET blocked_reason = ?, updated_at = ? WHERE id = ?', [text, ctx.now, id])
+  ctx.store.run('UPDATE tasks SET blocked_reason = ?, updated_at = ? WHERE id = ?', [
+    text,
+    ctx.now,
+    id,
+  ])
   if (row.status === 'blocked') {
-    appendEvent(ctx.store, { at: ctx.now, type: 'blocked', task_id: id, actor, details: { reason: text } })
+    appendEvent(ctx.store, {
+      at: ctx.now,
+      type: 'blocked',
+      task_id: id,
+      actor,
+      details: { reason: text },
+    })
   } else settleBlocked(ctx, id, actor)
   return rowToTask(requireTaskRow(ctx.store, id))
 }
@@ -169,18 +171,30 @@ export function unblockTask(ctx: Ctx, id: string, actor: string | null): Task {
   const row = requireTaskRow(ctx.store, id)
   requireOpen(row, 'unblock')
   if (row.blocked_reason === null) {
-    throw new TaskError('InvalidTransition', `Task ${id} was not blocked by hand (status ${row.status}).`, {
-      task: id,
-      status: row.status,
-    })
+    throw new TaskError(
+      'InvalidTransition',
+      `Task ${id} was not blocked by hand (status ${row.status}).`,
+      {
+        task: id,
+        status: row.status,
+      },
+    )
   }
-  ctx.store.run('UPDATE tasks SET blocked_reason = NULL, updated_at = ? WHERE id = ?', [ctx.now, id])
+  ctx.store.run('UPDATE tasks SET blocked_reason = NULL, updated_at = ? WHERE id = ?', [
+    ctx.now,
+    id,
+  ])
   settleBlocked(ctx, id, actor)
   return rowToTask(requireTaskRow(ctx.store, id))
 }
 
 /** Cancel an open task that nobody holds. Dependents stay blocked until edited. */
-export function cancelTask(ctx: Ctx, id: string, reason: string | undefined, actor: string | null): Task {
+export function cancelTask(
+  ctx: Ctx,
+  id: string,
+  reason: string | undefined,
+  actor: string | null,
+): Task {
   const row = requireTaskRow(ctx.store, id)
   requireOpen(row, 'cancel')
   if (row.status === 'in_progress') {

@@ -7,10 +7,10 @@
  */
 import { TaskError } from './errors.js'
 import { appendEvent } from './events.js'
-import { type Grant, claim, sweep } from './leases.js'
-import { AgentId, parseInput, Persona, type Task, wholeNumber } from './model.js'
+import { claim, type Grant, sweep } from './leases.js'
+import type { Task } from './model.js'
+import { parseInput, schemas } from './schemas.js'
 import { type Ctx, rowToTask, TASK_COLUMNS, type TaskRow } from './tasks.js'
-import * as z from 'zod/mini'
 
 /** A registered agent. */
 export interface Agent {
@@ -24,19 +24,13 @@ export interface Agent {
   leases?: number
 }
 
-const Registration = z.strictObject({
-  id: AgentId,
-  personas: z._default(z.array(Persona).check(z.maxLength(20)), []),
-  capacity: z._default(wholeNumber(1, 1000), 1),
-})
-
 /** Register or update an agent. Throws `InvalidInput` naming the bad field. */
 export function registerAgent(
   ctx: Ctx,
   input: { id: string; personas?: string[]; capacity?: number },
   actor: string | null,
 ): Agent {
-  const a = parseInput(Registration, input, 'agent')
+  const a = parseInput(schemas().Agent, input, 'agent')
   ctx.store.run(
     `INSERT INTO agents (id, personas, capacity, registered_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET personas = excluded.personas, capacity = excluded.capacity`,
@@ -99,9 +93,12 @@ export function pickNext(ctx: Ctx, agent: string): Task | undefined {
     { now: ctx.now },
   )
   if (unassigned) return rowToTask(unassigned)
-  const any = ctx.store.get<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE ${claimable} ${ORDER}`, {
-    now: ctx.now,
-  })
+  const any = ctx.store.get<TaskRow>(
+    `SELECT ${TASK_COLUMNS} FROM tasks WHERE ${claimable} ${ORDER}`,
+    {
+      now: ctx.now,
+    },
+  )
   return any && rowToTask(any)
 }
 
@@ -132,7 +129,9 @@ export function next(ctx: Ctx, agent: string, claimIt: boolean, ttlMs?: number):
   if (!task) return { task: null, grant: null }
   if (!claimIt) return { task, grant: null }
   const grant = claim(ctx, task.id, agent, ttlMs)
-  const claimed = ctx.store.get<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = ?`, [task.id])
+  const claimed = ctx.store.get<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = ?`, [
+    task.id,
+  ])
   if (!claimed) throw new TaskError('TaskNotFound', `Task ${task.id} vanished while claiming.`)
   return { task: rowToTask(claimed), grant }
 }

@@ -74,11 +74,9 @@ export function complete(
   const seconds = (Date.parse(ctx.now) - Date.parse(row.lease_acquired_at!)) / 1000
   const actualHours =
     request.actualHours ?? Math.round(((row.lease_seconds + seconds) / 3600) * 1000) / 1000
-  const leaseS = endLease(ctx, row, 'completed', ctx.now)
-  ctx.store.run(
-    `UPDATE tasks SET completed_at = ?, completion_summary = ?, actual_hours = ? WHERE id = ?`,
-    [ctx.now, request.summary ?? null, actualHours, id],
-  )
+  const leaseS = endLease(ctx, row, 'completed', ctx.now, {
+    completion: { summary: request.summary ?? null, actual_hours: actualHours },
+  })
   appendEvent(ctx.store, {
     at: ctx.now,
     type: 'completed',
@@ -89,7 +87,9 @@ export function complete(
       lease_s: leaseS,
       actual_hours: actualHours,
       ...(request.summary ? { summary: request.summary } : {}),
-      ...(verdict ? { criteria: verdict.results.map((r) => ({ index: r.index, outcome: r.outcome })) } : {}),
+      ...(verdict
+        ? { criteria: verdict.results.map((r) => ({ index: r.index, outcome: r.outcome })) }
+        : {}),
     },
   })
   const unblocked = handOver(ctx, id, agent)

@@ -4,8 +4,22 @@
  * its events, with one "now" read from the injected clock. It knows nothing
  * of GitHub, terminals or CI; front doors (CLI, app, Actions) translate.
  */
-import { addTask, blockTask, cancelTask, type TaskPatch, unblockTask, updateTask } from './add-task.js'
-import { type Agent, listAgents, type NextOutcome, next, pickNext, registerAgent } from './agents.js'
+import {
+  addTask,
+  blockTask,
+  cancelTask,
+  type TaskPatch,
+  unblockTask,
+  updateTask,
+} from './add-task.js'
+import {
+  type Agent,
+  listAgents,
+  type NextOutcome,
+  next,
+  pickNext,
+  registerAgent,
+} from './agents.js'
 import { type Clock, iso, systemClock } from './clock.js'
 import { type CompleteOutcome, type CompleteRequest, complete } from './completion.js'
 import type { Store } from './db/store.js'
@@ -119,7 +133,9 @@ export class Engine {
     return this.read((ctx) => {
       const task = rowToTask(requireTaskRow(ctx.store, id))
       const subtasks = ctx.store
-        .all<{ id: string }>('SELECT id FROM tasks WHERE parent_id = ? ORDER BY created_at, id', [id])
+        .all<{ id: string }>('SELECT id FROM tasks WHERE parent_id = ? ORDER BY created_at, id', [
+          id,
+        ])
         .map((r) => r.id)
       const context = ctx.store
         .all<{ key: string; value: string; author: string | null; updated_at: string }>(
@@ -148,9 +164,16 @@ export class Engine {
         params[`s${i}`] = s
       })
     }
-    if (filter.persona) (where.push('persona = @persona'), (params.persona = filter.persona))
-    if (filter.holder) (where.push('lease_holder = @holder'), (params.holder = filter.holder))
-    if (filter.parent) (where.push('parent_id = @parent'), (params.parent = filter.parent))
+    for (const [key, column] of [
+      ['persona', 'persona'],
+      ['holder', 'lease_holder'],
+      ['parent', 'parent_id'],
+    ] as const) {
+      if (filter[key]) {
+        where.push(`${column} = @${key}`)
+        params[key] = filter[key]
+      }
+    }
     const limit = filter.limit ? `LIMIT ${Math.max(1, Math.floor(filter.limit))}` : ''
     return this.read((ctx) =>
       ctx.store
@@ -195,7 +218,10 @@ export class Engine {
   }
 
   claim(id: string, agent: string, ttlMs?: number): Grant {
-    return this.write((ctx) => claim(ctx, id, agent, ttlMs))
+    return this.write((ctx) => {
+      sweep(ctx)
+      return claim(ctx, id, agent, ttlMs)
+    })
   }
 
   /** Best task for `agent`; with `claimIt`, claimed in the same transaction. */
@@ -220,7 +246,12 @@ export class Engine {
    * itself recorded as a `criteria_evaluated` event, in its own transaction,
    * so the log shows every attempt.
    */
-  complete(id: string, agent: string, token: number, request: CompleteRequest = {}): CompleteOutcome {
+  complete(
+    id: string,
+    agent: string,
+    token: number,
+    request: CompleteRequest = {},
+  ): CompleteOutcome {
     try {
       return this.write((ctx) => complete(ctx, id, agent, token, request))
     } catch (err) {
@@ -229,7 +260,13 @@ export class Engine {
         this.write((ctx) =>
           ctx.store.run(
             'INSERT INTO events (at, type, task_id, actor, details) VALUES (?, ?, ?, ?, ?)',
-            [ctx.now, 'criteria_evaluated', id, agent, JSON.stringify({ passed: false, ...details })],
+            [
+              ctx.now,
+              'criteria_evaluated',
+              id,
+              agent,
+              JSON.stringify({ passed: false, ...details }),
+            ],
           ),
         )
       }
@@ -250,7 +287,10 @@ export class Engine {
     if (this.read((ctx) => sweepDue(ctx))) this.sweep()
   }
 
-  registerAgent(input: { id: string; personas?: string[]; capacity?: number }, actor: string | null = null): Agent {
+  registerAgent(
+    input: { id: string; personas?: string[]; capacity?: number },
+    actor: string | null = null,
+  ): Agent {
     return this.write((ctx) => registerAgent(ctx, input, actor))
   }
 
@@ -267,7 +307,11 @@ export class Engine {
   }
 
   /** Write an importer's plan in one transaction (see `import/apply.ts`). */
-  import(plan: ImportPlan, actor: string | null = null, onProgress?: (done: number, total: number) => void): ImportReport {
+  import(
+    plan: ImportPlan,
+    actor: string | null = null,
+    onProgress?: (done: number, total: number) => void,
+  ): ImportReport {
     return this.write((ctx) => applyImport(ctx, plan, actor, onProgress))
   }
 }

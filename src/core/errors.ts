@@ -66,7 +66,17 @@ export class TaskError extends Error {
   }
 }
 
-/** True when `err` is a {@link TaskError}, optionally with the given code. */
+/**
+ * True when `err` is a {@link TaskError}, optionally with the given code.
+ * Checked by shape, not `instanceof`: the bundled `tm` loads some modules
+ * from separate files, each with its own copy of this class.
+ */
 export function isTaskError(err: unknown, code?: ErrorCode): err is TaskError {
-  return err instanceof TaskError && (code === undefined || err.code === code)
+  const e = err as Partial<TaskError> | null
+  return (
+    e instanceof Error &&
+    e.name === 'TaskError' &&
+    typeof e.code === 'string' &&
+    (code === undefined || e.code === code)
+  )
 }

@@ -52,7 +52,12 @@ export function findPath(store: Store, from: string, to: string): string[] | nul
  * and dependencies of finished tasks. Adding an existing edge changes nothing.
  * A pending task with a new unmet dependency becomes `blocked`.
  */
-export function addDependency(ctx: Ctx, taskId: string, dependsOnId: string, actor: string | null): boolean {
+export function addDependency(
+  ctx: Ctx,
+  taskId: string,
+  dependsOnId: string,
+  actor: string | null,
+): boolean {
   const task = requireTaskRow(ctx.store, taskId)
   requireTaskRow(ctx.store, dependsOnId)
   requireOpen(task, 'add a dependency to')
@@ -92,7 +97,12 @@ export function addDependency(ctx: Ctx, taskId: string, dependsOnId: string, act
 }
 
 /** Remove an edge; a blocked task whose last unmet dependency goes becomes `pending`. */
-export function removeDependency(ctx: Ctx, taskId: string, dependsOnId: string, actor: string | null): boolean {
+export function removeDependency(
+  ctx: Ctx,
+  taskId: string,
+  dependsOnId: string,
+  actor: string | null,
+): boolean {
   requireTaskRow(ctx.store, taskId)
   const { changes } = ctx.store.run(
     'DELETE FROM dependencies WHERE task_id = ? AND depends_on_id = ?',

@@ -17,7 +17,14 @@ import { iso } from './clock.js'
 import { TaskError } from './errors.js'
 import { appendEvent } from './events.js'
 import type { Lease } from './model.js'
-import { type Ctx, requireOpen, requireTaskRow, settleBlocked, type TaskRow, unmetDependencies } from './tasks.js'
+import {
+  type Ctx,
+  requireOpen,
+  requireTaskRow,
+  settleBlocked,
+  type TaskRow,
+  unmetDependencies,
+} from './tasks.js'
 
 /** A successful claim: the lease and its fencing token. */
 export interface Grant {
@@ -51,7 +58,9 @@ export function leasesHeld(ctx: Ctx, agent: string): number {
 
 /** The agent's lease capacity: registered capacity or the default. */
 export function capacityOf(ctx: Ctx, agent: string): number {
-  const row = ctx.store.get<{ capacity: number }>('SELECT capacity FROM agents WHERE id = ?', [agent])
+  const row = ctx.store.get<{ capacity: number }>('SELECT capacity FROM agents WHERE id = ?', [
+    agent,
+  ])
   return row?.capacity ?? ctx.settings.defaultCapacity
 }
 
@@ -59,11 +68,11 @@ export function capacityOf(ctx: Ctx, agent: string): number {
  * Grant `agent` a lease on task `id` for `ttlMs` (default from settings).
  * Refusals: `TaskNotFound`; `LeaseHeld` (details: holder, expires_at);
  * `InvalidTransition` when blocked or finished; `LockDelay` (details:
- * claimable_after); `AgentAtCapacity`. Expired leases are swept first.
+ * claimable_after); `AgentAtCapacity`. Callers sweep expired leases first
+ * (in the same transaction) so that an expired task is claimable.
  */
 export function claim(ctx: Ctx, id: string, agent: string, ttlMs?: number): Grant {
   const ttl = leaseTtl(ctx, ttlMs)
-  sweep(ctx)
   const row = requireTaskRow(ctx.store, id)
   if (row.status === 'in_progress') {
     throw new TaskError(
@@ -118,7 +127,13 @@ export function claim(ctx: Ctx, id: string, agent: string, ttlMs?: number): Gran
   })
   return {
     task: id,
-    lease: { holder: agent, token, acquired_at: ctx.now, heartbeat_at: ctx.now, expires_at: expires },
+    lease: {
+      holder: agent,
+      token,
+      acquired_at: ctx.now,
+      heartbeat_at: ctx.now,
+      expires_at: expires,
+    },
   }
 }
 
@@ -134,17 +149,20 @@ function touchAgent(ctx: Ctx, agent: string): void {
 export function requireLease(ctx: Ctx, id: string, agent: string, token: number): TaskRow {
   const row = requireTaskRow(ctx.store, id)
   if (row.lease_holder === null) {
-    throw new TaskError('NoLease', `Task ${id} is ${row.status} and not leased to anyone; claim it first.`, {
-      task: id,
-      status: row.status,
-    })
+    throw new TaskError(
+      'NoLease',
+      `Task ${id} is ${row.status} and not leased to anyone; claim it first.`,
+      {
+        task: id,
+        status: row.status,
+      },
+    )
   }
   if (row.lease_holder !== agent) {
-    throw new TaskError(
-      'NotHolder',
-      `Task ${id} is leased to ${row.lease_holder}, not ${agent}.`,
-      { task: id, holder: row.lease_holder },
-    )
+    throw new TaskError('NotHolder', `Task ${id} is leased to ${row.lease_holder}, not ${agent}.`, {
+      task: id,
+      holder: row.lease_holder,
+    })
   }
   if (Number(row.lease_token) !== token) {
     throw new TaskError(
@@ -164,7 +182,13 @@ export function requireLease(ctx: Ctx, id: string, agent: string, token: number)
 }
 
 /** Extend a live lease to now + TTL. Returns the renewed lease. */
-export function heartbeat(ctx: Ctx, id: string, agent: string, token: number, ttlMs?: number): Lease {
+export function heartbeat(
+  ctx: Ctx,
+  id: string,
+  agent: string,
+  token: number,
+  ttlMs?: number,
+): Lease {
   const ttl = leaseTtl(ctx, ttlMs)
   const row = requireLease(ctx, id, agent, token)
   const expires = iso(ctx.nowMs + ttl)
@@ -204,14 +228,22 @@ export function endLease(
   row: TaskRow,
   status: 'pending' | 'completed' | 'failed',
   endIso: string,
-  extra: { attempts?: number; claimable_after?: string | null } = {},
+  extra: {
+    attempts?: number
+    claimable_after?: string | null
+    /** For completions: summary and actual hours, with `completed_at` = now. */
+    completion?: { summary: string | null; actual_hours: number }
+  } = {},
 ): number {
   const seconds = leaseSeconds(row, endIso)
   ctx.store.run(
     `UPDATE tasks SET status = @status, lease_holder = NULL, lease_token = NULL,
        lease_acquired_at = NULL, lease_heartbeat_at = NULL, lease_expires_at = NULL,
        lease_seconds = lease_seconds + @seconds, attempts = @attempts,
-       claimable_after = @claimable_after, updated_at = @now
+       claimable_after = @claimable_after, updated_at = @now,
+       completed_at = @completed_at,
+       completion_summary = CASE WHEN @completed_at IS NULL THEN completion_summary ELSE @summary END,
+       actual_hours = CASE WHEN @completed_at IS NULL THEN actual_hours ELSE @actual_hours END
      WHERE id = @id`,
     {
       status,
@@ -219,6 +251,9 @@ export function endLease(
       attempts: extra.attempts ?? row.attempts,
       claimable_after: extra.claimable_after ?? null,
       now: ctx.now,
+      completed_at: extra.completion ? ctx.now : null,
+      summary: extra.completion?.summary ?? null,
+      actual_hours: extra.completion?.actual_hours ?? null,
       id: row.id,
     },
   )

@@ -136,7 +136,10 @@ export function computeMetrics(ctx: Ctx, options: MetricsOptions = {}): Metrics 
     aggregate('e.actor', '').filter((r) => r.key !== null),
     'holder',
   )
-  const perPersona = breakdown(aggregate('t.persona', 'JOIN tasks t ON t.id = e.task_id'), 'persona')
+  const perPersona = breakdown(
+    aggregate('t.persona', 'JOIN tasks t ON t.id = e.task_id'),
+    'persona',
+  )
   const totals = Object.values(breakdown(aggregate(`'all'`, ''), 'holder'))[0]
   const finished = store.get<{ completed: number; failed: number }>(
     `SELECT sum(status = 'completed') AS completed, sum(status = 'failed') AS failed FROM tasks
@@ -152,7 +155,8 @@ export function computeMetrics(ctx: Ctx, options: MetricsOptions = {}): Metrics 
     )
     .map((x) => x.r)
   const ratioDist = distribution(ratios)
-  const attempts = store.get<{ n: number }>('SELECT coalesce(sum(attempts), 0) AS n FROM tasks')?.n ?? 0
+  const attempts =
+    store.get<{ n: number }>('SELECT coalesce(sum(attempts), 0) AS n FROM tasks')?.n ?? 0
   return {
     since: options.since ?? null,
     tasks,
@@ -163,7 +167,11 @@ export function computeMetrics(ctx: Ctx, options: MetricsOptions = {}): Metrics 
     claims: totals?.claims ?? 0,
     attempts,
     success_rate: done ? round((finished?.completed ?? 0) / done) : null,
-    estimate_accuracy: { count: ratioDist.count, mean_ratio: ratioDist.mean, median_ratio: ratioDist.p50 },
+    estimate_accuracy: {
+      count: ratioDist.count,
+      mean_ratio: ratioDist.mean,
+      median_ratio: ratioDist.p50,
+    },
     per_agent: perAgent,
     per_persona: perPersona,
   }

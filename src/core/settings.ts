@@ -9,7 +9,9 @@ import { DEFAULT_SETTINGS, type EngineSettings } from './tasks.js'
 /** Settings stored in the database (only the known keys with numeric values). */
 export function readSettings(store: Store): Partial<EngineSettings> {
   const out: Partial<EngineSettings> = {}
-  for (const { key, value } of store.all<{ key: string; value: string }>('SELECT key, value FROM settings')) {
+  for (const { key, value } of store.all<{ key: string; value: string }>(
+    'SELECT key, value FROM settings',
+  )) {
     if (key in DEFAULT_SETTINGS) {
       const n = Number(JSON.parse(value))
       if (Number.isFinite(n)) out[key as keyof EngineSettings] = n

@@ -4,7 +4,6 @@
  * here run inside a transaction opened by the {@link Engine}; they take a
  * {@link Ctx} carrying the store and the transaction's single "now".
  */
-import { randomBytes } from 'node:crypto'
 import type { Store } from './db/store.js'
 import { TaskError } from './errors.js'
 import { appendEvent } from './events.js'
@@ -156,7 +155,7 @@ export function requireTaskRow(store: Store, id: string): TaskRow {
 export function newTaskId(store: Store): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'
   for (;;) {
-    const bytes = randomBytes(8)
+    const bytes = globalThis.crypto.getRandomValues(new Uint8Array(8))
     let id = ''
     for (const b of bytes) id += alphabet[b % alphabet.length]
     if (!findTaskRow(store, id)) return id

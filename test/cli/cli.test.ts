@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { tempDir } from '../helpers.js'
 
-const TM = resolve('build/tm.js')
+const TM = resolve('build/tm.cjs')
 const JUNIT = resolve('test/fixtures/junit')
 let dir: string
 
@@ -33,13 +33,31 @@ describe('tm', () => {
   it('runs the core loop with --json and documented exit codes', () => {
     expect(tm(['init']).code).toBe(0)
     const a = json(['add', 'Design schema', '-p', 'high', '--estimate', '2']).out.task
-    const b = json(['add', 'API', '--depends-on', a.id, '-c', 'Tests pass `tests.failed == 0 && tests.total > 0`', '-c', 'Docs reviewed']).out.task
-    expect(b).toMatchObject({ status: 'blocked', success_criteria: [{ criterion: 'Tests pass', measurable: 'tests.failed == 0 && tests.total > 0' }, { criterion: 'Docs reviewed' }] })
+    const b = json([
+      'add',
+      'API',
+      '--depends-on',
+      a.id,
+      '-c',
+      'Tests pass `tests.failed == 0 && tests.total > 0`',
+      '-c',
+      'Docs reviewed',
+    ]).out.task
+    expect(b).toMatchObject({
+      status: 'blocked',
+      success_criteria: [
+        { criterion: 'Tests pass', measurable: 'tests.failed == 0 && tests.total > 0' },
+        { criterion: 'Docs reviewed' },
+      ],
+    })
 
     // Cycle: conflict (4), with the cycle in the error.
     const cycle = json(['depend', a.id, b.id])
     expect(cycle.code).toBe(4)
-    expect(cycle.out).toMatchObject({ ok: false, error: { code: 'DependencyCycle', details: { cycle: [a.id, b.id, a.id] } } })
+    expect(cycle.out).toMatchObject({
+      ok: false,
+      error: { code: 'DependencyCycle', details: { cycle: [a.id, b.id, a.id] } },
+    })
 
     // Who is acting must be said.
     expect(tm(['claim', a.id]).code).toBe(2)
@@ -53,22 +71,71 @@ describe('tm', () => {
 
     // Criteria: a failing JUnit report refuses completion with exit 5 and the actual values.
     json(['claim', b.id, '--agent', 'grace'])
-    const failing = json(['complete', b.id, '--token', '1', '--agent', 'grace', '--validate', '--junit', join(JUNIT, 'pytest-junit.fail.xml'), '--confirm', '2'])
+    const failing = json([
+      'complete',
+      b.id,
+      '--token',
+      '1',
+      '--agent',
+      'grace',
+      '--validate',
+      '--junit',
+      join(JUNIT, 'pytest-junit.fail.xml'),
+      '--confirm',
+      '2',
+    ])
     expect(failing.code).toBe(5)
     expect(failing.out.error.code).toBe('CriteriaFailed')
-    expect(failing.out.error.details.results[0]).toMatchObject({ outcome: 'fail', actual: { 'tests.failed': 1 } })
+    expect(failing.out.error.details.results[0]).toMatchObject({
+      outcome: 'fail',
+      actual: { 'tests.failed': 1 },
+    })
     // A corrupt report is a usage error naming the file.
-    const corrupt = json(['complete', b.id, '--token', '1', '--agent', 'grace', '--validate', '--junit', join(JUNIT, 'pytest-corrupt-xml.xml')])
+    const corrupt = json([
+      'complete',
+      b.id,
+      '--token',
+      '1',
+      '--agent',
+      'grace',
+      '--validate',
+      '--junit',
+      join(JUNIT, 'pytest-corrupt-xml.xml'),
+    ])
     expect(corrupt.code).toBe(2)
     expect(corrupt.out.error.message).toContain('pytest-corrupt-xml.xml')
     // Globs are expanded; passing reports complete the task.
-    const ok = json(['complete', b.id, '--token', '1', '--agent', 'grace', '--validate', '--junit', `${JUNIT}/jest-*.xml`, '--confirm', '2'])
+    const ok = json([
+      'complete',
+      b.id,
+      '--token',
+      '1',
+      '--agent',
+      'grace',
+      '--validate',
+      '--junit',
+      `${JUNIT}/jest-*.xml`,
+      '--confirm',
+      '2',
+    ])
     expect(ok.out).toMatchObject({ ok: true, verdict: { passed: true } })
 
-    expect(json(['show', b.id]).out.task).toMatchObject({ status: 'completed', depends_on: [a.id], context: [{ key: `dependency.${a.id}` }] })
+    expect(json(['show', b.id]).out.task).toMatchObject({
+      status: 'completed',
+      depends_on: [a.id],
+      context: [{ key: `dependency.${a.id}` }],
+    })
     expect(json(['show', 'nosuch00']).code).toBe(3)
     const types = json(['events']).out.events.map((e: { type: string }) => e.type)
-    expect(types).toEqual(expect.arrayContaining(['task_created', 'claimed', 'completed', 'unblocked', 'criteria_evaluated']))
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'task_created',
+        'claimed',
+        'completed',
+        'unblocked',
+        'criteria_evaluated',
+      ]),
+    )
     const metrics = json(['metrics']).out.metrics
     expect(metrics.tasks).toEqual({ completed: 2 })
     expect(metrics.per_agent.ada.completed).toBe(1)
@@ -80,7 +147,29 @@ describe('tm', () => {
     expect(list.stdout).toMatch(/^ID\s+STATUS\s+PRIORITY\s+PERSONA\s+HOLDER\s+TITLE/m)
     expect(list.stdout).toContain('first task')
     const help = tm(['--help']).stdout
-    for (const cmd of ['init', 'add', 'list', 'show', 'ready', 'next', 'claim', 'heartbeat', 'release', 'complete', 'fail', 'block', 'unblock', 'depend', 'undepend', 'sweep', 'agent', 'events', 'metrics', 'import', 'demo']) {
+    for (const cmd of [
+      'init',
+      'add',
+      'list',
+      'show',
+      'ready',
+      'next',
+      'claim',
+      'heartbeat',
+      'release',
+      'complete',
+      'fail',
+      'block',
+      'unblock',
+      'depend',
+      'undepend',
+      'sweep',
+      'agent',
+      'events',
+      'metrics',
+      'import',
+      'demo',
+    ]) {
       expect(help).toMatch(new RegExp(`^  ${cmd}\\b`, 'm'))
     }
     expect(tm(['complete', '--help']).stdout).toContain('--junit <glob>')
@@ -113,13 +202,19 @@ describe('tm', () => {
     expect(next.out).toMatchObject({ task: { id: review.id }, grant: { lease: { token: 1 } } })
     expect(json(['agent', 'list']).out.agents[0]).toMatchObject({ id: 'rev', leases: 1 })
     spawnSync('sleep', ['1.2'])
-    expect(json(['sweep']).out.expired).toEqual([expect.objectContaining({ task: review.id, holder: 'rev', attempts: 1 })])
+    expect(json(['sweep']).out.expired).toEqual([
+      expect.objectContaining({ task: review.id, holder: 'rev', attempts: 1 }),
+    ])
   })
 
   it('events --follow streams new events as JSON lines', async () => {
     tm(['init'])
     const { spawn } = await import('node:child_process')
-    const child = spawn(process.execPath, [TM, '--json', 'events', '--follow', '--interval', '50ms'], { cwd: dir })
+    const child = spawn(
+      process.execPath,
+      [TM, '--json', 'events', '--follow', '--interval', '50ms'],
+      { cwd: dir },
+    )
     let out = ''
     child.stdout.on('data', (d) => (out += d))
     await new Promise((r) => setTimeout(r, 600))
@@ -127,7 +222,10 @@ describe('tm', () => {
     await new Promise((r) => setTimeout(r, 600))
     child.kill('SIGINT')
     await new Promise((r) => child.on('exit', r))
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l))
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(lines.at(-1)).toMatchObject({ type: 'task_created', details: { title: 'followed' } })
   })
 })

@@ -9,7 +9,12 @@ describe('agents and next', () => {
     clock.advance(1000)
     const review = engine.add({ title: 'review', persona: 'reviewer', priority: 'low' })
     clock.advance(1000)
-    const reviewDeadline = engine.add({ title: 'review soon', persona: 'reviewer', priority: 'low', deadline: '2026-03-02' })
+    const reviewDeadline = engine.add({
+      title: 'review soon',
+      persona: 'reviewer',
+      priority: 'low',
+      deadline: '2026-03-02',
+    })
     const impl = engine.add({ title: 'impl', persona: 'implementer', priority: 'critical' })
     expect(engine.next('rev').task?.id).toBe(reviewDeadline.id)
     // An agent with no matching persona gets unassigned work before other personas' work.
@@ -34,13 +39,23 @@ describe('agents and next', () => {
 
   it('register validates its input and lists leases held', () => {
     const { engine } = makeEngine()
-    expect(expectTaskError(() => engine.registerAgent({ id: 'ada', personas: ['Bad Persona'] }), 'InvalidInput').message).toContain('personas.0')
+    expect(
+      expectTaskError(
+        () => engine.registerAgent({ id: 'ada', personas: ['Bad Persona'] }),
+        'InvalidInput',
+      ).message,
+    ).toContain('personas.0')
     expectTaskError(() => engine.registerAgent({ id: 'ada', capacity: 0 }), 'InvalidInput')
     engine.registerAgent({ id: 'ada', personas: ['implementer', 'reviewer'], capacity: 2 })
     const t = engine.add({ title: 'a' })
     engine.claim(t.id, 'ada')
     expect(engine.agents()).toEqual([
-      expect.objectContaining({ id: 'ada', personas: ['implementer', 'reviewer'], capacity: 2, leases: 1 }),
+      expect.objectContaining({
+        id: 'ada',
+        personas: ['implementer', 'reviewer'],
+        capacity: 2,
+        leases: 1,
+      }),
     ])
   })
 })
@@ -48,11 +63,26 @@ describe('agents and next', () => {
 describe('task validation', () => {
   it('names the bad field', () => {
     const { engine } = makeEngine()
-    expect(expectTaskError(() => engine.add({ title: '' }), 'InvalidInput').message).toContain('title')
-    expect(expectTaskError(() => engine.add({ title: 'x', priority: 'urgent' as 'high' }), 'InvalidInput').message).toContain('priority')
-    expect(expectTaskError(() => engine.add({ title: 'x', id: 'ABC' }), 'InvalidInput').message).toContain('id')
-    expect(expectTaskError(() => engine.add({ title: 'x', deadline: 'next friday' }), 'InvalidInput').message).toContain('deadline')
-    expect(expectTaskError(() => engine.add({ title: 'x', estimated_hours: -1 }), 'InvalidInput').message).toContain('estimated_hours')
+    expect(expectTaskError(() => engine.add({ title: '' }), 'InvalidInput').message).toContain(
+      'title',
+    )
+    expect(
+      expectTaskError(
+        () => engine.add({ title: 'x', priority: 'urgent' as 'high' }),
+        'InvalidInput',
+      ).message,
+    ).toContain('priority')
+    expect(
+      expectTaskError(() => engine.add({ title: 'x', id: 'ABC' }), 'InvalidInput').message,
+    ).toContain('id')
+    expect(
+      expectTaskError(() => engine.add({ title: 'x', deadline: 'next friday' }), 'InvalidInput')
+        .message,
+    ).toContain('deadline')
+    expect(
+      expectTaskError(() => engine.add({ title: 'x', estimated_hours: -1 }), 'InvalidInput')
+        .message,
+    ).toContain('estimated_hours')
     expectTaskError(() => engine.add({ title: 'x', parent_id: 'abcdefgh' }), 'TaskNotFound')
     expect(engine.list()).toEqual([])
   })

@@ -12,17 +12,29 @@ describe('success criteria at creation', () => {
   it('refuses a task whose expression does not compile or type-check, naming the criterion', () => {
     const { engine } = makeEngine()
     const syntax = expectTaskError(
-      () => engine.add({ title: 'x', success_criteria: [{ criterion: 'ok', measurable: 'tests.failed ==' }] }),
+      () =>
+        engine.add({
+          title: 'x',
+          success_criteria: [{ criterion: 'ok', measurable: 'tests.failed ==' }],
+        }),
       'InvalidExpression',
     )
     expect(syntax.message).toMatch(/success_criteria\.0\.measurable.*tests\.failed ==/)
     const field = expectTaskError(
-      () => engine.add({ title: 'x', success_criteria: [{ criterion: 'ok', measurable: 'tests.faild == 0' }] }),
+      () =>
+        engine.add({
+          title: 'x',
+          success_criteria: [{ criterion: 'ok', measurable: 'tests.faild == 0' }],
+        }),
       'InvalidExpression',
     )
     expect(field.message).toContain('tests.faild')
     expectTaskError(
-      () => engine.add({ title: 'x', success_criteria: [{ criterion: 'ok', measurable: 'tests.total' }] }),
+      () =>
+        engine.add({
+          title: 'x',
+          success_criteria: [{ criterion: 'ok', measurable: 'tests.total' }],
+        }),
       'InvalidExpression',
     )
     expect(engine.list()).toEqual([])
@@ -66,7 +78,11 @@ describe('complete --validate', () => {
     )
     expect(err.message).toContain('#1 "No failing tests"')
     expect(err.message).toContain('tests.failed=2')
-    const results = (err as TaskError).details.results as { index: number; outcome: string; actual: object }[]
+    const results = (err as TaskError).details.results as {
+      index: number
+      outcome: string
+      actual: object
+    }[]
     expect(results.map((r) => r.outcome)).toEqual(['fail', 'pass', 'confirmed'])
     expect(results[0]!.actual).toEqual({ 'tests.failed': 2, 'tests.total': 10 })
     expect(engine.get(id)).toMatchObject({ status: 'in_progress', completed_at: null })
@@ -77,7 +93,12 @@ describe('complete --validate', () => {
   it('a criterion naming something absent from the context is an error, not a pass', () => {
     const { engine, id } = claimed()
     const err = expectTaskError(
-      () => engine.complete(id, 'ada', 1, { validate: true, context: { tests: { total: 5, failed: 0 } }, confirm: [3] }),
+      () =>
+        engine.complete(id, 'ada', 1, {
+          validate: true,
+          context: { tests: { total: 5, failed: 0 } },
+          confirm: [3],
+        }),
       'CriteriaFailed',
     )
     const results = (err as TaskError).details.results as { outcome: string; message?: string }[]
@@ -88,12 +109,27 @@ describe('complete --validate', () => {
   it('manual criteria must be confirmed explicitly; confirming a measurable one is a usage error', () => {
     const { engine, id } = claimed()
     const context = { tests: { total: 5, failed: 0 }, coverage: { lines: 80 } }
-    const err = expectTaskError(() => engine.complete(id, 'ada', 1, { validate: true, context }), 'CriteriaFailed')
+    const err = expectTaskError(
+      () => engine.complete(id, 'ada', 1, { validate: true, context }),
+      'CriteriaFailed',
+    )
     expect(err.message).toContain('Reviewed by a person')
-    expectTaskError(() => engine.complete(id, 'ada', 1, { validate: true, context, confirm: [1] }), 'InvalidInput')
-    const out = engine.complete(id, 'ada', 1, { validate: true, context, confirm: [3], summary: 'done' })
+    expectTaskError(
+      () => engine.complete(id, 'ada', 1, { validate: true, context, confirm: [1] }),
+      'InvalidInput',
+    )
+    const out = engine.complete(id, 'ada', 1, {
+      validate: true,
+      context,
+      confirm: [3],
+      summary: 'done',
+    })
     expect(out.verdict?.passed).toBe(true)
-    expect(engine.get(id)).toMatchObject({ status: 'completed', completion_summary: 'done', lease: null })
+    expect(engine.get(id)).toMatchObject({
+      status: 'completed',
+      completion_summary: 'done',
+      lease: null,
+    })
   })
 
   it('records actual hours from the summed lease time unless given', () => {
@@ -117,7 +153,9 @@ describe('complete --validate', () => {
     const parent = engine.add({ title: 'epic' })
     const child = engine.add({ title: 'part', parent_id: parent.id })
     engine.claim(parent.id, 'ada')
-    expect(expectTaskError(() => engine.complete(parent.id, 'ada', 1), 'SubtasksOpen').details.subtasks).toEqual([child.id])
+    expect(
+      expectTaskError(() => engine.complete(parent.id, 'ada', 1), 'SubtasksOpen').details.subtasks,
+    ).toEqual([child.id])
     engine.registerAgent({ id: 'grace' })
     engine.claim(child.id, 'grace')
     engine.complete(child.id, 'grace', 1)

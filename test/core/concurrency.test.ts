@@ -9,15 +9,22 @@ import { openStore } from '../../src/core/db/open.js'
 import { Engine } from '../../src/core/engine.js'
 import { tempDir } from '../helpers.js'
 
-function runWorker(script: string, args: string[]): { child: ChildProcess; output: Promise<string> } {
-  const child = spawn(process.execPath, [join('build/test', script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+function runWorker(
+  script: string,
+  args: string[],
+): { child: ChildProcess; output: Promise<string> } {
+  const child = spawn(process.execPath, [join('build/test', script), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let out = ''
   let err = ''
   child.stdout!.on('data', (d) => (out += d))
   child.stderr!.on('data', (d) => (err += d))
   const output = new Promise<string>((resolve, reject) =>
     child.on('exit', (code, signal) =>
-      code === 0 || signal === 'SIGKILL' ? resolve(out) : reject(new Error(`${script} exited ${code}: ${err}`)),
+      code === 0 || signal === 'SIGKILL'
+        ? resolve(out)
+        : reject(new Error(`${script} exited ${code}: ${err}`)),
     ),
   )
   return { child, output }
@@ -29,17 +36,22 @@ describe('8 processes racing to claim', () => {
     const setup = new Engine(openStore(db))
     const TASKS = 400
     setup.write(() => {
-      for (let i = 0; i < TASKS; i++) setup.add({ title: `task ${i}`, priority: (['low', 'medium', 'high'] as const)[i % 3] })
+      for (let i = 0; i < TASKS; i++)
+        setup.add({ title: `task ${i}`, priority: (['low', 'medium', 'high'] as const)[i % 3] })
     })
     setup.store.close()
 
-    const workers = Array.from({ length: 8 }, (_, i) => runWorker('race-worker.js', [db, `agent-${i}`]))
+    const workers = Array.from({ length: 8 }, (_, i) =>
+      runWorker('race-worker.js', [db, `agent-${i}`]),
+    )
     const outputs = await Promise.all(workers.map((w) => w.output))
     const grants = outputs.flatMap((o) =>
       o
         .trim()
         .split('\n')
-        .map((l) => JSON.parse(l) as { task?: string; token?: number; agent?: string; done?: number })
+        .map(
+          (l) => JSON.parse(l) as { task?: string; token?: number; agent?: string; done?: number },
+        )
         .filter((g) => g.task),
     )
     // No task granted twice, across all processes.
@@ -56,7 +68,9 @@ describe('8 processes racing to claim', () => {
     ])
     // Exactly one claim and one completion event per task, by the agent the worker reported.
     const events = raw
-      .prepare(`SELECT task_id, type, actor FROM events WHERE type IN ('claimed','completed') ORDER BY id`)
+      .prepare(
+        `SELECT task_id, type, actor FROM events WHERE type IN ('claimed','completed') ORDER BY id`,
+      )
       .all() as { task_id: string; type: string; actor: string }[]
     const holder = new Map(grants.map((g) => [g.task, g.agent]))
     for (const type of ['claimed', 'completed']) {
@@ -70,7 +84,9 @@ describe('8 processes racing to claim', () => {
       assignee: string
       fencing_seq: number
     }[]
-    expect(assignees.every((t) => t.assignee === holder.get(t.id) && t.fencing_seq === 1)).toBe(true)
+    expect(assignees.every((t) => t.assignee === holder.get(t.id) && t.fencing_seq === 1)).toBe(
+      true,
+    )
     raw.close()
   }, 120_000)
 })
@@ -80,7 +96,9 @@ describe('SIGKILL in the middle of writes', () => {
     const db = join(tempDir(), 'crash.db')
     new Engine(openStore(db)).store.close()
     for (let round = 0; round < 6; round++) {
-      const writers = ['a', 'b'].map((name) => runWorker('crash-writer.js', [db, `${name}${round}`]))
+      const writers = ['a', 'b'].map((name) =>
+        runWorker('crash-writer.js', [db, `${name}${round}`]),
+      )
       // Let them write for a while, then kill both without warning.
       await new Promise((r) => setTimeout(r, 300 + round * 97))
       for (const w of writers) w.child.kill('SIGKILL')
@@ -89,7 +107,9 @@ describe('SIGKILL in the middle of writes', () => {
     const raw = new Database(db)
     expect(raw.pragma('integrity_check', { simple: true })).toBe('ok')
     expect(raw.pragma('foreign_key_check')).toEqual([])
-    const tasks = raw.prepare('SELECT id, status, lease_holder, completion_summary FROM tasks').all() as {
+    const tasks = raw
+      .prepare('SELECT id, status, lease_holder, completion_summary FROM tasks')
+      .all() as {
       id: string
       status: string
       lease_holder: string | null
@@ -97,7 +117,11 @@ describe('SIGKILL in the middle of writes', () => {
     }[]
     expect(tasks.length).toBeGreaterThan(20)
     const count = (type: string, id: string) =>
-      (raw.prepare('SELECT count(*) AS n FROM events WHERE type = ? AND task_id = ?').get(type, id) as { n: number }).n
+      (
+        raw
+          .prepare('SELECT count(*) AS n FROM events WHERE type = ? AND task_id = ?')
+          .get(type, id) as { n: number }
+      ).n
     for (const t of tasks) {
       // Each command's state change and its event landed together or not at all.
       expect(count('task_created', t.id)).toBe(1)
@@ -108,7 +132,11 @@ describe('SIGKILL in the middle of writes', () => {
     }
     // Interrupted chains are consistent too: every edge has its event.
     const edges = (raw.prepare('SELECT count(*) AS n FROM dependencies').get() as { n: number }).n
-    const edgeEvents = (raw.prepare(`SELECT count(*) AS n FROM events WHERE type = 'dependency_added'`).get() as { n: number }).n
+    const edgeEvents = (
+      raw.prepare(`SELECT count(*) AS n FROM events WHERE type = 'dependency_added'`).get() as {
+        n: number
+      }
+    ).n
     expect(edges).toBe(edgeEvents)
     raw.close()
     // And the engine opens it and carries on.

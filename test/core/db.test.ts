@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
@@ -14,7 +14,9 @@ describe('opening the database', () => {
     expect(store.get<{ journal_mode: string }>('PRAGMA journal_mode')?.journal_mode).toBe('wal')
     expect(store.get<{ foreign_keys: number }>('PRAGMA foreign_keys')?.foreign_keys).toBe(1)
     expect(store.get<{ timeout: number }>('PRAGMA busy_timeout')?.timeout).toBe(15_000)
-    expect(store.get<{ user_version: number }>('PRAGMA user_version')?.user_version).toBe(SCHEMA_VERSION)
+    expect(store.get<{ user_version: number }>('PRAGMA user_version')?.user_version).toBe(
+      SCHEMA_VERSION,
+    )
     store.close()
   })
 
@@ -26,7 +28,10 @@ describe('opening the database', () => {
 
   it('refuses a missing file when not allowed to create, a non-database and a newer schema', () => {
     const dir = tempDir()
-    expect(expectTaskError(() => openStore(join(dir, 'none.db'), { create: false }), 'StorageError').message).toContain('tm init')
+    expect(
+      expectTaskError(() => openStore(join(dir, 'none.db'), { create: false }), 'StorageError')
+        .message,
+    ).toContain('tm init')
     const junk = join(dir, 'junk.db')
     writeFileSync(junk, 'this is not sqlite at all, just text '.repeat(200))
     expectTaskError(() => openStore(junk), 'StorageError')
@@ -34,7 +39,9 @@ describe('opening the database', () => {
     const raw = new Database(newer)
     raw.pragma(`user_version = ${SCHEMA_VERSION + 5}`)
     raw.close()
-    expect(expectTaskError(() => openStore(newer), 'StorageError').message).toContain('newer than this tm')
+    expect(expectTaskError(() => openStore(newer), 'StorageError').message).toContain(
+      'newer than this tm',
+    )
   })
 
   it('backs the file up before migrating a database that has data, then migrates', () => {
@@ -48,11 +55,16 @@ describe('opening the database', () => {
     store.close()
     const backup = new Database(`${path}.v${SCHEMA_VERSION}.bak`, { readonly: true })
     expect(backup.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
-    expect(backup.prepare('SELECT title FROM tasks WHERE id = ?').get(task.id)).toEqual({ title: 'survives the migration' })
+    expect(backup.prepare('SELECT title FROM tasks WHERE id = ?').get(task.id)).toEqual({
+      title: 'survives the migration',
+    })
     backup.close()
     const migrated = new Database(path, { readonly: true })
     expect(migrated.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION + 1)
-    expect(migrated.prepare('SELECT title, labels FROM tasks').get()).toEqual({ title: 'survives the migration', labels: null })
+    expect(migrated.prepare('SELECT title, labels FROM tasks').get()).toEqual({
+      title: 'survives the migration',
+      labels: null,
+    })
     migrated.close()
   })
 
@@ -69,7 +81,11 @@ describe('opening the database', () => {
     first.configure({ leaseTtlMs: 90_000, lockDelayMs: 5_000 })
     first.store.close()
     const second = new Engine(openStore(path))
-    expect(second.settings).toMatchObject({ leaseTtlMs: 90_000, lockDelayMs: 5_000, maxAttempts: 3 })
+    expect(second.settings).toMatchObject({
+      leaseTtlMs: 90_000,
+      lockDelayMs: 5_000,
+      maxAttempts: 3,
+    })
     second.store.close()
   })
 })

@@ -15,7 +15,10 @@ describe('dependencies', () => {
     expect(engine.get(ui.id).status).toBe('blocked')
     // The completion summary is handed to every dependent as context.
     expect(engine.show(api.id).context).toEqual([
-      expect.objectContaining({ key: `dependency.${schema.id}`, value: { title: 'Design schema', summary: 'tables: tasks, deps' } }),
+      expect.objectContaining({
+        key: `dependency.${schema.id}`,
+        value: { title: 'Design schema', summary: 'tables: tasks, deps' },
+      }),
     ])
     expect(engine.show(ui.id).context.map((c) => c.key)).toEqual([`dependency.${schema.id}`])
     const completedId = engine.events({ type: 'completed' })[0]!.id
@@ -40,7 +43,13 @@ describe('dependencies', () => {
     const a = engine.add({ title: 'a' })
     const b = engine.add({ title: 'b', depends_on: [a.id] })
     const c = engine.add({ title: 'c' })
-    expectTaskError(() => engine.write(() => [c.id, b.id].forEach((d) => engine.depend(a.id, d))), 'DependencyCycle')
+    expectTaskError(
+      () =>
+        engine.write(() => {
+          for (const d of [c.id, b.id]) engine.depend(a.id, d)
+        }),
+      'DependencyCycle',
+    )
     expect(engine.show(a.id).depends_on).toEqual([])
     expect(engine.get(a.id).status).toBe('pending')
   })
@@ -51,7 +60,10 @@ describe('dependencies', () => {
     const b = engine.add({ title: 'b', depends_on: [a.id] })
     engine.block(b.id, 'waiting for keys')
     engine.undepend(b.id, a.id)
-    expect(engine.get(b.id)).toMatchObject({ status: 'blocked', blocked_reason: 'waiting for keys' })
+    expect(engine.get(b.id)).toMatchObject({
+      status: 'blocked',
+      blocked_reason: 'waiting for keys',
+    })
     engine.unblock(b.id)
     expect(engine.get(b.id).status).toBe('pending')
     expectTaskError(() => engine.unblock(b.id), 'InvalidTransition')

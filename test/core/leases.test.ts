@@ -6,7 +6,11 @@ describe('claim', () => {
     const { engine, clock } = makeEngine()
     const t = engine.add({ title: 'Write the parser' })
     const g1 = engine.claim(t.id, 'ada')
-    expect(g1.lease).toMatchObject({ holder: 'ada', token: 1, expires_at: '2026-03-01T09:30:00.000Z' })
+    expect(g1.lease).toMatchObject({
+      holder: 'ada',
+      token: 1,
+      expires_at: '2026-03-01T09:30:00.000Z',
+    })
     engine.release(t.id, 'ada', 1)
     const g2 = engine.claim(t.id, 'grace')
     expect(g2.lease.token).toBe(2)
@@ -14,7 +18,11 @@ describe('claim', () => {
     engine.sweep()
     const g3 = engine.claim(t.id, 'ada')
     expect(g3.lease.token).toBe(3)
-    expect(engine.get(t.id)).toMatchObject({ status: 'in_progress', assignee: 'ada', fencing_seq: 3 })
+    expect(engine.get(t.id)).toMatchObject({
+      status: 'in_progress',
+      assignee: 'ada',
+      fencing_seq: 3,
+    })
   })
 
   it('refuses a second claimer and says who holds it until when', () => {
@@ -31,7 +39,9 @@ describe('claim', () => {
     const { engine } = makeEngine()
     const a = engine.add({ title: 'a' })
     const b = engine.add({ title: 'b', depends_on: [a.id] })
-    expect(expectTaskError(() => engine.claim(b.id, 'ada'), 'InvalidTransition').message).toContain(a.id)
+    expect(expectTaskError(() => engine.claim(b.id, 'ada'), 'InvalidTransition').message).toContain(
+      a.id,
+    )
     engine.cancel(a.id)
     expectTaskError(() => engine.claim(a.id, 'ada'), 'InvalidTransition')
     expectTaskError(() => engine.claim('zzzzzzzz', 'ada'), 'TaskNotFound')
@@ -116,17 +126,33 @@ describe('release, fail and sweep', () => {
     engine.claim(t.id, 'ada')
     clock.advance(10 * MINUTE)
     engine.release(t.id, 'ada', 1, 'going home')
-    expect(engine.get(t.id)).toMatchObject({ status: 'pending', attempts: 0, lease: null, lease_seconds: 600 })
-    expect(engine.events({ type: 'released' })[0]?.details).toMatchObject({ lease_s: 600, reason: 'going home' })
+    expect(engine.get(t.id)).toMatchObject({
+      status: 'pending',
+      attempts: 0,
+      lease: null,
+      lease_seconds: 600,
+    })
+    expect(engine.events({ type: 'released' })[0]?.details).toMatchObject({
+      lease_s: 600,
+      reason: 'going home',
+    })
   })
 
   it('fail retries until max_attempts, then marks the task failed', () => {
     const { engine } = makeEngine()
     const t = engine.add({ title: 'x', max_attempts: 2 })
     engine.claim(t.id, 'ada')
-    expect(engine.fail(t.id, 'ada', 1, 'flaky network')).toEqual({ status: 'pending', attempts: 1, max_attempts: 2 })
+    expect(engine.fail(t.id, 'ada', 1, 'flaky network')).toEqual({
+      status: 'pending',
+      attempts: 1,
+      max_attempts: 2,
+    })
     engine.claim(t.id, 'ada')
-    expect(engine.fail(t.id, 'ada', 2, 'again')).toEqual({ status: 'failed', attempts: 2, max_attempts: 2 })
+    expect(engine.fail(t.id, 'ada', 2, 'again')).toEqual({
+      status: 'failed',
+      attempts: 2,
+      max_attempts: 2,
+    })
     expect(engine.get(t.id).status).toBe('failed')
   })
 
@@ -145,9 +171,21 @@ describe('release, fail and sweep', () => {
     expect(engine.sweep()).toEqual([])
     clock.advance(2 * MINUTE)
     expect(engine.sweep()).toEqual([
-      { task: t.id, holder: 'ada', token: 1, expired_at: '2026-03-01T09:30:00.000Z', attempts: 1, status: 'pending' },
+      {
+        task: t.id,
+        holder: 'ada',
+        token: 1,
+        expired_at: '2026-03-01T09:30:00.000Z',
+        attempts: 1,
+        status: 'pending',
+      },
     ])
-    expect(engine.get(t.id)).toMatchObject({ status: 'pending', attempts: 1, lease_seconds: 1800, assignee: 'ada' })
+    expect(engine.get(t.id)).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lease_seconds: 1800,
+      assignee: 'ada',
+    })
     engine.claim(t.id, 'grace')
     clock.advance(31 * MINUTE)
     expect(engine.sweep()[0]).toMatchObject({ status: 'failed', attempts: 2 })

@@ -38,8 +38,19 @@ describe('metrics from the event log', () => {
     expect(m.attempts).toBe(2)
     expect(m.success_rate).toBeCloseTo(2 / 3, 3)
     expect(m.estimate_accuracy).toEqual({ count: 2, mean_ratio: 1.75, median_ratio: 0.5 })
-    expect(m.per_agent.ada).toMatchObject({ claims: 3, completed: 1, failed_attempts: 2, expiries: 1, lease_hours: 2 })
-    expect(m.per_agent.rev).toMatchObject({ claims: 1, completed: 1, failed_attempts: 0, lease_hours: 3 })
+    expect(m.per_agent.ada).toMatchObject({
+      claims: 3,
+      completed: 1,
+      failed_attempts: 2,
+      expiries: 1,
+      lease_hours: 2,
+    })
+    expect(m.per_agent.rev).toMatchObject({
+      claims: 1,
+      completed: 1,
+      failed_attempts: 0,
+      lease_hours: 3,
+    })
     expect(m.per_persona.implementer).toMatchObject({ claims: 3, completed: 1, expiries: 1 })
     expect(m.per_persona.reviewer?.cycle_time_h.p50).toBe(3)
     // --since narrows to later activity.

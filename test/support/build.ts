@@ -16,7 +16,9 @@ export default async function setup(): Promise<void> {
     format: 'esm',
     target: 'node20',
     external: ['better-sqlite3', '@marcbachmann/cel-js'],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
     logLevel: 'warning',
   })
 }

@@ -17,11 +17,19 @@ export function registerAgentCommands(program: Command): void {
         (g, name: string, o: { persona?: string; capacity?: string }) => ({
           agent: openEngine(g, { create: true }).registerAgent({
             id: name,
-            personas: o.persona ? o.persona.split(',').map((p) => p.trim()).filter(Boolean) : [],
-            ...(o.capacity ? { capacity: parseNumber(o.capacity, '--capacity', 1, 1000, true) } : {}),
+            personas: o.persona
+              ? o.persona
+                  .split(',')
+                  .map((p) => p.trim())
+                  .filter(Boolean)
+              : [],
+            ...(o.capacity
+              ? { capacity: parseNumber(o.capacity, '--capacity', 1, 1000, true) }
+              : {}),
           }),
         }),
-        (r) => `Registered ${r.agent.id} (${r.agent.personas.join(', ') || 'no persona'}, capacity ${r.agent.capacity}).`,
+        (r) =>
+          `Registered ${r.agent.id} (${r.agent.personas.join(', ') || 'no persona'}, capacity ${r.agent.capacity}).`,
       ),
     )
   agent
@@ -34,7 +42,13 @@ export function registerAgentCommands(program: Command): void {
           r.agents.length
             ? table(
                 ['AGENT', 'PERSONAS', 'CAPACITY', 'LEASES', 'LAST SEEN'],
-                r.agents.map((a) => [a.id, a.personas.join(',') || '-', a.capacity, a.leases, a.last_seen_at ?? '-']),
+                r.agents.map((a) => [
+                  a.id,
+                  a.personas.join(',') || '-',
+                  a.capacity,
+                  a.leases,
+                  a.last_seen_at ?? '-',
+                ]),
               )
             : '(no agents registered)',
       ),

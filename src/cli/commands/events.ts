@@ -16,7 +16,11 @@ function eventLine(e: TaskEvent): string {
 export function metricsText(m: Metrics): string {
   const f = (n: number | null, unit = '') => (n === null ? '-' : `${n}${unit}`)
   const lines = [
-    `Tasks: ${Object.entries(m.tasks).map(([s, n]) => `${s} ${n}`).join(', ') || 'none'}`,
+    `Tasks: ${
+      Object.entries(m.tasks)
+        .map(([s, n]) => `${s} ${n}`)
+        .join(', ') || 'none'
+    }`,
     `Throughput: ${m.throughput.map((d) => `${d.day} ${d.completed}`).join(', ') || 'no completions'}`,
     `Cycle time (claim → done): p50 ${f(m.cycle_time_h.p50, ' h')}, p90 ${f(m.cycle_time_h.p90, ' h')}, mean ${f(m.cycle_time_h.mean, ' h')} over ${m.cycle_time_h.count}`,
     `Leases: ${m.claims} claims, ${m.lease_hours} h under lease, ${m.expiries} expired; attempts counted ${m.attempts}`,
@@ -27,10 +31,20 @@ export function metricsText(m: Metrics): string {
     Object.keys(rows).length
       ? `\n${title}\n${table(
           ['NAME', 'CLAIMS', 'DONE', 'FAILED TRIES', 'EXPIRED', 'LEASE H', 'CYCLE P50 H'],
-          Object.entries(rows).map(([k, b]) => [k, b.claims, b.completed, b.failed_attempts, b.expiries, b.lease_hours, f(b.cycle_time_h.p50)]),
+          Object.entries(rows).map(([k, b]) => [
+            k,
+            b.claims,
+            b.completed,
+            b.failed_attempts,
+            b.expiries,
+            b.lease_hours,
+            f(b.cycle_time_h.p50),
+          ]),
         )}`
       : ''
-  return lines.join('\n') + breakdown('Per agent', m.per_agent) + breakdown('Per persona', m.per_persona)
+  return (
+    lines.join('\n') + breakdown('Per agent', m.per_agent) + breakdown('Per persona', m.per_persona)
+  )
 }
 
 /** Register `tm events` and `tm metrics`. */
@@ -59,12 +73,16 @@ export function registerEventCommands(program: Command): void {
         const first = engine.events({ ...filter, ...(limit ? { limit } : {}) })
         if (!o.follow) {
           if (g.json) printJson({ ok: true, events: first })
-          else process.stdout.write(first.length ? `${first.map(eventLine).join('\n')}\n` : '(no events)\n')
+          else
+            process.stdout.write(
+              first.length ? `${first.map(eventLine).join('\n')}\n` : '(no events)\n',
+            )
           engine.store.close()
           return
         }
         // --follow: one JSON object per line (JSON Lines) with --json, else text lines.
-        const emit = (e: TaskEvent) => process.stdout.write(`${g.json ? JSON.stringify(e) : eventLine(e)}\n`)
+        const emit = (e: TaskEvent) =>
+          process.stdout.write(`${g.json ? JSON.stringify(e) : eventLine(e)}\n`)
         first.forEach(emit)
         let last = first.at(-1)?.id ?? engine.events({ limit: 1 }).at(-1)?.id ?? 0
         const interval = o.interval ? parseDuration(o.interval as string, '--interval') : 500
@@ -90,11 +108,15 @@ export function registerEventCommands(program: Command): void {
 
   program
     .command('metrics')
-    .description('Throughput, cycle time, lease time, expiries, attempts, success rate, estimate accuracy — overall, per agent, per persona.')
+    .description(
+      'Throughput, cycle time, lease time, expiries, attempts, success rate, estimate accuracy — overall, per agent, per persona.',
+    )
     .option('--since <iso-8601>', 'only activity at or after this time')
     .action(
       action(
-        (g, o: { since?: string }) => ({ metrics: openEngine(g).metrics(o.since ? { since: o.since } : {}) }),
+        (g, o: { since?: string }) => ({
+          metrics: openEngine(g).metrics(o.since ? { since: o.since } : {}),
+        }),
         (r) => metricsText(r.metrics),
       ),
     )

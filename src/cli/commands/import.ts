@@ -13,16 +13,27 @@ export function importText(r: ImportReport): string {
   if (r.unmapped.length) {
     const groups = new Map<string, { count: number; reason: string; example: string }>()
     for (const u of r.unmapped) {
-      const key = `${u.field}\u0000${u.reason}`
+      // Group by field and reason, ignoring per-item details in parentheses.
+      const key = `${u.field.replace(/\[\d+\]/g, '[]')}\u0000${u.reason.replace(/\s*\([^)]*\)/g, '')}`
       const g = groups.get(key)
       if (g) g.count++
-      else groups.set(key, { count: 1, reason: u.reason, example: `${u.item}: ${JSON.stringify(u.value)}` })
+      else
+        groups.set(key, {
+          count: 1,
+          reason: u.reason,
+          example: `${u.item}: ${JSON.stringify(u.value)}`,
+        })
     }
     lines.push(
       `\nNot mapped (${r.unmapped.length}; --json lists every one):`,
       table(
         ['FIELD', 'COUNT', 'WHAT WAS DONE', 'EXAMPLE'],
-        [...groups.entries()].map(([k, g]) => [k.split('\u0000')[0], g.count, g.reason, g.example.slice(0, 60)]),
+        [...groups.entries()].map(([k, g]) => [
+          k.split('\u0000')[0],
+          g.count,
+          g.reason,
+          g.example.slice(0, 60),
+        ]),
       ),
     )
   }
@@ -33,7 +44,9 @@ export function importText(r: ImportReport): string {
 export function registerImportCommand(program: Command): void {
   program
     .command('import')
-    .description('Import tasks from beads issues.jsonl, task-master tasks.json or a Task Orchestrator v2.3 data directory.')
+    .description(
+      'Import tasks from beads issues.jsonl, task-master tasks.json or a Task Orchestrator v2.3 data directory.',
+    )
     .argument('<path>', 'file or directory to import')
     .addOption(
       new Option('--format <format>', 'source format (default: detected)').choices([
@@ -53,7 +66,12 @@ export function registerImportCommand(program: Command): void {
           if (showBar) {
             const { SingleBar, Presets } = await import('cli-progress')
             const b = new SingleBar(
-              { stream: process.stderr, format: 'Importing [{bar}] {value}/{total} tasks', synchronousUpdate: true, fps: 30 },
+              {
+                stream: process.stderr,
+                format: 'Importing [{bar}] {value}/{total} tasks',
+                synchronousUpdate: true,
+                fps: 30,
+              },
               Presets.shades_classic,
             )
             b.start(plan.tasks.length, 0)

@@ -7,7 +7,14 @@ import type { Command } from 'commander'
 import type { CriterionResult } from '../../core/criteria/evaluate.js'
 import { TaskError } from '../../core/errors.js'
 import { table, taskTable } from '../output.js'
-import { action, openEngine, parseDuration, parseNumber, parseToken, requireAgent } from '../runtime.js'
+import {
+  action,
+  openEngine,
+  parseDuration,
+  parseNumber,
+  parseToken,
+  requireAgent,
+} from '../runtime.js'
 
 const collect = (value: string, previous: string[] = []) => [...previous, value]
 
@@ -22,7 +29,8 @@ async function expand(patterns: string[], flag: string): Promise<string[]> {
   const files: string[] = []
   for (const p of patterns) {
     const matches = isDynamicPattern(p) ? await glob(p, { absolute: true }) : [p]
-    if (matches.length === 0) throw new TaskError('BadReport', `${flag} ${p}: no file matches this pattern.`)
+    if (matches.length === 0)
+      throw new TaskError('BadReport', `${flag} ${p}: no file matches this pattern.`)
     files.push(...matches.sort())
   }
   return files
@@ -73,7 +81,10 @@ export function registerLeaseCommands(program: Command): void {
       action(
         (g, o: { claim?: boolean; ttl?: string }) => {
           const ttlMs = ttlOf(o)
-          return openEngine(g).next(requireAgent(g), { claim: o.claim ?? false, ...(ttlMs ? { ttlMs } : {}) })
+          return openEngine(g).next(requireAgent(g), {
+            claim: o.claim ?? false,
+            ...(ttlMs ? { ttlMs } : {}),
+          })
         },
         (r) =>
           r.task === null
@@ -121,11 +132,22 @@ export function registerLeaseCommands(program: Command): void {
     .argument('<id>', 'task id')
     .option('--token <n>', 'fencing token from the claim')
     .option('-m, --summary <text>', 'completion summary, handed to dependent tasks')
-    .option('--validate', 'evaluate measurable criteria against the context below (required when there are any)')
+    .option(
+      '--validate',
+      'evaluate measurable criteria against the context below (required when there are any)',
+    )
     .option('--junit <glob>', 'JUnit XML report(s) → tests.* (repeatable, globs allowed)', collect)
-    .option('--coverage <file>', 'coverage summary (istanbul JSON, LCOV, Cobertura) → coverage.* (repeatable)', collect)
+    .option(
+      '--coverage <file>',
+      'coverage summary (istanbul JSON, LCOV, Cobertura) → coverage.* (repeatable)',
+      collect,
+    )
     .option('--context <file>', 'JSON/YAML file merged into the context (repeatable)', collect)
-    .option('--set <key=value>', 'inline context value, e.g. metrics.p95_ms=180 (repeatable)', collect)
+    .option(
+      '--set <key=value>',
+      'inline context value, e.g. metrics.p95_ms=180 (repeatable)',
+      collect,
+    )
     .option('--confirm <n>', 'confirm manual criterion number n (repeatable)', collect)
     .option('--actual-hours <hours>', 'hours spent (default: summed lease time)')
     .action(
@@ -158,14 +180,19 @@ export function registerLeaseCommands(program: Command): void {
             })
             context = built.context
           } else if (o.junit || o.coverage || o.context || o.set) {
-            throw new TaskError('InvalidInput', 'Context options were given without --validate; add --validate.')
+            throw new TaskError(
+              'InvalidInput',
+              'Context options were given without --validate; add --validate.',
+            )
           }
           return openEngine(g).complete(id, agent, token, {
             ...(o.summary ? { summary: o.summary } : {}),
             validate: o.validate ?? false,
             context,
             confirm: (o.confirm ?? []).map((n) => parseNumber(n, '--confirm', 1, 100, true)),
-            ...(o.actualHours ? { actualHours: parseNumber(o.actualHours, '--actual-hours', 0, 10000) } : {}),
+            ...(o.actualHours
+              ? { actualHours: parseNumber(o.actualHours, '--actual-hours', 0, 10000) }
+              : {}),
           })
         },
         (r) =>
@@ -190,7 +217,13 @@ export function registerLeaseCommands(program: Command): void {
       action(
         (g, id: string, reason: string[], o: { token?: string; retry: boolean }) => ({
           task: id,
-          ...openEngine(g).fail(id, requireAgent(g), parseToken(o.token), reason.join(' '), o.retry),
+          ...openEngine(g).fail(
+            id,
+            requireAgent(g),
+            parseToken(o.token),
+            reason.join(' '),
+            o.retry,
+          ),
         }),
         (r) =>
           r.status === 'failed'
@@ -209,7 +242,14 @@ export function registerLeaseCommands(program: Command): void {
           r.expired.length
             ? table(
                 ['TASK', 'HOLDER', 'TOKEN', 'EXPIRED AT', 'ATTEMPTS', 'NOW'],
-                r.expired.map((e) => [e.task, e.holder, e.token, e.expired_at, e.attempts, e.status]),
+                r.expired.map((e) => [
+                  e.task,
+                  e.holder,
+                  e.token,
+                  e.expired_at,
+                  e.attempts,
+                  e.status,
+                ]),
               )
             : 'No expired leases.',
       ),

@@ -18,7 +18,11 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
  */
 export function parseCriterionText(text: string): Criterion {
   const match = /^(.*?)\s*`([^`]+)`\s*$/s.exec(text.trim())
-  if (match) return { criterion: match[1]!.replace(/[:\s-]+$/, '') || match[2]!, measurable: match[2]!.trim() }
+  if (match)
+    return {
+      criterion: match[1]!.replace(/[:\s-]+$/, '') || match[2]!,
+      measurable: match[2]!.trim(),
+    }
   return { criterion: text.trim() }
 }
 
@@ -31,18 +35,31 @@ async function readCriteriaFile(path: string): Promise<Criterion[]> {
     throw new TaskError('InvalidInput', `--criteria-file ${path}: ${(err as Error).message}`)
   }
   if (!Array.isArray(data)) {
-    throw new TaskError('InvalidInput', `--criteria-file ${path}: expected a YAML/JSON list of {criterion, measurable}.`)
+    throw new TaskError(
+      'InvalidInput',
+      `--criteria-file ${path}: expected a YAML/JSON list of {criterion, measurable}.`,
+    )
   }
   return data as Criterion[]
 }
 
-function showTask(t: Task & { depends_on?: string[]; dependents?: string[]; subtasks?: string[]; context?: { key: string; value: unknown }[] }): string {
+function showTask(
+  t: Task & {
+    depends_on?: string[]
+    dependents?: string[]
+    subtasks?: string[]
+    context?: { key: string; value: unknown }[]
+  },
+): string {
   const lines = [
     `${t.id}  ${t.title}`,
     `  status     ${t.status}${t.blocked_reason ? ` (${t.blocked_reason})` : ''}`,
     `  priority   ${t.priority}${t.persona ? `   persona ${t.persona}` : ''}`,
   ]
-  if (t.lease) lines.push(`  lease      ${t.lease.holder}, token ${t.lease.token}, expires ${t.lease.expires_at}`)
+  if (t.lease)
+    lines.push(
+      `  lease      ${t.lease.holder}, token ${t.lease.token}, expires ${t.lease.expires_at}`,
+    )
   else if (t.assignee) lines.push(`  assignee   ${t.assignee}`)
   if (t.parent_id) lines.push(`  parent     ${t.parent_id}`)
   if (t.depends_on?.length) lines.push(`  depends on ${t.depends_on.join(', ')}`)
@@ -50,15 +67,19 @@ function showTask(t: Task & { depends_on?: string[]; dependents?: string[]; subt
   if (t.subtasks?.length) lines.push(`  subtasks   ${t.subtasks.join(', ')}`)
   if (t.deadline) lines.push(`  deadline   ${t.deadline}`)
   if (t.estimated_hours !== null || t.actual_hours !== null) {
-    lines.push(`  hours      estimated ${t.estimated_hours ?? '-'}, actual ${t.actual_hours ?? '-'}`)
+    lines.push(
+      `  hours      estimated ${t.estimated_hours ?? '-'}, actual ${t.actual_hours ?? '-'}`,
+    )
   }
   lines.push(`  attempts   ${t.attempts}/${t.max_attempts}`)
   if (t.source) lines.push(`  source     ${t.source}`)
   if (t.success_criteria.length) {
     lines.push('  success criteria:')
-    t.success_criteria.forEach((c, i) =>
-      lines.push(`    ${i + 1}. ${c.criterion}${c.measurable ? `  \`${c.measurable}\`` : '  (manual)'}`),
-    )
+    t.success_criteria.forEach((c, i) => {
+      lines.push(
+        `    ${i + 1}. ${c.criterion}${c.measurable ? `  \`${c.measurable}\`` : '  (manual)'}`,
+      )
+    })
   }
   if (t.completion_summary) lines.push(`  summary    ${t.completion_summary}`)
   if (t.context?.length) {
@@ -75,8 +96,14 @@ export function registerTaskCommands(program: Command): void {
     .command('init')
     .description('Create the task database (or update its lease settings).')
     .option('--lease-ttl <duration>', 'lease time-to-live granted by claim/heartbeat (default 30m)')
-    .option('--max-lease-ttl <duration>', 'largest TTL a claim or heartbeat may ask for (default 4h)')
-    .option('--lock-delay <duration>', 'after a lease expires, keep the task unclaimable this long (default 0)')
+    .option(
+      '--max-lease-ttl <duration>',
+      'largest TTL a claim or heartbeat may ask for (default 4h)',
+    )
+    .option(
+      '--lock-delay <duration>',
+      'after a lease expires, keep the task unclaimable this long (default 0)',
+    )
     .option('--max-attempts <n>', 'attempts before a task is failed (default 3)')
     .option('--default-capacity <n>', 'leases an unregistered agent may hold at once (default 1)')
     .action(
@@ -85,16 +112,32 @@ export function registerTaskCommands(program: Command): void {
           const engine = openEngine(g, { create: true })
           const settings = engine.configure({
             ...(o.leaseTtl ? { leaseTtlMs: parseDuration(o.leaseTtl, '--lease-ttl') } : {}),
-            ...(o.maxLeaseTtl ? { maxLeaseTtlMs: parseDuration(o.maxLeaseTtl, '--max-lease-ttl') } : {}),
+            ...(o.maxLeaseTtl
+              ? { maxLeaseTtlMs: parseDuration(o.maxLeaseTtl, '--max-lease-ttl') }
+              : {}),
             ...(o.lockDelay ? { lockDelayMs: parseDuration(o.lockDelay, '--lock-delay') } : {}),
-            ...(o.maxAttempts ? { maxAttempts: parseNumber(o.maxAttempts, '--max-attempts', 1, 100, true) } : {}),
+            ...(o.maxAttempts
+              ? { maxAttempts: parseNumber(o.maxAttempts, '--max-attempts', 1, 100, true) }
+              : {}),
             ...(o.defaultCapacity
-              ? { defaultCapacity: parseNumber(o.defaultCapacity, '--default-capacity', 1, 1000, true) }
+              ? {
+                  defaultCapacity: parseNumber(
+                    o.defaultCapacity,
+                    '--default-capacity',
+                    1,
+                    1000,
+                    true,
+                  ),
+                }
               : {}),
           })
           return { db: resolveDbPath(g.db), settings }
         },
-        (r) => `Task database ready at ${r.db}\n${table(['SETTING', 'VALUE'], Object.entries(r.settings).map(([k, v]) => [k, v]))}`,
+        (r) =>
+          `Task database ready at ${r.db}\n${table(
+            ['SETTING', 'VALUE'],
+            Object.entries(r.settings).map(([k, v]) => [k, v]),
+          )}`,
       ),
     )
 
@@ -107,7 +150,11 @@ export function registerTaskCommands(program: Command): void {
     .option('--persona <name>', 'the kind of agent that should do it (implementer, reviewer, …)')
     .option('--parent <id>', 'parent task (this one is a subtask)')
     .option('--depends-on <id>', 'a task this one waits for (repeatable)', collect)
-    .option('-c, --criterion <text>', 'success criterion; end it with a CEL expression in backticks to make it measurable (repeatable)', collect)
+    .option(
+      '-c, --criterion <text>',
+      'success criterion; end it with a CEL expression in backticks to make it measurable (repeatable)',
+      collect,
+    )
     .option('--criteria-file <file>', 'YAML/JSON list of {criterion, measurable}')
     .option('--deadline <iso-8601>', 'deadline, e.g. 2026-12-01 or 2026-12-01T17:00:00Z')
     .option('--estimate <hours>', 'estimated hours')
@@ -132,9 +179,19 @@ export function registerTaskCommands(program: Command): void {
               depends_on: (o.dependsOn as string[] | undefined) ?? [],
               success_criteria: criteria,
               ...(o.deadline ? { deadline: o.deadline as string } : {}),
-              ...(o.estimate ? { estimated_hours: parseNumber(o.estimate as string, '--estimate', 0.01, 10000) } : {}),
+              ...(o.estimate
+                ? { estimated_hours: parseNumber(o.estimate as string, '--estimate', 0.01, 10000) }
+                : {}),
               ...(o.maxAttempts
-                ? { max_attempts: parseNumber(o.maxAttempts as string, '--max-attempts', 1, 100, true) }
+                ? {
+                    max_attempts: parseNumber(
+                      o.maxAttempts as string,
+                      '--max-attempts',
+                      1,
+                      100,
+                      true,
+                    ),
+                  }
                 : {}),
             },
             optionalAgent(g),
@@ -176,7 +233,9 @@ export function registerTaskCommands(program: Command): void {
               ...(o.priority ? { priority: o.priority as Task['priority'] } : {}),
               ...(o.persona ? { persona: clear(o.persona) as string | null } : {}),
               ...(o.deadline ? { deadline: clear(o.deadline) as string | null } : {}),
-              ...(o.estimate ? { estimated_hours: parseNumber(o.estimate as string, '--estimate', 0.01, 10000) } : {}),
+              ...(o.estimate
+                ? { estimated_hours: parseNumber(o.estimate as string, '--estimate', 0.01, 10000) }
+                : {}),
               ...(criteria ? { success_criteria: criteria } : {}),
             },
             optionalAgent(g),
@@ -194,7 +253,9 @@ export function registerTaskCommands(program: Command): void {
     .option('--reason <text>', 'why')
     .action(
       action(
-        (g, id: string, o: { reason?: string }) => ({ task: openEngine(g).cancel(id, o.reason, optionalAgent(g)) }),
+        (g, id: string, o: { reason?: string }) => ({
+          task: openEngine(g).cancel(id, o.reason, optionalAgent(g)),
+        }),
         (r) => `Cancelled ${r.task.id}.`,
       ),
     )
@@ -209,7 +270,16 @@ export function registerTaskCommands(program: Command): void {
     .option('-n, --limit <n>', 'at most n tasks')
     .action(
       action(
-        (g, o: { status?: Status[]; persona?: string; holder?: string; parent?: string; limit?: string }) => ({
+        (
+          g,
+          o: {
+            status?: Status[]
+            persona?: string
+            holder?: string
+            parent?: string
+            limit?: string
+          },
+        ) => ({
           tasks: openEngine(g).list({
             ...(o.status ? { status: o.status } : {}),
             ...(o.persona ? { persona: o.persona } : {}),
@@ -226,7 +296,12 @@ export function registerTaskCommands(program: Command): void {
     .command('show')
     .description('Show one task with its dependencies, criteria and context.')
     .argument('<id>', 'task id')
-    .action(action((g, id: string) => ({ task: openEngine(g).show(id) }), (r) => showTask(r.task)))
+    .action(
+      action(
+        (g, id: string) => ({ task: openEngine(g).show(id) }),
+        (r) => showTask(r.task),
+      ),
+    )
 
   program
     .command('ready')
@@ -247,7 +322,9 @@ export function registerTaskCommands(program: Command): void {
 
   program
     .command('critical-path')
-    .description('The chain of open tasks with the most estimated work (1 h assumed where missing).')
+    .description(
+      'The chain of open tasks with the most estimated work (1 h assumed where missing).',
+    )
     .action(
       action(
         (g) => ({ critical_path: openEngine(g).criticalPath() }),
@@ -265,7 +342,9 @@ export function registerTaskCommands(program: Command): void {
     .argument('<reason...>', 'why it is blocked')
     .action(
       action(
-        (g, id: string, reason: string[]) => ({ task: openEngine(g).block(id, reason.join(' '), optionalAgent(g)) }),
+        (g, id: string, reason: string[]) => ({
+          task: openEngine(g).block(id, reason.join(' '), optionalAgent(g)),
+        }),
         (r) => `Blocked ${r.task.id}: ${r.task.blocked_reason}`,
       ),
     )
@@ -290,10 +369,13 @@ export function registerTaskCommands(program: Command): void {
       action(
         (g, id: string, deps: string[]) => {
           const engine = openEngine(g)
-          const added = engine.write(() => deps.filter((d) => engine.depend(id, d, optionalAgent(g))))
+          const added = engine.write(() =>
+            deps.filter((d) => engine.depend(id, d, optionalAgent(g))),
+          )
           return { task: engine.get(id), added }
         },
-        (r) => `${r.task.id} now depends on ${r.added.length ? r.added.join(', ') : '(nothing new)'}; status ${r.task.status}.`,
+        (r) =>
+          `${r.task.id} now depends on ${r.added.length ? r.added.join(', ') : '(nothing new)'}; status ${r.task.status}.`,
       ),
     )
 
@@ -306,7 +388,9 @@ export function registerTaskCommands(program: Command): void {
       action(
         (g, id: string, deps: string[]) => {
           const engine = openEngine(g)
-          const removed = engine.write(() => deps.filter((d) => engine.undepend(id, d, optionalAgent(g))))
+          const removed = engine.write(() =>
+            deps.filter((d) => engine.undepend(id, d, optionalAgent(g))),
+          )
           return { task: engine.get(id), removed }
         },
         (r) => `Removed ${r.removed.length} dependencies; ${r.task.id} is ${r.task.status}.`,

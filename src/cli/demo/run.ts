@@ -57,7 +57,9 @@ export async function runDemo(options: DemoOptions) {
   const engine = new Engine(openStore(db))
   engine.configure({ leaseTtlMs: 3000, lockDelayMs: 500, maxLeaseTtlMs: 60_000 })
   const report = engine.import(readImportPlan(plan), 'demo')
-  log(`== Imported ${relative(process.cwd(), plan)}\n${importText({ ...report, unmapped: report.unmapped.slice(0, 0) })} (${report.unmapped.length} items not mapped: \`tm import --json\` lists them)`)
+  log(
+    `== Imported ${relative(process.cwd(), plan)}\n${importText({ ...report, unmapped: report.unmapped.slice(0, 0) })} (${report.unmapped.length} items not mapped: \`tm import --json\` lists them)`,
+  )
 
   const open = engine.list({ status: ['pending', 'blocked'] })
   engine.write(() => {
@@ -68,7 +70,10 @@ export async function runDemo(options: DemoOptions) {
           persona: personaFor(t.title),
           success_criteria: [
             ...t.success_criteria,
-            { criterion: 'Tests pass', measurable: 'tests.failed == 0 && tests.errors == 0 && tests.total > 0' },
+            {
+              criterion: 'Tests pass',
+              measurable: 'tests.failed == 0 && tests.errors == 0 && tests.total > 0',
+            },
           ],
         },
         'demo',
@@ -81,22 +86,32 @@ export async function runDemo(options: DemoOptions) {
     `== ${open.length} open tasks, each needing "tests.failed == 0 && tests.errors == 0 && tests.total > 0"; ${agents.length} agents: ${agents.map((a) => `${a.id} (${a.personas.join('/')})`).join(', ')}`,
   )
 
-  const tmPath = join(root, 'build', 'tm.js')
-  const workerPath = join(root, 'build', 'tm-worker.js')
-  if (!existsSync(workerPath)) throw new Error(`${workerPath} is missing: run \`npm run build\` first.`)
+  const tmPath = join(root, 'build', 'tm.cjs')
+  const workerPath = join(root, 'build', 'tm-worker.cjs')
+  if (!existsSync(workerPath))
+    throw new Error(`${workerPath} is missing: run \`npm run build\` first.`)
   const children = new Map<string, ChildProcess>()
   const exited = agents.map(
     (a, i) =>
       new Promise<void>((done) => {
         const child = spawn(process.execPath, [workerPath], {
-          env: { ...process.env, TM_DB: db, TM_AGENT: a.id, DEMO_REPORTS: reports, DEMO_TM: tmPath, DEMO_SEED: String(i + 1) },
+          env: {
+            ...process.env,
+            TM_DB: db,
+            TM_AGENT: a.id,
+            DEMO_REPORTS: reports,
+            DEMO_TM: tmPath,
+            DEMO_SEED: String(i + 1),
+          },
           stdio: ['ignore', 'ignore', 'inherit'],
         })
         children.set(a.id, child)
         child.on('exit', () => done())
       }),
   )
-  log(`== Started ${agents.length} agent processes (pids ${[...children.values()].map((c) => c.pid).join(', ')})`)
+  log(
+    `== Started ${agents.length} agent processes (pids ${[...children.values()].map((c) => c.pid).join(', ')})`,
+  )
 
   let lastEvent = engine.events({ limit: 1 }).at(-1)?.id ?? 0
   let victim: string | null = null
@@ -111,15 +126,24 @@ export async function runDemo(options: DemoOptions) {
     for (const e of engine.events({ afterId: lastEvent })) {
       lastEvent = e.id
       const at = ((Date.parse(e.at) - started) / 1000).toFixed(1).padStart(5)
-      if (e.type === 'claimed') log(`${at}s  ${e.actor} claimed ${e.task_id} (token ${e.details.token})`)
+      if (e.type === 'claimed')
+        log(`${at}s  ${e.actor} claimed ${e.task_id} (token ${e.details.token})`)
       else if (e.type === 'completed') log(`${at}s  ${e.actor} completed ${e.task_id} ✅`)
-      else if (e.type === 'criteria_evaluated') log(`${at}s  ${e.actor} tried to complete ${e.task_id}: criteria failed ❌ (a test failed) — fixing`)
-      else if (e.type === 'lease_expired') log(`${at}s  lease of ${e.actor} on ${e.task_id} (token ${e.details.token}) EXPIRED → back to the queue`)
+      else if (e.type === 'criteria_evaluated')
+        log(
+          `${at}s  ${e.actor} tried to complete ${e.task_id}: criteria failed ❌ (a test failed) — fixing`,
+        )
+      else if (e.type === 'lease_expired')
+        log(
+          `${at}s  lease of ${e.actor} on ${e.task_id} (token ${e.details.token}) EXPIRED → back to the queue`,
+        )
       else if (e.type === 'unblocked') log(`${at}s  ${e.task_id} unblocked`)
       if (options.kill && !victim && e.type === 'claimed' && Date.now() - started > 2000) {
         victim = e.actor!
         children.get(victim)?.kill('SIGKILL')
-        log(`${at}s  💀 killed agent ${victim} (pid ${children.get(victim)?.pid}) while it holds ${e.task_id}`)
+        log(
+          `${at}s  💀 killed agent ${victim} (pid ${children.get(victim)?.pid}) while it holds ${e.task_id}`,
+        )
       }
     }
     const counts = engine.metrics().tasks
@@ -142,7 +166,7 @@ export async function runDemo(options: DemoOptions) {
       )
     }
     process.stdout.write(
-      `\nDone in ${seconds} s. Inspect the result:\n  node build/tm.js --db ${relative(process.cwd(), db)} list\n  node build/tm.js --db ${relative(process.cwd(), db)} metrics\n  node build/tm.js --db ${relative(process.cwd(), db)} events --type lease_expired\n`,
+      `\nDone in ${seconds} s. Inspect the result:\n  node build/tm.cjs --db ${relative(process.cwd(), db)} list\n  node build/tm.cjs --db ${relative(process.cwd(), db)} metrics\n  node build/tm.cjs --db ${relative(process.cwd(), db)} events --type lease_expired\n`,
     )
   }
   return { db, seconds, killed: victim, metrics, open_left: left.map((t) => t.id) }

@@ -6,7 +6,7 @@
  * it "fixes" the work and tries again.
  *
  * Environment: TM_DB, TM_AGENT, DEMO_REPORTS (folder for JUnit files),
- * DEMO_TM (path of tm.js), DEMO_SEED.
+ * DEMO_TM (path of tm.cjs), DEMO_SEED.
  */
 import { execFile } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
@@ -29,19 +29,31 @@ function random(): number {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296
 }
 
+/** The part of `tm --json` output the worker reads. */
+interface TmJson {
+  task?: { id: string } | null
+  grant?: { lease: { token: number } } | null
+  tasks?: unknown[]
+}
+
 interface TmResult {
   code: number
-  json: Record<string, any>
+  json: TmJson
 }
 
 /** Run `tm --json …`; returns the exit code and parsed output. */
 async function tm(...args: string[]): Promise<TmResult> {
   try {
-    const { stdout } = await run(process.execPath, [tmPath, '--json', ...args], { env: process.env })
+    const { stdout } = await run(process.execPath, [tmPath, '--json', ...args], {
+      env: process.env,
+    })
     return { code: 0, json: JSON.parse(stdout) }
   } catch (err) {
     const e = err as { code?: number; stdout?: string }
-    return { code: typeof e.code === 'number' ? e.code : 1, json: e.stdout ? JSON.parse(e.stdout) : {} }
+    return {
+      code: typeof e.code === 'number' ? e.code : 1,
+      json: e.stdout ? JSON.parse(e.stdout) : {},
+    }
   }
 }
 
@@ -72,7 +84,17 @@ async function work(task: string, token: string): Promise<void> {
   for (let round = 0; round < 3; round++) {
     const file = join(reports, `${agent}-${task}-${round}.xml`)
     writeFileSync(file, junit(task, failing))
-    const done = await tm('complete', task, '--token', token, '--validate', '--junit', file, '--summary', `${agent}: done in ${round + 1} round(s)`)
+    const done = await tm(
+      'complete',
+      task,
+      '--token',
+      token,
+      '--validate',
+      '--junit',
+      file,
+      '--summary',
+      `${agent}: done in ${round + 1} round(s)`,
+    )
     if (done.code === 0) return
     if (done.code !== 5) return // not a criteria refusal (lease lost…): give up on this task
     failing = 0 // "fix the failing test" and re-run
@@ -89,9 +111,9 @@ async function main(): Promise<void> {
     }
     // Nothing claimable: stop when no task can become claimable any more.
     const open = await tm('list', '--status', 'pending', 'in_progress')
-    if (open.code === 0 && open.json.tasks.length === 0) return
+    if (open.code === 0 && open.json.tasks?.length === 0) return
     await sleep(300)
   }
 }
 
-await main()
+void main()

@@ -10,9 +10,11 @@
  * (double percents), `metrics.*` and any other top-level name (dyn) from
  * context files and inline values.
  */
-import { createRequire } from 'node:module'
 import type { Environment } from '@marcbachmann/cel-js'
 import { TaskError } from '../errors.js'
+import { lazy } from '../lazy.js'
+
+const celjs = lazy<typeof import('@marcbachmann/cel-js')>('@marcbachmann/cel-js')
 
 /** Fields of `tests` and their CEL types. */
 export const TESTS_FIELDS = {
@@ -46,14 +48,12 @@ let environment: Environment | undefined
 
 /**
  * The shared CEL environment with the declared context types, built on first
- * use. The library is loaded then too (a synchronous `require` of the ESM
- * package, supported from Node 20.19): most `tm` invocations never evaluate
- * an expression, and loading CEL eagerly costs a quarter of `tm`'s start-up.
+ * use; the library is loaded then too (see `../lazy.ts`): most `tm`
+ * invocations never evaluate an expression.
  */
 export function celEnvironment(): Environment {
   if (environment) return environment
-  const cel = createRequire(import.meta.url)('@marcbachmann/cel-js') as typeof import('@marcbachmann/cel-js')
-  environment = new cel.Environment({
+  environment = new (celjs().Environment)({
     unlistedVariablesAreDyn: true,
     limits: {
       maxAstNodes: EXPRESSION_LIMITS.maxAstNodes,

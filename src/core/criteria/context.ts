@@ -17,10 +17,12 @@
 
 import { readFileSync } from 'node:fs'
 import { extname, resolve } from 'node:path'
-import { isScalar, parseDocument, parse as parseYaml } from 'yaml'
 import { TaskError } from '../errors.js'
+import { lazy } from '../lazy.js'
 import { parseCoverage, summariseCoverage } from './coverage.js'
 import { parseJUnit, summariseJUnit } from './junit.js'
+
+const yaml = lazy<typeof import('yaml')>('yaml')
 
 /** Inputs of {@link buildContext}: file paths already expanded from globs. */
 export interface ContextInputs {
@@ -126,7 +128,7 @@ export function loadContextFile(path: string): Record<string, unknown> {
   const ext = extname(path).toLowerCase()
   let data: unknown
   const asJson = (): unknown => JSON.parse(body)
-  const asYaml = (): unknown => parseYaml(body)
+  const asYaml = (): unknown => yaml().parse(body)
   const message = (err: unknown): string => (err instanceof Error ? err.message : String(err))
   if (ext === '.json') {
     try {
@@ -199,11 +201,11 @@ export function parseInlineValue(setter: string): InlineValue {
   const trimmed = raw.trim()
   if (trimmed === '') return { key, path, value: '' }
 
-  const doc = parseDocument(trimmed)
+  const doc = yaml().parseDocument(trimmed)
   const firstError = doc.errors[0]
   if (firstError !== undefined) throw fail(`has a malformed value: ${firstError.message}`)
   let value: unknown
-  if (isScalar(doc.contents) || /^[[{]/.test(trimmed)) value = doc.toJS()
+  if (yaml().isScalar(doc.contents) || /^[[{]/.test(trimmed)) value = doc.toJS()
   else value = trimmed
   return { key, path: path.map((segment) => segment.trim()), value }
 }

@@ -10,8 +10,10 @@
  * missing-key error instead of silently.
  */
 
-import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { TaskError } from '../errors.js'
+import { lazy } from '../lazy.js'
+
+const fxp = lazy<typeof import('fast-xml-parser')>('fast-xml-parser')
 
 /** The four metrics a criterion can name: `coverage.lines` … */
 export const COVERAGE_METRICS = ['lines', 'branches', 'functions', 'statements'] as const
@@ -346,21 +348,23 @@ function addSection(
 
 // --------------------------------------------------------------- Cobertura
 
-const xmlParser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  attributesGroupName: '$',
-  parseAttributeValue: false,
-  parseTagValue: false,
-  removeNSPrefix: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  // Only the root's attributes matter; do not build the per-line tree.
-  stopNodes: ['*.packages', '*.sources', '*.project', '*.package', '*.sessioninfo'],
-})
+let xmlParserInstance: InstanceType<typeof import('fast-xml-parser').XMLParser> | undefined
+const xmlParser = () =>
+  (xmlParserInstance ??= new (fxp().XMLParser)({
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    attributesGroupName: '$',
+    parseAttributeValue: false,
+    parseTagValue: false,
+    removeNSPrefix: true,
+    ignoreDeclaration: true,
+    ignorePiTags: true,
+    // Only the root's attributes matter; do not build the per-line tree.
+    stopNodes: ['*.packages', '*.sources', '*.project', '*.package', '*.sessioninfo'],
+  }))
 
 function parseCobertura(body: string, file: string): CoverageSummary {
-  const valid = XMLValidator.validate(body)
+  const valid = fxp().XMLValidator.validate(body)
   if (valid !== true) {
     const { msg, line, col } = valid.err
     throw bad(
@@ -372,7 +376,7 @@ function parseCobertura(body: string, file: string): CoverageSummary {
   }
   let doc: Record<string, unknown>
   try {
-    doc = xmlParser.parse(body) as Record<string, unknown>
+    doc = xmlParser().parse(body) as Record<string, unknown>
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err)
     throw bad(file, `could not be parsed as XML (${msg}). Regenerate it.`, 'malformed')

@@ -17,8 +17,10 @@
  *   error > failed > passed > skipped.
  */
 
-import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { TaskError } from '../errors.js'
+import { lazy } from '../lazy.js'
+
+const fxp = lazy<typeof import('fast-xml-parser')>('fast-xml-parser')
 
 /** How one run (one `<testcase>` element) ended. */
 export type Outcome = 'passed' | 'failed' | 'error' | 'skipped'
@@ -92,22 +94,24 @@ const TEXT = '#text'
 
 type XmlNode = Record<string, unknown>
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  attributesGroupName: ATTRS,
-  textNodeName: TEXT,
-  // Keep every value a string: a test named "1e3" must stay "1e3".
-  parseAttributeValue: false,
-  parseTagValue: false,
-  // Numeric character references (&#x22;) are XML; the option also decodes them.
-  htmlEntities: true,
-  removeNSPrefix: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  // Every element is a list, so one child and many children read the same way.
-  isArray: (tagName, _path, _isLeaf, isAttribute) => !isAttribute && tagName !== ATTRS,
-})
+let parserInstance: InstanceType<typeof import('fast-xml-parser').XMLParser> | undefined
+const parser = () =>
+  (parserInstance ??= new (fxp().XMLParser)({
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    attributesGroupName: ATTRS,
+    textNodeName: TEXT,
+    // Keep every value a string: a test named "1e3" must stay "1e3".
+    parseAttributeValue: false,
+    parseTagValue: false,
+    // Numeric character references (&#x22;) are XML; the option also decodes them.
+    htmlEntities: true,
+    removeNSPrefix: true,
+    ignoreDeclaration: true,
+    ignorePiTags: true,
+    // Every element is a list, so one child and many children read the same way.
+    isArray: (tagName, _path, _isLeaf, isAttribute) => !isAttribute && tagName !== ATTRS,
+  }))
 
 /** Severity of a result child inside one testcase: the highest one wins. */
 const RESULT_CHILDREN: ReadonlyArray<[element: string, outcome: Outcome]> = [
@@ -159,7 +163,7 @@ export function parseJUnit(xml: string, file: string): JUnitSummary {
     )
   }
 
-  const valid = XMLValidator.validate(text)
+  const valid = fxp().XMLValidator.validate(text)
   if (valid !== true) {
     const { msg, line, col } = valid.err
     const where = col === undefined ? `line ${line}` : `line ${line}, column ${col}`
@@ -173,7 +177,7 @@ export function parseJUnit(xml: string, file: string): JUnitSummary {
 
   let doc: XmlNode
   try {
-    doc = parser.parse(text) as XmlNode
+    doc = parser().parse(text) as XmlNode
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err)
     throw new TaskError(

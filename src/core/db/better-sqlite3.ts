@@ -3,7 +3,7 @@
  * Used by `tm` and the Probot server on Node >= 20.
  */
 import Database from 'better-sqlite3'
-import type { OpenOptions, SqlParams, SqliteDriver, Statement } from './driver.js'
+import type { OpenOptions, SqliteDriver, SqlParams, Statement } from './driver.js'
 
 function bind(params: SqlParams | undefined): unknown[] {
   if (params === undefined) return []

@@ -8,7 +8,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { TaskError } from '../errors.js'
+import { isTaskError, TaskError } from '../errors.js'
 import { openBetterSqlite3 } from './better-sqlite3.js'
 import type { OpenOptions, SqliteDriver } from './driver.js'
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js'
@@ -66,7 +66,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     else checkVersion(userVersion(store), path)
   } catch (err) {
     driver.close()
-    throw err instanceof TaskError ? err : storageError(err, path)
+    throw isTaskError(err) ? err : storageError(err, path)
   }
   return store
 }

@@ -5,7 +5,7 @@
  * never deadlock on a read→write upgrade (SQLite docs, "BEGIN IMMEDIATE").
  */
 import { TaskError } from '../errors.js'
-import type { RunResult, SqlParams, SqliteDriver, Statement } from './driver.js'
+import type { RunResult, SqliteDriver, SqlParams, Statement } from './driver.js'
 
 export class Store {
   readonly driver: SqliteDriver
@@ -58,18 +58,18 @@ export class Store {
   private transaction<T>(begin: string, fn: () => T): T {
     if (this.depth > 0) return fn()
     try {
-      this.driver.exec(begin)
+      this.run(begin)
     } catch (err) {
       throw storageError(err, this.driver.path)
     }
     this.depth++
     try {
       const result = fn()
-      this.driver.exec('COMMIT')
+      this.run('COMMIT')
       return result
     } catch (err) {
       try {
-        this.driver.exec('ROLLBACK')
+        this.run('ROLLBACK')
       } catch {
         // The transaction may already be rolled back by SQLite (e.g. SQLITE_FULL).
       }

@@ -6,12 +6,18 @@
  * mapped (a cycle, a dangling reference, a bad criterion) is reported, never
  * silently dropped.
  */
-import { createHash } from 'node:crypto'
 import { iso } from '../clock.js'
 import { checkExpression } from '../criteria/cel.js'
 import { TaskError } from '../errors.js'
 import { appendEvent } from '../events.js'
-import { type Criterion, FINAL_STATUSES, normaliseTime, Persona, type Status, TaskId } from '../model.js'
+import {
+  type Criterion,
+  FINAL_STATUSES,
+  isPersona,
+  isTaskId,
+  normaliseTime,
+  type Status,
+} from '../model.js'
 import { type Ctx, findTaskRow } from '../tasks.js'
 import type { ImportedTask, ImportPlan, Unmapped } from './plan.js'
 
@@ -35,14 +41,28 @@ export interface ImportReport {
 
 /** Local id for a source reference: kept when valid and free, else derived by hash. */
 function localIdFor(ctx: Ctx, prefix: string, t: ImportedTask, taken: Set<string>): string {
-  if (t.localId && TaskId.safeParse(t.localId).success && !taken.has(t.localId) && !findTaskRow(ctx.store, t.localId)) {
+  if (
+    t.localId &&
+    isTaskId(t.localId) &&
+    !taken.has(t.localId) &&
+    !findTaskRow(ctx.store, t.localId)
+  ) {
     return t.localId
   }
   for (let salt = 0; ; salt++) {
-    const digest = createHash('sha256').update(`${prefix}:${t.sourceId}:${salt}`).digest()
-    const id = BigInt(`0x${digest.subarray(0, 8).toString('hex')}`).toString(36).padStart(8, '0').slice(-8)
+    const id = fnv1a64(`${prefix}:${t.sourceId}:${salt}`).toString(36).padStart(8, '0').slice(-8)
     if (!taken.has(id) && !findTaskRow(ctx.store, id)) return id
   }
+}
+
+/** 64-bit FNV-1a hash (Fowler–Noll–Vo): stable, fast, good spread for ids. */
+function fnv1a64(text: string): bigint {
+  let hash = 0xcbf29ce484222325n
+  for (const byte of Buffer.from(text, 'utf8')) {
+    hash ^= BigInt(byte)
+    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn
+  }
+  return hash
 }
 
 function time(value: string | undefined, fallback: string): string {
@@ -88,11 +108,16 @@ export function applyImport(
   const seenSource = new Set<string>()
   for (const t of plan.tasks) {
     if (seenSource.has(t.sourceId)) {
-      throw new TaskError('BadImport', `${plan.format}: task ${t.sourceId} appears twice in the source.`)
+      throw new TaskError(
+        'BadImport',
+        `${plan.format}: task ${t.sourceId} appears twice in the source.`,
+      )
     }
     seenSource.add(t.sourceId)
     const source = `${plan.sourcePrefix}:${t.sourceId}`
-    const existing = ctx.store.get<{ id: string }>('SELECT id FROM tasks WHERE source = ?', [source])
+    const existing = ctx.store.get<{ id: string }>('SELECT id FROM tasks WHERE source = ?', [
+      source,
+    ])
     if (existing) {
       ids[t.sourceId] = existing.id
       skipped++
@@ -129,7 +154,8 @@ export function applyImport(
   const statusOf = new Map<string, Status>()
   for (const t of fresh) statusOf.set(ids[t.sourceId]!, t.status)
   const completed = (id: string) =>
-    (statusOf.get(id) ?? ctx.store.get<{ status: Status }>('SELECT status FROM tasks WHERE id = ?', [id])?.status) ===
+    (statusOf.get(id) ??
+      ctx.store.get<{ status: Status }>('SELECT status FROM tasks WHERE id = ?', [id])?.status) ===
     'completed'
 
   const ttl = ctx.settings.leaseTtlMs
@@ -142,12 +168,17 @@ export function applyImport(
         checkExpression(c.measurable)
         return c
       } catch (err) {
-        report(t.sourceId, `success_criteria.${i}.measurable`, c.measurable, `${(err as Error).message} — kept as a manual criterion`)
+        report(
+          t.sourceId,
+          `success_criteria.${i}.measurable`,
+          c.measurable,
+          `${(err as Error).message} — kept as a manual criterion`,
+        )
         return { criterion: c.criterion }
       }
     })
     let persona = t.persona ?? null
-    if (persona && !Persona.safeParse(persona).success) {
+    if (persona && !isPersona(persona)) {
       report(t.sourceId, 'persona', persona, 'not a valid persona name; dropped')
       persona = null
     }
@@ -157,7 +188,12 @@ export function applyImport(
       if (t.assignee) holder = t.assignee
       else {
         status = 'pending'
-        report(t.sourceId, 'status', 'in_progress', 'in progress with no assignee to hold the lease; imported as pending')
+        report(
+          t.sourceId,
+          'status',
+          'in_progress',
+          'in progress with no assignee to hold the lease; imported as pending',
+        )
       }
     }
     const unmet = (graph.get(id) ? [...graph.get(id)!] : []).filter((d) => !completed(d))
@@ -208,7 +244,11 @@ export function applyImport(
       type: 'imported',
       task_id: id,
       actor,
-      details: { source: `${plan.sourcePrefix}:${t.sourceId}`, status, ...(holder ? { holder, token: 1 } : {}) },
+      details: {
+        source: `${plan.sourcePrefix}:${t.sourceId}`,
+        status,
+        ...(holder ? { holder, token: 1 } : {}),
+      },
     })
     done++
     if (onProgress && (done % 100 === 0 || done === fresh.length)) onProgress(done, fresh.length)
@@ -219,18 +259,22 @@ export function applyImport(
     if (!t.parentSourceId) continue
     const parent = ids[t.parentSourceId]
     if (!parent) {
-      report(t.sourceId, 'parent', t.parentSourceId, 'parent not found in the source; imported without parent')
+      report(
+        t.sourceId,
+        'parent',
+        t.parentSourceId,
+        'parent not found in the source; imported without parent',
+      )
       continue
     }
     ctx.store.run('UPDATE tasks SET parent_id = ? WHERE id = ?', [parent, ids[t.sourceId]!])
     parents++
   }
   for (const [from, to] of edges) {
-    ctx.store.run('INSERT INTO dependencies (task_id, depends_on_id, created_at) VALUES (?, ?, ?)', [
-      from,
-      to,
-      ctx.now,
-    ])
+    ctx.store.run(
+      'INSERT INTO dependencies (task_id, depends_on_id, created_at) VALUES (?, ?, ?)',
+      [from, to, ctx.now],
+    )
   }
 
   const local = (sourceId: string, what: string) => {
@@ -272,7 +316,8 @@ export function applyImport(
   for (const p of plan.progress) {
     const id = local(p.taskSourceId, 'progress')
     if (!id) continue
-    const percent = p.percent !== undefined && p.percent >= 0 && p.percent <= 100 ? Math.round(p.percent) : null
+    const percent =
+      p.percent !== undefined && p.percent >= 0 && p.percent <= 100 ? Math.round(p.percent) : null
     progress += ctx.store.run(
       'INSERT INTO progress (task_id, agent, percent, message, at) VALUES (?, ?, ?, ?, ?)',
       [id, p.agent ?? null, percent, p.message, time(p.at, ctx.now)],
