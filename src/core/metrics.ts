@@ -50,7 +50,7 @@ export interface Metrics {
   per_persona: Record<string, Breakdown>
 }
 
-function round(n: number, digits = 3): number {
+function round(n: number, digits = 5): number {
   const f = 10 ** digits
   return Math.round(n * f) / f
 }

@@ -12,33 +12,44 @@ function eventLine(e: TaskEvent): string {
   return `${e.at}  #${e.id}  ${e.type.padEnd(20)} ${(e.task_id ?? '-').padEnd(8)}  ${(e.actor ?? '-').padEnd(12)}  ${details}`
 }
 
+/** Hours as a readable duration: `42 s`, `3.5 min`, `2.25 h`, `3.1 d`. */
+export function duration(hours: number | null): string {
+  if (hours === null) return '-'
+  const s = hours * 3600
+  if (s < 90) return `${Math.round(s * 10) / 10} s`
+  if (s < 5400) return `${Math.round(s / 6) / 10} min`
+  if (hours < 48) return `${Math.round(hours * 100) / 100} h`
+  return `${Math.round((hours / 24) * 10) / 10} d`
+}
+
 /** Human rendering of {@link Metrics}. */
 export function metricsText(m: Metrics): string {
-  const f = (n: number | null, unit = '') => (n === null ? '-' : `${n}${unit}`)
+  const f = (n: number | null) => (n === null ? '-' : `${n}`)
+  const days = m.throughput.slice(-14)
+  const total = m.throughput.reduce((sum, d) => sum + d.completed, 0)
+  const tasks = Object.entries(m.tasks).map(([s, n]) => `${s} ${n}`)
+  const perDay = days.map((d) => `${d.day} ${d.completed}`).join(', ')
+  const cycle = m.cycle_time_h
   const lines = [
-    `Tasks: ${
-      Object.entries(m.tasks)
-        .map(([s, n]) => `${s} ${n}`)
-        .join(', ') || 'none'
-    }`,
-    `Throughput: ${m.throughput.map((d) => `${d.day} ${d.completed}`).join(', ') || 'no completions'}`,
-    `Cycle time (claim → done): p50 ${f(m.cycle_time_h.p50, ' h')}, p90 ${f(m.cycle_time_h.p90, ' h')}, mean ${f(m.cycle_time_h.mean, ' h')} over ${m.cycle_time_h.count}`,
-    `Leases: ${m.claims} claims, ${m.lease_hours} h under lease, ${m.expiries} expired; attempts counted ${m.attempts}`,
+    `Tasks: ${tasks.join(', ') || 'none'}`,
+    `Throughput: ${total} completed${days.length ? ` — ${m.throughput.length > days.length ? 'last 14 active days: ' : ''}${perDay}` : ''}`,
+    `Cycle time (first claim → done): p50 ${duration(cycle.p50)}, p90 ${duration(cycle.p90)}, mean ${duration(cycle.mean)} over ${cycle.count} tasks`,
+    `Leases: ${m.claims} claims, ${duration(m.lease_hours)} under lease, ${m.expiries} expired; attempts counted ${m.attempts}`,
     `Success rate: ${m.success_rate === null ? '-' : `${Math.round(m.success_rate * 1000) / 10} %`}`,
     `Estimate accuracy (actual/estimated): mean ${f(m.estimate_accuracy.mean_ratio)}, median ${f(m.estimate_accuracy.median_ratio)} over ${m.estimate_accuracy.count}`,
   ]
   const breakdown = (title: string, rows: Metrics['per_agent']) =>
     Object.keys(rows).length
       ? `\n${title}\n${table(
-          ['NAME', 'CLAIMS', 'DONE', 'FAILED TRIES', 'EXPIRED', 'LEASE H', 'CYCLE P50 H'],
+          ['NAME', 'CLAIMS', 'DONE', 'FAILED TRIES', 'EXPIRED', 'UNDER LEASE', 'CYCLE P50'],
           Object.entries(rows).map(([k, b]) => [
             k,
             b.claims,
             b.completed,
             b.failed_attempts,
             b.expiries,
-            b.lease_hours,
-            f(b.cycle_time_h.p50),
+            duration(b.lease_hours),
+            duration(b.cycle_time_h.p50),
           ]),
         )}`
       : ''

@@ -8,12 +8,12 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { openStore } from '../../core/db/open.js'
 import { Engine } from '../../core/engine.js'
 import { readImportPlan } from '../../core/import/detect.js'
 import { metricsText } from '../commands/events.js'
 import { importText } from '../commands/import.js'
+import { packageRoot } from '../package-root.js'
 
 export interface DemoOptions {
   agents: number
@@ -22,9 +22,6 @@ export interface DemoOptions {
   kill: boolean
   json: boolean
 }
-
-const here = dirname(fileURLToPath(import.meta.url))
-const root = resolve(here, '..')
 
 const AGENTS = [
   { id: 'ada', personas: ['implementer'] },
@@ -47,6 +44,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`)
 /** Run the demo; resolves with a summary once every agent process has exited. */
 export async function runDemo(options: DemoOptions) {
   const started = Date.now()
+  const root = packageRoot()
   const db = resolve(options.db ?? './.task-orchestrator/demo.db')
   const plan = resolve(options.plan ?? join(root, 'examples/plans/beads-issues.jsonl'))
   for (const suffix of ['', '-wal', '-shm']) rmSync(db + suffix, { force: true })
@@ -165,8 +163,9 @@ export async function runDemo(options: DemoOptions) {
         `\n${left.length} tasks left open (blocked by dependencies that were never completed in the source plan): tm --db ${relative(process.cwd(), db)} list --status blocked\n`,
       )
     }
+    const tm = `node ${relative(process.cwd(), tmPath)} --db ${relative(process.cwd(), db)}`
     process.stdout.write(
-      `\nDone in ${seconds} s. Inspect the result:\n  node build/tm.cjs --db ${relative(process.cwd(), db)} list\n  node build/tm.cjs --db ${relative(process.cwd(), db)} metrics\n  node build/tm.cjs --db ${relative(process.cwd(), db)} events --type lease_expired\n`,
+      `\nDone in ${seconds} s. Inspect the result:\n  ${tm} list\n  ${tm} metrics\n  ${tm} events --type lease_expired\n`,
     )
   }
   return { db, seconds, killed: victim, metrics, open_left: left.map((t) => t.id) }
