@@ -200,14 +200,28 @@ export function parseInlineValue(setter: string): InlineValue {
   const raw = setter.slice(eq + 1)
   const trimmed = raw.trim()
   if (trimmed === '') return { key, path, value: '' }
+  const segments = path.map((segment) => segment.trim())
 
+  // Plain numbers, booleans, null and words read the same in JSON and YAML;
+  // only load the YAML parser for what needs it (quotes, flow collections,
+  // YAML-only scalars such as `~`, `.inf`, `0x1F`).
+  if (!/^[[{'"!&*|>%@`~.]|^[-+]?0[xo]/i.test(trimmed)) {
+    try {
+      const value: unknown = JSON.parse(trimmed)
+      if (value === null || typeof value !== 'object') return { key, path: segments, value }
+    } catch {
+      if (!/[:#]/.test(trimmed) && !/^[-+]?(\d|\.\d)/.test(trimmed)) {
+        return { key, path: segments, value: trimmed }
+      }
+    }
+  }
   const doc = yaml().parseDocument(trimmed)
   const firstError = doc.errors[0]
   if (firstError !== undefined) throw fail(`has a malformed value: ${firstError.message}`)
   let value: unknown
   if (yaml().isScalar(doc.contents) || /^[[{]/.test(trimmed)) value = doc.toJS()
   else value = trimmed
-  return { key, path: path.map((segment) => segment.trim()), value }
+  return { key, path: segments, value }
 }
 
 /** Read a text file, turning every file-system failure into a BadReport naming it. */

@@ -50,11 +50,15 @@ export const MIGRATIONS: readonly string[] = [
     completed_at        TEXT,
     CHECK ((status = 'in_progress') = (lease_holder IS NOT NULL))
   );
-  CREATE INDEX tasks_claimable ON tasks (status, priority_rank DESC, deadline_key, created_at);
-  CREATE INDEX tasks_persona_claimable
-    ON tasks (status, persona, priority_rank DESC, deadline_key, created_at);
-  CREATE INDEX tasks_lease_expiry ON tasks (lease_expires_at) WHERE lease_holder IS NOT NULL;
-  CREATE INDEX tasks_lease_holder ON tasks (lease_holder) WHERE lease_holder IS NOT NULL;
+  -- The ready set. Partial indexes: a task enters them when it becomes pending
+  -- and leaves when claimed, so lease traffic touches as few pages as possible.
+  CREATE INDEX tasks_claimable ON tasks (priority_rank DESC, deadline_key, created_at)
+    WHERE status = 'pending';
+  CREATE INDEX tasks_persona_claimable ON tasks (persona, priority_rank DESC, deadline_key, created_at)
+    WHERE status = 'pending';
+  -- Live leases only: serves the sweep (by expiry) and, covering lease_holder,
+  -- the per-agent lease count, in one index.
+  CREATE INDEX tasks_leases ON tasks (lease_expires_at, lease_holder) WHERE lease_holder IS NOT NULL;
   CREATE INDEX tasks_parent ON tasks (parent_id) WHERE parent_id IS NOT NULL;
 
   CREATE TABLE dependencies (
@@ -110,8 +114,10 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX progress_task ON progress (task_id, at);
 
+  -- Event ids only grow: rows are never deleted, so INTEGER PRIMARY KEY
+  -- (max + 1) never reuses one, without AUTOINCREMENT's extra page per insert.
   CREATE TABLE events (
-    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    id      INTEGER PRIMARY KEY,
     at      TEXT NOT NULL,
     type    TEXT NOT NULL,
     task_id TEXT,
