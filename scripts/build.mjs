@@ -1,5 +1,6 @@
 // Bundles the `tm` command line with esbuild:
-//   build/tm.cjs          the CLI (bin `tm`)
+//   build/tm.cjs          the CLI (bin `tm`): scripts/launcher.cjs, which runs
+//                         build/tm-main.cjs with a V8 code cache
 //   build/tm-worker.cjs   the demo's agent program
 //   build/lazy/*.cjs      code only some commands need, loaded on first use
 //
@@ -11,7 +12,7 @@
 // and context parsing, importers, the demo) and the packages loaded through
 // src/core/lazy.ts (CEL, YAML, the XML parser). better-sqlite3 stays external
 // because it loads a native addon.
-import { chmod } from 'node:fs/promises'
+import { chmod, copyFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { build } from 'esbuild'
 
@@ -75,10 +76,10 @@ const banner = (root) =>
 
 await build({
   ...common,
-  entryPoints: { tm: 'src/cli/main.ts', 'tm-worker': 'src/cli/demo/worker.ts' },
+  entryPoints: { 'tm-main': 'src/cli/main.ts', 'tm-worker': 'src/cli/demo/worker.ts' },
   outdir: 'build',
   outExtension: { '.js': '.cjs' },
-  banner: { js: `#!/usr/bin/env node\n${banner('__dirname')}` },
+  banner: { js: banner('__dirname') },
 })
 await build({
   ...common,
@@ -99,4 +100,5 @@ for (const pkg of LAZY_PACKAGES) {
     outfile: `build/lazy/${fileOf(pkg)}`,
   })
 }
+await copyFile('scripts/launcher.cjs', 'build/tm.cjs')
 await chmod('build/tm.cjs', 0o755)
