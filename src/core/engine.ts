@@ -77,6 +77,7 @@ export interface TaskDetail extends Task {
   context: { key: string; value: unknown; author: string | null; updated_at: string }[]
 }
 
+/** The task engine over one store; see the module comment. */
 export class Engine {
   readonly store: Store
   readonly clock: Clock
@@ -115,10 +116,12 @@ export class Engine {
     return this.settings
   }
 
+  /** Create a task (see `add-task.addTask`); throws InvalidInput, InvalidExpression, TaskNotFound, Duplicate. */
   add(input: NewTask, actor: string | null = null): Task {
     return this.write((ctx) => addTask(ctx, input, actor))
   }
 
+  /** Change fields of an open task (see `add-task.updateTask`). */
   update(id: string, patch: TaskPatch, actor: string | null = null): Task {
     return this.write((ctx) => updateTask(ctx, id, patch, actor))
   }
@@ -187,22 +190,27 @@ export class Engine {
     )
   }
 
+  /** Add the edge `taskId` depends on `dependsOn`; false when it existed. Throws DependencyCycle with the cycle. */
   depend(taskId: string, dependsOn: string, actor: string | null = null): boolean {
     return this.write((ctx) => addDependency(ctx, taskId, dependsOn, actor))
   }
 
+  /** Remove a dependency edge; false when there was none. */
   undepend(taskId: string, dependsOn: string, actor: string | null = null): boolean {
     return this.write((ctx) => removeDependency(ctx, taskId, dependsOn, actor))
   }
 
+  /** Block an unleased open task by hand, with a reason. */
   block(id: string, reason: string, actor: string | null = null): Task {
     return this.write((ctx) => blockTask(ctx, id, reason, actor))
   }
 
+  /** Lift a manual block; the task stays blocked while dependencies are unmet. */
   unblock(id: string, actor: string | null = null): Task {
     return this.write((ctx) => unblockTask(ctx, id, actor))
   }
 
+  /** Cancel an open task nobody holds. */
   cancel(id: string, reason?: string, actor: string | null = null): Task {
     return this.write((ctx) => cancelTask(ctx, id, reason, actor))
   }
@@ -213,10 +221,12 @@ export class Engine {
     return this.read((ctx) => readyTasks(ctx, options))
   }
 
+  /** The chain of open tasks with the most estimated work (see `graph.criticalPath`). */
   criticalPath(): CriticalPath {
     return this.read((ctx) => criticalPath(ctx.store))
   }
 
+  /** Sweep expired leases, then grant `agent` a lease on `id` (see `leases.claim`); `ttlMs` in ms. */
   claim(id: string, agent: string, ttlMs?: number): Grant {
     return this.write((ctx) => {
       sweep(ctx)
@@ -233,10 +243,12 @@ export class Engine {
     return this.write((ctx) => next(ctx, agent, true, options.ttlMs))
   }
 
+  /** Extend a live lease to now + TTL; needs the holder and the current fencing token. */
   heartbeat(id: string, agent: string, token: number, ttlMs?: number): Lease {
     return this.write((ctx) => heartbeat(ctx, id, agent, token, ttlMs))
   }
 
+  /** Give a lease back without counting an attempt; needs the holder and the current token. */
   release(id: string, agent: string, token: number, reason?: string): void {
     this.write((ctx) => release(ctx, id, agent, token, reason))
   }
@@ -274,6 +286,7 @@ export class Engine {
     }
   }
 
+  /** Report failure: retried while attempts remain (and `retry`), else `failed`. */
   fail(id: string, agent: string, token: number, reason: string, retry = true): FailOutcome {
     return this.write((ctx) => fail(ctx, id, agent, token, reason, retry))
   }
@@ -287,6 +300,7 @@ export class Engine {
     if (this.read((ctx) => sweepDue(ctx))) this.sweep()
   }
 
+  /** Register or update an agent: personas and lease capacity. */
   registerAgent(
     input: { id: string; personas?: string[]; capacity?: number },
     actor: string | null = null,
@@ -294,14 +308,17 @@ export class Engine {
     return this.write((ctx) => registerAgent(ctx, input, actor))
   }
 
+  /** Registered agents with the number of leases each holds. */
   agents(): Agent[] {
     return this.read((ctx) => listAgents(ctx))
   }
 
+  /** The event log, oldest first (see `events.listEvents`). */
   events(filter: EventFilter = {}): TaskEvent[] {
     return this.read((ctx) => listEvents(ctx.store, filter))
   }
 
+  /** Metrics computed from the event log (see `metrics.computeMetrics`). */
   metrics(options: MetricsOptions = {}): Metrics {
     return this.read((ctx) => computeMetrics(ctx, options))
   }

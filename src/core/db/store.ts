@@ -7,6 +7,7 @@
 import { TaskError } from '../errors.js'
 import type { RunResult, SqliteDriver, SqlParams, Statement } from './driver.js'
 
+/** A driver with a statement cache and all-or-nothing transactions. */
 export class Store {
   readonly driver: SqliteDriver
   private readonly statements = new Map<string, Statement>()
