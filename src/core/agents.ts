@@ -5,7 +5,6 @@
  * claim it in the same transaction, so two agents asking at once never get
  * the same task.
  */
-import { TaskError } from './errors.js'
 import { appendEvent } from './events.js'
 import { claim, type Grant, sweep } from './leases.js'
 import type { Task } from './model.js'
@@ -77,7 +76,12 @@ const ORDER = 'ORDER BY priority_rank DESC, deadline_key, created_at LIMIT 1'
  * nothing is claimable. Each probe is one indexed query.
  */
 export function pickNext(ctx: Ctx, agent: string): Task | undefined {
-  const personas = getAgent(ctx, agent)?.personas ?? []
+  const row = pickNextRow(ctx, getAgent(ctx, agent)?.personas ?? [])
+  return row && rowToTask(row)
+}
+
+/** {@link pickNext} on rows, for callers that go on to claim in the same transaction. */
+function pickNextRow(ctx: Ctx, personas: string[]): TaskRow | undefined {
   const claimable = `status = 'pending' AND (claimable_after IS NULL OR claimable_after <= @now)`
   const candidates: TaskRow[] = []
   for (const persona of personas) {
@@ -87,19 +91,16 @@ export function pickNext(ctx: Ctx, agent: string): Task | undefined {
     )
     if (row) candidates.push(row)
   }
-  if (candidates.length) return rowToTask(candidates.sort(byUrgency)[0]!)
-  const unassigned = ctx.store.get<TaskRow>(
-    `SELECT ${TASK_COLUMNS} FROM tasks WHERE ${claimable} AND persona IS NULL ${ORDER}`,
-    { now: ctx.now },
-  )
-  if (unassigned) return rowToTask(unassigned)
-  const any = ctx.store.get<TaskRow>(
-    `SELECT ${TASK_COLUMNS} FROM tasks WHERE ${claimable} ${ORDER}`,
-    {
+  if (candidates.length) return candidates.sort(byUrgency)[0]!
+  return (
+    ctx.store.get<TaskRow>(
+      `SELECT ${TASK_COLUMNS} FROM tasks WHERE ${claimable} AND persona IS NULL ${ORDER}`,
+      { now: ctx.now },
+    ) ??
+    ctx.store.get<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE ${claimable} ${ORDER}`, {
       now: ctx.now,
-    },
+    })
   )
-  return any && rowToTask(any)
 }
 
 type Ranked = TaskRow & { priority_rank?: number; deadline_key?: string }
@@ -125,13 +126,24 @@ export interface NextOutcome {
  */
 export function next(ctx: Ctx, agent: string, claimIt: boolean, ttlMs?: number): NextOutcome {
   sweep(ctx)
-  const task = pickNext(ctx, agent)
-  if (!task) return { task: null, grant: null }
+  const registered = getAgent(ctx, agent)
+  const row = pickNextRow(ctx, registered?.personas ?? [])
+  if (!row) return { task: null, grant: null }
+  const task = rowToTask(row)
   if (!claimIt) return { task, grant: null }
-  const grant = claim(ctx, task.id, agent, ttlMs)
-  const claimed = ctx.store.get<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = ?`, [
-    task.id,
-  ])
-  if (!claimed) throw new TaskError('TaskNotFound', `Task ${task.id} vanished while claiming.`)
-  return { task: rowToTask(claimed), grant }
+  const grant = claim(ctx, task.id, agent, ttlMs, {
+    row,
+    capacity: registered?.capacity ?? ctx.settings.defaultCapacity,
+  })
+  // The claim's UPDATE changed exactly these fields.
+  const claimed: Task = {
+    ...task,
+    status: 'in_progress',
+    lease: grant.lease,
+    assignee: agent,
+    fencing_seq: grant.lease.token,
+    claimable_after: null,
+    updated_at: ctx.now,
+  }
+  return { task: claimed, grant }
 }

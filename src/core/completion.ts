@@ -92,7 +92,10 @@ export function complete(
         : {}),
     },
   })
-  const unblocked = handOver(ctx, id, agent)
+  const unblocked = handOver(ctx, id, agent, {
+    title: row.title,
+    completion_summary: request.summary ?? null,
+  })
   return { task: id, actual_hours: actualHours, verdict, unblocked }
 }
 

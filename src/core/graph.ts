@@ -145,8 +145,12 @@ export function dependentsOf(store: Store, id: string): string[] {
  * context (key `dependency.<id>`, value `{title, summary}`), then unblock
  * those whose last dependency this was. Returns the ids that became pending.
  */
-export function handOver(ctx: Ctx, id: string, actor: string | null): string[] {
-  const done = requireTaskRow(ctx.store, id)
+export function handOver(
+  ctx: Ctx,
+  id: string,
+  actor: string | null,
+  done: { title: string; completion_summary: string | null } = requireTaskRow(ctx.store, id),
+): string[] {
   const unblocked: string[] = []
   for (const dependent of dependentsOf(ctx.store, id)) {
     const value = JSON.stringify({ title: done.title, summary: done.completion_summary ?? '' })

@@ -71,9 +71,16 @@ export function capacityOf(ctx: Ctx, agent: string): number {
  * claimable_after); `AgentAtCapacity`. Callers sweep expired leases first
  * (in the same transaction) so that an expired task is claimable.
  */
-export function claim(ctx: Ctx, id: string, agent: string, ttlMs?: number): Grant {
+export function claim(
+  ctx: Ctx,
+  id: string,
+  agent: string,
+  ttlMs?: number,
+  /** What the caller already read in this transaction, to skip re-reading it. */
+  known: { row?: TaskRow; capacity?: number } = {},
+): Grant {
   const ttl = leaseTtl(ctx, ttlMs)
-  const row = requireTaskRow(ctx.store, id)
+  const row = known.row ?? requireTaskRow(ctx.store, id)
   if (row.status === 'in_progress') {
     throw new TaskError(
       'LeaseHeld',
@@ -97,7 +104,7 @@ export function claim(ctx: Ctx, id: string, agent: string, ttlMs?: number): Gran
       { task: id, claimable_after: row.claimable_after },
     )
   }
-  const capacity = capacityOf(ctx, agent)
+  const capacity = known.capacity ?? capacityOf(ctx, agent)
   const held = leasesHeld(ctx, agent)
   if (held >= capacity) {
     throw new TaskError(
