@@ -49,6 +49,7 @@ import {
 } from './leases.js'
 import { computeMetrics, type Metrics, type MetricsOptions } from './metrics.js'
 import type { Lease, NewTask, Status, Task } from './model.js'
+import { type Closing, closeByPerson, reopen, revokeLease } from './overrides.js'
 import { readSettings, writeSettings } from './settings.js'
 import {
   type Ctx,
@@ -289,6 +290,26 @@ export class Engine {
   /** Report failure: retried while attempts remain (and `retry`), else `failed`. */
   fail(id: string, agent: string, token: number, reason: string, retry = true): FailOutcome {
     return this.write((ctx) => fail(ctx, id, agent, token, reason, retry))
+  }
+
+  /** Close a task by hand as completed or cancelled (see `overrides.closeByPerson`). */
+  closeByPerson(
+    id: string,
+    closing: Closing,
+    actor: string | null = null,
+    summary?: string,
+  ): boolean {
+    return this.write((ctx) => closeByPerson(ctx, id, closing, actor, summary))
+  }
+
+  /** Reopen a finished task (see `overrides.reopen`). */
+  reopen(id: string, actor: string | null = null): boolean {
+    return this.write((ctx) => reopen(ctx, id, actor))
+  }
+
+  /** End another agent's lease without its token; returns the former holder. */
+  revokeLease(id: string, actor: string | null, reason: string): string {
+    return this.write((ctx) => revokeLease(ctx, id, actor, reason))
   }
 
   /** Return expired leases to the queue (see `leases.sweep`). */

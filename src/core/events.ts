@@ -10,6 +10,7 @@ export const EVENT_TYPES = [
   'task_created',
   'task_updated',
   'task_cancelled',
+  'reopened',
   'dependency_added',
   'dependency_removed',
   'blocked',

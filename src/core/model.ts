@@ -30,8 +30,20 @@ export function priorityRank(p: Priority): number {
 /** Local task id: 8 lowercase alphanumerics (Task Orchestrator v2.3 compatible). */
 export const TASK_ID_PATTERN = /^[a-z0-9]{8}$/
 
+/**
+ * A task that is a GitHub issue: `owner/repo#number` (DESIGN "Task model").
+ * Owner and repository names as GitHub allows them.
+ */
+export const GITHUB_TASK_ID_PATTERN =
+  /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}#[1-9]\d{0,9}$/
+
 /** A persona: lowercase letters, digits, `-`, `_`; at most 40 characters. */
 export const PERSONA_PATTERN = /^[a-z][a-z0-9_-]{0,39}$/
+
+/** The id of the task for issue `number` of `owner/repo`. */
+export function githubTaskId(owner: string, repo: string, number: number): string {
+  return `${owner}/${repo}#${number}`
+}
 
 /** True when `value` is a valid local task id. */
 export function isTaskId(value: unknown): value is string {

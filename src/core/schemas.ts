@@ -8,6 +8,7 @@ import * as z from 'zod/mini'
 import { TaskError } from './errors.js'
 import {
   type Criterion,
+  GITHUB_TASK_ID_PATTERN,
   PERSONA_PATTERN,
   PRIORITIES,
   type Priority,
@@ -21,7 +22,12 @@ function build() {
     z.int('must be a whole number').check(z.gte(min), z.lte(max))
   const TaskId = z
     .string()
-    .check(z.regex(TASK_ID_PATTERN, 'must be 8 lowercase letters or digits, e.g. "a1b2c3d4"'))
+    .check(
+      z.refine(
+        (id) => TASK_ID_PATTERN.test(id) || GITHUB_TASK_ID_PATTERN.test(id),
+        'must be 8 lowercase letters or digits ("a1b2c3d4") or an issue ("owner/repo#12")',
+      ),
+    )
   const Persona = z
     .string()
     .check(z.regex(PERSONA_PATTERN, 'must be lowercase letters, digits, "-" or "_" (max 40)'))

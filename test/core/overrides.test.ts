@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest'
+import { expectTaskError, makeEngine } from '../helpers.js'
+
+describe('what a person may do outside the lease protocol', () => {
+  it('closing as completed ends the lease without an attempt and unblocks dependents', () => {
+    const { engine } = makeEngine()
+    const a = engine.add({ title: 'a' })
+    const b = engine.add({ title: 'b', depends_on: [a.id] })
+    engine.claim(a.id, 'ada')
+    expect(engine.closeByPerson(a.id, 'completed', 'maintainer', 'done by hand')).toBe(true)
+    expect(engine.get(a.id)).toMatchObject({
+      status: 'completed',
+      lease: null,
+      attempts: 0,
+      completion_summary: 'done by hand',
+    })
+    expect(engine.get(b.id).status).toBe('pending')
+    expect(engine.events({ task: a.id }).map((e) => e.type)).toEqual([
+      'task_created',
+      'claimed',
+      'released',
+      'completed',
+    ])
+    expect(engine.closeByPerson(a.id, 'completed', 'maintainer')).toBe(false)
+  })
+
+  it('closing as cancelled keeps dependents blocked; reopening restores pending', () => {
+    const { engine } = makeEngine()
+    const a = engine.add({ title: 'a' })
+    const b = engine.add({ title: 'b', depends_on: [a.id] })
+    engine.closeByPerson(a.id, 'cancelled', 'maintainer')
+    expect(engine.get(b.id).status).toBe('blocked')
+    expect(engine.reopen(a.id, 'maintainer')).toBe(true)
+    expect(engine.get(a.id).status).toBe('pending')
+    expect(engine.reopen(a.id, 'maintainer')).toBe(false)
+  })
+
+  it('reopening a completed task blocks its pending dependents again and resets attempts', () => {
+    const { engine } = makeEngine({ maxAttempts: 1 })
+    const a = engine.add({ title: 'a' })
+    const b = engine.add({ title: 'b', depends_on: [a.id] })
+    engine.closeByPerson(a.id, 'completed', 'x')
+    expect(engine.get(b.id).status).toBe('pending')
+    engine.reopen(a.id, 'x')
+    expect(engine.get(b.id).status).toBe('blocked')
+    engine.claim(a.id, 'ada')
+    engine.fail(a.id, 'ada', 1, 'no')
+    expect(engine.get(a.id)).toMatchObject({ status: 'failed', attempts: 1 })
+    engine.reopen(a.id, 'x')
+    expect(engine.get(a.id)).toMatchObject({ status: 'pending', attempts: 0 })
+  })
+
+  it('revoking a lease needs no token, counts no attempt, and fences the former holder out', () => {
+    const { engine } = makeEngine()
+    const a = engine.add({ title: 'a' })
+    engine.claim(a.id, 'ada')
+    expect(engine.revokeLease(a.id, 'maintainer', 'reassigned')).toBe('ada')
+    expect(engine.get(a.id)).toMatchObject({ status: 'pending', attempts: 0, lease: null })
+    expectTaskError(() => engine.complete(a.id, 'ada', 1), 'NoLease')
+    expectTaskError(() => engine.revokeLease(a.id, 'maintainer', 'again'), 'NoLease')
+    expect(engine.claim(a.id, 'grace').lease.token).toBe(2)
+  })
+
+  it('accepts GitHub issue ids for tasks and dependencies', () => {
+    const { engine } = makeEngine()
+    const a = engine.add({ id: 'octo-org/api#12', title: 'schema' })
+    const b = engine.add({ id: 'octo-org/web#7', title: 'ui', depends_on: [a.id] })
+    expect(b.status).toBe('blocked')
+    expectTaskError(() => engine.add({ id: 'not an id#x', title: 'bad' }), 'InvalidInput')
+  })
+})
