@@ -89,3 +89,21 @@ describe('opening the database', () => {
     second.store.close()
   })
 })
+
+describe('nested transactions', () => {
+  it('roll back only their own changes when they throw (savepoints)', () => {
+    const engine = new Engine(openStore(':memory:'))
+    const kept = engine.write(() => {
+      const a = engine.add({ title: 'kept' })
+      expect(() =>
+        engine.write(() => {
+          engine.add({ title: 'undone' })
+          throw new Error('refused')
+        }),
+      ).toThrow('refused')
+      return a
+    })
+    expect(engine.list().map((t) => t.title)).toEqual(['kept'])
+    expect(engine.events().map((e) => e.task_id)).toEqual([kept.id])
+  })
+})

@@ -132,6 +132,60 @@ export const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   );
   `,
+  // 2: bookkeeping of the GitHub app (src/app/): what it last saw and sent for
+  // each issue, processed deliveries and comments, per-repository state.
+  `
+  CREATE TABLE gh_issues (
+    task_id           TEXT PRIMARY KEY REFERENCES tasks(id) ON DELETE CASCADE,
+    repo              TEXT NOT NULL,
+    number            INTEGER NOT NULL,
+    installation_id   INTEGER,
+    is_task           INTEGER NOT NULL DEFAULT 1,
+    state             TEXT NOT NULL DEFAULT 'open',
+    state_reason      TEXT,
+    labels            TEXT NOT NULL DEFAULT '[]',
+    assignees         TEXT NOT NULL DEFAULT '[]',
+    body              TEXT NOT NULL DEFAULT '',
+    status_comment_id INTEGER,
+    status_comment    TEXT,
+    status_dirty      INTEGER NOT NULL DEFAULT 0,
+    updated_at        TEXT NOT NULL,
+    UNIQUE (repo, number)
+  );
+  CREATE INDEX gh_issues_dirty ON gh_issues (status_dirty) WHERE status_dirty = 1;
+
+  CREATE TABLE gh_deliveries (
+    id          TEXT PRIMARY KEY,
+    event       TEXT NOT NULL,
+    received_at TEXT NOT NULL
+  );
+
+  CREATE TABLE gh_comments (
+    comment_id   INTEGER PRIMARY KEY,
+    repo         TEXT NOT NULL,
+    number       INTEGER NOT NULL,
+    commands     INTEGER NOT NULL,
+    processed_at TEXT NOT NULL
+  );
+
+  CREATE TABLE gh_repos (
+    repo                TEXT PRIMARY KEY,
+    installation_id     INTEGER,
+    config              TEXT,
+    config_error        TEXT,
+    labels              TEXT NOT NULL DEFAULT '[]',
+    native_dependencies TEXT,
+    updated_at          TEXT NOT NULL
+  );
+
+  CREATE TABLE gh_permissions (
+    repo       TEXT NOT NULL,
+    login      TEXT NOT NULL,
+    permission TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (repo, login)
+  );
+  `,
 ]
 
 /** The schema version this build of the engine writes. */

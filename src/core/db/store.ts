@@ -43,8 +43,8 @@ export class Store {
 
   /**
    * Run `fn` inside `BEGIN IMMEDIATE … COMMIT`; any throw rolls everything
-   * back, so a command is all-or-nothing. Nested calls join the outer
-   * transaction. SQLITE_BUSY after the busy timeout becomes
+   * back, so a command is all-or-nothing. Nested calls are savepoints in the
+   * outer transaction. SQLITE_BUSY after the busy timeout becomes
    * `TaskError('StorageError')`.
    */
   write<T>(fn: () => T): T {
@@ -57,7 +57,7 @@ export class Store {
   }
 
   private transaction<T>(begin: string, fn: () => T): T {
-    if (this.depth > 0) return fn()
+    if (this.depth > 0) return this.savepoint(fn)
     try {
       this.run(begin)
     } catch (err) {
@@ -74,6 +74,28 @@ export class Store {
       } catch {
         // The transaction may already be rolled back by SQLite (e.g. SQLITE_FULL).
       }
+      throw err
+    } finally {
+      this.depth--
+    }
+  }
+
+  /**
+   * A nested transaction is a SAVEPOINT: when `fn` throws, only its own
+   * changes are undone and the outer transaction carries on (so one refused
+   * command among several in a GitHub comment changes nothing of its own).
+   */
+  private savepoint<T>(fn: () => T): T {
+    const name = `sp${this.depth}`
+    this.run(`SAVEPOINT ${name}`)
+    this.depth++
+    try {
+      const result = fn()
+      this.run(`RELEASE ${name}`)
+      return result
+    } catch (err) {
+      this.run(`ROLLBACK TO ${name}`)
+      this.run(`RELEASE ${name}`)
       throw err
     } finally {
       this.depth--

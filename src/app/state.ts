@@ -1,0 +1,201 @@
+/**
+ * The GitHub app's bookkeeping in the task database (migration 2): what it
+ * last saw and sent for each issue (so it diffs instead of re-reading), the
+ * deliveries and comments it processed (so a redelivery changes nothing),
+ * and per-repository state (last good config, known labels, permission
+ * cache). Plain SQL on the engine's store; every function runs in the
+ * caller's transaction when there is one.
+ */
+import type { Store } from '../core/db/store.js'
+
+/** What the app knows of one issue. `labels`/`assignees` are names/logins. */
+export interface IssueRecord {
+  task_id: string
+  repo: string
+  number: number
+  installation_id: number | null
+  /** False for an issue tracked only because a task depends on it. */
+  is_task: boolean
+  state: 'open' | 'closed'
+  state_reason: string | null
+  labels: string[]
+  assignees: string[]
+  body: string
+  status_comment_id: number | null
+  /** The status comment's body as last sent. */
+  status_comment: string | null
+  /** The status comment needs an edit (coalesced, see the status flusher). */
+  status_dirty: boolean
+  updated_at: string
+}
+
+interface IssueRow extends Omit<IssueRecord, 'is_task' | 'labels' | 'assignees' | 'status_dirty'> {
+  is_task: number
+  labels: string
+  assignees: string
+  status_dirty: number
+}
+
+function toRecord(row: IssueRow): IssueRecord {
+  return {
+    ...row,
+    is_task: row.is_task === 1,
+    labels: JSON.parse(row.labels) as string[],
+    assignees: JSON.parse(row.assignees) as string[],
+    status_dirty: row.status_dirty === 1,
+  }
+}
+
+/** Typed access to the gh_* tables. */
+export class AppState {
+  constructor(private readonly store: Store) {}
+
+  /** The record of task `taskId`, or undefined. */
+  issue(taskId: string): IssueRecord | undefined {
+    const row = this.store.get<IssueRow>('SELECT * FROM gh_issues WHERE task_id = ?', [taskId])
+    return row && toRecord(row)
+  }
+
+  /** Insert or replace the record of an issue (all fields). */
+  saveIssue(record: IssueRecord): void {
+    this.store.run(
+      `INSERT INTO gh_issues (task_id, repo, number, installation_id, is_task, state, state_reason,
+         labels, assignees, body, status_comment_id, status_comment, status_dirty, updated_at)
+       VALUES (@task_id, @repo, @number, @installation_id, @is_task, @state, @state_reason,
+         @labels, @assignees, @body, @status_comment_id, @status_comment, @status_dirty, @updated_at)
+       ON CONFLICT (task_id) DO UPDATE SET installation_id = excluded.installation_id,
+         is_task = excluded.is_task, state = excluded.state, state_reason = excluded.state_reason,
+         labels = excluded.labels, assignees = excluded.assignees, body = excluded.body,
+         status_comment_id = excluded.status_comment_id, status_comment = excluded.status_comment,
+         status_dirty = excluded.status_dirty, updated_at = excluded.updated_at`,
+      {
+        ...record,
+        is_task: record.is_task ? 1 : 0,
+        labels: JSON.stringify(record.labels),
+        assignees: JSON.stringify(record.assignees),
+        status_dirty: record.status_dirty ? 1 : 0,
+      },
+    )
+  }
+
+  /** Flag the status comments of `taskIds` for the next flush. */
+  markStatusDirty(taskIds: Iterable<string>): void {
+    for (const id of taskIds) {
+      this.store.run('UPDATE gh_issues SET status_dirty = 1 WHERE task_id = ? AND is_task = 1', [
+        id,
+      ])
+    }
+  }
+
+  /** Issues whose status comment waits for an edit. */
+  dirtyIssues(limit = 100): IssueRecord[] {
+    return this.store
+      .all<IssueRow>('SELECT * FROM gh_issues WHERE status_dirty = 1 ORDER BY updated_at LIMIT ?', [
+        limit,
+      ])
+      .map(toRecord)
+  }
+
+  /** Record a webhook delivery; false when it was seen before (a redelivery). */
+  recordDelivery(id: string, event: string, at: string): boolean {
+    return (
+      this.store.run(
+        'INSERT OR IGNORE INTO gh_deliveries (id, event, received_at) VALUES (?, ?, ?)',
+        [id, event, at],
+      ).changes === 1
+    )
+  }
+
+  /** Record that a comment's commands were handled; false when they already were. */
+  recordComment(
+    commentId: number,
+    repo: string,
+    number: number,
+    commands: number,
+    at: string,
+  ): boolean {
+    return (
+      this.store.run(
+        `INSERT OR IGNORE INTO gh_comments (comment_id, repo, number, commands, processed_at)
+         VALUES (?, ?, ?, ?, ?)`,
+        [commentId, repo, number, commands, at],
+      ).changes === 1
+    )
+  }
+
+  /** A cached repository permission of `login`, if fetched after `since` (ISO-8601). */
+  cachedPermission(repo: string, login: string, since: string): string | undefined {
+    return this.store.get<{ permission: string }>(
+      'SELECT permission FROM gh_permissions WHERE repo = ? AND login = ? AND fetched_at >= ?',
+      [repo, login.toLowerCase(), since],
+    )?.permission
+  }
+
+  /** Cache a permission read from the collaborator permission API. */
+  savePermission(repo: string, login: string, permission: string, at: string): void {
+    this.store.run(
+      `INSERT INTO gh_permissions (repo, login, permission, fetched_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (repo, login) DO UPDATE SET permission = excluded.permission, fetched_at = excluded.fetched_at`,
+      [repo, login.toLowerCase(), permission, at],
+    )
+  }
+
+  /** Per-repository state: last good config (YAML text), last config error, known labels. */
+  repo(repo: string): {
+    config: string | null
+    config_error: string | null
+    labels: string[]
+    native_dependencies: string | null
+  } {
+    const row = this.store.get<{
+      config: string | null
+      config_error: string | null
+      labels: string
+      native_dependencies: string | null
+    }>('SELECT config, config_error, labels, native_dependencies FROM gh_repos WHERE repo = ?', [
+      repo,
+    ])
+    return {
+      config: row?.config ?? null,
+      config_error: row?.config_error ?? null,
+      labels: row ? (JSON.parse(row.labels) as string[]) : [],
+      native_dependencies: row?.native_dependencies ?? null,
+    }
+  }
+
+  /** Update per-repository state; fields left undefined keep their value. */
+  saveRepo(
+    repo: string,
+    at: string,
+    patch: {
+      installation_id?: number
+      config?: string | null
+      config_error?: string | null
+      labels?: string[]
+      native_dependencies?: string
+    },
+  ): void {
+    this.store.run(
+      `INSERT INTO gh_repos (repo, installation_id, config, config_error, labels, native_dependencies, updated_at)
+       VALUES (@repo, @installation_id, @config, @config_error, coalesce(@labels, '[]'), @native, @at)
+       ON CONFLICT (repo) DO UPDATE SET
+         installation_id = coalesce(@installation_id, installation_id),
+         config = CASE WHEN @set_config THEN @config ELSE config END,
+         config_error = CASE WHEN @set_error THEN @config_error ELSE config_error END,
+         labels = coalesce(@labels, labels),
+         native_dependencies = coalesce(@native, native_dependencies),
+         updated_at = @at`,
+      {
+        repo,
+        at,
+        installation_id: patch.installation_id ?? null,
+        config: patch.config ?? null,
+        set_config: patch.config !== undefined ? 1 : 0,
+        config_error: patch.config_error ?? null,
+        set_error: patch.config_error !== undefined ? 1 : 0,
+        labels: patch.labels ? JSON.stringify(patch.labels) : null,
+        native: patch.native_dependencies ?? null,
+      },
+    )
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The status comment: one per task, edited in place, never re-posted. It
+ * shows the state, the lease holder and expiry, progress, success criteria,
+ * dependencies with the context they handed over, and recent history.
+ */
+import type { TaskEvent } from '../core/events.js'
+import type { Task } from '../core/model.js'
+
+/** Hidden marker identifying a status comment and its task. */
+export function statusMarker(task: string): string {
+  return `<!-- task-orchestrator:status ${JSON.stringify({ task }).replace(/>/g, '\\u003e')} -->`
+}
+
+const STATUS_ICON: Record<Task['status'], string> = {
+  blocked: '⛔ blocked',
+  pending: '🟢 pending — ready to `/claim`',
+  in_progress: '🔵 in progress',
+  completed: '✅ completed',
+  failed: '🛑 failed — needs a person',
+  cancelled: '⚪ cancelled',
+}
+
+/** What the status comment shows besides the task itself. */
+export interface StatusView {
+  task: Task
+  /** Dependencies: reference as written (`#12`), and whether done. */
+  dependencies: { ref: string; done: boolean }[]
+  /** Context handed over by finished dependencies. */
+  context: { from: string; summary: string }[]
+  /** Criteria with their last known outcome. */
+  criteria: {
+    criterion: string
+    measurable?: string
+    state: 'pass' | 'fail' | 'error' | 'pending' | 'confirmed'
+  }[]
+  progress?: { percent: number; message: string } | null
+  history: TaskEvent[]
+}
+
+function when(iso: string): string {
+  return `${iso.slice(0, 16).replace('T', ' ')} UTC`
+}
+
+function bar(percent: number): string {
+  const filled = Math.round(percent / 10)
+  return `${'▓'.repeat(filled)}${'░'.repeat(10 - filled)} ${percent} %`
+}
+
+const CRITERION_ICON = {
+  pass: '✅',
+  confirmed: '✅',
+  fail: '❌',
+  error: '⚠️',
+  pending: '⏳',
+} as const
+
+/** One line of history for an event. */
+function historyLine(e: TaskEvent): string {
+  const who = e.actor ? ` by @${e.actor}` : ''
+  const token = typeof e.details.token === 'number' ? ` (token ${e.details.token})` : ''
+  const reason = typeof e.details.reason === 'string' ? ` — ${e.details.reason}` : ''
+  return `- ${when(e.at)} · ${e.type.replace(/_/g, ' ')}${who}${token}${reason}`
+}
+
+/** The Markdown body of a task's status comment. */
+export function renderStatusComment(view: StatusView): string {
+  const { task } = view
+  const rows: [string, string][] = [['State', STATUS_ICON[task.status]]]
+  if (task.blocked_reason) rows.push(['Blocked because', task.blocked_reason])
+  if (task.lease) {
+    rows.push(['Holder', `@${task.lease.holder} · lease token ${task.lease.token}`])
+    rows.push(['Lease expires', `${when(task.lease.expires_at)} — send \`/heartbeat\` before then`])
+  }
+  rows.push(['Priority', `${task.priority}${task.persona ? ` · persona \`${task.persona}\`` : ''}`])
+  rows.push(['Attempts', `${task.attempts} of ${task.max_attempts}`])
+  if (view.progress)
+    rows.push([
+      'Progress',
+      `${bar(view.progress.percent)}${view.progress.message ? ` — ${view.progress.message}` : ''}`,
+    ])
+  const lines = [
+    statusMarker(task.id),
+    `### Task status`,
+    '',
+    '| | |',
+    '|---|---|',
+    ...rows.map(([k, v]) => `| ${k} | ${v.replace(/\|/g, '\\|')} |`),
+  ]
+  if (view.criteria.length) {
+    lines.push('', '**Success criteria**', '')
+    for (const c of view.criteria) {
+      lines.push(
+        `- ${CRITERION_ICON[c.state]} ${c.criterion}${c.measurable ? ` \`${c.measurable}\`` : ' _(manual)_'}`,
+      )
+    }
+  }
+  if (view.dependencies.length) {
+    lines.push(
+      '',
+      `**Depends on** ${view.dependencies.map((d) => `${d.ref} ${d.done ? '✅' : '⏳'}`).join(' · ')}`,
+    )
+  }
+  if (view.context.length) {
+    lines.push('', '**Handed over by finished dependencies**', '')
+    for (const c of view.context) lines.push(`- ${c.from}: ${c.summary || '_(no summary)_'}`)
+  }
+  if (task.completion_summary) lines.push('', `**Completion summary:** ${task.completion_summary}`)
+  if (view.history.length) {
+    lines.push(
+      '',
+      '<details><summary>History</summary>',
+      '',
+      ...view.history.map(historyLine),
+      '',
+      '</details>',
+    )
+  }
+  return lines.join('\n')
+}
