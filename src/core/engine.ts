@@ -21,6 +21,14 @@ import {
   registerAgent,
 } from './agents.js'
 import { type Clock, iso, systemClock } from './clock.js'
+import {
+  join,
+  latestProgress,
+  type Participant,
+  type ProgressEntry,
+  participants,
+  recordProgress,
+} from './collaboration.js'
 import { type CompleteOutcome, type CompleteRequest, complete } from './completion.js'
 import type { Store } from './db/store.js'
 import { type EventFilter, listEvents, type TaskEvent } from './events.js'
@@ -310,6 +318,26 @@ export class Engine {
   /** End another agent's lease without its token; returns the former holder. */
   revokeLease(id: string, actor: string | null, reason: string): string {
     return this.write((ctx) => revokeLease(ctx, id, actor, reason))
+  }
+
+  /** Add `agent` as a participant with a role. */
+  join(id: string, agent: string, role: string | null = null): Participant {
+    return this.write((ctx) => join(ctx, id, agent, role))
+  }
+
+  /** Participants of a task. */
+  participants(id: string): Participant[] {
+    return this.read((ctx) => participants(ctx, id))
+  }
+
+  /** Record progress (0–100 %) with a message. */
+  progress(id: string, agent: string, percent: number, message = ''): ProgressEntry {
+    return this.write((ctx) => recordProgress(ctx, id, agent, percent, message))
+  }
+
+  /** The latest progress report, or null. */
+  latestProgress(id: string): ProgressEntry | null {
+    return this.read((ctx) => latestProgress(ctx, id))
   }
 
   /** Return expired leases to the queue (see `leases.sweep`). */

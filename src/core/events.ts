@@ -25,6 +25,8 @@ export const EVENT_TYPES = [
   'criteria_evaluated',
   'context_handed_over',
   'agent_registered',
+  'joined',
+  'progress',
   'imported',
 ] as const
 export type EventType = (typeof EVENT_TYPES)[number]

@@ -69,3 +69,23 @@ describe('what a person may do outside the lease protocol', () => {
     expectTaskError(() => engine.add({ id: 'not an id#x', title: 'bad' }), 'InvalidInput')
   })
 })
+
+describe('participants and progress', () => {
+  it('records participants with roles and progress as a history', () => {
+    const { engine, clock } = makeEngine()
+    const a = engine.add({ title: 'a' })
+    engine.join(a.id, 'ada', 'reviewer')
+    engine.join(a.id, 'grace')
+    engine.join(a.id, 'ada', 'pair')
+    expect(engine.participants(a.id).map((p) => [p.agent, p.role])).toEqual([
+      ['ada', 'pair'],
+      ['grace', null],
+    ])
+    engine.progress(a.id, 'ada', 20, 'schema drafted')
+    clock.advance(1000)
+    engine.progress(a.id, 'ada', 50, 'half way')
+    expect(engine.latestProgress(a.id)).toMatchObject({ percent: 50, message: 'half way' })
+    expectTaskError(() => engine.progress(a.id, 'ada', 150, 'too much'), 'InvalidInput')
+    expect(engine.latestProgress(a.id)?.percent).toBe(50)
+  })
+})

@@ -1,0 +1,98 @@
+/**
+ * Working together on a task: participants (agent + role; the lease holder
+ * stays single) and progress reports (percent + message, kept as a history).
+ */
+import { TaskError } from './errors.js'
+import { appendEvent } from './events.js'
+import { type Ctx, requireOpen, requireTaskRow } from './tasks.js'
+
+/** A participant of a task. */
+export interface Participant {
+  agent: string
+  role: string | null
+  joined_at: string
+}
+
+/** A progress report. `percent` is 0–100. */
+export interface ProgressEntry {
+  agent: string | null
+  percent: number | null
+  message: string
+  at: string
+}
+
+/** Add `agent` as a participant with an optional role (joining again updates the role). */
+export function join(ctx: Ctx, id: string, agent: string, role: string | null): Participant {
+  const row = requireTaskRow(ctx.store, id)
+  requireOpen(row, 'join')
+  ctx.store.run(
+    `INSERT INTO participants (task_id, agent, role, joined_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (task_id, agent) DO UPDATE SET role = excluded.role`,
+    [id, agent, role, ctx.now],
+  )
+  appendEvent(ctx.store, {
+    at: ctx.now,
+    type: 'joined',
+    task_id: id,
+    actor: agent,
+    details: role ? { role } : {},
+  })
+  return ctx.store.get<Participant>(
+    'SELECT agent, role, joined_at FROM participants WHERE task_id = ? AND agent = ?',
+    [id, agent],
+  )!
+}
+
+/** Participants of a task, earliest first. */
+export function participants(ctx: Ctx, id: string): Participant[] {
+  return ctx.store.all<Participant>(
+    'SELECT agent, role, joined_at FROM participants WHERE task_id = ? ORDER BY joined_at, agent',
+    [id],
+  )
+}
+
+/**
+ * Record progress on an open task. `percent` must be a whole number from 0
+ * to 100 (`InvalidInput` otherwise; nothing is recorded).
+ */
+export function recordProgress(
+  ctx: Ctx,
+  id: string,
+  agent: string,
+  percent: number,
+  message: string,
+): ProgressEntry {
+  if (!Number.isInteger(percent) || percent < 0 || percent > 100) {
+    throw new TaskError(
+      'InvalidInput',
+      `Progress must be a whole percentage from 0 to 100, not ${percent}.`,
+      {
+        percent,
+      },
+    )
+  }
+  const row = requireTaskRow(ctx.store, id)
+  requireOpen(row, 'report progress on')
+  ctx.store.run(
+    'INSERT INTO progress (task_id, agent, percent, message, at) VALUES (?, ?, ?, ?, ?)',
+    [id, agent, percent, message, ctx.now],
+  )
+  appendEvent(ctx.store, {
+    at: ctx.now,
+    type: 'progress',
+    task_id: id,
+    actor: agent,
+    details: { percent, message },
+  })
+  return { agent, percent, message, at: ctx.now }
+}
+
+/** The latest progress report of a task, or null. */
+export function latestProgress(ctx: Ctx, id: string): ProgressEntry | null {
+  return (
+    ctx.store.get<ProgressEntry>(
+      'SELECT agent, percent, message, at FROM progress WHERE task_id = ? ORDER BY at DESC, id DESC LIMIT 1',
+      [id],
+    ) ?? null
+  )
+}
