@@ -13,6 +13,8 @@ export interface IssueRecord {
   task_id: string
   repo: string
   number: number
+  /** GitHub's database id of the issue (native dependencies need it). */
+  issue_id: number | null
   installation_id: number | null
   /** False for an issue tracked only because a task depends on it. */
   is_task: boolean
@@ -59,11 +61,12 @@ export class AppState {
   /** Insert or replace the record of an issue (all fields). */
   saveIssue(record: IssueRecord): void {
     this.store.run(
-      `INSERT INTO gh_issues (task_id, repo, number, installation_id, is_task, state, state_reason,
+      `INSERT INTO gh_issues (task_id, repo, number, issue_id, installation_id, is_task, state, state_reason,
          labels, assignees, body, status_comment_id, status_comment, status_dirty, updated_at)
-       VALUES (@task_id, @repo, @number, @installation_id, @is_task, @state, @state_reason,
+       VALUES (@task_id, @repo, @number, @issue_id, @installation_id, @is_task, @state, @state_reason,
          @labels, @assignees, @body, @status_comment_id, @status_comment, @status_dirty, @updated_at)
        ON CONFLICT (task_id) DO UPDATE SET installation_id = excluded.installation_id,
+         issue_id = coalesce(excluded.issue_id, issue_id),
          is_task = excluded.is_task, state = excluded.state, state_reason = excluded.state_reason,
          labels = excluded.labels, assignees = excluded.assignees, body = excluded.body,
          status_comment_id = excluded.status_comment_id, status_comment = excluded.status_comment,

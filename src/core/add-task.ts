@@ -95,6 +95,8 @@ export interface TaskPatch {
   estimated_hours?: number | null
   success_criteria?: Criterion[]
   max_attempts?: number
+  /** Make this a subtask of another task (null: no parent). */
+  parent_id?: string | null
 }
 
 /** Change fields of an open task; appends `task_updated` with the changed fields. */

@@ -65,6 +65,7 @@ function build() {
       estimated_hours: z.optional(z.nullable(Hours)),
       success_criteria: z.optional(Criteria),
       max_attempts: z.optional(wholeNumber(1, 100)),
+      parent_id: z.optional(z.nullable(TaskId)),
     }),
     Agent: z.strictObject({
       id: z

@@ -139,6 +139,7 @@ export const MIGRATIONS: readonly string[] = [
     task_id           TEXT PRIMARY KEY REFERENCES tasks(id) ON DELETE CASCADE,
     repo              TEXT NOT NULL,
     number            INTEGER NOT NULL,
+    issue_id          INTEGER,
     installation_id   INTEGER,
     is_task           INTEGER NOT NULL DEFAULT 1,
     state             TEXT NOT NULL DEFAULT 'open',

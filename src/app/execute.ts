@@ -1,0 +1,294 @@
+/**
+ * Running the commands of one comment against the engine. Each command is
+ * authorised (repository permission from the collaborator permission API, or
+ * a listed agent), then run in its own savepoint, so a refused command
+ * changes nothing while the others in the comment still apply. The result
+ * says, per command, the outcome for the reply marker, a sentence for people,
+ * and what the mirror must update.
+ */
+import { isTaskError } from '../core/errors.js'
+import type { Task } from '../core/model.js'
+import type { ParsedCommand } from '../github/commands.js'
+import { COMMANDS, type Config, type CommandName as PermissionCommand } from '../github/config.js'
+import { parseIssueBody } from '../github/issue-body.js'
+import { authorize, type PermissionLevel } from '../github/permissions.js'
+import type { Outcome, ReplyLine } from '../github/replies.js'
+import type { AppRuntime, RepoRef } from './runtime.js'
+
+/** What running the commands of a comment changed. */
+export interface Execution {
+  lines: ReplyLine[]
+  /** Tasks whose issue and status comment must be mirrored. */
+  touched: Set<string>
+  /** A lease that ended, per task: its holder is unassigned by the mirror. */
+  formerHolders: Map<string, string>
+  /** Dependents that became pending (their checkbox for this task gets ticked). */
+  unblocked: string[]
+  /** True when something changed (a reply is due even if nothing was refused). */
+  changed: boolean
+}
+
+function when(iso: string): string {
+  return `${iso.slice(0, 16).replace('T', ' ')} UTC`
+}
+
+/**
+ * True when some command would be refused without the actor's repository
+ * permission (so it must be looked up, before the transaction).
+ */
+export function needsPermission(
+  rt: AppRuntime,
+  taskId: string,
+  actor: string,
+  commands: ParsedCommand[],
+  config: Config,
+): boolean {
+  const holder = rt.engine.get(taskId).lease?.holder ?? null
+  return commands.some(
+    (c) =>
+      (COMMANDS as readonly string[]).includes(c.name) &&
+      !authorize({ command: c.name, actor, permission: 'none', config, holder }).allowed,
+  )
+}
+
+/**
+ * Run `commands` written by `actor` on the issue of `taskId`, synchronously:
+ * call it inside the transaction that also records the comment, so the
+ * comment's effects and the record that it was handled commit together.
+ */
+export function executeCommands(
+  rt: AppRuntime,
+  r: RepoRef,
+  taskId: string,
+  actor: string,
+  commands: ParsedCommand[],
+  config: Config,
+  level: PermissionLevel,
+): Execution {
+  const out: Execution = {
+    lines: [],
+    touched: new Set([taskId]),
+    formerHolders: new Map(),
+    unblocked: [],
+    changed: false,
+  }
+  for (const command of commands) {
+    const holder = rt.engine.get(taskId).lease?.holder ?? null
+    const base: Outcome = {
+      command: command.name,
+      ok: false,
+      task: taskId,
+      token: null,
+      reason: null,
+    }
+    if (!(COMMANDS as readonly string[]).includes(command.name)) {
+      out.lines.push({
+        outcome: {
+          ...base,
+          reason: `/${command.name} is not available on this app yet`,
+          code: 'Unsupported',
+        },
+        text: `\`/${command.name}\` is not available on this app yet.`,
+      })
+      continue
+    }
+    const auth = authorize({ command: command.name, actor, permission: level, config, holder })
+    if (!auth.allowed) {
+      out.lines.push({
+        outcome: { ...base, reason: auth.reason, code: 'Forbidden' },
+        text: `\`${command.raw}\`: ${auth.reason}.`,
+      })
+      continue
+    }
+    try {
+      const line = rt.engine.write(() =>
+        run(rt, r, taskId, actor, command as ParsedCommand & { name: PermissionCommand }, out),
+      )
+      out.lines.push(line)
+      if (line.outcome.ok && command.name !== 'status') out.changed = true
+    } catch (err) {
+      if (!isTaskError(err)) throw err
+      const d = err.details as { holder?: string; expires_at?: string }
+      out.lines.push({
+        outcome: {
+          ...base,
+          reason: err.message,
+          code: err.code,
+          ...(d.holder ? { holder: d.holder } : {}),
+          ...(d.expires_at ? { expires_at: d.expires_at } : {}),
+        },
+        text: `\`${command.raw}\`: ${err.message}`,
+      })
+    }
+  }
+  return out
+}
+
+function tokenOf(task: Task, actor: string): number {
+  return task.lease && task.lease.holder.toLowerCase() === actor.toLowerCase()
+    ? task.lease.token
+    : 0
+}
+
+/** Run one authorised command (inside a savepoint); throws TaskError on refusal. */
+function run(
+  rt: AppRuntime,
+  r: RepoRef,
+  taskId: string,
+  actor: string,
+  command: ParsedCommand & { name: PermissionCommand },
+  out: Execution,
+): ReplyLine {
+  const e = rt.engine
+  const task = e.get(taskId)
+  const ok = (text: string, extra: Partial<Outcome> = {}): ReplyLine => ({
+    outcome: { command: command.name, ok: true, task: taskId, token: null, reason: null, ...extra },
+    text,
+  })
+  const mine = task.lease !== null && task.lease.holder.toLowerCase() === actor.toLowerCase()
+  switch (command.name) {
+    case 'claim': {
+      const grant = e.claim(taskId, actor, command.ttlMs)
+      return ok(
+        `@${actor} holds this task: lease token **${grant.lease.token}**, expires ${when(grant.lease.expires_at)}. Send \`/heartbeat\` before then.`,
+        {
+          token: grant.lease.token,
+          holder: actor,
+          expires_at: grant.lease.expires_at,
+        },
+      )
+    }
+    case 'heartbeat': {
+      const holder = task.lease?.holder ?? actor
+      const lease = e.heartbeat(
+        taskId,
+        holder,
+        mine ? tokenOf(task, actor) : (task.lease?.token ?? 0),
+      )
+      return ok(`Lease of @${holder} extended to ${when(lease.expires_at)}.`, {
+        token: lease.token,
+        holder,
+        expires_at: lease.expires_at,
+      })
+    }
+    case 'release': {
+      if (mine) e.release(taskId, actor, tokenOf(task, actor), 'released on GitHub')
+      else if (task.lease) e.revokeLease(taskId, actor, `released by @${actor}`)
+      else e.release(taskId, actor, 0)
+      out.formerHolders.set(taskId, task.lease?.holder ?? actor)
+      return ok(
+        `Released${mine ? '' : ` @${task.lease?.holder}'s lease`}; the task is back in the queue.`,
+        { token: task.lease?.token ?? null },
+      )
+    }
+    case 'done': {
+      const body = rt.state.issue(taskId)?.body ?? ''
+      const parsed = parseIssueBody(body, {
+        owner: r.owner,
+        repo: r.repo,
+        ...(rt.host ? { host: rt.host } : {}),
+      })
+      const measurable = task.success_criteria.filter((c) => c.measurable).length
+      if (measurable > 0) {
+        return refuse(
+          command.name,
+          taskId,
+          'CriteriaFailed',
+          `this task has ${measurable} measurable success criteria; completing it needs the CI verdict of the Task criteria check, which this app does not read yet. Close the issue by hand if a maintainer accepts the work.`,
+        )
+      }
+      const confirm = task.success_criteria.flatMap((c, i) =>
+        !c.measurable && parsed.criteria.some((p) => p.checked && p.criterion === c.criterion)
+          ? [i + 1]
+          : [],
+      )
+      const holder = task.lease?.holder ?? actor
+      const done = e.complete(taskId, holder, task.lease?.token ?? 0, {
+        ...(command.summary ? { summary: command.summary } : {}),
+        confirm,
+      })
+      for (const id of done.unblocked) out.touched.add(id)
+      for (const id of e.show(taskId).dependents) out.touched.add(id)
+      out.unblocked.push(...done.unblocked)
+      out.formerHolders.set(taskId, holder)
+      return ok(
+        `Completed${done.unblocked.length ? `; unblocked ${done.unblocked.length} dependent task(s)` : ''}.`,
+        { token: task.lease?.token ?? null },
+      )
+    }
+    case 'fail': {
+      const holder = task.lease?.holder ?? actor
+      const result = e.fail(
+        taskId,
+        holder,
+        task.lease?.token ?? 0,
+        command.reason ?? 'failed on GitHub',
+      )
+      out.formerHolders.set(taskId, holder)
+      return ok(
+        result.status === 'failed'
+          ? `Failed after ${result.attempts} of ${result.max_attempts} attempts; it needs a person.`
+          : `Back in the queue (attempt ${result.attempts} of ${result.max_attempts}).`,
+        { token: task.lease?.token ?? null },
+      )
+    }
+    case 'block':
+      e.block(taskId, command.reason, actor)
+      return ok(`Blocked: ${command.reason}`)
+    case 'unblock': {
+      const after = e.unblock(taskId, actor)
+      return ok(
+        after.status === 'blocked'
+          ? 'Manual block lifted; still blocked by unfinished dependencies.'
+          : 'Unblocked; the task is pending.',
+      )
+    }
+    case 'progress':
+      e.progress(taskId, actor, command.percent, command.message ?? '')
+      return ok(`Progress ${command.percent} %${command.message ? `: ${command.message}` : ''}.`)
+    case 'join': {
+      const p = e.join(taskId, actor, command.role ?? null)
+      return ok(`@${actor} joined${p.role ? ` as ${p.role}` : ''}.`)
+    }
+    case 'depends-on': {
+      const added: string[] = []
+      for (const ref of command.refs) {
+        const dep = rt.taskId({ owner: ref.owner, repo: ref.repo }, ref.number)
+        e.get(dep) // must already be a known issue (the body's Depends on list tracks new ones)
+        if (e.depend(taskId, dep, actor)) added.push(dep)
+      }
+      return ok(added.length ? `Now depends on ${added.join(', ')}.` : 'No new dependency.')
+    }
+    case 'priority':
+      e.update(taskId, { priority: command.priority }, actor)
+      return ok(`Priority set to ${command.priority}.`)
+    case 'persona':
+      e.update(taskId, { persona: command.persona }, actor)
+      return ok(`Persona set to ${command.persona}.`)
+    case 'status': {
+      const t = e.get(taskId)
+      return ok(
+        `Status: ${t.status}${t.lease ? `, held by @${t.lease.holder} until ${when(t.lease.expires_at)}` : ''}; attempts ${t.attempts} of ${t.max_attempts}.`,
+        {
+          ...(t.lease
+            ? { token: t.lease.token, holder: t.lease.holder, expires_at: t.lease.expires_at }
+            : {}),
+        },
+      )
+    }
+    default:
+      return refuse(
+        command.name,
+        taskId,
+        'Unsupported',
+        `/${command.name} is not available on this app yet`,
+      )
+  }
+}
+
+function refuse(command: string, task: string, code: string, reason: string): ReplyLine {
+  return {
+    outcome: { command, ok: false, task, token: null, reason, code },
+    text: `\`/${command}\`: ${reason}`,
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * After the engine changed: bring GitHub in line. For every touched task the
+ * mirror sends one PATCH with only the difference (labels, assignees, state —
+ * and, for a dependent that was unblocked, the ticked checkbox of the finished
+ * dependency in its body); status comments are marked for the coalesced
+ * refresh (see `status-scheduler.ts`).
+ */
+
+import type { Config } from '../github/config.js'
+import { setChecked } from '../github/issue-body.js'
+import type { AppRuntime, Octokit } from './runtime.js'
+import { mirrorIssue } from './sync.js'
+
+/** What to publish. */
+export interface Changes {
+  touched: Iterable<string>
+  formerHolders?: Map<string, string>
+  /** Tasks that just completed: their dependents' checkboxes get ticked. */
+  completed?: string[]
+}
+
+/**
+ * Mirror `changes` to GitHub. Tasks of other repositories (or other
+ * installations) are left to the sweeper's reconciliation. Returns the number
+ * of issue updates sent.
+ */
+export async function publish(
+  octokit: Octokit,
+  rt: AppRuntime,
+  config: Config,
+  repo: string,
+  changes: Changes,
+): Promise<number> {
+  const ticks = new Map<string, string[]>()
+  for (const done of changes.completed ?? []) {
+    for (const dependent of rt.engine.show(done).dependents) {
+      ticks.set(dependent, [...(ticks.get(dependent) ?? []), done])
+    }
+  }
+  const touched = new Set([...changes.touched, ...ticks.keys()])
+  rt.state.markStatusDirty(touched)
+  let sent = 0
+  for (const taskId of touched) {
+    const record = rt.state.issue(taskId)
+    if (!record || !record.is_task || record.repo !== repo) continue
+    let body: string | undefined
+    const finished = ticks.get(taskId)
+    if (finished) {
+      const [owner, name] = repo.split('/') as [string, string]
+      const context = { owner, repo: name, ...(rt.host ? { host: rt.host } : {}) }
+      body = setChecked(
+        record.body,
+        'dependsOn',
+        (item) =>
+          finished.includes(
+            rt.taskId({ owner: item.ref.owner, repo: item.ref.repo }, item.ref.number),
+          ),
+        true,
+        context,
+      )
+    }
+    const patch = await mirrorIssue(octokit, rt, config, taskId, {
+      formerHolder: changes.formerHolders?.get(taskId) ?? null,
+      ...(body !== undefined ? { body } : {}),
+    })
+    if (patch) sent++
+  }
+  return sent
+}

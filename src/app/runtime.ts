@@ -1,0 +1,149 @@
+/**
+ * What every handler of the GitHub app shares: the engine, the app's
+ * bookkeeping, the clock, the repository config (cached) and the permission
+ * lookup (cached). One instance per app process.
+ */
+import type { Context } from 'probot'
+import { type Clock, iso, systemClock } from '../core/clock.js'
+import type { Engine } from '../core/engine.js'
+import { isTaskError } from '../core/errors.js'
+import { githubTaskId } from '../core/model.js'
+import {
+  CONFIG_PATH,
+  type Config,
+  DEFAULT_CONFIG,
+  engineSettings,
+  parseConfig,
+} from '../github/config.js'
+import { type PermissionLevel, permissionFromApi } from '../github/permissions.js'
+import { AppState } from './state.js'
+
+/** An authenticated Octokit as Probot gives handlers. */
+export type Octokit = Context['octokit']
+
+/** The repository an event is about. */
+export interface RepoRef {
+  owner: string
+  repo: string
+}
+
+export interface AppOptions {
+  engine: Engine
+  clock?: Clock
+  /** GitHub Enterprise Server host, for issue URLs in bodies and comments. */
+  host?: string
+  /** How long a looked-up repository permission is trusted (default 10 min). */
+  permissionCacheMs?: number
+}
+
+/** Shared state and services of the app. */
+export class AppRuntime {
+  readonly engine: Engine
+  readonly state: AppState
+  readonly clock: Clock
+  readonly host: string | undefined
+  private readonly permissionCacheMs: number
+  private readonly configs = new Map<string, Config>()
+
+  constructor(options: AppOptions) {
+    this.engine = options.engine
+    this.state = new AppState(options.engine.store)
+    this.clock = options.clock ?? systemClock
+    this.host = options.host
+    this.permissionCacheMs = options.permissionCacheMs ?? 10 * 60_000
+  }
+
+  /** The engine's time as ISO-8601. */
+  now(): string {
+    return iso(this.clock.now())
+  }
+
+  /** `owner/repo`. */
+  repoKey(r: RepoRef): string {
+    return `${r.owner}/${r.repo}`
+  }
+
+  /** The task id of an issue. */
+  taskId(r: RepoRef, number: number): string {
+    return githubTaskId(r.owner, r.repo, number)
+  }
+
+  /**
+   * The repository's config. Read from `.github/task-orchestrator.yml` once
+   * and cached (in memory and in the database) until a push changes it, so a
+   * command costs no extra API call. A broken file keeps the last good config
+   * (or the defaults) and returns the error for the caller to report.
+   */
+  async config(
+    octokit: Octokit,
+    r: RepoRef,
+    refresh = false,
+  ): Promise<{ config: Config; error: string | null }> {
+    const key = this.repoKey(r)
+    const cached = this.configs.get(key)
+    if (cached && !refresh) return { config: cached, error: null }
+    const saved = this.state.repo(key)
+    if (saved.config !== null && !refresh) {
+      const config = parseConfig(saved.config)
+      this.configs.set(key, config)
+      return { config, error: null }
+    }
+    let text = ''
+    try {
+      const { data } = await octokit.rest.repos.getContent({
+        owner: r.owner,
+        repo: r.repo,
+        path: CONFIG_PATH,
+      })
+      if (!Array.isArray(data) && data.type === 'file' && 'content' in data) {
+        text = Buffer.from(data.content, 'base64').toString('utf8')
+      }
+    } catch (err) {
+      if ((err as { status?: number }).status !== 404) throw err
+    }
+    try {
+      const config = parseConfig(text)
+      this.configs.set(key, config)
+      this.state.saveRepo(key, this.now(), { config: text, config_error: null })
+      this.applySettings(config)
+      return { config, error: null }
+    } catch (err) {
+      if (!isTaskError(err)) throw err
+      const last =
+        saved.config !== null ? parseConfig(saved.config) : structuredClone(DEFAULT_CONFIG)
+      this.configs.set(key, last)
+      this.state.saveRepo(key, this.now(), { config_error: err.message })
+      return { config: last, error: err.message }
+    }
+  }
+
+  /** Lease settings follow the config (TTL, maximum, lock-delay, attempts). */
+  private applySettings(config: Config): void {
+    Object.assign(this.engine.settings, engineSettings(config))
+  }
+
+  /**
+   * The repository permission of `login`, from the collaborator permission API
+   * (never from `author_association`), cached for a while.
+   */
+  async permission(octokit: Octokit, r: RepoRef, login: string): Promise<PermissionLevel> {
+    const key = this.repoKey(r)
+    const since = iso(this.clock.now() - this.permissionCacheMs)
+    const cached = this.state.cachedPermission(key, login, since)
+    if (cached) return cached as PermissionLevel
+    let level: PermissionLevel = 'none'
+    try {
+      const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({
+        owner: r.owner,
+        repo: r.repo,
+        username: login,
+      })
+      level = permissionFromApi(data)
+    } catch (err) {
+      // 404: not a collaborator (or a bot that cannot be looked up): no permission.
+      if ((err as { status?: number }).status !== 404) throw err
+    }
+    this.state.savePermission(key, login, level, this.now())
+    return level
+  }
+}

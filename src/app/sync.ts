@@ -1,0 +1,175 @@
+/**
+ * Writing to GitHub: the mirror (one issue PATCH with only the difference),
+ * labels created on first use, the status comment (created once, then edited
+ * in place, coalesced), replies and reactions. Every write updates the
+ * bookkeeping so the next diff starts from what GitHub now has.
+ */
+import type { Config } from '../github/config.js'
+import { LABEL_SPECS } from '../github/labels.js'
+import { desiredIssue, type IssuePatch, issuePatch } from '../github/mirror.js'
+import { renderStatusComment, type StatusView } from '../github/status-comment.js'
+import type { AppRuntime, Octokit, RepoRef } from './runtime.js'
+import type { IssueRecord } from './state.js'
+
+/**
+ * Make sure every label in `names` exists in the repository, creating missing
+ * ones with their colour and description. The labels the repository has are
+ * listed once and remembered, so this normally costs no request.
+ */
+export async function ensureLabels(
+  octokit: Octokit,
+  rt: AppRuntime,
+  r: RepoRef,
+  names: string[],
+  config: Config,
+  personas: string[] = [],
+): Promise<void> {
+  const key = rt.repoKey(r)
+  let known = rt.state.repo(key).labels
+  const lower = () => new Set(known.map((l) => l.toLowerCase()))
+  if (names.every((n) => lower().has(n.toLowerCase()))) return
+  if (known.length === 0) {
+    const all = await octokit.paginate(octokit.rest.issues.listLabelsForRepo, {
+      owner: r.owner,
+      repo: r.repo,
+      per_page: 100,
+    })
+    known = all.map((l) => l.name)
+  }
+  const specs = LABEL_SPECS(config, personas)
+  for (const name of names) {
+    if (lower().has(name.toLowerCase())) continue
+    const spec = specs.find((s) => s.name.toLowerCase() === name.toLowerCase())
+    try {
+      await octokit.rest.issues.createLabel({
+        owner: r.owner,
+        repo: r.repo,
+        name,
+        color: spec?.color ?? 'ededed',
+        ...(spec?.description ? { description: spec.description } : {}),
+      })
+    } catch (err) {
+      // 422 already_exists: created meanwhile by a person or another delivery.
+      if ((err as { status?: number }).status !== 422) throw err
+    }
+    known.push(name)
+  }
+  rt.state.saveRepo(key, rt.now(), { labels: known })
+}
+
+/**
+ * Bring the issue of `taskId` in line with the task: labels, assignees,
+ * open/closed, and optionally a new body. Sends one PATCH, or nothing when
+ * GitHub already agrees. Returns the patch sent.
+ */
+export async function mirrorIssue(
+  octokit: Octokit,
+  rt: AppRuntime,
+  config: Config,
+  taskId: string,
+  options: { formerHolder?: string | null; body?: string } = {},
+): Promise<IssuePatch | null> {
+  const record = rt.state.issue(taskId)
+  if (!record || !record.is_task) return null
+  const task = rt.engine.get(taskId)
+  const desired = desiredIssue(task, record, config, options.formerHolder)
+  const patch = issuePatch(record, desired) ?? {}
+  if (options.body !== undefined && options.body !== record.body) patch.body = options.body
+  if (Object.keys(patch).length === 0) return null
+  const [owner, repo] = record.repo.split('/') as [string, string]
+  if (patch.labels)
+    await ensureLabels(
+      octokit,
+      rt,
+      { owner, repo },
+      patch.labels,
+      config,
+      task.persona ? [task.persona] : [],
+    )
+  await octokit.rest.issues.update({ owner, repo, issue_number: record.number, ...patch })
+  rt.state.saveIssue({
+    ...record,
+    state: patch.state ?? record.state,
+    state_reason: patch.state_reason ?? (patch.state === 'open' ? null : record.state_reason),
+    labels: patch.labels ?? record.labels,
+    assignees: patch.assignees ?? record.assignees,
+    body: patch.body ?? record.body,
+    updated_at: rt.now(),
+  })
+  return patch
+}
+
+/** Everything the status comment of `taskId` shows, read from the engine. */
+export function statusView(
+  rt: AppRuntime,
+  record: IssueRecord,
+  criteriaState: (i: number) => StatusView['criteria'][number]['state'],
+): StatusView {
+  const detail = rt.engine.show(record.task_id)
+  const known = (id: string) => rt.state.issue(id)
+  const refOf = (id: string) => {
+    const rec = known(id)
+    return rec && rec.repo === record.repo ? `#${rec.number}` : id
+  }
+  return {
+    task: detail,
+    dependencies: detail.depends_on.map((id) => ({
+      ref: refOf(id),
+      done: rt.engine.get(id).status === 'completed',
+    })),
+    context: detail.context
+      .filter((c) => c.key.startsWith('dependency.'))
+      .map((c) => ({
+        from: refOf(c.key.slice('dependency.'.length)),
+        summary: String((c.value as { summary?: unknown })?.summary ?? ''),
+      })),
+    criteria: detail.success_criteria.map((c, i) => ({
+      criterion: c.criterion,
+      ...(c.measurable ? { measurable: c.measurable } : {}),
+      state: criteriaState(i),
+    })),
+    progress: (() => {
+      const p = rt.engine.latestProgress(record.task_id)
+      return p && p.percent !== null ? { percent: p.percent, message: p.message } : null
+    })(),
+    history: rt.engine.events({ task: record.task_id, limit: 10 }),
+  }
+}
+
+/**
+ * Create the status comment of a task, or edit it when its text changed.
+ * Clears the dirty flag. Returns true when a request was sent.
+ */
+export async function flushStatus(
+  octokit: Octokit,
+  rt: AppRuntime,
+  record: IssueRecord,
+  criteriaState: (i: number) => StatusView['criteria'][number]['state'] = () => 'pending',
+): Promise<boolean> {
+  const body = renderStatusComment(statusView(rt, record, criteriaState))
+  const [owner, repo] = record.repo.split('/') as [string, string]
+  let sent = false
+  let id = record.status_comment_id
+  if (id === null) {
+    const { data } = await octokit.rest.issues.createComment({
+      owner,
+      repo,
+      issue_number: record.number,
+      body,
+    })
+    id = data.id
+    sent = true
+  } else if (body !== record.status_comment) {
+    await octokit.rest.issues.updateComment({ owner, repo, comment_id: id, body })
+    sent = true
+  }
+  const fresh = rt.state.issue(record.task_id) ?? record
+  rt.state.saveIssue({
+    ...fresh,
+    status_comment_id: id,
+    status_comment: body,
+    status_dirty: false,
+    updated_at: rt.now(),
+  })
+  return sent
+}
