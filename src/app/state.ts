@@ -28,11 +28,18 @@ export interface IssueRecord {
   status_comment: string | null
   /** The status comment needs an edit (coalesced, see the status flusher). */
   status_dirty: boolean
+  /** Issue ids mirrored as GitHub's native `blocked_by` dependencies. */
+  native_blocked_by: number[]
   updated_at: string
 }
 
-interface IssueRow extends Omit<IssueRecord, 'is_task' | 'labels' | 'assignees' | 'status_dirty'> {
+interface IssueRow
+  extends Omit<
+    IssueRecord,
+    'is_task' | 'labels' | 'assignees' | 'status_dirty' | 'native_blocked_by'
+  > {
   is_task: number
+  native_blocked_by: string
   labels: string
   assignees: string
   status_dirty: number
@@ -45,6 +52,7 @@ function toRecord(row: IssueRow): IssueRecord {
     labels: JSON.parse(row.labels) as string[],
     assignees: JSON.parse(row.assignees) as string[],
     status_dirty: row.status_dirty === 1,
+    native_blocked_by: JSON.parse(row.native_blocked_by) as number[],
   }
 }
 
@@ -62,21 +70,23 @@ export class AppState {
   saveIssue(record: IssueRecord): void {
     this.store.run(
       `INSERT INTO gh_issues (task_id, repo, number, issue_id, installation_id, is_task, state, state_reason,
-         labels, assignees, body, status_comment_id, status_comment, status_dirty, updated_at)
+         labels, assignees, body, status_comment_id, status_comment, status_dirty, native_blocked_by, updated_at)
        VALUES (@task_id, @repo, @number, @issue_id, @installation_id, @is_task, @state, @state_reason,
-         @labels, @assignees, @body, @status_comment_id, @status_comment, @status_dirty, @updated_at)
+         @labels, @assignees, @body, @status_comment_id, @status_comment, @status_dirty, @native_blocked_by, @updated_at)
        ON CONFLICT (task_id) DO UPDATE SET installation_id = excluded.installation_id,
          issue_id = coalesce(excluded.issue_id, issue_id),
          is_task = excluded.is_task, state = excluded.state, state_reason = excluded.state_reason,
          labels = excluded.labels, assignees = excluded.assignees, body = excluded.body,
          status_comment_id = excluded.status_comment_id, status_comment = excluded.status_comment,
-         status_dirty = excluded.status_dirty, updated_at = excluded.updated_at`,
+         status_dirty = excluded.status_dirty, native_blocked_by = excluded.native_blocked_by,
+         updated_at = excluded.updated_at`,
       {
         ...record,
         is_task: record.is_task ? 1 : 0,
         labels: JSON.stringify(record.labels),
         assignees: JSON.stringify(record.assignees),
         status_dirty: record.status_dirty ? 1 : 0,
+        native_blocked_by: JSON.stringify(record.native_blocked_by),
       },
     )
   }
@@ -97,6 +107,11 @@ export class AppState {
         limit,
       ])
       .map(toRecord)
+  }
+
+  /** True when a delivery with this id was handled before. */
+  seenDelivery(id: string): boolean {
+    return this.store.get('SELECT 1 FROM gh_deliveries WHERE id = ?', [id]) !== undefined
   }
 
   /** Record a webhook delivery; false when it was seen before (a redelivery). */

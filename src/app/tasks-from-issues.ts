@@ -122,6 +122,7 @@ export function newRecord(
     status_comment_id: null,
     status_comment: null,
     status_dirty: isTask,
+    native_blocked_by: [],
     updated_at: rt.now(),
   }
 }

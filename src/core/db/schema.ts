@@ -150,6 +150,7 @@ export const MIGRATIONS: readonly string[] = [
     status_comment_id INTEGER,
     status_comment    TEXT,
     status_dirty      INTEGER NOT NULL DEFAULT 0,
+    native_blocked_by TEXT NOT NULL DEFAULT '[]',
     updated_at        TEXT NOT NULL,
     UNIQUE (repo, number)
   );

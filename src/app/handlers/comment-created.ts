@@ -1,0 +1,132 @@
+/**
+ * `issue_comment.created`: run the comment's commands. The comment is
+ * recorded in the same transaction as its commands' effects, so a
+ * redelivery (or the reconcile scan) never runs them twice; edited comments
+ * are not subscribed to, so editing never re-runs a command.
+ */
+import type { Context } from 'probot'
+import { commandHelp, parseComment } from '../../github/commands.js'
+import { findAgent } from '../../github/config.js'
+import { MARKER_PREFIX, type ReplyLine, renderReply } from '../../github/replies.js'
+import { executeCommands, needsPermission } from '../execute.js'
+import { publish } from '../publish.js'
+import type { AppRuntime } from '../runtime.js'
+
+/** Handle one comment. Returns the number of commands read. */
+export async function onCommentCreated(
+  rt: AppRuntime,
+  context: Context<'issue_comment.created'>,
+): Promise<number> {
+  const { comment, issue, repository, sender } = context.payload
+  if ('pull_request' in issue && issue.pull_request) return 0
+  if (
+    comment.body.includes(MARKER_PREFIX) ||
+    comment.body.includes('<!-- task-orchestrator:status')
+  )
+    return 0
+  const r = { owner: repository.owner.login, repo: repository.name }
+  const repoKey = rt.repoKey(r)
+  const ctx = { owner: r.owner, repo: r.repo, ...(rt.host ? { host: rt.host } : {}) }
+  const parsed = parseComment(comment.body, ctx)
+  if (parsed.commands.length === 0 && parsed.errors.length === 0) return 0
+  const { config } = await rt.config(context.octokit, r)
+  if (sender.type === 'Bot' && !findAgent(sender.login, config)) return 0
+  const actor = sender.login
+  const taskId = rt.taskId(r, issue.number)
+  const record = rt.state.issue(taskId)
+  const octokit = context.octokit
+  const react = async (content: '+1' | '-1' | 'confused') => {
+    if (config.replies.reactions) {
+      await octokit.rest.reactions.createForIssueComment({
+        owner: r.owner,
+        repo: r.repo,
+        comment_id: comment.id,
+        content,
+      })
+    }
+  }
+  const reply = (lines: ReplyLine[], footer?: string) =>
+    octokit.rest.issues.createComment({
+      owner: r.owner,
+      repo: r.repo,
+      issue_number: issue.number,
+      body: renderReply(actor, lines, footer),
+    })
+
+  if (!record?.is_task) {
+    if (
+      !rt.state.recordComment(comment.id, repoKey, issue.number, parsed.commands.length, rt.now())
+    )
+      return 0
+    if (parsed.commands.length === 0) return 0
+    await react('-1')
+    const reason = `this issue is not a task: add the \`${config.task_label}\` label (or open it from the task form) first`
+    await reply(
+      parsed.commands.map((c) => ({
+        outcome: {
+          command: c.name,
+          ok: false,
+          task: taskId,
+          token: null,
+          reason,
+          code: 'NotATask',
+        },
+        text: `\`${c.raw}\`: ${reason}.`,
+      })),
+    )
+    return parsed.commands.length
+  }
+
+  // Look the permission up before the transaction: no await may happen inside it.
+  const level = needsPermission(rt, taskId, actor, parsed.commands, config)
+    ? await rt.permission(octokit, r, actor)
+    : 'none'
+  const execution = rt.engine.write(() => {
+    if (
+      !rt.state.recordComment(comment.id, repoKey, issue.number, parsed.commands.length, rt.now())
+    )
+      return null
+    return executeCommands(rt, r, taskId, actor, parsed.commands, config, level)
+  })
+  if (!execution) return 0 // already handled: a redelivery
+
+  const refused = execution.lines.some((l) => !l.outcome.ok) || parsed.errors.length > 0
+  await react(execution.lines.length === 0 ? 'confused' : refused ? '-1' : '+1')
+  const completed = execution.lines
+    .filter((l) => l.outcome.ok && l.outcome.command === 'done')
+    .map((l) => l.outcome.task)
+  await publish(octokit, rt, config, repoKey, {
+    touched: execution.touched,
+    formerHolders: execution.formerHolders,
+    completed,
+  })
+  const errorLines: ReplyLine[] = parsed.errors.map((e) => ({
+    outcome: {
+      command: e.command,
+      ok: false,
+      task: taskId,
+      token: null,
+      reason: e.message,
+      code: e.code === 'unknown' ? 'UnknownCommand' : 'InvalidCommand',
+    },
+    text: `\`${e.raw}\`: ${e.message}`,
+  }))
+  const asksStatus = execution.lines.some((l) => l.outcome.command === 'status')
+  if (execution.changed || refused || asksStatus) {
+    // Outcomes in the order the comment wrote them (lines[i] answers commands[i]).
+    const lines = [
+      ...execution.lines.map((l, i) => ({ at: parsed.commands[i]?.line ?? 0, l })),
+      ...errorLines.map((l, i) => ({ at: parsed.errors[i]?.line ?? 0, l })),
+    ]
+      .sort((a, b) => a.at - b.at)
+      .map((x) => x.l)
+    const unknown = parsed.errors.some((e) => e.code === 'unknown')
+    await reply(
+      lines,
+      unknown
+        ? `<details><summary>Commands</summary>\n\n${commandHelp()}\n\n</details>`
+        : undefined,
+    )
+  }
+  return parsed.commands.length + parsed.errors.length
+}

@@ -1,0 +1,231 @@
+/**
+ * `issues.*`: tasks created from issues, bodies re-read on edit, and manual
+ * edits read back into the engine — closing (completed or not planned),
+ * reopening, relabelling, assigning. The app never fights a person: what
+ * someone did by hand becomes the task's state, and the mirror starts from it.
+ */
+import type { Context } from 'probot'
+import { isTaskError } from '../../core/errors.js'
+import { type Config, findAgent } from '../../github/config.js'
+import { parseLabels } from '../../github/labels.js'
+import { ensureNativeDependencies } from '../native-dependencies.js'
+import { publish } from '../publish.js'
+import type { AppRuntime, Octokit, RepoRef } from '../runtime.js'
+import { flushStatus } from '../sync.js'
+import {
+  type IssuePayload,
+  isTaskIssue,
+  labelNames,
+  newRecord,
+  requireIssue,
+  syncTaskFromIssue,
+} from '../tasks-from-issues.js'
+
+type IssuesContext = Context<'issues'>
+
+function repoOf(context: IssuesContext): RepoRef {
+  return { owner: context.payload.repository.owner.login, repo: context.payload.repository.name }
+}
+
+/** Events from bots that are not listed agents (the app itself among them) are ignored. */
+function ignored(context: IssuesContext, config: Config): boolean {
+  const sender = context.payload.sender
+  return sender?.type === 'Bot' && !findAgent(sender.login, config)
+}
+
+/**
+ * Start tracking an issue as a task (opened with the task label, or labelled
+ * later), or re-read it after an edit; then mirror labels, post or refresh the
+ * status comment, mirror dependencies natively and report problems.
+ */
+async function track(
+  rt: AppRuntime,
+  context: IssuesContext,
+  config: Config,
+  issue: IssuePayload,
+): Promise<void> {
+  const r = repoOf(context)
+  const octokit = context.octokit
+  const result = syncTaskFromIssue(
+    rt,
+    r,
+    issue,
+    config,
+    context.payload.installation?.id ?? null,
+    context.payload.sender?.login ?? 'github',
+  )
+  await publish(octokit, rt, config, rt.repoKey(r), { touched: result.touched })
+  const record = rt.state.issue(result.taskId)
+  if (record && (result.created || record.status_comment_id === null))
+    await flushStatus(octokit, rt, record)
+  await ensureNativeDependencies(octokit, rt, r, result.taskId, result.dependsOn)
+  if (result.problems.length) {
+    await octokit.rest.issues.createComment({
+      owner: r.owner,
+      repo: r.repo,
+      issue_number: issue.number,
+      body: `Task Orchestrator could not apply everything in this issue:\n\n${result.problems.map((p) => `- ${p}`).join('\n')}`,
+    })
+  }
+}
+
+/** `issues.opened`, `issues.edited`, `issues.labeled`, `issues.unlabeled`. */
+export async function onIssueChanged(rt: AppRuntime, context: IssuesContext): Promise<void> {
+  const r = repoOf(context)
+  const { config, error } = await rt.config(context.octokit, r)
+  if (ignored(context, config)) return
+  const issue = requireIssue(context.payload.issue)
+  const taskId = rt.taskId(r, issue.number)
+  const record = rt.state.issue(taskId)
+  if (error && context.payload.action === 'opened')
+    await reportConfigError(context.octokit, r, issue.number, error)
+  if (!isTaskIssue(issue, config)) {
+    if (record?.is_task) {
+      // The task label was removed: stop mirroring; the task itself is kept.
+      rt.state.saveIssue({
+        ...record,
+        is_task: false,
+        labels: labelNames(issue),
+        updated_at: rt.now(),
+      })
+    }
+    return
+  }
+  const action = context.payload.action
+  if (!record?.is_task || action === 'opened' || action === 'edited')
+    return track(rt, context, config, issue)
+  // A person relabelled a task: read the labels back.
+  const labels = labelNames(issue)
+  rt.state.saveIssue({ ...record, labels, updated_at: rt.now() })
+  await readLabelsBack(
+    rt,
+    context.octokit,
+    r,
+    taskId,
+    labels,
+    config,
+    context.payload.sender?.login ?? null,
+  )
+}
+
+async function readLabelsBack(
+  rt: AppRuntime,
+  octokit: Octokit,
+  r: RepoRef,
+  taskId: string,
+  labels: string[],
+  config: Config,
+  actor: string | null,
+): Promise<void> {
+  const parsed = parseLabels(labels, config)
+  const task = rt.engine.get(taskId)
+  const touched = new Set<string>([taskId])
+  const completed: string[] = []
+  try {
+    rt.engine.write(() => {
+      if (parsed.priority && parsed.priority !== task.priority)
+        rt.engine.update(taskId, { priority: parsed.priority }, actor)
+      if (parsed.persona && parsed.persona !== task.persona)
+        rt.engine.update(taskId, { persona: parsed.persona }, actor)
+      const status = parsed.status
+      if (!status || status === task.status) return
+      if (status === 'completed' || status === 'cancelled') {
+        rt.engine.closeByPerson(taskId, status, actor)
+        if (status === 'completed') completed.push(taskId)
+      } else if (status === 'blocked')
+        rt.engine.block(taskId, `labelled blocked by @${actor ?? 'someone'}`, actor)
+      else if (status === 'pending') {
+        if (task.status === 'blocked' && task.blocked_reason) rt.engine.unblock(taskId, actor)
+        else if (task.status === 'in_progress')
+          rt.engine.revokeLease(taskId, actor, 'relabelled pending')
+        else rt.engine.reopen(taskId, actor)
+      }
+    })
+  } catch (err) {
+    if (!isTaskError(err)) throw err
+    // The label asked for something the task cannot do (e.g. block a leased task): keep the task as it is.
+  }
+  for (const id of rt.engine.show(taskId).dependents) touched.add(id)
+  await publish(octokit, rt, config, rt.repoKey(r), { touched, completed })
+}
+
+/** `issues.closed` and `issues.reopened`. */
+export async function onIssueClosedOrReopened(
+  rt: AppRuntime,
+  context: IssuesContext,
+): Promise<void> {
+  const r = repoOf(context)
+  const { config } = await rt.config(context.octokit, r)
+  if (ignored(context, config)) return
+  const issue = requireIssue(context.payload.issue)
+  const taskId = rt.taskId(r, issue.number)
+  const record = rt.state.issue(taskId)
+  if (!record) return
+  const actor = context.payload.sender?.login ?? null
+  const closing = context.payload.action === 'closed'
+  rt.state.saveIssue({
+    ...record,
+    issue_id: issue.id,
+    state: closing ? 'closed' : 'open',
+    state_reason: issue.state_reason ?? null,
+    updated_at: rt.now(),
+  })
+  const completed: string[] = []
+  if (closing) {
+    const how = issue.state_reason === 'not_planned' ? 'cancelled' : 'completed'
+    if (rt.engine.closeByPerson(taskId, how, actor) && how === 'completed') completed.push(taskId)
+  } else {
+    rt.engine.reopen(taskId, actor)
+  }
+  const touched = new Set([taskId, ...rt.engine.show(taskId).dependents])
+  await publish(context.octokit, rt, config, rt.repoKey(r), { touched, completed })
+}
+
+/** `issues.assigned` and `issues.unassigned`: assigning claims for the assignee; unassigning the holder revokes. */
+export async function onIssueAssignment(rt: AppRuntime, context: IssuesContext): Promise<void> {
+  const r = repoOf(context)
+  const { config } = await rt.config(context.octokit, r)
+  if (ignored(context, config)) return
+  const issue = requireIssue(context.payload.issue)
+  const taskId = rt.taskId(r, issue.number)
+  const record = rt.state.issue(taskId)
+  if (!record?.is_task) return
+  const assignee = (context.payload as { assignee?: { login: string } | null }).assignee?.login
+  const actor = context.payload.sender?.login ?? null
+  rt.state.saveIssue({
+    ...record,
+    assignees: (issue.assignees ?? []).flatMap((a) => (a ? [a.login] : [])),
+    updated_at: rt.now(),
+  })
+  if (!assignee) return
+  const task = rt.engine.get(taskId)
+  try {
+    if (context.payload.action === 'assigned' && task.status === 'pending')
+      rt.engine.claim(taskId, assignee)
+    else if (
+      context.payload.action === 'unassigned' &&
+      task.lease?.holder.toLowerCase() === assignee.toLowerCase()
+    ) {
+      rt.engine.revokeLease(taskId, actor, `@${assignee} unassigned by @${actor ?? 'someone'}`)
+    } else return
+  } catch (err) {
+    if (!isTaskError(err)) throw err
+    return // e.g. the assignee is at capacity: leave the assignment as a person's note
+  }
+  await publish(context.octokit, rt, config, rt.repoKey(r), { touched: [taskId] })
+}
+
+/** Tell the issue that the config is broken (the last good one stays in use). */
+export async function reportConfigError(
+  octokit: Octokit,
+  r: RepoRef,
+  number: number,
+  error: string,
+): Promise<void> {
+  await octokit.rest.issues.createComment({
+    owner: r.owner,
+    repo: r.repo,
+    issue_number: number,
+    body: `⚠️ Task Orchestrator's configuration has an error; the last good configuration (or the defaults) stays in use until it is fixed.\n\n\`\`\`\n${error}\n\`\`\``,
+  })
+}

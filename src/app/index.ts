@@ -1,0 +1,118 @@
+/**
+ * The Task Orchestrator GitHub app (Probot 14): wires webhook events to
+ * handlers, and runs the background sweep and status refresh. Handlers live
+ * in `handlers/`, one module per event; the work is in plain functions.
+ *
+ * `npm start` runs it as a Probot server (see `server.ts`); tests build it
+ * with {@link taskOrchestrator} and a fake clock.
+ */
+import type { ApplicationFunction, Context, Probot } from 'probot'
+import { openStore, resolveDbPath } from '../core/db/open.js'
+import { Engine } from '../core/engine.js'
+import { isTaskError } from '../core/errors.js'
+import { flushStatusComments, type OctokitFor, sweepAndReport } from './background.js'
+import { onCommentCreated } from './handlers/comment-created.js'
+import { onIssueAssignment, onIssueChanged, onIssueClosedOrReopened } from './handlers/issues.js'
+import { onPush } from './handlers/push.js'
+import { type AppOptions, AppRuntime } from './runtime.js'
+
+export interface TaskOrchestratorOptions extends AppOptions {
+  /** Run the sweep and status refresh on timers (default true; tests drive them by hand). */
+  timers?: boolean
+  /** Sweep interval in ms (default 60 s). */
+  sweepIntervalMs?: number
+  /** Delay before changed status comments are refreshed, coalescing bursts (default 5 s). */
+  statusDelayMs?: number
+}
+
+/** The app, with handles for tests and the server. */
+export interface TaskOrchestratorApp extends ApplicationFunction {
+  runtime: AppRuntime
+  /** Sweep expired leases now and report them on their issues. */
+  sweep(): Promise<number>
+  /** Refresh changed status comments now. */
+  flush(): Promise<number>
+  /** Stop the timers. */
+  stop(): void
+}
+
+/** Build the app over an engine. */
+export function taskOrchestrator(options: TaskOrchestratorOptions): TaskOrchestratorApp {
+  const rt = new AppRuntime(options)
+  let probot: Probot | undefined
+  const timers: NodeJS.Timeout[] = []
+  let flushTimer: NodeJS.Timeout | undefined
+  const octokitFor: OctokitFor = async (installationId) => {
+    if (!probot) throw new Error('The app is not loaded yet.')
+    return (await probot.auth(installationId ?? undefined)) as Awaited<ReturnType<OctokitFor>>
+  }
+  const flush = () => flushStatusComments(rt, octokitFor)
+  const scheduleFlush = () => {
+    if (options.timers === false || flushTimer) return
+    flushTimer = setTimeout(() => {
+      flushTimer = undefined
+      flush().catch((err) => probot?.log.error({ err }, 'refreshing status comments failed'))
+    }, options.statusDelayMs ?? 5000)
+    flushTimer.unref()
+  }
+
+  /** Run a handler once per delivery; log and rethrow what it could not handle. */
+  const handle =
+    <C extends Context>(name: string, fn: (rt: AppRuntime, context: C) => Promise<unknown>) =>
+    async (context: C) => {
+      const now = rt.now()
+      if (rt.state.seenDelivery(context.id)) return
+      try {
+        await fn(rt, context)
+        rt.state.recordDelivery(context.id, name, now)
+      } catch (err) {
+        context.log.error(
+          { err, event: name, delivery: context.id },
+          isTaskError(err) ? err.message : 'handler failed',
+        )
+        throw err
+      } finally {
+        scheduleFlush()
+      }
+    }
+
+  const app = ((p: Probot) => {
+    probot = p
+    p.on('issue_comment.created', handle('issue_comment.created', onCommentCreated))
+    p.on(
+      ['issues.opened', 'issues.edited', 'issues.labeled', 'issues.unlabeled'],
+      handle('issues', onIssueChanged),
+    )
+    p.on(['issues.closed', 'issues.reopened'], handle('issues.closed', onIssueClosedOrReopened))
+    p.on(['issues.assigned', 'issues.unassigned'], handle('issues.assigned', onIssueAssignment))
+    p.on('push', handle('push', onPush))
+    if (options.timers !== false) {
+      const sweep = setInterval(() => {
+        sweepAndReport(rt, octokitFor)
+          .then(() => flush())
+          .catch((err) => p.log.error({ err }, 'sweeping expired leases failed'))
+      }, options.sweepIntervalMs ?? 60_000)
+      sweep.unref()
+      timers.push(sweep)
+    }
+  }) as unknown as TaskOrchestratorApp
+  app.runtime = rt
+  app.sweep = async () => (await sweepAndReport(rt, octokitFor)).length
+  app.flush = flush
+  app.stop = () => {
+    for (const t of timers) clearInterval(t)
+    if (flushTimer) clearTimeout(flushTimer)
+  }
+  return app
+}
+
+/**
+ * The app as `probot run` loads it: the database from `TM_DB` (default
+ * `./.task-orchestrator/tasks.db`), GitHub Enterprise Server from `GHE_HOST`.
+ */
+const defaultApp: ApplicationFunction = (probot, options) => {
+  const engine = new Engine(openStore(resolveDbPath()))
+  const host = process.env.GHE_HOST
+  return taskOrchestrator({ engine, ...(host ? { host } : {}) })(probot, options)
+}
+export default defaultApp

@@ -1,0 +1,57 @@
+/**
+ * Dependencies mirrored to GitHub's native issue dependencies (`blocked_by`),
+ * so GitHub's own UI shows them. Best effort: the task lists in issue bodies
+ * stay the source of truth. When the API refuses (no permission, plan or
+ * GitHub Enterprise Server without the feature), the app says so once on the
+ * issue, remembers it for the repository and carries on without.
+ */
+import type { IssueRef } from '../github/references.js'
+import type { AppRuntime, Octokit, RepoRef } from './runtime.js'
+
+/**
+ * Add a native `blocked_by` link from the issue of `taskId` to each
+ * dependency whose GitHub issue id is known and not linked yet.
+ * Returns the number of links added.
+ */
+export async function ensureNativeDependencies(
+  octokit: Octokit,
+  rt: AppRuntime,
+  r: RepoRef,
+  taskId: string,
+  dependsOn: IssueRef[],
+): Promise<number> {
+  const key = rt.repoKey(r)
+  if (rt.state.repo(key).native_dependencies === 'refused') return 0
+  const record = rt.state.issue(taskId)
+  if (!record) return 0
+  let linked = [...record.native_blocked_by]
+  let added = 0
+  for (const ref of dependsOn) {
+    const dep = rt.state.issue(rt.taskId({ owner: ref.owner, repo: ref.repo }, ref.number))
+    if (!dep?.issue_id || linked.includes(dep.issue_id)) continue
+    try {
+      await octokit.rest.issues.addBlockedByDependency({
+        owner: r.owner,
+        repo: r.repo,
+        issue_number: record.number,
+        issue_id: dep.issue_id,
+      })
+      linked = [...linked, dep.issue_id]
+      added++
+    } catch (err) {
+      const status = (err as { status?: number }).status
+      if (status !== 403 && status !== 404 && status !== 410 && status !== 422) throw err
+      rt.state.saveRepo(key, rt.now(), { native_dependencies: 'refused' })
+      await octokit.rest.issues.createComment({
+        owner: r.owner,
+        repo: r.repo,
+        issue_number: record.number,
+        body: `ℹ️ GitHub refused to record this task's dependencies as native issue dependencies (HTTP ${status}: ${(err as Error).message}). Task Orchestrator carries on with the \`### Depends on\` task list and will not try again in this repository.`,
+      })
+      break
+    }
+  }
+  if (added)
+    rt.state.saveIssue({ ...(rt.state.issue(taskId) ?? record), native_blocked_by: linked })
+  return added
+}

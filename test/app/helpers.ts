@@ -1,0 +1,51 @@
+/** Building the app for tests: in-memory engine, fake clock, no timers. */
+import { FakeClock } from '../../src/core/clock.js'
+import { openStore } from '../../src/core/db/open.js'
+import { Engine } from '../../src/core/engine.js'
+import { taskOrchestrator } from '../../src/app/index.js'
+import { githubApi } from '../support/github/nock.js'
+import { INSTALLATION, probotForTests, webhookExample } from '../support/github/webhooks.js'
+
+export const OWNER = 'Codertocat'
+export const REPO = 'Hello-World'
+export const R = `/repos/${OWNER}/${REPO}`
+
+/** A fresh app over an in-memory engine. */
+export async function makeApp() {
+  const clock = new FakeClock('2026-03-01T09:00:00.000Z')
+  const engine = new Engine(openStore(':memory:'), { clock })
+  const app = taskOrchestrator({ engine, clock, timers: false })
+  const probot = await probotForTests(app)
+  return { clock, engine, app, probot, rt: app.runtime }
+}
+
+/** The repository has no config file: defaults. */
+export function noConfig() {
+  return githubApi().get(`${R}/contents/.github%2Ftask-orchestrator.yml`).reply(404, { message: 'Not Found' })
+}
+
+/** An `issues.opened` payload for issue `number` with the task label. */
+export function openedTask(number: number, body: string, title = `Task ${number}`, labels: string[] = ['task']) {
+  return webhookExample('issues.opened', {
+    issue: {
+      number,
+      id: 1000 + number,
+      title,
+      body,
+      labels: labels.map((name, i) => ({ id: i + 1, node_id: `L${i}`, url: '', name, color: 'ededed', default: false, description: null })),
+      assignees: [],
+      state: 'open',
+    },
+    installation: INSTALLATION,
+  })
+}
+
+/** An `issue_comment.created` payload: `login` comments `body` on issue `number`. */
+export function comment(number: number, body: string, login = 'ada', commentId = 5000 + number) {
+  return webhookExample('issue_comment.created', {
+    issue: { number, id: 1000 + number, pull_request: undefined },
+    comment: { id: commentId, body, user: { login } },
+    sender: { login, type: 'User' },
+    installation: INSTALLATION,
+  }, { variant: 2 })
+}
