@@ -49,3 +49,60 @@ export function comment(number: number, body: string, login = 'ada', commentId =
     installation: INSTALLATION,
   }, { variant: 2 })
 }
+
+/** Labels the app manages, as if already created in the repository. */
+export const KNOWN_LABELS = [
+  'task',
+  ...['blocked', 'pending', 'in_progress', 'completed', 'failed', 'cancelled'].map((s) => `status: ${s}`),
+  ...['low', 'medium', 'high', 'critical'].map((p) => `priority: ${p}`),
+  'needs: person',
+]
+
+/**
+ * A task for issue `number` as if the app had already tracked it: engine task,
+ * bookkeeping with the labels it sent, a status comment, known labels.
+ */
+export function seedTask(
+  rt: import('../../src/app/runtime.js').AppRuntime,
+  number: number,
+  options: { body?: string; dependsOn?: number[]; criteria?: { criterion: string; measurable?: string }[] } = {},
+) {
+  const id = `${OWNER}/${REPO}#${number}`
+  const task = rt.engine.add(
+    {
+      id,
+      title: `Task ${number}`,
+      depends_on: (options.dependsOn ?? []).map((n) => `${OWNER}/${REPO}#${n}`),
+      success_criteria: options.criteria ?? [],
+    },
+    'seed',
+  )
+  rt.state.saveRepo(`${OWNER}/${REPO}`, rt.now(), { config: '', labels: KNOWN_LABELS })
+  rt.state.saveIssue({
+    task_id: id,
+    repo: `${OWNER}/${REPO}`,
+    number,
+    issue_id: 1000 + number,
+    installation_id: 1,
+    is_task: true,
+    state: 'open',
+    state_reason: null,
+    labels: ['task', `status: ${task.status}`, 'priority: medium'],
+    assignees: [],
+    body: options.body ?? '',
+    status_comment_id: 9000 + number,
+    status_comment: 'old',
+    status_dirty: false,
+    native_blocked_by: [],
+    updated_at: rt.now(),
+  })
+  return id
+}
+
+/** The collaborator permission API answer for `login`. */
+export function permission(login: string, level: 'read' | 'write' | 'maintain' | 'admin') {
+  const legacy = level === 'maintain' ? 'write' : level
+  return githubApi()
+    .get(`${R}/collaborators/${login}/permission`)
+    .reply(200, { permission: legacy, role_name: level, user: { login } })
+}
