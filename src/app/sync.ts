@@ -77,7 +77,7 @@ export async function mirrorIssue(
   if (options.body !== undefined && options.body !== record.body) patch.body = options.body
   if (Object.keys(patch).length === 0) return null
   const [owner, repo] = record.repo.split('/') as [string, string]
-  if (patch.labels)
+  if (patch.labels) {
     await ensureLabels(
       octokit,
       rt,
@@ -86,16 +86,27 @@ export async function mirrorIssue(
       config,
       task.persona ? [task.persona] : [],
     )
-  await octokit.rest.issues.update({ owner, repo, issue_number: record.number, ...patch })
+  }
+  // Record the new state before the request: a concurrent handler then diffs
+  // against it instead of sending the same update again. Undone on failure.
+  const latest = rt.state.issue(taskId) ?? record
+  const again = issuePatch(latest, desired)
+  if (!again && (patch.body === undefined || patch.body === latest.body)) return null
   rt.state.saveIssue({
-    ...record,
-    state: patch.state ?? record.state,
-    state_reason: patch.state_reason ?? (patch.state === 'open' ? null : record.state_reason),
-    labels: patch.labels ?? record.labels,
-    assignees: patch.assignees ?? record.assignees,
-    body: patch.body ?? record.body,
+    ...latest,
+    state: patch.state ?? latest.state,
+    state_reason: patch.state_reason ?? (patch.state === 'open' ? null : latest.state_reason),
+    labels: patch.labels ?? latest.labels,
+    assignees: patch.assignees ?? latest.assignees,
+    body: patch.body ?? latest.body,
     updated_at: rt.now(),
   })
+  try {
+    await octokit.rest.issues.update({ owner, repo, issue_number: record.number, ...patch })
+  } catch (err) {
+    rt.state.saveIssue({ ...latest, status_dirty: true })
+    throw err
+  }
   return patch
 }
 

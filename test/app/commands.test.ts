@@ -25,15 +25,29 @@ describe('comment commands', () => {
       })
       .reply(201, { id: 1 })
     await receive(probot, 'issue_comment.created', comment(3, 'Taking this.\n/claim 45m'))
-    expect(engine.get(id).lease).toMatchObject({ holder: 'ada', token: 1, expires_at: '2026-03-01T09:45:00.000Z' })
+    expect(engine.get(id).lease).toMatchObject({
+      holder: 'ada',
+      token: 1,
+      expires_at: '2026-03-01T09:45:00.000Z',
+    })
     expect(patch.labels?.sort()).toEqual(['priority: medium', 'status: in_progress', 'task'])
     expect(patch.assignees).toEqual(['ada'])
     expect(readMarkers(reply)).toEqual([
-      { command: 'claim', ok: true, task: id, token: 1, reason: null, holder: 'ada', expires_at: '2026-03-01T09:45:00.000Z' },
+      {
+        command: 'claim',
+        ok: true,
+        task: id,
+        token: 1,
+        reason: null,
+        holder: 'ada',
+        expires_at: '2026-03-01T09:45:00.000Z',
+      },
     ])
     // The status comment waits for the coalesced refresh.
     expect(rt.state.issue(id)?.status_dirty).toBe(true)
-    githubApi().patch(`${R}/issues/comments/9003`, (b) => b.body.includes('@ada')).reply(200, {})
+    githubApi()
+      .patch(`${R}/issues/comments/9003`, (b) => b.body.includes('@ada'))
+      .reply(200, {})
     expect(await probot_flush(rt)).toBe(1)
   })
 
@@ -42,7 +56,11 @@ describe('comment commands', () => {
     const id = seedTask(rt, 4)
     rt.engine.claim(id, 'ada')
     const record = rt.state.issue(id)!
-    rt.state.saveIssue({ ...record, labels: ['task', 'status: in_progress', 'priority: medium'], assignees: ['ada'] })
+    rt.state.saveIssue({
+      ...record,
+      labels: ['task', 'status: in_progress', 'priority: medium'],
+      assignees: ['ada'],
+    })
     permission('grace', 'write')
     let reply = ''
     githubApi()
@@ -52,7 +70,13 @@ describe('comment commands', () => {
       .reply(201, { id: 2 })
     await receive(probot, 'issue_comment.created', comment(4, '/claim', 'grace'))
     const [outcome] = readMarkers(reply)
-    expect(outcome).toMatchObject({ command: 'claim', ok: false, code: 'LeaseHeld', holder: 'ada', expires_at: '2026-03-01T09:30:00.000Z' })
+    expect(outcome).toMatchObject({
+      command: 'claim',
+      ok: false,
+      code: 'LeaseHeld',
+      holder: 'ada',
+      expires_at: '2026-03-01T09:30:00.000Z',
+    })
     expect(reply).toContain('held by ada until 2026-03-01T09:30:00.000Z')
     expect(rt.engine.get(id).lease?.holder).toBe('ada')
   })
@@ -76,7 +100,11 @@ describe('comment commands', () => {
   it('ignores commands in code, quotes and edited comments; unknown commands get help', async () => {
     const { probot, rt } = await makeApp()
     seedTask(rt, 6)
-    await receive(probot, 'issue_comment.created', comment(6, '```\n/claim\n```\n> /claim\nuse `/claim`', 'ada', 6001))
+    await receive(
+      probot,
+      'issue_comment.created',
+      comment(6, '```\n/claim\n```\n> /claim\nuse `/claim`', 'ada', 6001),
+    )
     expect(recordedRequests).toEqual([])
     let reply = ''
     githubApi()
@@ -111,6 +139,10 @@ describe('comment commands', () => {
 async function probot_flush(rt: import('../../src/app/runtime.js').AppRuntime): Promise<number> {
   const { flushStatusComments } = await import('../../src/app/background.js')
   const { ProbotOctokit } = await import('probot')
-  const octokit = new ProbotOctokit({ auth: 'test', retry: { enabled: false }, throttle: { enabled: false } })
+  const octokit = new ProbotOctokit({
+    auth: 'test',
+    retry: { enabled: false },
+    throttle: { enabled: false },
+  })
   return flushStatusComments(rt, async () => octokit as never)
 }

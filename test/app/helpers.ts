@@ -1,8 +1,9 @@
 /** Building the app for tests: in-memory engine, fake clock, no timers. */
+
+import { taskOrchestrator } from '../../src/app/index.js'
 import { FakeClock } from '../../src/core/clock.js'
 import { openStore } from '../../src/core/db/open.js'
 import { Engine } from '../../src/core/engine.js'
-import { taskOrchestrator } from '../../src/app/index.js'
 import { githubApi } from '../support/github/nock.js'
 import { INSTALLATION, probotForTests, webhookExample } from '../support/github/webhooks.js'
 
@@ -21,18 +22,33 @@ export async function makeApp() {
 
 /** The repository has no config file: defaults. */
 export function noConfig() {
-  return githubApi().get(`${R}/contents/.github%2Ftask-orchestrator.yml`).reply(404, { message: 'Not Found' })
+  return githubApi()
+    .get(`${R}/contents/.github%2Ftask-orchestrator.yml`)
+    .reply(404, { message: 'Not Found' })
 }
 
 /** An `issues.opened` payload for issue `number` with the task label. */
-export function openedTask(number: number, body: string, title = `Task ${number}`, labels: string[] = ['task']) {
+export function openedTask(
+  number: number,
+  body: string,
+  title = `Task ${number}`,
+  labels: string[] = ['task'],
+) {
   return webhookExample('issues.opened', {
     issue: {
       number,
       id: 1000 + number,
       title,
       body,
-      labels: labels.map((name, i) => ({ id: i + 1, node_id: `L${i}`, url: '', name, color: 'ededed', default: false, description: null })),
+      labels: labels.map((name, i) => ({
+        id: i + 1,
+        node_id: `L${i}`,
+        url: '',
+        name,
+        color: 'ededed',
+        default: false,
+        description: null,
+      })),
       assignees: [],
       state: 'open',
     },
@@ -42,18 +58,24 @@ export function openedTask(number: number, body: string, title = `Task ${number}
 
 /** An `issue_comment.created` payload: `login` comments `body` on issue `number`. */
 export function comment(number: number, body: string, login = 'ada', commentId = 5000 + number) {
-  return webhookExample('issue_comment.created', {
-    issue: { number, id: 1000 + number, pull_request: undefined },
-    comment: { id: commentId, body, user: { login } },
-    sender: { login, type: 'User' },
-    installation: INSTALLATION,
-  }, { variant: 2 })
+  return webhookExample(
+    'issue_comment.created',
+    {
+      issue: { number, id: 1000 + number, pull_request: undefined },
+      comment: { id: commentId, body, user: { login } },
+      sender: { login, type: 'User' },
+      installation: INSTALLATION,
+    },
+    { variant: 2 },
+  )
 }
 
 /** Labels the app manages, as if already created in the repository. */
 export const KNOWN_LABELS = [
   'task',
-  ...['blocked', 'pending', 'in_progress', 'completed', 'failed', 'cancelled'].map((s) => `status: ${s}`),
+  ...['blocked', 'pending', 'in_progress', 'completed', 'failed', 'cancelled'].map(
+    (s) => `status: ${s}`,
+  ),
   ...['low', 'medium', 'high', 'critical'].map((p) => `priority: ${p}`),
   'needs: person',
 ]
@@ -65,7 +87,11 @@ export const KNOWN_LABELS = [
 export function seedTask(
   rt: import('../../src/app/runtime.js').AppRuntime,
   number: number,
-  options: { body?: string; dependsOn?: number[]; criteria?: { criterion: string; measurable?: string }[] } = {},
+  options: {
+    body?: string
+    dependsOn?: number[]
+    criteria?: { criterion: string; measurable?: string }[]
+  } = {},
 ) {
   const id = `${OWNER}/${REPO}#${number}`
   const task = rt.engine.add(

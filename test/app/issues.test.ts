@@ -13,7 +13,17 @@ describe('an issue with the task label becomes a task', () => {
     const api = githubApi()
       .get(`${R}/labels`)
       .query({ per_page: 100 })
-      .reply(200, [{ id: 1, node_id: 'x', url: '', name: 'task', color: 'ededed', default: false, description: null }])
+      .reply(200, [
+        {
+          id: 1,
+          node_id: 'x',
+          url: '',
+          name: 'task',
+          color: 'ededed',
+          default: false,
+          description: null,
+        },
+      ])
       .post(`${R}/labels`, (b) => b.name === 'status: pending')
       .reply(201, {})
       .post(`${R}/labels`, (b) => b.name === 'priority: high')
@@ -23,7 +33,10 @@ describe('an issue with the task label becomes a task', () => {
         return true
       })
       .reply(200, {})
-      .post(`${R}/issues/7/comments`, (b) => b.body.includes('<!-- task-orchestrator:status') && b.body.includes('pending'))
+      .post(
+        `${R}/issues/7/comments`,
+        (b) => b.body.includes('<!-- task-orchestrator:status') && b.body.includes('pending'),
+      )
       .reply(201, { id: 7007 })
     const body = '### Priority\n\nhigh\n\n### Success criteria\n\n- [ ] Reviewed by a maintainer\n'
     await receive(probot, 'issues.opened', openedTask(7, body, 'Write the parser'))
@@ -31,7 +44,10 @@ describe('an issue with the task label becomes a task', () => {
     const task = engine.get('Codertocat/Hello-World#7')
     expect(task).toMatchObject({ title: 'Write the parser', status: 'pending', priority: 'high' })
     expect(task.success_criteria).toEqual([{ criterion: 'Reviewed by a maintainer' }])
-    expect(rt.state.issue(task.id)).toMatchObject({ status_comment_id: 7007, labels: expect.arrayContaining(['status: pending']) })
+    expect(rt.state.issue(task.id)).toMatchObject({
+      status_comment_id: 7007,
+      labels: expect.arrayContaining(['status: pending']),
+    })
     expect(recordedRequests.every((r) => !r.problem)).toBe(true)
   })
 

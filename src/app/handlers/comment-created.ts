@@ -95,11 +95,13 @@ export async function onCommentCreated(
   const completed = execution.lines
     .filter((l) => l.outcome.ok && l.outcome.command === 'done')
     .map((l) => l.outcome.task)
-  await publish(octokit, rt, config, repoKey, {
-    touched: execution.touched,
-    formerHolders: execution.formerHolders,
-    completed,
-  })
+  if (execution.changed) {
+    await publish(octokit, rt, config, repoKey, {
+      touched: execution.touched,
+      formerHolders: execution.formerHolders,
+      completed,
+    })
+  }
   const errorLines: ReplyLine[] = parsed.errors.map((e) => ({
     outcome: {
       command: e.command,
