@@ -17,7 +17,10 @@ describe('comment commands', () => {
     githubApi()
       .post(`${R}/issues/comments/5003/reactions`, { content: '+1' })
       .reply(201, {})
-      .patch(`${R}/issues/3`, (b) => ((patch = b), true))
+      .patch(`${R}/issues/3`, (b) => {
+        patch = b
+        return true
+      })
       .reply(200, {})
       .post(`${R}/issues/3/comments`, (b) => {
         reply = b.body
@@ -66,7 +69,10 @@ describe('comment commands', () => {
     githubApi()
       .post(`${R}/issues/comments/5004/reactions`, { content: '-1' })
       .reply(201, {})
-      .post(`${R}/issues/4/comments`, (b) => ((reply = b.body), true))
+      .post(`${R}/issues/4/comments`, (b) => {
+        reply = b.body
+        return true
+      })
       .reply(201, { id: 2 })
     await receive(probot, 'issue_comment.created', comment(4, '/claim', 'grace'))
     const [outcome] = readMarkers(reply)
@@ -89,7 +95,10 @@ describe('comment commands', () => {
     githubApi()
       .post(`${R}/issues/comments/5005/reactions`, { content: '-1' })
       .reply(201, {})
-      .post(`${R}/issues/5/comments`, (b) => ((reply = b.body), true))
+      .post(`${R}/issues/5/comments`, (b) => {
+        reply = b.body
+        return true
+      })
       .reply(201, { id: 3 })
     await receive(probot, 'issue_comment.created', comment(5, '/claim', 'mallory'))
     expect(readMarkers(reply)[0]).toMatchObject({ ok: false, code: 'Forbidden' })
@@ -110,7 +119,10 @@ describe('comment commands', () => {
     githubApi()
       .post(`${R}/issues/comments/6002/reactions`, { content: 'confused' })
       .reply(201, {})
-      .post(`${R}/issues/6/comments`, (b) => ((reply = b.body), true))
+      .post(`${R}/issues/6/comments`, (b) => {
+        reply = b.body
+        return true
+      })
       .reply(201, { id: 4 })
     await receive(probot, 'issue_comment.created', comment(6, '/clam', 'ada', 6002))
     expect(reply).toContain('/claim')
