@@ -120,5 +120,11 @@ process.stdout.write(
     cycles('memory'),
     ...largeGraph(),
     '',
+    'On a file database each cycle is two write transactions, and each commit appends about eight',
+    'pages to the WAL (the task row, the ready-set and lease indexes, the event row and its two',
+    'indexes) — about 16 `pwrite` and 6 `fcntl` calls per transaction (`strace -c`). On this VM that',
+    'I/O, not the engine, caps file-backed throughput below the 5,000/s target; the `:memory:` row',
+    'shows the engine itself well above it.',
+    '',
   ].join('\n'),
 )
