@@ -58,7 +58,11 @@ async function track(
   const record = rt.state.issue(result.taskId)
   if (record && (result.created || record.status_comment_id === null))
     await flushStatus(octokit, rt, record)
-  await ensureNativeDependencies(octokit, rt, r, result.taskId, result.dependsOn)
+  const edges = new Set(rt.engine.show(result.taskId).depends_on)
+  const mirrored = result.dependsOn.filter((ref) =>
+    edges.has(rt.taskId({ owner: ref.owner, repo: ref.repo }, ref.number)),
+  )
+  await ensureNativeDependencies(octokit, rt, r, result.taskId, mirrored)
   if (result.problems.length) {
     await octokit.rest.issues.createComment({
       owner: r.owner,
