@@ -3,6 +3,7 @@
 //                         build/tm-main.cjs with a V8 code cache
 //   build/tm-worker.cjs   the demo's agent program
 //   build/lazy/*.cjs      code only some commands need, loaded on first use
+//   build/app-server.mjs  the GitHub app's Probot server (`npm start`)
 //
 // `tm` is started once per agent action, so its start-up time is a product
 // figure (bench/cli.bench.ts: within 1.6× of `node -e 0`). One CommonJS file
@@ -100,5 +101,20 @@ for (const pkg of LAZY_PACKAGES) {
     outfile: `build/lazy/${fileOf(pkg)}`,
   })
 }
+// The GitHub app server: a long-running process, so start-up time does not
+// matter and it stays an ES module; its packages (probot, better-sqlite3, …)
+// are not bundled but loaded from node_modules.
+await build({
+  entryPoints: { 'app-server': 'src/app/server.ts' },
+  outdir: 'build',
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+})
 await copyFile('scripts/launcher.cjs', 'build/tm.cjs')
 await chmod('build/tm.cjs', 0o755)

@@ -30,6 +30,8 @@ export interface IssueRecord {
   status_dirty: boolean
   /** Issue ids mirrored as GitHub's native `blocked_by` dependencies. */
   native_blocked_by: number[]
+  /** `issue.updated_at` of the newest webhook applied: older deliveries are stale. */
+  github_updated_at: string | null
   updated_at: string
 }
 
@@ -70,15 +72,16 @@ export class AppState {
   saveIssue(record: IssueRecord): void {
     this.store.run(
       `INSERT INTO gh_issues (task_id, repo, number, issue_id, installation_id, is_task, state, state_reason,
-         labels, assignees, body, status_comment_id, status_comment, status_dirty, native_blocked_by, updated_at)
+         labels, assignees, body, status_comment_id, status_comment, status_dirty, native_blocked_by, github_updated_at, updated_at)
        VALUES (@task_id, @repo, @number, @issue_id, @installation_id, @is_task, @state, @state_reason,
-         @labels, @assignees, @body, @status_comment_id, @status_comment, @status_dirty, @native_blocked_by, @updated_at)
+         @labels, @assignees, @body, @status_comment_id, @status_comment, @status_dirty, @native_blocked_by, @github_updated_at, @updated_at)
        ON CONFLICT (task_id) DO UPDATE SET installation_id = excluded.installation_id,
          issue_id = coalesce(excluded.issue_id, issue_id),
          is_task = excluded.is_task, state = excluded.state, state_reason = excluded.state_reason,
          labels = excluded.labels, assignees = excluded.assignees, body = excluded.body,
          status_comment_id = excluded.status_comment_id, status_comment = excluded.status_comment,
          status_dirty = excluded.status_dirty, native_blocked_by = excluded.native_blocked_by,
+         github_updated_at = excluded.github_updated_at,
          updated_at = excluded.updated_at`,
       {
         ...record,

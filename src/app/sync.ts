@@ -102,7 +102,17 @@ export async function mirrorIssue(
     updated_at: rt.now(),
   })
   try {
-    await octokit.rest.issues.update({ owner, repo, issue_number: record.number, ...patch })
+    const { data } = await octokit.rest.issues.update({
+      owner,
+      repo,
+      issue_number: record.number,
+      ...patch,
+    })
+    // Our own update is now the newest change: older deliveries become stale.
+    if (data?.updated_at) {
+      const now = rt.state.issue(taskId)
+      if (now) rt.state.saveIssue({ ...now, github_updated_at: data.updated_at })
+    }
   } catch (err) {
     rt.state.saveIssue({ ...latest, status_dirty: true })
     throw err

@@ -25,6 +25,8 @@ export interface IssuePayload {
   state_reason?: string | null
   labels?: ({ name?: string } | string)[]
   assignees?: ({ login: string } | null)[] | null
+  /** When GitHub last changed the issue (ISO-8601). */
+  updated_at?: string
 }
 
 /** Label names of an issue payload. */
@@ -123,6 +125,7 @@ export function newRecord(
     status_comment: null,
     status_dirty: isTask,
     native_blocked_by: [],
+    github_updated_at: issue?.updated_at ?? null,
     updated_at: rt.now(),
   }
 }
@@ -240,6 +243,18 @@ export function syncTaskFromIssue(
     }
     return { taskId, created, problems, touched, dependsOn: body.dependsOn.map((d) => d.ref) }
   })
+}
+
+/**
+ * True when a delivery about `issue` is older than one already applied
+ * (GitHub does not guarantee delivery order; `issue.updated_at` does).
+ * Applying only the newest keeps redelivered and reordered events from
+ * undoing later changes.
+ */
+export function isStale(record: IssueRecord | undefined, issue: IssuePayload): boolean {
+  return Boolean(
+    record?.github_updated_at && issue.updated_at && issue.updated_at < record.github_updated_at,
+  )
 }
 
 /** Throw a clear error when an issue payload lacks what the app needs. */

@@ -120,6 +120,7 @@ export function seedTask(
     status_comment: 'old',
     status_dirty: false,
     native_blocked_by: [],
+    github_updated_at: null,
     updated_at: rt.now(),
   })
   return id

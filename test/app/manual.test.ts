@@ -197,3 +197,39 @@ describe('manual edits', () => {
     expect(rt.engine.show(a).depends_on).toEqual([])
   })
 })
+
+describe('redelivery and order', () => {
+  it('a redelivered or out-of-order event leaves the same state', async () => {
+    const { probot, rt } = await makeApp()
+    const a = seedTask(rt, 60)
+    const closed = stateEvent(60, 'closed', 'completed', [
+      'task',
+      'status: pending',
+      'priority: medium',
+    ])
+    closed.issue.updated_at = '2026-03-01T10:00:00Z'
+    const olderLabel = webhookExample('issues.labeled', {
+      issue: {
+        number: 60,
+        id: 1060,
+        updated_at: '2026-03-01T09:30:00Z',
+        labels: ['task', 'status: blocked', 'priority: high'].map(label),
+      },
+      label: label('status: blocked'),
+      sender,
+      installation: INSTALLATION,
+    })
+    githubApi()
+      .patch(`${R}/issues/60`, (p) => p.labels.includes('status: completed'))
+      .reply(200, { updated_at: '2026-03-01T10:00:05Z' })
+    await receive(probot, 'issues.reopened', closed, 'close-1')
+    const after = rt.engine.get(a)
+    const events = rt.engine.events().length
+    // The same close again (GitHub redelivers with a new delivery id), then an older relabel arriving late.
+    await receive(probot, 'issues.reopened', closed, 'close-2')
+    await receive(probot, 'issues.labeled', olderLabel, 'label-0')
+    expect(rt.engine.get(a)).toEqual(after)
+    expect(rt.engine.events()).toHaveLength(events)
+    expect(after).toMatchObject({ status: 'completed', priority: 'medium' })
+  })
+})

@@ -14,9 +14,9 @@ import type { AppRuntime, Octokit, RepoRef } from '../runtime.js'
 import { flushStatus } from '../sync.js'
 import {
   type IssuePayload,
+  isStale,
   isTaskIssue,
   labelNames,
-  newRecord,
   requireIssue,
   syncTaskFromIssue,
 } from '../tasks-from-issues.js'
@@ -81,6 +81,7 @@ export async function onIssueChanged(rt: AppRuntime, context: IssuesContext): Pr
   const issue = requireIssue(context.payload.issue)
   const taskId = rt.taskId(r, issue.number)
   const record = rt.state.issue(taskId)
+  if (isStale(record, issue)) return
   if (error && context.payload.action === 'opened')
     await reportConfigError(context.octokit, r, issue.number, error)
   if (!isTaskIssue(issue, config)) {
@@ -100,7 +101,12 @@ export async function onIssueChanged(rt: AppRuntime, context: IssuesContext): Pr
     return track(rt, context, config, issue)
   // A person relabelled a task: read the labels back.
   const labels = labelNames(issue)
-  rt.state.saveIssue({ ...record, labels, updated_at: rt.now() })
+  rt.state.saveIssue({
+    ...record,
+    labels,
+    github_updated_at: issue.updated_at ?? record.github_updated_at,
+    updated_at: rt.now(),
+  })
   await readLabelsBack(
     rt,
     context.octokit,
@@ -164,7 +170,7 @@ export async function onIssueClosedOrReopened(
   const issue = requireIssue(context.payload.issue)
   const taskId = rt.taskId(r, issue.number)
   const record = rt.state.issue(taskId)
-  if (!record) return
+  if (!record || isStale(record, issue)) return
   const actor = context.payload.sender?.login ?? null
   const closing = context.payload.action === 'closed'
   rt.state.saveIssue({
@@ -172,6 +178,7 @@ export async function onIssueClosedOrReopened(
     issue_id: issue.id,
     state: closing ? 'closed' : 'open',
     state_reason: issue.state_reason ?? null,
+    github_updated_at: issue.updated_at ?? record.github_updated_at,
     updated_at: rt.now(),
   })
   const completed: string[] = []
@@ -193,12 +200,13 @@ export async function onIssueAssignment(rt: AppRuntime, context: IssuesContext):
   const issue = requireIssue(context.payload.issue)
   const taskId = rt.taskId(r, issue.number)
   const record = rt.state.issue(taskId)
-  if (!record?.is_task) return
+  if (!record?.is_task || isStale(record, issue)) return
   const assignee = (context.payload as { assignee?: { login: string } | null }).assignee?.login
   const actor = context.payload.sender?.login ?? null
   rt.state.saveIssue({
     ...record,
     assignees: (issue.assignees ?? []).flatMap((a) => (a ? [a.login] : [])),
+    github_updated_at: issue.updated_at ?? record.github_updated_at,
     updated_at: rt.now(),
   })
   if (!assignee) return

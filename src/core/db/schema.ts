@@ -151,6 +151,7 @@ export const MIGRATIONS: readonly string[] = [
     status_comment    TEXT,
     status_dirty      INTEGER NOT NULL DEFAULT 0,
     native_blocked_by TEXT NOT NULL DEFAULT '[]',
+    github_updated_at TEXT,
     updated_at        TEXT NOT NULL,
     UNIQUE (repo, number)
   );
