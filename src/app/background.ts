@@ -8,7 +8,7 @@ import { isTaskError } from '../core/errors.js'
 import type { ExpiredLease } from '../core/leases.js'
 import { publish } from './publish.js'
 import type { AppRuntime, Octokit } from './runtime.js'
-import { flushStatus } from './sync.js'
+import { flushStatus, mirrorIssue } from './sync.js'
 
 /** An Octokit for an installation (Probot's `app.auth(id)`). */
 export type OctokitFor = (installationId: number | null) => Promise<Octokit>
@@ -47,13 +47,20 @@ export async function sweepAndReport(
   return expired
 }
 
-/** Refresh every status comment waiting for it. Returns the number of requests sent. */
+/**
+ * Reconcile every issue marked dirty: the mirror first (a no-op unless an
+ * earlier update failed), then the status comment. Returns the number of
+ * requests sent.
+ */
 export async function flushStatusComments(rt: AppRuntime, octokitFor: OctokitFor): Promise<number> {
   let sent = 0
   for (const record of rt.state.dirtyIssues()) {
     try {
       const octokit = await octokitFor(record.installation_id)
-      if (await flushStatus(octokit, rt, record)) sent++
+      const [owner, repo] = record.repo.split('/') as [string, string]
+      const { config } = await rt.config(octokit, { owner, repo })
+      if (await mirrorIssue(octokit, rt, config, record.task_id)) sent++
+      if (await flushStatus(octokit, rt, rt.state.issue(record.task_id) ?? record)) sent++
     } catch (err) {
       if (isTaskError(err, 'TaskNotFound')) continue
       throw err

@@ -172,3 +172,34 @@ describe('leases on GitHub', () => {
     expect(rt.engine.get(id)).toMatchObject({ status: 'pending', attempts: 1 })
   })
 })
+
+describe('failures', () => {
+  it('a failed GitHub update leaves the engine consistent and is retried by the next flush', async () => {
+    const { probot, rt, app } = await makeApp()
+    const id = seedTask(rt, 80)
+    permission('ada', 'write')
+    githubApi()
+      .post(`${R}/issues/comments/5080/reactions`)
+      .reply(201, {})
+      .patch(`${R}/issues/80`)
+      .reply(502, { message: 'Bad Gateway' })
+      .post(`${R}/issues/80/comments`, (b) => b.body.includes('"ok":true'))
+      .reply(201, { id: 1 })
+    await expect(receive(probot, 'issue_comment.created', comment(80, '/claim'))).rejects.toThrow()
+    expect(rt.engine.get(id).lease?.holder).toBe('ada')
+    expect(rt.state.issue(id)).toMatchObject({
+      status_dirty: true,
+      labels: expect.arrayContaining(['status: pending']),
+    })
+    githubApi()
+      .patch(
+        `${R}/issues/80`,
+        (p) => p.labels.includes('status: in_progress') && p.assignees[0] === 'ada',
+      )
+      .reply(200, {})
+      .patch(`${R}/issues/comments/9080`)
+      .reply(200, {})
+    expect(await app.flush()).toBe(2)
+    expect(rt.state.issue(id)?.status_dirty).toBe(false)
+  })
+})

@@ -95,12 +95,19 @@ export async function onCommentCreated(
   const completed = execution.lines
     .filter((l) => l.outcome.ok && l.outcome.command === 'done')
     .map((l) => l.outcome.task)
+  // A failed issue update must not swallow the reply: the record stays dirty
+  // for the next flush, the reply still goes out, and the error is raised last.
+  let mirrorError: unknown
   if (execution.changed) {
-    await publish(octokit, rt, config, repoKey, {
-      touched: execution.touched,
-      formerHolders: execution.formerHolders,
-      completed,
-    })
+    try {
+      await publish(octokit, rt, config, repoKey, {
+        touched: execution.touched,
+        formerHolders: execution.formerHolders,
+        completed,
+      })
+    } catch (err) {
+      mirrorError = err
+    }
   }
   const errorLines: ReplyLine[] = parsed.errors.map((e) => ({
     outcome: {
@@ -130,5 +137,6 @@ export async function onCommentCreated(
         : undefined,
     )
   }
+  if (mirrorError) throw mirrorError
   return parsed.commands.length + parsed.errors.length
 }
