@@ -14,7 +14,7 @@
  * comment exists. The first command of a user and the deferred status-comment
  * refresh are reported apart.
  */
-import { KNOWN_LABELS, comment, makeApp, OWNER, R, REPO, seedTask } from '../test/app/helpers.js'
+import { comment, KNOWN_LABELS, makeApp, OWNER, R, REPO, seedTask } from '../test/app/helpers.js'
 import {
   disableNetwork,
   drainConformanceProblems,
@@ -39,9 +39,9 @@ function answer(method: string, uri: string): [number, unknown] {
   const path = uri.replace(/\?.*$/, '')
   const rest = path.startsWith(R) ? path.slice(R.length) : path
   const id = nextId++
-  let m: RegExpMatchArray | null
-  if (method === 'GET' && (m = rest.match(/^\/collaborators\/([^/]+)\/permission$/)))
-    return [200, { permission: 'write', role_name: 'write', user: { login: m[1] } }]
+  const user = rest.match(/^\/collaborators\/([^/]+)\/permission$/)?.[1]
+  if (method === 'GET' && user)
+    return [200, { permission: 'write', role_name: 'write', user: { login: user } }]
   if (method === 'GET' && rest.startsWith('/contents/')) return [404, { message: 'Not Found' }]
   if (method === 'GET' && rest === '/labels') return [200, []]
   if (method === 'POST' && rest === '/labels') return [201, { id, name: 'label' }]
@@ -49,8 +49,8 @@ function answer(method: string, uri: string): [number, unknown] {
     return [201, { id, content: '+1' }]
   if (method === 'POST' && /^\/issues\/\d+\/comments$/.test(rest)) return [201, { id, body: '' }]
   if (method === 'PATCH' && /^\/issues\/comments\/\d+$/.test(rest)) return [200, { id }]
-  if (method === 'PATCH' && (m = rest.match(/^\/issues\/(\d+)$/)))
-    return [200, { id, number: Number(m[1]) }]
+  const issue = rest.match(/^\/issues\/(\d+)$/)?.[1]
+  if (method === 'PATCH' && issue) return [200, { id, number: Number(issue) }]
   if (method === 'POST' && /^\/issues\/\d+\/dependencies\/blocked_by$/.test(rest))
     return [201, { id }]
   unexpected.push(`${method} ${uri}`)
@@ -136,10 +136,7 @@ seedTask(rt, 4)
 seedWithDependents(10, 1)
 seedWithDependents(20, 5)
 seedWithDependents(30, 10)
-check(
-  rt.state.repo(`${OWNER}/${REPO}`).labels.length === KNOWN_LABELS.length,
-  'labels are known',
-)
+check(rt.state.repo(`${OWNER}/${REPO}`).labels.length === KNOWN_LABELS.length, 'labels are known')
 
 interface Row {
   command: string
@@ -263,7 +260,9 @@ const lines = [
           ? `≤ 3 + k = ${r.budget}`
           : `≤ ${r.budget}, ≤ ${r.createBudget} create`
     const ok =
-      r.budget === null ? '' : mark(n <= r.budget && (r.createBudget === null || c <= r.createBudget))
+      r.budget === null
+        ? ''
+        : mark(n <= r.budget && (r.createBudget === null || c <= r.createBudget))
     return `| ${r.command} | ${routes(r.sent)} | ${c} | ${target} | ${ok} |`
   }),
   `| requests listing comments or issues (\`GET …/comments\`, \`GET …/issues\`), all ${all.length} requests of this run | ${listing.length}${listing.length ? ` (${routes(listing)})` : ''} | — | 0 | ${mark(listing.length === 0)} |`,
@@ -273,9 +272,7 @@ const lines = [
   '',
   '| what | requests | |',
   '|---|---|---|',
-  ...apart.map(
-    (a) => `| ${a.what} | ${routes(a.sent)} | ${a.note} |`,
-  ),
+  ...apart.map((a) => `| ${a.what} | ${routes(a.sent)} | ${a.note} |`),
   '',
   "A command does not touch the status comment: it marks the task's status comment for refresh,",
   'and a coalesced flush (`app.flush()`, on a timer 5 s after the last change in the server)',

@@ -31,13 +31,18 @@ export async function publish(
   repo: string,
   changes: Changes,
 ): Promise<number> {
+  // Checkboxes to tick: in each dependent's `Depends on`, and in the parent's `Subtasks`.
   const ticks = new Map<string, string[]>()
+  const subtaskTicks = new Map<string, string[]>()
   for (const done of changes.completed ?? []) {
-    for (const dependent of rt.engine.show(done).dependents) {
+    const detail = rt.engine.show(done)
+    for (const dependent of detail.dependents) {
       ticks.set(dependent, [...(ticks.get(dependent) ?? []), done])
     }
+    if (detail.parent_id)
+      subtaskTicks.set(detail.parent_id, [...(subtaskTicks.get(detail.parent_id) ?? []), done])
   }
-  const touched = new Set([...changes.touched, ...ticks.keys()])
+  const touched = new Set([...changes.touched, ...ticks.keys(), ...subtaskTicks.keys()])
   rt.state.markStatusDirty(touched)
   let sent = 0
   for (const taskId of touched) {

@@ -115,6 +115,13 @@ export function updateTask(ctx: Ctx, id: string, patch: TaskPatch, actor: string
   if (p.max_attempts !== undefined) columns.max_attempts = p.max_attempts
   if (p.success_criteria !== undefined)
     columns.success_criteria = JSON.stringify(p.success_criteria)
+  if (p.parent_id !== undefined) {
+    if (p.parent_id === id) {
+      throw new TaskError('InvalidInput', `Task ${id} cannot be its own parent.`, { task: id })
+    }
+    if (p.parent_id !== null) requireTaskRow(ctx.store, p.parent_id)
+    columns.parent_id = p.parent_id
+  }
   const names = Object.keys(columns)
   if (names.length === 0) return rowToTask(row)
   ctx.store.run(

@@ -89,3 +89,16 @@ describe('participants and progress', () => {
     expect(engine.latestProgress(a.id)?.percent).toBe(50)
   })
 })
+
+describe('parents', () => {
+  it('update sets and clears a parent; a task cannot be its own parent', () => {
+    const { engine } = makeEngine()
+    const p = engine.add({ title: 'p' })
+    const c = engine.add({ title: 'c' })
+    expect(engine.update(c.id, { parent_id: p.id }).parent_id).toBe(p.id)
+    expect(engine.show(p.id).subtasks).toEqual([c.id])
+    expect(engine.update(c.id, { parent_id: null }).parent_id).toBeNull()
+    expectTaskError(() => engine.update(c.id, { parent_id: c.id }), 'InvalidInput')
+    expectTaskError(() => engine.update(c.id, { parent_id: 'nosuch00' }), 'TaskNotFound')
+  })
+})
