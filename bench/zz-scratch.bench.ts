@@ -25,6 +25,7 @@ import { comment, OWNER, REPO, seedTask } from '../test/app/helpers.js'
 import { receive } from '../test/support/github/webhooks.js'
 import { fmt, median, percentile, rng } from './util.js'
 
+import { readMarkers } from "../src/github/replies.js"
 export const codes = new Map<string, number>()
 const TASKS = 200
 const AGENTS = 20
@@ -80,12 +81,7 @@ const REPO_PREFIX = `/repos/${OWNER}/${REPO}`
 const seen = { requests: 0, unrouted: [] as string[], reactions: { ok: 0, refused: 0 } }
 
 function route(method: string, url: string, body: unknown): [number, string] {
-  seen.requests++
-  if (method === 'POST' && /\/comments$/.test(url) && typeof body === 'string')
-    for (const m of body.matchAll(
-      /\\"command\\":\\"(\w+)\\",\\"ok\\":(\w+)[^>]*?(?:\\"code\\":\\"(\w+))?/g,
-    ))
-      codes.set(m.slice(1).join(' '), (codes.get(m.slice(1).join(' ')) ?? 0) + 1)
+  seen.requests++; if (method === "POST" && /\/comments$/.test(url) && typeof body === "string") for (const m of readMarkers(JSON.parse(body).body)) { const k = `${m.command} ${m.ok} ${m.code ?? ""} ${(m.reason ?? "").slice(0, 60)}`; codes.set(k, (codes.get(k) ?? 0) + 1) }
   const path = new URL(url).pathname
   const rest = path.startsWith(REPO_PREFIX) ? path.slice(REPO_PREFIX.length) : path
   for (const [m, pattern, status, json] of ROUTES) {
@@ -281,5 +277,4 @@ if (rejected.length)
 if (logged.first) lines.push(`First logged error: ${logged.first}`, '')
 if (seen.unrouted.length)
   lines.push(`Requests without a recorded response: ${[...new Set(seen.unrouted)].join(', ')}`, '')
-console.log(codes)
-process.stdout.write(`${lines.join('\n')}\n`)
+console.log(codes); process.stdout.write(`${lines.join('\n')}\n`)

@@ -24,9 +24,6 @@ import taskOrchestratorApp from './index.js'
 /** Probot's log levels (`LOG_LEVEL`). */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const
 
-/** The variables the server cannot start without, as named in error messages. */
-export const REQUIRED_VARIABLES = ['APP_ID', 'PRIVATE_KEY or PRIVATE_KEY_PATH', 'WEBHOOK_SECRET']
-
 const PEM = /-----BEGIN (?:RSA )?PRIVATE KEY-----[\s\S]*-----END (?:RSA )?PRIVATE KEY-----/
 
 /** True when `text` is a PEM private key as Probot reads `PRIVATE_KEY` (also base64 or with `\n` escapes). */

@@ -5,6 +5,7 @@
  * bookkeeping so the next diff starts from what GitHub now has.
  */
 import type { Config } from '../github/config.js'
+import { parseIssueBody } from '../github/issue-body.js'
 import { LABEL_SPECS } from '../github/labels.js'
 import { desiredIssue, type IssuePatch, issuePatch } from '../github/mirror.js'
 import { renderStatusComment, type StatusView } from '../github/status-comment.js'
@@ -158,6 +159,34 @@ export function statusView(
 }
 
 /**
+ * Criteria states from the issue body's checkboxes: a ticked manual
+ * criterion is confirmed, a ticked measurable one passed on the last CI run
+ * (the gate Action ticks them); anything else is pending.
+ */
+function ticksOf(
+  rt: AppRuntime,
+  record: IssueRecord,
+): (i: number) => StatusView['criteria'][number]['state'] {
+  const [owner, repo] = record.repo.split('/') as [string, string]
+  const items = parseIssueBody(record.body, {
+    owner,
+    repo,
+    ...(rt.host ? { host: rt.host } : {}),
+  }).criteria
+  const criteria = rt.engine.get(record.task_id).success_criteria
+  return (i) => {
+    const c = criteria[i]
+    const item =
+      c &&
+      items.find(
+        (x) => x.criterion === c.criterion && (x.measurable ?? null) === (c.measurable ?? null),
+      )
+    if (!item?.checked) return 'pending'
+    return c?.measurable ? 'pass' : 'confirmed'
+  }
+}
+
+/**
  * Create the status comment of a task, or edit it when its text changed.
  * Clears the dirty flag. Returns true when a request was sent.
  */
@@ -165,8 +194,9 @@ export async function flushStatus(
   octokit: Octokit,
   rt: AppRuntime,
   record: IssueRecord,
-  criteriaState: (i: number) => StatusView['criteria'][number]['state'] = () => 'pending',
+  criteriaState?: (i: number) => StatusView['criteria'][number]['state'],
 ): Promise<boolean> {
+  criteriaState ??= ticksOf(rt, record)
   const body = renderStatusComment(statusView(rt, record, criteriaState))
   const [owner, repo] = record.repo.split('/') as [string, string]
   let sent = false

@@ -10,6 +10,7 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { checkEnvironment } from '../../src/app/server.js'
 import { tempDir } from '../helpers.js'
 
 const SERVER = resolve('build/app-server.mjs')
@@ -179,5 +180,50 @@ describe('the app server without its variables', () => {
     expect(result.stderr).not.toContain('APP_ID')
     expect(result.stderr).not.toContain('WEBHOOK_SECRET')
     expect(result.stderr).toContain('PRIVATE_KEY or PRIVATE_KEY_PATH is not set')
+  })
+})
+
+describe('checkEnvironment', () => {
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 1024,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  })
+  const base = { APP_ID: '7', WEBHOOK_SECRET: 's' }
+
+  it('takes the private key as Probot does: PEM, with \\n escapes, or base64', () => {
+    expect(checkEnvironment({ ...base, PRIVATE_KEY: privateKey })).toEqual([])
+    expect(checkEnvironment({ ...base, PRIVATE_KEY: privateKey.replace(/\n/g, '\\n') })).toEqual([])
+    const b64 = Buffer.from(privateKey).toString('base64')
+    expect(checkEnvironment({ ...base, PRIVATE_KEY: b64 })).toEqual([])
+    expect(checkEnvironment({ ...base, PRIVATE_KEY: 'not a key' })).toEqual([
+      expect.stringContaining('PRIVATE_KEY is not a PEM private key'),
+    ])
+  })
+
+  it('checks the optional variables when they are set', () => {
+    const problems = checkEnvironment({
+      ...base,
+      PRIVATE_KEY: privateKey,
+      GHE_PROTOCOL: 'ftp',
+      LOG_LEVEL: 'verbose',
+      PORT: '70000',
+    })
+    expect(problems).toEqual([
+      expect.stringContaining('PORT must be a port number'),
+      expect.stringContaining('GHE_PROTOCOL must be http or https'),
+      expect.stringContaining('GHE_PROTOCOL is set but GHE_HOST is not'),
+      expect.stringContaining('LOG_LEVEL must be one of'),
+    ])
+    expect(
+      checkEnvironment({
+        ...base,
+        PRIVATE_KEY: privateKey,
+        GHE_HOST: 'github.example.com',
+        GHE_PROTOCOL: 'http',
+        LOG_LEVEL: 'debug',
+        PORT: '8080',
+      }),
+    ).toEqual([])
   })
 })
