@@ -202,13 +202,15 @@ describe('checkEnvironment', () => {
   })
 
   it('checks the optional variables when they are set', () => {
-    const problems = checkEnvironment({
+    // A plain record: Probot's typings narrow process.env.LOG_LEVEL to its levels.
+    const wrong: Record<string, string> = {
       ...base,
       PRIVATE_KEY: privateKey,
       GHE_PROTOCOL: 'ftp',
       LOG_LEVEL: 'verbose',
       PORT: '70000',
-    })
+    }
+    const problems = checkEnvironment(wrong)
     expect(problems).toEqual([
       expect.stringContaining('PORT must be a port number'),
       expect.stringContaining('GHE_PROTOCOL must be http or https'),

@@ -31,7 +31,7 @@ describe('subtasks', () => {
         return true
       })
       .reply(201, { id: 1 })
-    await receive(probot, 'issue_comment.created', comment(90, '/done', 'ada', 5090)
+    await receive(probot, 'issue_comment.created', comment(90, '/done', 'ada', 5090))
     expect(readMarkers(reply)[0]).toMatchObject({ ok: false, code: 'SubtasksOpen' })
 
     // The subtask is closed as completed by a person: the parent's checkbox is ticked.
