@@ -49,17 +49,19 @@ export async function publish(
     const record = rt.state.issue(taskId)
     if (!record || !record.is_task || record.repo !== repo) continue
     let body: string | undefined
-    const finished = ticks.get(taskId)
-    if (finished) {
-      const [owner, name] = repo.split('/') as [string, string]
-      const context = { owner, repo: name, ...(rt.host ? { host: rt.host } : {}) }
+    const [owner, name] = repo.split('/') as [string, string]
+    const context = { owner, repo: name, ...(rt.host ? { host: rt.host } : {}) }
+    const idOf = (ref: { owner: string; repo: string; number: number }) =>
+      rt.taskId({ owner: ref.owner, repo: ref.repo }, ref.number)
+    for (const [section, finished] of [
+      ['dependsOn', ticks.get(taskId)],
+      ['subtasks', subtaskTicks.get(taskId)],
+    ] as const) {
+      if (!finished) continue
       body = setChecked(
-        record.body,
-        'dependsOn',
-        (item) =>
-          finished.includes(
-            rt.taskId({ owner: item.ref.owner, repo: item.ref.repo }, item.ref.number),
-          ),
+        body ?? record.body,
+        section,
+        (item) => finished.includes(idOf(item.ref)),
         true,
         context,
       )
