@@ -6,6 +6,7 @@
  */
 import { isTaskError } from '../core/errors.js'
 import type { ExpiredLease } from '../core/leases.js'
+import { marker } from '../github/replies.js'
 import { publish } from './publish.js'
 import type { AppRuntime, Octokit } from './runtime.js'
 import { flushStatus, mirrorIssue } from './sync.js'
@@ -21,28 +22,47 @@ export type OctokitFor = (installationId: number | null) => Promise<Octokit>
 export async function sweepAndReport(
   rt: AppRuntime,
   octokitFor: OctokitFor,
+  onError: (err: unknown, task: string) => void = () => {},
 ): Promise<ExpiredLease[]> {
   const expired = rt.engine.sweep()
   for (const e of expired) {
     const record = rt.state.issue(e.task)
     if (!record?.is_task) continue
-    const octokit = await octokitFor(record.installation_id)
-    const [owner, repo] = record.repo.split('/') as [string, string]
-    const { config } = await rt.config(octokit, { owner, repo })
-    await publish(octokit, rt, config, record.repo, {
-      touched: [e.task],
-      formerHolders: new Map([[e.task, e.holder]]),
-    })
-    const task = rt.engine.get(e.task)
-    await octokit.rest.issues.createComment({
-      owner,
-      repo,
-      issue_number: record.number,
-      body:
-        e.status === 'failed'
-          ? `⏰ The lease of @${e.holder} (token ${e.token}) expired at ${e.expired_at}. That was attempt ${e.attempts} of ${task.max_attempts}: the task is **failed** and needs a person (reopen it, or relabel it \`pending\`).`
-          : `⏰ The lease of @${e.holder} (token ${e.token}) expired at ${e.expired_at}; the task is back in the queue (attempt ${e.attempts} of ${task.max_attempts}). @${e.holder}: your token is no longer valid.`,
-    })
+    // The sweep has committed: report each expiry on its own, so one failing
+    // repository (uninstalled, rate-limited) does not hide the others. A
+    // failed report leaves the record dirty for the next flush.
+    try {
+      const octokit = await octokitFor(record.installation_id)
+      const [owner, repo] = record.repo.split('/') as [string, string]
+      const { config } = await rt.config(octokit, { owner, repo })
+      await publish(octokit, rt, config, record.repo, {
+        touched: [e.task],
+        formerHolders: new Map([[e.task, e.holder]]),
+      })
+      const task = rt.engine.get(e.task)
+      const outcome = {
+        command: 'expire',
+        ok: true,
+        task: e.task,
+        token: e.token,
+        reason: null,
+        holder: e.holder,
+        expires_at: e.expired_at,
+      }
+      await octokit.rest.issues.createComment({
+        owner,
+        repo,
+        issue_number: record.number,
+        body: `${marker(outcome)}\n${
+          e.status === 'failed'
+            ? `⏰ The lease of @${e.holder} (token ${e.token}) expired at ${e.expired_at}. That was attempt ${e.attempts} of ${task.max_attempts}: the task is **failed** and needs a person (reopen it, or relabel it \`pending\`).`
+            : `⏰ The lease of @${e.holder} (token ${e.token}) expired at ${e.expired_at}; the task is back in the queue (attempt ${e.attempts} of ${task.max_attempts}). @${e.holder}: your token is no longer valid.`
+        }`,
+      })
+    } catch (err) {
+      rt.state.markStatusDirty([e.task])
+      onError(err, e.task)
+    }
   }
   return expired
 }
@@ -52,9 +72,33 @@ export async function sweepAndReport(
  * earlier update failed), then the status comment. Returns the number of
  * requests sent.
  */
-export async function flushStatusComments(rt: AppRuntime, octokitFor: OctokitFor): Promise<number> {
+export async function flushStatusComments(
+  rt: AppRuntime,
+  octokitFor: OctokitFor,
+  onError: (err: unknown, task: string) => void = () => {},
+): Promise<number> {
   let sent = 0
-  for (const record of rt.state.dirtyIssues()) {
+  const tried = new Set<string>()
+  // Pass after pass until nothing new is dirty (a pass takes at most 100);
+  // each issue once per flush, so a failing one cannot loop.
+  for (;;) {
+    const batch = rt.state.dirtyIssues().filter((r) => !tried.has(r.task_id))
+    if (batch.length === 0) break
+    sent += await flushBatch(rt, octokitFor, onError, batch, tried)
+  }
+  return sent
+}
+
+async function flushBatch(
+  rt: AppRuntime,
+  octokitFor: OctokitFor,
+  onError: (err: unknown, task: string) => void,
+  batch: ReturnType<AppRuntime['state']['dirtyIssues']>,
+  tried: Set<string>,
+): Promise<number> {
+  let sent = 0
+  for (const record of batch) {
+    tried.add(record.task_id)
     try {
       const octokit = await octokitFor(record.installation_id)
       const [owner, repo] = record.repo.split('/') as [string, string]
@@ -62,8 +106,10 @@ export async function flushStatusComments(rt: AppRuntime, octokitFor: OctokitFor
       if (await mirrorIssue(octokit, rt, config, record.task_id)) sent++
       if (await flushStatus(octokit, rt, rt.state.issue(record.task_id) ?? record)) sent++
     } catch (err) {
-      if (isTaskError(err, 'TaskNotFound')) continue
-      throw err
+      // Move it to the back of the queue so one failing issue does not starve the others.
+      const fresh = rt.state.issue(record.task_id)
+      if (fresh) rt.state.saveIssue({ ...fresh, status_dirty: true, updated_at: rt.now() })
+      if (!isTaskError(err, 'TaskNotFound')) onError(err, record.task_id)
     }
   }
   return sent

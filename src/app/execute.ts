@@ -11,7 +11,9 @@ import type { Task } from '../core/model.js'
 import type { ParsedCommand } from '../github/commands.js'
 import { COMMANDS, type Config, type CommandName as PermissionCommand } from '../github/config.js'
 import { parseIssueBody } from '../github/issue-body.js'
+import { addChecklistItems } from '../github/issue-body-edit.js'
 import { authorize, type PermissionLevel } from '../github/permissions.js'
+import { formatIssueReference } from '../github/references.js'
 import type { Outcome, ReplyLine } from '../github/replies.js'
 import type { AppRuntime, RepoRef } from './runtime.js'
 
@@ -26,6 +28,8 @@ export interface Execution {
   unblocked: string[]
   /** True when something changed (a reply is due even if nothing was refused). */
   changed: boolean
+  /** New issue bodies (e.g. `/depends-on` adds items to `### Depends on`). */
+  bodies: Map<string, string>
 }
 
 function when(iso: string): string {
@@ -71,6 +75,7 @@ export function executeCommands(
     formerHolders: new Map(),
     unblocked: [],
     changed: false,
+    bodies: new Map(),
   }
   for (const command of commands) {
     const holder = rt.engine.get(taskId).lease?.holder ?? null
@@ -252,10 +257,16 @@ function run(
     }
     case 'depends-on': {
       const added: string[] = []
+      const context = { owner: r.owner, repo: r.repo, ...(rt.host ? { host: rt.host } : {}) }
       for (const ref of command.refs) {
         const dep = rt.taskId({ owner: ref.owner, repo: ref.repo }, ref.number)
-        e.get(dep) // must already be a known issue (the body's Depends on list tracks new ones)
-        if (e.depend(taskId, dep, actor)) added.push(dep)
+        e.get(dep) // must be a known issue; list new ones under `### Depends on` in the body
+        if (e.depend(taskId, dep, actor)) added.push(formatIssueReference(ref, context))
+      }
+      if (added.length) {
+        // The body is the source of truth for dependencies: write the new ones into it.
+        const body = out.bodies.get(taskId) ?? rt.state.issue(taskId)?.body ?? ''
+        out.bodies.set(taskId, addChecklistItems(body, 'dependsOn', added, context))
       }
       return ok(added.length ? `Now depends on ${added.join(', ')}.` : 'No new dependency.')
     }

@@ -19,7 +19,7 @@ import { type AppOptions, AppRuntime } from './runtime.js'
 export interface TaskOrchestratorOptions extends AppOptions {
   /** Run the sweep and status refresh on timers (default true; tests drive them by hand). */
   timers?: boolean
-  /** Sweep interval in ms (default 60 s). */
+  /** Sweep interval in ms (default: the shortest `lease.sweep_interval` of the repositories seen, else 60 s). */
   sweepIntervalMs?: number
   /** Delay before changed status comments are refreshed, coalescing bursts (default 5 s). */
   statusDelayMs?: number
@@ -41,12 +41,36 @@ export function taskOrchestrator(options: TaskOrchestratorOptions): TaskOrchestr
   const rt = new AppRuntime(options)
   let probot: Probot | undefined
   const timers: NodeJS.Timeout[] = []
+  let stopped = false
   let flushTimer: NodeJS.Timeout | undefined
   const octokitFor: OctokitFor = async (installationId) => {
     if (!probot) throw new Error('The app is not loaded yet.')
     return (await probot.auth(installationId ?? undefined)) as Awaited<ReturnType<OctokitFor>>
   }
-  const flush = () => flushStatusComments(rt, octokitFor)
+  const logError = (what: string) => (err: unknown, task: string) =>
+    probot?.log.error({ err, task }, `${what} failed for ${task}`)
+  // One flush at a time; a flush asked for meanwhile runs once more afterwards.
+  let flushing: Promise<number> | undefined
+  let again = false
+  const flush = async (): Promise<number> => {
+    if (flushing) {
+      again = true
+      return flushing
+    }
+    let total = 0
+    flushing = (async () => {
+      do {
+        again = false
+        total += await flushStatusComments(rt, octokitFor, logError('refreshing the issue'))
+      } while (again)
+      return total
+    })()
+    try {
+      return await flushing
+    } finally {
+      flushing = undefined
+    }
+  }
   const scheduleFlush = () => {
     if (options.timers === false || flushTimer) return
     flushTimer = setTimeout(() => {
@@ -87,20 +111,30 @@ export function taskOrchestrator(options: TaskOrchestratorOptions): TaskOrchestr
     p.on(['issues.assigned', 'issues.unassigned'], handle('issues.assigned', onIssueAssignment))
     p.on('push', handle('push', onPush))
     if (options.timers !== false) {
-      const sweep = setInterval(() => {
-        sweepAndReport(rt, octokitFor)
+      // The sweep re-arms itself with the shortest `lease.sweep_interval` of
+      // the repositories seen so far (or the option, or one minute).
+      const tick = () => {
+        sweepAndReport(rt, octokitFor, logError('reporting an expired lease'))
           .then(() => flush())
           .catch((err) => p.log.error({ err }, 'sweeping expired leases failed'))
-      }, options.sweepIntervalMs ?? 60_000)
-      sweep.unref()
-      timers.push(sweep)
+          .finally(() => arm())
+      }
+      const arm = () => {
+        if (stopped) return
+        const timer = setTimeout(tick, options.sweepIntervalMs ?? rt.sweepIntervalMs())
+        timer.unref()
+        timers.push(timer)
+      }
+      arm()
     }
   }) as unknown as TaskOrchestratorApp
   app.runtime = rt
-  app.sweep = async () => (await sweepAndReport(rt, octokitFor)).length
+  app.sweep = async () =>
+    (await sweepAndReport(rt, octokitFor, logError('reporting an expired lease'))).length
   app.flush = flush
   app.stop = () => {
-    for (const t of timers) clearInterval(t)
+    stopped = true
+    for (const t of timers) clearTimeout(t)
     if (flushTimer) clearTimeout(flushTimer)
   }
   return app

@@ -3,7 +3,7 @@
  * mirror sends one PATCH with only the difference (labels, assignees, state —
  * and, for a dependent that was unblocked, the ticked checkbox of the finished
  * dependency in its body); status comments are marked for the coalesced
- * refresh (see `status-scheduler.ts`).
+ * refresh (see `background.ts`).
  */
 
 import type { Config } from '../github/config.js'
@@ -17,6 +17,8 @@ export interface Changes {
   formerHolders?: Map<string, string>
   /** Tasks that just completed: their dependents' checkboxes get ticked. */
   completed?: string[]
+  /** New bodies for some issues (sent in the same update). */
+  bodies?: Map<string, string>
 }
 
 /**
@@ -48,7 +50,7 @@ export async function publish(
   for (const taskId of touched) {
     const record = rt.state.issue(taskId)
     if (!record || !record.is_task || record.repo !== repo) continue
-    let body: string | undefined
+    let body: string | undefined = changes.bodies?.get(taskId)
     const [owner, name] = repo.split('/') as [string, string]
     const context = { owner, repo: name, ...(rt.host ? { host: rt.host } : {}) }
     const idOf = (ref: { owner: string; repo: string; number: number }) =>

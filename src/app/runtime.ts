@@ -12,6 +12,7 @@ import {
   CONFIG_PATH,
   type Config,
   DEFAULT_CONFIG,
+  durationMs,
   engineSettings,
   parseConfig,
 } from '../github/config.js'
@@ -44,6 +45,7 @@ export class AppRuntime {
   readonly host: string | undefined
   private readonly permissionCacheMs: number
   private readonly configs = new Map<string, Config>()
+  private readonly agentsApplied = new Map<string, string>()
 
   constructor(options: AppOptions) {
     this.engine = options.engine
@@ -81,12 +83,16 @@ export class AppRuntime {
   ): Promise<{ config: Config; error: string | null }> {
     const key = this.repoKey(r)
     const cached = this.configs.get(key)
-    if (cached && !refresh) return { config: cached, error: null }
+    if (cached && !refresh) {
+      this.applySettings(cached)
+      return { config: cached, error: this.state.repo(key).config_error }
+    }
     const saved = this.state.repo(key)
     if (saved.config !== null && !refresh) {
       const config = parseConfig(saved.config)
       this.configs.set(key, config)
-      return { config, error: null }
+      this.applySettings(config)
+      return { config, error: saved.config_error }
     }
     let text = ''
     try {
@@ -112,14 +118,36 @@ export class AppRuntime {
       const last =
         saved.config !== null ? parseConfig(saved.config) : structuredClone(DEFAULT_CONFIG)
       this.configs.set(key, last)
+      this.applySettings(last)
       this.state.saveRepo(key, this.now(), { config_error: err.message })
       return { config: last, error: err.message }
     }
   }
 
-  /** Lease settings follow the config (TTL, maximum, lock-delay, attempts). */
+  /**
+   * Lease settings follow the config of the repository an event is about
+   * (TTL, maximum, lock-delay, attempts). Applied before every handler's
+   * engine work — the engine is synchronous, so nothing interleaves — and
+   * listed agents are registered with their personas and capacity.
+   */
   private applySettings(config: Config): void {
     Object.assign(this.engine.settings, engineSettings(config))
+    for (const agent of config.agents) {
+      const known = this.agentsApplied.get(agent.login.toLowerCase())
+      const wanted = JSON.stringify([agent.personas, agent.capacity])
+      if (known === wanted) continue
+      this.engine.registerAgent(
+        { id: agent.login, personas: agent.personas, capacity: agent.capacity },
+        'config',
+      )
+      this.agentsApplied.set(agent.login.toLowerCase(), wanted)
+    }
+  }
+
+  /** The shortest `lease.sweep_interval` among the repositories seen (default one minute). */
+  sweepIntervalMs(): number {
+    const intervals = [...this.configs.values()].map((c) => durationMs(c.lease.sweep_interval))
+    return Math.max(1000, Math.min(60_000, ...intervals))
   }
 
   /**

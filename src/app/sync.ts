@@ -199,28 +199,41 @@ export async function flushStatus(
   criteriaState ??= ticksOf(rt, record)
   const body = renderStatusComment(statusView(rt, record, criteriaState))
   const [owner, repo] = record.repo.split('/') as [string, string]
-  let sent = false
-  let id = record.status_comment_id
-  if (id === null) {
-    const { data } = await octokit.rest.issues.createComment({
-      owner,
-      repo,
-      issue_number: record.number,
-      body,
-    })
-    id = data.id
-    sent = true
-  } else if (body !== record.status_comment) {
-    await octokit.rest.issues.updateComment({ owner, repo, comment_id: id, body })
-    sent = true
+  const current = rt.state.issue(record.task_id) ?? record
+  if (current.status_comment_id !== null && body === current.status_comment) {
+    rt.state.saveIssue({ ...current, status_dirty: false })
+    return false
   }
-  const fresh = rt.state.issue(record.task_id) ?? record
+  // Record what is being sent before the request: a change made while it is
+  // in flight marks the record dirty again and is not lost. Undone on failure.
   rt.state.saveIssue({
-    ...fresh,
-    status_comment_id: id,
+    ...current,
     status_comment: body,
     status_dirty: false,
     updated_at: rt.now(),
   })
-  return sent
+  try {
+    if (current.status_comment_id === null) {
+      const { data } = await octokit.rest.issues.createComment({
+        owner,
+        repo,
+        issue_number: record.number,
+        body,
+      })
+      const fresh = rt.state.issue(record.task_id) ?? current
+      rt.state.saveIssue({ ...fresh, status_comment_id: data.id })
+    } else {
+      await octokit.rest.issues.updateComment({
+        owner,
+        repo,
+        comment_id: current.status_comment_id,
+        body,
+      })
+    }
+  } catch (err) {
+    const fresh = rt.state.issue(record.task_id) ?? current
+    rt.state.saveIssue({ ...fresh, status_comment: current.status_comment, status_dirty: true })
+    throw err
+  }
+  return true
 }

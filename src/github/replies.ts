@@ -23,6 +23,8 @@ export interface Outcome {
   /** Current lease holder and expiry, when relevant. */
   holder?: string
   expires_at?: string
+  /** Id of the comment whose command this answers (absent for the app's own notices). */
+  comment?: number
 }
 
 /** The prefix every marker starts with. */

@@ -44,6 +44,7 @@ describe('comment commands', () => {
         reason: null,
         holder: 'ada',
         expires_at: '2026-03-01T09:45:00.000Z',
+        comment: 5003,
       },
     ])
     // The status comment waits for the coalesced refresh.

@@ -29,7 +29,7 @@ export async function onCommentCreated(
   const ctx = { owner: r.owner, repo: r.repo, ...(rt.host ? { host: rt.host } : {}) }
   const parsed = parseComment(comment.body, ctx)
   if (parsed.commands.length === 0 && parsed.errors.length === 0) return 0
-  const { config } = await rt.config(context.octokit, r)
+  const { config, error: configError } = await rt.config(context.octokit, r)
   if (sender.type === 'Bot' && !findAgent(sender.login, config)) return 0
   const actor = sender.login
   const taskId = rt.taskId(r, issue.number)
@@ -90,6 +90,7 @@ export async function onCommentCreated(
   })
   if (!execution) return 0 // already handled: a redelivery
 
+  for (const l of execution.lines) l.outcome.comment = comment.id
   const refused = execution.lines.some((l) => !l.outcome.ok) || parsed.errors.length > 0
   await react(execution.lines.length === 0 ? 'confused' : refused ? '-1' : '+1')
   const completed = execution.lines
@@ -104,6 +105,7 @@ export async function onCommentCreated(
         touched: execution.touched,
         formerHolders: execution.formerHolders,
         completed,
+        bodies: execution.bodies,
       })
     } catch (err) {
       mirrorError = err
@@ -117,6 +119,7 @@ export async function onCommentCreated(
       token: null,
       reason: e.message,
       code: e.code === 'unknown' ? 'UnknownCommand' : 'InvalidCommand',
+      comment: comment.id,
     },
     text: `\`${e.raw}\`: ${e.message}`,
   }))
@@ -130,12 +133,17 @@ export async function onCommentCreated(
       .sort((a, b) => a.at - b.at)
       .map((x) => x.l)
     const unknown = parsed.errors.some((e) => e.code === 'unknown')
-    await reply(
-      lines,
-      unknown
-        ? `<details><summary>Commands</summary>\n\n${commandHelp()}\n\n</details>`
-        : undefined,
-    )
+    const footer = [
+      ...(unknown
+        ? [`<details><summary>Commands</summary>\n\n${commandHelp()}\n\n</details>`]
+        : []),
+      ...(configError
+        ? [
+            `⚠️ \`.github/task-orchestrator.yml\` has an error; the last good configuration (or the defaults) is in use:\n\n\`\`\`\n${configError}\n\`\`\``,
+          ]
+        : []),
+    ]
+    await reply(lines, footer.length ? footer.join('\n\n') : undefined)
   }
   if (mirrorError) throw mirrorError
   return parsed.commands.length + parsed.errors.length
