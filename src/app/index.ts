@@ -15,6 +15,7 @@ import { onCommentCreated } from './handlers/comment-created.js'
 import { onIssueAssignment, onIssueChanged, onIssueClosedOrReopened } from './handlers/issues.js'
 import { onPush } from './handlers/push.js'
 import { type AppOptions, AppRuntime } from './runtime.js'
+import { onSubIssueChanged } from './sub-issues.js'
 
 export interface TaskOrchestratorOptions extends AppOptions {
   /** Run the sweep and status refresh on timers (default true; tests drive them by hand). */
@@ -110,6 +111,10 @@ export function taskOrchestrator(options: TaskOrchestratorOptions): TaskOrchestr
     p.on(['issues.closed', 'issues.reopened'], handle('issues.closed', onIssueClosedOrReopened))
     p.on(['issues.assigned', 'issues.unassigned'], handle('issues.assigned', onIssueAssignment))
     p.on('push', handle('push', onPush))
+    p.on(
+      ['sub_issues.sub_issue_added', 'sub_issues.sub_issue_removed'],
+      handle('sub_issues', onSubIssueChanged),
+    )
     if (options.timers !== false) {
       // The sweep re-arms itself with the shortest `lease.sweep_interval` of
       // the repositories seen so far (or the option, or one minute).

@@ -161,26 +161,22 @@ export class AppState {
     )
   }
 
-  /** Per-repository state: last good config (YAML text), last config error, known labels. */
-  repo(repo: string): {
-    config: string | null
-    config_error: string | null
-    labels: string[]
-    native_dependencies: string | null
-  } {
-    const row = this.store.get<{
-      config: string | null
-      config_error: string | null
-      labels: string
-      native_dependencies: string | null
-    }>('SELECT config, config_error, labels, native_dependencies FROM gh_repos WHERE repo = ?', [
-      repo,
-    ])
+  /**
+   * Per-repository state: last good config (YAML text), last config error,
+   * known labels, and whether GitHub refused native dependencies or
+   * sub-issues (`refused`/`unsupported`, else null).
+   */
+  repo(repo: string): RepoState {
+    const row = this.store.get<Omit<RepoState, 'labels'> & { labels: string }>(
+      'SELECT config, config_error, labels, native_dependencies, sub_issues FROM gh_repos WHERE repo = ?',
+      [repo],
+    )
     return {
       config: row?.config ?? null,
       config_error: row?.config_error ?? null,
       labels: row ? (JSON.parse(row.labels) as string[]) : [],
       native_dependencies: row?.native_dependencies ?? null,
+      sub_issues: row?.sub_issues ?? null,
     }
   }
 
@@ -194,17 +190,19 @@ export class AppState {
       config_error?: string | null
       labels?: string[]
       native_dependencies?: string
+      sub_issues?: string
     },
   ): void {
     this.store.run(
-      `INSERT INTO gh_repos (repo, installation_id, config, config_error, labels, native_dependencies, updated_at)
-       VALUES (@repo, @installation_id, @config, @config_error, coalesce(@labels, '[]'), @native, @at)
+      `INSERT INTO gh_repos (repo, installation_id, config, config_error, labels, native_dependencies, sub_issues, updated_at)
+       VALUES (@repo, @installation_id, @config, @config_error, coalesce(@labels, '[]'), @native, @sub, @at)
        ON CONFLICT (repo) DO UPDATE SET
          installation_id = coalesce(@installation_id, installation_id),
          config = CASE WHEN @set_config THEN @config ELSE config END,
          config_error = CASE WHEN @set_error THEN @config_error ELSE config_error END,
          labels = coalesce(@labels, labels),
          native_dependencies = coalesce(@native, native_dependencies),
+         sub_issues = coalesce(@sub, sub_issues),
          updated_at = @at`,
       {
         repo,
@@ -216,7 +214,17 @@ export class AppState {
         set_error: patch.config_error !== undefined ? 1 : 0,
         labels: patch.labels ? JSON.stringify(patch.labels) : null,
         native: patch.native_dependencies ?? null,
+        sub: patch.sub_issues ?? null,
       },
     )
   }
+}
+
+/** What the app remembers per repository. */
+export interface RepoState {
+  config: string | null
+  config_error: string | null
+  labels: string[]
+  native_dependencies: string | null
+  sub_issues: string | null
 }

@@ -75,7 +75,11 @@ function fieldsOf(body: IssueBody, labels: string[], config: Config) {
 }
 
 /** Make sure an issue a task depends on (or a subtask) exists as a task; returns its id. */
-function ensureTracked(rt: AppRuntime, ref: IssueRef, installationId: number | null): string {
+export function ensureTracked(
+  rt: AppRuntime,
+  ref: IssueRef,
+  installationId: number | null,
+): string {
   const id = rt.taskId({ owner: ref.owner, repo: ref.repo }, ref.number)
   if (rt.state.issue(id)) return id
   try {

@@ -159,3 +159,27 @@ async function probot_flush(rt: import('../../src/app/runtime.js').AppRuntime): 
   })
   return flushStatusComments(rt, async () => octokit as never)
 }
+
+describe('/depends-on', () => {
+  it('adds the dependency, blocks the task, and writes the item into the body in the same update', async () => {
+    const { probot, rt } = await makeApp()
+    const a = seedTask(rt, 14, { body: 'Intro\n' })
+    const b = seedTask(rt, 15)
+    permission('ada', 'write')
+    let patch: { body?: string; labels?: string[] } = {}
+    githubApi()
+      .post(`${R}/issues/comments/5014/reactions`, { content: '+1' })
+      .reply(201, {})
+      .patch(`${R}/issues/14`, (p) => {
+        patch = p
+        return true
+      })
+      .reply(200, {})
+      .post(`${R}/issues/14/comments`)
+      .reply(201, { id: 1 })
+    await receive(probot, 'issue_comment.created', comment(14, '/depends-on #15'))
+    expect(rt.engine.show(a).depends_on).toEqual([b])
+    expect(patch.body).toBe('Intro\n\n### Depends on\n\n- [ ] #15\n')
+    expect(patch.labels).toContain('status: blocked')
+  })
+})

@@ -34,6 +34,9 @@ describe('repository config', () => {
       .reply(200, configFile('lease:\n  ttl: forever\n'))
     let report = ''
     githubApi()
+      .get(`${R}/issues/70/sub_issues`)
+      .query({ per_page: 100 })
+      .reply(200, [])
       .post(`${R}/issues/70/comments`, (b) => {
         if (b.body.includes('configuration has an error')) report = b.body
         return true

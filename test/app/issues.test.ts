@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { useGitHubHarness } from '../support/github/hooks.js'
 import { githubApi, recordedRequests } from '../support/github/nock.js'
 import { receive } from '../support/github/webhooks.js'
-import { makeApp, noConfig, openedTask, R } from './helpers.js'
+import { makeApp, noConfig, openedTask, R, seedTask } from './helpers.js'
 
 useGitHubHarness()
 
@@ -33,6 +33,11 @@ describe('an issue with the task label becomes a task', () => {
         return true
       })
       .reply(200, {})
+      .get(`${R}/issues/7/sub_issues`)
+      .query({ per_page: 100 })
+      .reply(200, [
+        { number: 8, repository_url: 'https://api.github.com/repos/Codertocat/Hello-World' },
+      ])
       .post(
         `${R}/issues/7/comments`,
         (b) => b.body.includes('<!-- task-orchestrator:status') && b.body.includes('pending'),
@@ -44,6 +49,8 @@ describe('an issue with the task label becomes a task', () => {
     const task = engine.get('Codertocat/Hello-World#7')
     expect(task).toMatchObject({ title: 'Write the parser', status: 'pending', priority: 'high' })
     expect(task.success_criteria).toEqual([{ criterion: 'Reviewed by a maintainer' }])
+    // GitHub sub-issues make it a parent, like a `### Subtasks` list.
+    expect(engine.show(task.id).subtasks).toEqual(['Codertocat/Hello-World#8'])
     expect(rt.state.issue(task.id)).toMatchObject({
       status_comment_id: 7007,
       labels: expect.arrayContaining(['status: pending']),
@@ -63,6 +70,9 @@ describe('an issue with the task label becomes a task', () => {
       .reply(201, {})
       .patch(`${R}/issues/8`)
       .reply(200, {})
+      .get(`${R}/issues/8/sub_issues`)
+      .query({ per_page: 100 })
+      .reply(200, [])
       .post(`${R}/issues/8/comments`)
       .reply(201, { id: 8008 })
     const payload = openedTask(8, 'plain body')
@@ -70,5 +80,58 @@ describe('an issue with the task label becomes a task', () => {
     const before = recordedRequests.length
     await receive(probot, 'issues.opened', payload, 'delivery-1')
     expect(recordedRequests.length).toBe(before)
+  })
+})
+
+describe('native issue dependencies', () => {
+  it('mirrors Depends on to blocked_by; when GitHub refuses, says so once and carries on', async () => {
+    const { probot, rt, engine } = await makeApp()
+    seedTask(rt, 10)
+    rt.state.saveRepo('Codertocat/Hello-World', rt.now(), { config: '' })
+    const body = '### Depends on\n\n- [ ] #10\n'
+    githubApi()
+      .patch(`${R}/issues/11`)
+      .reply(200, {})
+      .get(`${R}/issues/11/sub_issues`)
+      .query({ per_page: 100 })
+      .reply(200, [])
+      .post(`${R}/issues/11/comments`)
+      .reply(201, { id: 111 })
+      .post(`${R}/issues/11/dependencies/blocked_by`, { issue_id: 1010 })
+      .reply(201, {})
+    await receive(probot, 'issues.opened', openedTask(11, body))
+    expect(engine.get('Codertocat/Hello-World#11').status).toBe('blocked')
+    expect(rt.state.issue('Codertocat/Hello-World#11')?.native_blocked_by).toEqual([1010])
+
+    let notice = ''
+    githubApi()
+      .patch(`${R}/issues/12`)
+      .reply(200, {})
+      .get(`${R}/issues/12/sub_issues`)
+      .query({ per_page: 100 })
+      .reply(200, [])
+      .post(`${R}/issues/12/comments`, (b) => b.body.includes('task-orchestrator:status'))
+      .reply(201, { id: 112 })
+      .post(`${R}/issues/12/dependencies/blocked_by`)
+      .reply(403, { message: 'Resource not accessible by integration' })
+      .post(`${R}/issues/12/comments`, (b) => {
+        notice = b.body
+        return true
+      })
+      .reply(201, { id: 113 })
+    await receive(probot, 'issues.opened', openedTask(12, body))
+    expect(notice).toContain('HTTP 403')
+    expect(rt.state.repo('Codertocat/Hello-World').native_dependencies).toBe('refused')
+    // Later tasks do not try again.
+    githubApi()
+      .patch(`${R}/issues/13`)
+      .reply(200, {})
+      .get(`${R}/issues/13/sub_issues`)
+      .query({ per_page: 100 })
+      .reply(200, [])
+      .post(`${R}/issues/13/comments`)
+      .reply(201, { id: 114 })
+    await receive(probot, 'issues.opened', openedTask(13, body))
+    expect(engine.get('Codertocat/Hello-World#13').status).toBe('blocked')
   })
 })

@@ -40,6 +40,7 @@ const EVENT_PERMISSION: Record<string, string> = {
   issues: 'issues',
   issue_comment: 'issues',
   push: 'contents',
+  sub_issues: 'issues',
   check_run: 'checks',
   pull_request: 'pull_requests',
 }
@@ -78,7 +79,7 @@ describe('app.yml', () => {
   const events = subscribedEvents()
 
   it('lists every event the app subscribes to', () => {
-    expect(events).toEqual(['issue_comment', 'issues', 'push'])
+    expect(events).toEqual(['issue_comment', 'issues', 'push', 'sub_issues'])
     for (const event of events) expect(manifest.default_events).toContain(event)
   })
 

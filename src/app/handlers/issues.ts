@@ -11,6 +11,7 @@ import { parseLabels } from '../../github/labels.js'
 import { ensureNativeDependencies } from '../native-dependencies.js'
 import { publish } from '../publish.js'
 import type { AppRuntime, Octokit, RepoRef } from '../runtime.js'
+import { readSubIssues } from '../sub-issues.js'
 import { flushStatus } from '../sync.js'
 import {
   type IssuePayload,
@@ -55,9 +56,11 @@ async function track(
     context.payload.sender?.login ?? 'github',
   )
   await publish(octokit, rt, config, rt.repoKey(r), { touched: result.touched })
+  if (result.created) await readSubIssues(octokit, rt, r, result.taskId)
   const record = rt.state.issue(result.taskId)
-  if (record && (result.created || record.status_comment_id === null))
+  if (record && (result.created || record.status_comment_id === null)) {
     await flushStatus(octokit, rt, record)
+  }
   const edges = new Set(rt.engine.show(result.taskId).depends_on)
   const mirrored = result.dependsOn.filter((ref) =>
     edges.has(rt.taskId({ owner: ref.owner, repo: ref.repo }, ref.number)),

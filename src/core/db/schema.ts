@@ -178,6 +178,7 @@ export const MIGRATIONS: readonly string[] = [
     config_error        TEXT,
     labels              TEXT NOT NULL DEFAULT '[]',
     native_dependencies TEXT,
+    sub_issues          TEXT,
     updated_at          TEXT NOT NULL
   );
 
