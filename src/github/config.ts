@@ -49,7 +49,12 @@ export type CommandName = (typeof COMMANDS)[number]
  * acting on a lease someone else holds (`/release`, `/heartbeat`, `/done`,
  * `/fail` by a non-holder).
  */
-export const PERMISSION_RULES = [...COMMANDS, 'override'] as const
+/**
+ * Rules beyond the commands: `override` — acting on a lease someone else
+ * holds; `confirm` — ticking a manual success criterion in the issue body so
+ * that it counts for the completion gate.
+ */
+export const PERMISSION_RULES = [...COMMANDS, 'override', 'confirm'] as const
 export type PermissionRule = (typeof PERMISSION_RULES)[number]
 
 /** Who may run one command: a minimum repository permission, or being a listed agent. */
@@ -103,7 +108,12 @@ export interface Config {
 }
 
 /** Rules whose default does not let listed agents run them without the permission. */
-const HUMAN_ONLY: ReadonlySet<PermissionRule> = new Set(['feedback', 'approve', 'override'])
+const HUMAN_ONLY: ReadonlySet<PermissionRule> = new Set([
+  'feedback',
+  'approve',
+  'override',
+  'confirm',
+])
 /** Rules that default to `maintain` instead of `write`. */
 const MAINTAIN: ReadonlySet<PermissionRule> = new Set(['feedback', 'approve', 'override'])
 

@@ -46,13 +46,17 @@ describe('parseConfig: defaults', () => {
     })
   })
 
-  it('requires write (agents allowed) for every command, maintain (no agents) for feedback, approve, override', () => {
+  it('requires write (agents allowed) for every command, maintain (no agents) for feedback, approve, override; write without agents to confirm', () => {
     expect(Object.keys(DEFAULT_CONFIG.permissions).sort()).toEqual([...PERMISSION_RULES].sort())
     for (const rule of PERMISSION_RULES) {
       const special = rule === 'feedback' || rule === 'approve' || rule === 'override'
-      expect(DEFAULT_CONFIG.permissions[rule], rule).toEqual(
-        special ? { level: 'maintain', agents: false } : { level: 'write', agents: true },
-      )
+      const expected =
+        rule === 'confirm'
+          ? { level: 'write', agents: false }
+          : special
+            ? { level: 'maintain', agents: false }
+            : { level: 'write', agents: true }
+      expect(DEFAULT_CONFIG.permissions[rule], rule).toEqual(expected)
     }
     expect(COMMANDS).toContain('depends-on')
     expect(PERMISSION_RULES).not.toContain('/claim')
@@ -141,7 +145,7 @@ describe('parseConfig: bad input names the file, the field, its line and what is
   it('unknown command under permissions and unknown key in a rule', () => {
     const err = refused('permissions:\n  destroy: {}\n  done:\n    lvl: admin\n')
     expect(err.lines[1]).toMatch(
-      /^permissions\.destroy \(line 2, column 3\): unknown key; expected one of: claim, heartbeat, .*, status, override$/,
+      /^permissions\.destroy \(line 2, column 3\): unknown key; expected one of: claim, heartbeat, .*, status, override, confirm$/,
     )
     expect(err.lines[2]).toBe(
       'permissions.done.lvl (line 4, column 5): unknown key; expected one of: level, agents',
