@@ -12,9 +12,15 @@ import type { ParsedCommand } from '../github/commands.js'
 import { COMMANDS, type Config, type CommandName as PermissionCommand } from '../github/config.js'
 import { parseIssueBody } from '../github/issue-body.js'
 import { addChecklistItems } from '../github/issue-body-edit.js'
-import { authorize, type PermissionLevel } from '../github/permissions.js'
+import {
+  authorize,
+  hasPermission,
+  normalizePermission,
+  type PermissionLevel,
+} from '../github/permissions.js'
 import { formatIssueReference } from '../github/references.js'
 import type { Outcome, ReplyLine } from '../github/replies.js'
+import { decideGate } from './gate.js'
 import type { AppRuntime, RepoRef } from './runtime.js'
 
 /** What running the commands of a comment changed. */
@@ -107,7 +113,16 @@ export function executeCommands(
     }
     try {
       const line = rt.engine.write(() =>
-        run(rt, r, taskId, actor, command as ParsedCommand & { name: PermissionCommand }, out),
+        run(
+          rt,
+          r,
+          taskId,
+          actor,
+          command as ParsedCommand & { name: PermissionCommand },
+          out,
+          config,
+          hasPermission(normalizePermission(level), config.permissions.override.level),
+        ),
       )
       out.lines.push(line)
       if (line.outcome.ok && command.name !== 'status') out.changed = true
@@ -143,6 +158,8 @@ function run(
   actor: string,
   command: ParsedCommand & { name: PermissionCommand },
   out: Execution,
+  gateConfig: Config,
+  canOverride: boolean,
 ): ReplyLine {
   const e = rt.engine
   const task = e.get(taskId)
@@ -187,30 +204,24 @@ function run(
       )
     }
     case 'done': {
-      const body = rt.state.issue(taskId)?.body ?? ''
-      const parsed = parseIssueBody(body, {
-        owner: r.owner,
-        repo: r.repo,
-        ...(rt.host ? { host: rt.host } : {}),
-      })
-      const measurable = task.success_criteria.filter((c) => c.measurable).length
-      if (measurable > 0) {
-        return refuse(
-          command.name,
-          taskId,
-          'CriteriaFailed',
-          `this task has ${measurable} measurable success criteria; completing it needs the CI verdict of the Task criteria check, which this app does not read yet. Close the issue by hand if a maintainer accepts the work.`,
-        )
+      // Tasks with success criteria go through the gate (see gate.ts).
+      let verified: { by: string; evidence: Record<string, unknown> } | undefined
+      if (task.success_criteria.length > 0) {
+        const decision = decideGate(rt, taskId, gateConfig, canOverride)
+        if (!decision.passed) {
+          return refuse(
+            command.name,
+            taskId,
+            'CriteriaFailed',
+            `not completed yet — ${decision.missing.join('; ')}`,
+          )
+        }
+        verified = { by: 'Task criteria check', evidence: decision.evidence }
       }
-      const confirm = task.success_criteria.flatMap((c, i) =>
-        !c.measurable && parsed.criteria.some((p) => p.checked && p.criterion === c.criterion)
-          ? [i + 1]
-          : [],
-      )
       const holder = task.lease?.holder ?? actor
       const done = e.complete(taskId, holder, task.lease?.token ?? 0, {
         ...(command.summary ? { summary: command.summary } : {}),
-        confirm,
+        ...(verified ? { verified } : {}),
       })
       for (const id of done.unblocked) out.touched.add(id)
       for (const id of e.show(taskId).dependents) out.touched.add(id)

@@ -12,6 +12,7 @@ import { Engine } from '../core/engine.js'
 import { isTaskError } from '../core/errors.js'
 import { flushStatusComments, type OctokitFor, sweepAndReport } from './background.js'
 import { onCommentCreated } from './handlers/comment-created.js'
+import { onCheckRunCompleted, onPullRequest } from './handlers/gate-events.js'
 import { onIssueAssignment, onIssueChanged, onIssueClosedOrReopened } from './handlers/issues.js'
 import { onPush } from './handlers/push.js'
 import { type AppOptions, AppRuntime } from './runtime.js'
@@ -111,6 +112,17 @@ export function taskOrchestrator(options: TaskOrchestratorOptions): TaskOrchestr
     p.on(['issues.closed', 'issues.reopened'], handle('issues.closed', onIssueClosedOrReopened))
     p.on(['issues.assigned', 'issues.unassigned'], handle('issues.assigned', onIssueAssignment))
     p.on('push', handle('push', onPush))
+    p.on('check_run.completed', handle('check_run.completed', onCheckRunCompleted))
+    p.on(
+      [
+        'pull_request.opened',
+        'pull_request.edited',
+        'pull_request.synchronize',
+        'pull_request.reopened',
+        'pull_request.closed',
+      ],
+      handle('pull_request', onPullRequest),
+    )
     p.on(
       ['sub_issues.sub_issue_added', 'sub_issues.sub_issue_removed'],
       handle('sub_issues', onSubIssueChanged),

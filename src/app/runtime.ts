@@ -17,6 +17,7 @@ import {
   parseConfig,
 } from '../github/config.js'
 import { type PermissionLevel, permissionFromApi } from '../github/permissions.js'
+import { GateState } from './gate-state.js'
 import { AppState } from './state.js'
 
 /** An authenticated Octokit as Probot gives handlers. */
@@ -41,6 +42,8 @@ export interface AppOptions {
 export class AppRuntime {
   readonly engine: Engine
   readonly state: AppState
+  /** What the completion gate recorded (verdicts, pull requests, confirmations). */
+  readonly gate: GateState
   readonly clock: Clock
   readonly host: string | undefined
   private readonly permissionCacheMs: number
@@ -50,6 +53,7 @@ export class AppRuntime {
   constructor(options: AppOptions) {
     this.engine = options.engine
     this.state = new AppState(options.engine.store)
+    this.gate = new GateState(options.engine.store)
     this.clock = options.clock ?? systemClock
     this.host = options.host
     this.permissionCacheMs = options.permissionCacheMs ?? 10 * 60_000

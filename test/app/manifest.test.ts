@@ -79,12 +79,21 @@ describe('app.yml', () => {
   const events = subscribedEvents()
 
   it('lists every event the app subscribes to', () => {
-    expect(events).toEqual(['issue_comment', 'issues', 'push', 'sub_issues'])
+    expect(events).toEqual([
+      'check_run',
+      'issue_comment',
+      'issues',
+      'pull_request',
+      'push',
+      'sub_issues',
+    ])
     for (const event of events) expect(manifest.default_events).toContain(event)
   })
 
-  it('subscribes to nothing else but the events of the CI gate', () => {
-    expect([...(manifest.default_events ?? [])].sort()).toEqual([...events, ...GATE_EVENTS].sort())
+  it('subscribes to nothing else, the events of the CI gate included', () => {
+    expect([...(manifest.default_events ?? [])].sort()).toEqual(
+      [...new Set([...events, ...GATE_EVENTS])].sort(),
+    )
   })
 
   it('asks for exactly the documented permissions', () => {

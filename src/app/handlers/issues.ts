@@ -7,7 +7,9 @@
 import type { Context } from 'probot'
 import { isTaskError } from '../../core/errors.js'
 import { type Config, findAgent } from '../../github/config.js'
+import { parseIssueBody } from '../../github/issue-body.js'
 import { parseLabels } from '../../github/labels.js'
+import { hasPermission } from '../../github/permissions.js'
 import { ensureNativeDependencies } from '../native-dependencies.js'
 import { publish } from '../publish.js'
 import type { AppRuntime, Octokit, RepoRef } from '../runtime.js'
@@ -21,6 +23,7 @@ import {
   requireIssue,
   syncTaskFromIssue,
 } from '../tasks-from-issues.js'
+import { gateOnClose } from './gate-events.js'
 
 type IssuesContext = Context<'issues'>
 
@@ -80,11 +83,25 @@ async function track(
 export async function onIssueChanged(rt: AppRuntime, context: IssuesContext): Promise<void> {
   const r = repoOf(context)
   const { config, error } = await rt.config(context.octokit, r)
-  if (ignored(context, config)) return
   const issue = requireIssue(context.payload.issue)
   const taskId = rt.taskId(r, issue.number)
   const record = rt.state.issue(taskId)
   if (isStale(record, issue)) return
+  if (ignored(context, config)) {
+    // A bot's edit (the gate Action ticking criteria, say) changes no task, but
+    // the body is remembered so the app's own edits start from it.
+    if (record && context.payload.action === 'edited') {
+      rt.state.saveIssue({
+        ...record,
+        body: issue.body ?? '',
+        github_updated_at: issue.updated_at ?? record.github_updated_at,
+      })
+    }
+    return
+  }
+  if (context.payload.action === 'edited' && record?.is_task) {
+    await recordConfirmations(rt, context, r, taskId, issue, config)
+  }
   if (error && context.payload.action === 'opened')
     await reportConfigError(context.octokit, r, issue.number, error)
   if (!isTaskIssue(issue, config)) {
@@ -184,6 +201,25 @@ export async function onIssueClosedOrReopened(
     github_updated_at: issue.updated_at ?? record.github_updated_at,
     updated_at: rt.now(),
   })
+  if (closing) {
+    // Closed by a merged pull request (recorded before this event or after it):
+    // the completion gate decides. Otherwise a person closed it by hand.
+    const merged = rt.gate
+      .pullRequestsFor(taskId)
+      .find((p) => p.merged && p.closes.includes(taskId))
+    if (merged && issue.state_reason !== 'not_planned') {
+      await gateOnClose(
+        rt,
+        context.octokit,
+        r,
+        taskId,
+        config,
+        actor ?? '',
+        `the merged pull request #${merged.number}`,
+      )
+      return
+    }
+  }
   const completed: string[] = []
   if (closing) {
     const how = issue.state_reason === 'not_planned' ? 'cancelled' : 'completed'
@@ -243,4 +279,39 @@ export async function reportConfigError(
     issue_number: number,
     body: `⚠️ Task Orchestrator's configuration has an error; the last good configuration (or the defaults) stays in use until it is fixed.\n\n\`\`\`\n${error}\n\`\`\``,
   })
+}
+
+/**
+ * Who ticked or unticked a manual criterion in this edit (GitHub sends the
+ * previous body in `changes.body.from`). A tick counts for the gate only when
+ * its author has the `confirm` permission; listed agents do not, unless the
+ * config says so.
+ */
+async function recordConfirmations(
+  rt: AppRuntime,
+  context: IssuesContext,
+  r: RepoRef,
+  taskId: string,
+  issue: IssuePayload,
+  config: Config,
+): Promise<void> {
+  const from = (context.payload as { changes?: { body?: { from?: string } } }).changes?.body?.from
+  if (from === undefined) return
+  const ctx = { owner: r.owner, repo: r.repo, ...(rt.host ? { host: rt.host } : {}) }
+  const before = parseIssueBody(from, ctx).criteria.filter((c) => !c.measurable)
+  const after = parseIssueBody(issue.body ?? '', ctx).criteria.filter((c) => !c.measurable)
+  const changed = after.filter(
+    (c) => c.checked !== (before.find((b) => b.criterion === c.criterion)?.checked ?? false),
+  )
+  if (changed.length === 0) return
+  const sender = context.payload.sender?.login ?? ''
+  const rule = config.permissions.confirm
+  const agent = findAgent(sender, config)
+  const allowed =
+    (agent !== undefined && rule.agents) ||
+    hasPermission(await rt.permission(context.octokit, r, sender), rule.level)
+  for (const c of changed) {
+    rt.gate.saveConfirmation(taskId, c.criterion, c.checked ? sender : null, allowed, rt.now())
+  }
+  rt.state.markStatusDirty([taskId])
 }

@@ -190,6 +190,44 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (repo, login)
   );
   `,
+  // 3: the completion gate on GitHub: CI verdicts received, pull requests and
+  // the tasks they name, and who ticked each manual criterion.
+  `
+  CREATE TABLE gh_verdicts (
+    check_run_id INTEGER PRIMARY KEY,
+    task_id      TEXT NOT NULL,
+    head_sha     TEXT NOT NULL,
+    digest       TEXT NOT NULL,
+    passed       INTEGER NOT NULL,
+    results      TEXT NOT NULL,
+    url          TEXT,
+    completed_at TEXT NOT NULL
+  );
+  CREATE INDEX gh_verdicts_task ON gh_verdicts (task_id, head_sha, completed_at);
+
+  CREATE TABLE gh_pull_requests (
+    repo       TEXT NOT NULL,
+    number     INTEGER NOT NULL,
+    head_sha   TEXT NOT NULL,
+    author     TEXT NOT NULL,
+    state      TEXT NOT NULL,
+    merged     INTEGER NOT NULL DEFAULT 0,
+    merged_by  TEXT,
+    closes     TEXT NOT NULL DEFAULT '[]',
+    tasks      TEXT NOT NULL DEFAULT '[]',
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (repo, number)
+  );
+
+  CREATE TABLE gh_confirmations (
+    task_id      TEXT NOT NULL,
+    criterion    TEXT NOT NULL,
+    confirmed_by TEXT NOT NULL,
+    allowed      INTEGER NOT NULL,
+    at           TEXT NOT NULL,
+    PRIMARY KEY (task_id, criterion)
+  );
+  `,
 ]
 
 /** The schema version this build of the engine writes. */
