@@ -79,9 +79,10 @@ export async function buildGateContext(inputs: ContextInputs): Promise<GateConte
  */
 export async function expandPatterns(patterns: string[], input: string): Promise<string[]> {
   const out: string[] = []
+  if (patterns.length === 0) return out
+  const { glob, isDynamicPattern } = await import('tinyglobby')
   for (const pattern of patterns) {
     let matches = [pattern]
-    const { glob, isDynamicPattern } = await import('tinyglobby')
     if (isDynamicPattern(pattern)) {
       matches = (
         await glob(pattern, { onlyFiles: true, expandDirectories: false, dot: true })
