@@ -36,7 +36,7 @@ const row = (what: string, t: number[]) =>
   `| ${what} | median ${fmt(median(t), 0)} ms | ≤ 1,000 ms | ${median(t) <= 1000 ? '✅' : '❌'} |`
 process.stdout.write(
   [
-    '## Import of the beads sample (1,023 issues → ' + imported + ' tasks)',
+    `## Import of the beads sample (1,023 issues → ${imported} tasks)`,
     '',
     '| figure | result | target | |',
     '|---|---|---|---|',

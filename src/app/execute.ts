@@ -10,7 +10,6 @@ import { isTaskError } from '../core/errors.js'
 import type { Task } from '../core/model.js'
 import type { ParsedCommand } from '../github/commands.js'
 import { COMMANDS, type Config, type CommandName as PermissionCommand } from '../github/config.js'
-import { parseIssueBody } from '../github/issue-body.js'
 import { addChecklistItems } from '../github/issue-body-edit.js'
 import {
   authorize,

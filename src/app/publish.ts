@@ -49,7 +49,7 @@ export async function publish(
   let sent = 0
   for (const taskId of touched) {
     const record = rt.state.issue(taskId)
-    if (!record || !record.is_task || record.repo !== repo) continue
+    if (!record?.is_task || record.repo !== repo) continue
     let body: string | undefined = changes.bodies?.get(taskId)
     const [owner, name] = repo.split('/') as [string, string]
     const context = { owner, repo: name, ...(rt.host ? { host: rt.host } : {}) }

@@ -71,7 +71,7 @@ export async function mirrorIssue(
   options: { formerHolder?: string | null; body?: string } = {},
 ): Promise<IssuePatch | null> {
   const record = rt.state.issue(taskId)
-  if (!record || !record.is_task) return null
+  if (!record?.is_task) return null
   const task = rt.engine.get(taskId)
   const desired = desiredIssue(task, record, config, options.formerHolder)
   const patch = issuePatch(record, desired) ?? {}

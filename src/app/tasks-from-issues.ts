@@ -178,7 +178,7 @@ export function syncTaskFromIssue(
         problems.push(`Success criteria not updated: ${err.message}`)
       }
     }
-    if (!existing || !existing.is_task) {
+    if (!existing?.is_task) {
       let exists = true
       try {
         rt.engine.get(taskId)

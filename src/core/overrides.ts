@@ -10,7 +10,7 @@ import { appendEvent } from './events.js'
 import { dependentsOf, handOver } from './graph.js'
 import { endLease } from './leases.js'
 import { FINAL_STATUSES } from './model.js'
-import { type Ctx, requireTaskRow, settleBlocked } from './tasks.js'
+import { type Ctx, requireTaskRow, settleBlocked, type TaskRow } from './tasks.js'
 
 /** How a person closed a task: done, or not planned. */
 export type Closing = 'completed' | 'cancelled'
@@ -31,21 +31,7 @@ export function closeByPerson(
 ): boolean {
   const row = requireTaskRow(ctx.store, id)
   if (row.status === closing) return false
-  if (row.lease_holder !== null) {
-    const seconds = endLease(ctx, row, 'pending', ctx.now)
-    appendEvent(ctx.store, {
-      at: ctx.now,
-      type: 'released',
-      task_id: id,
-      actor,
-      details: {
-        token: Number(row.lease_token),
-        lease_s: seconds,
-        revoked_from: row.lease_holder,
-        reason: `closed as ${closing}`,
-      },
-    })
-  }
+  if (row.lease_holder !== null) endLeaseByPerson(ctx, row, actor, `closed as ${closing}`)
   if (closing === 'completed') {
     ctx.store.run(
       `UPDATE tasks SET status = 'completed', completed_at = ?, updated_at = ?,
@@ -116,11 +102,18 @@ export function revokeLease(ctx: Ctx, id: string, actor: string | null, reason: 
       status: row.status,
     })
   }
+  endLeaseByPerson(ctx, row, actor, reason)
+  settleBlocked(ctx, id, actor)
+  return row.lease_holder
+}
+
+/** End a lease without its token (no attempt counted), with a `released` event naming who revoked it. */
+function endLeaseByPerson(ctx: Ctx, row: TaskRow, actor: string | null, reason: string): void {
   const seconds = endLease(ctx, row, 'pending', ctx.now)
   appendEvent(ctx.store, {
     at: ctx.now,
     type: 'released',
-    task_id: id,
+    task_id: row.id,
     actor,
     details: {
       token: Number(row.lease_token),
@@ -129,6 +122,4 @@ export function revokeLease(ctx: Ctx, id: string, actor: string | null, reason: 
       reason,
     },
   })
-  settleBlocked(ctx, id, actor)
-  return row.lease_holder
 }
