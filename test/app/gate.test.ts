@@ -225,3 +225,26 @@ describe('merged pull requests go through the same gate', () => {
     expect(rt.engine.get(id).status).not.toBe('completed')
   })
 })
+
+describe('bodies edited by bots', () => {
+  it('the gate Action ticking criteria changes no task, but the app remembers the body for its own edits', async () => {
+    const { probot, rt, id } = await setup()
+    const before = rt.engine.events().length
+    const ticked = BODY.replace('- [ ] Tests pass', '- [x] Tests pass')
+    const edited = webhookExample('issues.edited', {
+      issue: {
+        number: 100,
+        id: 1100,
+        title: 'Task 100',
+        body: ticked,
+        updated_at: '2030-01-01T00:00:00Z',
+      },
+      changes: { body: { from: BODY } },
+      sender: { login: 'github-actions[bot]', type: 'Bot' },
+      installation: INSTALLATION,
+    })
+    await receive(probot, 'issues.edited', edited)
+    expect(rt.state.issue(id)?.body).toBe(ticked)
+    expect(rt.engine.events()).toHaveLength(before)
+  })
+})
