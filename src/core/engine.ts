@@ -31,7 +31,7 @@ import {
 } from './collaboration.js'
 import { type CompleteOutcome, type CompleteRequest, complete } from './completion.js'
 import type { Store } from './db/store.js'
-import { type EventFilter, listEvents, type TaskEvent } from './events.js'
+import { appendEvent, type EventFilter, listEvents, type TaskEvent } from './events.js'
 import {
   addDependency,
   type CriticalPath,
@@ -279,16 +279,13 @@ export class Engine {
       if ((err as { code?: string }).code === 'CriteriaFailed') {
         const details = (err as { details: Record<string, unknown> }).details
         this.write((ctx) =>
-          ctx.store.run(
-            'INSERT INTO events (at, type, task_id, actor, details) VALUES (?, ?, ?, ?, ?)',
-            [
-              ctx.now,
-              'criteria_evaluated',
-              id,
-              agent,
-              JSON.stringify({ passed: false, ...details }),
-            ],
-          ),
+          appendEvent(ctx.store, {
+            at: ctx.now,
+            type: 'criteria_evaluated',
+            task_id: id,
+            actor: agent,
+            details: { passed: false, ...details },
+          }),
         )
       }
       throw err
