@@ -9,6 +9,7 @@ import { registerEventCommands } from './commands/events.js'
 import { registerImportCommand } from './commands/import.js'
 import { registerLeaseCommands } from './commands/leases.js'
 import { registerTaskCommands } from './commands/tasks.js'
+import { EXIT } from './exit-codes.js'
 
 export const VERSION = '0.1.0'
 
@@ -30,6 +31,26 @@ Exit codes: 0 ok · 1 internal error · 2 usage/bad input · 3 not found ·
             4 conflict (lease held, stale token, cycle…) · 5 criteria failed · 6 storage
 Docs: docs/cli.md`,
     )
+  // Usage errors (unknown option, missing argument, bad choice) exit 2 with a
+  // JSON error under --json. Set before the commands are added: commander
+  // copies these settings into each subcommand when it is created.
+  const json = process.argv.includes('--json')
+  program
+    .exitOverride((err) => {
+      if (err.exitCode === 0) process.exit(EXIT.ok)
+      if (json) {
+        process.stdout.write(
+          `${JSON.stringify({ ok: false, error: { code: 'InvalidInput', message: err.message, details: { commander: err.code } } }, null, 2)}\n`,
+        )
+      }
+      process.exit(EXIT.usage)
+    })
+    .configureOutput({
+      // With --json the error goes to stdout as JSON (above), not as text on stderr.
+      writeErr: (text) => {
+        if (!json) process.stderr.write(text)
+      },
+    })
   registerTaskCommands(program)
   registerLeaseCommands(program)
   registerAgentCommands(program)

@@ -174,6 +174,12 @@ describe('tm', () => {
     }
     expect(tm(['complete', '--help']).stdout).toContain('--junit <glob>')
     expect(tm(['--nope']).code).toBe(2)
+    // Usage errors in subcommands too, and as JSON with --json.
+    expect(tm(['add']).code).toBe(2)
+    expect(tm(['complete', 'x', '--bogus']).code).toBe(2)
+    const bad = tm(['--json', 'add', 'x', '--priority', 'urgent'])
+    expect(bad.code).toBe(2)
+    expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, error: { code: 'InvalidInput' } })
   })
 
   it('refuses bad input clearly and changes nothing', () => {
