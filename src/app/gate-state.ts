@@ -116,6 +116,16 @@ export class GateState {
       }))
   }
 
+  /** Record that the issue of `task` was told why merge `pr` did not complete it; false if it already was. */
+  noticeOnce(task: string, pr: number, at: string): boolean {
+    return (
+      this.store.run(
+        'INSERT OR IGNORE INTO gh_gate_notices (task_id, pull_request, at) VALUES (?, ?, ?)',
+        [task, pr, at],
+      ).changes === 1
+    )
+  }
+
   /** Record (or, with `by` null, forget) who ticked a manual criterion. */
   saveConfirmation(
     task: string,

@@ -35,6 +35,8 @@ export function decideGate(
   taskId: string,
   config: Config,
   canOverride: boolean,
+  /** The pull request to judge (a merge); default: the task's latest open or merged one. */
+  pullRequest?: PullRequestRecord,
 ): GateDecision {
   const task = rt.engine.get(taskId)
   const criteria = task.success_criteria
@@ -42,7 +44,7 @@ export function decideGate(
   const manual = criteria.filter((c) => !c.measurable)
   const missing: string[] = []
   const prs = rt.gate.pullRequestsFor(taskId)
-  const pr = prs.find((p) => p.state === 'open' || p.merged) ?? prs[0] ?? null
+  const pr = pullRequest ?? prs.find((p) => p.state === 'open' || p.merged) ?? prs[0] ?? null
   let checkUrl: string | null = null
   const digest = criteriaDigest(criteria)
   const evidence: Record<string, unknown> = { digest }

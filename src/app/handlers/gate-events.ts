@@ -12,6 +12,7 @@ import { hasPermission } from '../../github/permissions.js'
 import { tasksOfPullRequest } from '../../github/pull-request-tasks.js'
 import { parseVerdictMarker } from '../../github/verdict.js'
 import { decideGate } from '../gate.js'
+import type { PullRequestRecord } from '../gate-state.js'
 import { publish } from '../publish.js'
 import type { AppRuntime, Octokit, RepoRef } from '../runtime.js'
 
@@ -27,10 +28,17 @@ export async function onCheckRunCompleted(
   if (run.name !== CHECK_NAME) return
   const verdict = parseVerdictMarker(run.output?.summary ?? '')
   if (!verdict) return
+  // A verdict counts only for a task of the repository the check ran in, and
+  // only for the commit the check run is attached to: a check run elsewhere
+  // (or a marker naming another commit) cannot vouch for this task.
+  const repository = context.payload.repository
+  const repo = `${repository.owner.login}/${repository.name}`
+  if (!verdict.task.startsWith(`${repo}#`)) return
+  if (verdict.sha && verdict.sha !== run.head_sha) return
   rt.gate.saveVerdict({
     check_run_id: run.id,
     task_id: verdict.task,
-    head_sha: verdict.sha || run.head_sha,
+    head_sha: run.head_sha,
     digest: verdict.digest,
     passed: run.conclusion === 'success',
     results: verdict.results,
@@ -69,6 +77,8 @@ export async function onPullRequest(
   const { config } = await rt.config(context.octokit, r)
   const merger = pr.merged_by?.login ?? context.payload.sender?.login ?? ''
   for (const ref of refs.closes) {
+    // Only tasks of this repository: a merge elsewhere cannot complete them.
+    if (ref.owner !== r.owner || ref.repo !== r.repo) continue
     const taskId = id(ref)
     if (!rt.state.issue(taskId)?.is_task) continue
     await gateOnClose(
@@ -79,6 +89,7 @@ export async function onPullRequest(
       config,
       merger,
       `the merged pull request #${pr.number}`,
+      rt.gate.pullRequestsFor(taskId).find((p) => p.number === pr.number),
     )
   }
 }
@@ -96,15 +107,16 @@ export async function gateOnClose(
   config: Config,
   closer: string,
   via: string,
+  pullRequest?: PullRequestRecord,
 ): Promise<void> {
   const task = rt.engine.get(taskId)
   const record = rt.state.issue(taskId)
   if (!record) return
   const level = closer ? await rt.permission(octokit, r, closer) : 'none'
-  const decision: { passed: boolean; missing: string[]; evidence: Record<string, unknown> } =
-    task.success_criteria.length > 0
-      ? decideGate(rt, taskId, config, hasPermission(level, config.permissions.override.level))
-      : { passed: true, missing: [], evidence: {} }
+  const canOverride = hasPermission(level, config.permissions.override.level)
+  // Every task goes through the gate: one without criteria passes it unless the
+  // pull request is by someone other than the lease holder (and no maintainer merged it).
+  const decision = decideGate(rt, taskId, config, canOverride, pullRequest)
   const completed: string[] = []
   if (decision.passed && task.status !== 'completed') {
     try {
@@ -122,7 +134,15 @@ export async function gateOnClose(
     }
   }
   if (!decision.passed) {
+    // GitHub closes an issue its merged pull request closes: the mirror must reopen it.
+    const now = rt.state.issue(taskId)
+    if (now && pullRequest)
+      rt.state.saveIssue({ ...now, state: 'closed', state_reason: 'completed' })
     rt.engine.reopen(taskId, closer || null)
+  }
+  // Tell the issue why, once per pull request (both the merge and the issue
+  // closing deliver an event; either may come first).
+  if (!decision.passed && rt.gate.noticeOnce(taskId, pullRequest?.number ?? 0, rt.now())) {
     await octokit.rest.issues.createComment({
       owner: r.owner,
       repo: r.repo,

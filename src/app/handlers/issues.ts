@@ -216,6 +216,28 @@ export async function onIssueClosedOrReopened(
         config,
         actor ?? '',
         `the merged pull request #${merged.number}`,
+        merged,
+      )
+      return
+    }
+  }
+  if (
+    closing &&
+    issue.state_reason !== 'not_planned' &&
+    rt.engine.get(taskId).success_criteria.length > 0
+  ) {
+    // Closing by hand completes a task with success criteria only for a maintainer
+    // (the override permission); anyone else goes through the completion gate.
+    const level = actor ? await rt.permission(context.octokit, r, actor) : 'none'
+    if (!hasPermission(level, config.permissions.override.level)) {
+      await gateOnClose(
+        rt,
+        context.octokit,
+        r,
+        taskId,
+        config,
+        actor ?? '',
+        `@${actor ?? 'someone'}`,
       )
       return
     }

@@ -219,6 +219,13 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (repo, number)
   );
 
+  CREATE TABLE gh_gate_notices (
+    task_id      TEXT NOT NULL,
+    pull_request INTEGER NOT NULL,
+    at           TEXT NOT NULL,
+    PRIMARY KEY (task_id, pull_request)
+  );
+
   CREATE TABLE gh_confirmations (
     task_id      TEXT NOT NULL,
     criterion    TEXT NOT NULL,
