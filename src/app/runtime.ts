@@ -48,6 +48,8 @@ export class AppRuntime {
   readonly host: string | undefined
   private readonly permissionCacheMs: number
   private readonly configs = new Map<string, Config>()
+  /** Tasks whose status comment is being created right now (no second one meanwhile). */
+  readonly creatingStatus = new Set<string>()
   private readonly agentsApplied = new Map<string, string>()
 
   constructor(options: AppOptions) {
@@ -134,7 +136,7 @@ export class AppRuntime {
    * engine work — the engine is synchronous, so nothing interleaves — and
    * listed agents are registered with their personas and capacity.
    */
-  private applySettings(config: Config): void {
+  applySettings(config: Config): void {
     Object.assign(this.engine.settings, engineSettings(config))
     for (const agent of config.agents) {
       const known = this.agentsApplied.get(agent.login.toLowerCase())

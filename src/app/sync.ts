@@ -214,12 +214,20 @@ export async function flushStatus(
   })
   try {
     if (current.status_comment_id === null) {
-      const { data } = await octokit.rest.issues.createComment({
-        owner,
-        repo,
-        issue_number: record.number,
-        body,
-      })
+      // One creation at a time per task: a flush meanwhile only marks it dirty.
+      if (rt.creatingStatus.has(record.task_id)) {
+        rt.state.markStatusDirty([record.task_id])
+        return false
+      }
+      rt.creatingStatus.add(record.task_id)
+      const { data } = await octokit.rest.issues
+        .createComment({
+          owner,
+          repo,
+          issue_number: record.number,
+          body,
+        })
+        .finally(() => rt.creatingStatus.delete(record.task_id))
       const fresh = rt.state.issue(record.task_id) ?? current
       rt.state.saveIssue({ ...fresh, status_comment_id: data.id })
     } else {

@@ -158,6 +158,7 @@ export function syncTaskFromIssue(
     criterion: c.criterion,
     ...(c.measurable ? { measurable: c.measurable } : {}),
   }))
+  rt.applySettings(config)
   return rt.engine.write(() => {
     const existing = rt.state.issue(taskId)
     let created = false
@@ -211,6 +212,7 @@ export function syncTaskFromIssue(
         body: issue.body ?? '',
         issue_id: issue.id,
         labels: labelNames(issue),
+        github_updated_at: issue.updated_at ?? existing.github_updated_at,
         updated_at: rt.now(),
       }
     }

@@ -235,10 +235,12 @@ export class Engine {
     return this.read((ctx) => criticalPath(ctx.store))
   }
 
-  /** Sweep expired leases, then grant `agent` a lease on `id` (see `leases.claim`); `ttlMs` in ms. */
+  /** Sweep `id`'s expired lease, then grant `agent` a lease on it (see `leases.claim`); `ttlMs` in ms. */
   claim(id: string, agent: string, ttlMs?: number): Grant {
     return this.write((ctx) => {
-      sweep(ctx)
+      // Only this task's expired lease: front doors that report expiries (the
+      // GitHub app) must see the others in their own sweep.
+      sweep(ctx, id)
       return claim(ctx, id, agent, ttlMs)
     })
   }

@@ -329,14 +329,20 @@ export interface ExpiredLease {
 /**
  * Return every task whose lease expired (by the engine's clock) to the queue,
  * counting an attempt; after `max_attempts` the task becomes `failed`. With a
+ * `only` limits the sweep to one task. With a
  * lock-delay the task stays unclaimable for `lockDelayMs` after the sweep that
  * noticed the expiry. The lease's time is counted up to its expiry.
  */
-export function sweep(ctx: Ctx): ExpiredLease[] {
-  const expired = ctx.store.all<TaskRow>(
-    `SELECT * FROM tasks WHERE lease_holder IS NOT NULL AND lease_expires_at <= ? ORDER BY lease_expires_at`,
-    [ctx.now],
-  )
+export function sweep(ctx: Ctx, only?: string): ExpiredLease[] {
+  const expired = only
+    ? ctx.store.all<TaskRow>(
+        'SELECT * FROM tasks WHERE id = ? AND lease_holder IS NOT NULL AND lease_expires_at <= ?',
+        [only, ctx.now],
+      )
+    : ctx.store.all<TaskRow>(
+        `SELECT * FROM tasks WHERE lease_holder IS NOT NULL AND lease_expires_at <= ? ORDER BY lease_expires_at`,
+        [ctx.now],
+      )
   const out: ExpiredLease[] = []
   for (const row of expired) {
     const attempts = row.attempts + 1

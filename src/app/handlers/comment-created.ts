@@ -81,6 +81,7 @@ export async function onCommentCreated(
   const level = needsPermission(rt, taskId, actor, parsed.commands, config)
     ? await rt.permission(octokit, r, actor)
     : 'none'
+  rt.applySettings(config) // no await from here to the end of the transaction
   const execution = rt.engine.write(() => {
     if (
       !rt.state.recordComment(comment.id, repoKey, issue.number, parsed.commands.length, rt.now())

@@ -273,6 +273,7 @@ export async function onIssueAssignment(rt: AppRuntime, context: IssuesContext):
   if (!assignee) return
   const task = rt.engine.get(taskId)
   try {
+    rt.applySettings(config)
     if (context.payload.action === 'assigned' && task.status === 'pending')
       rt.engine.claim(taskId, assignee)
     else if (
