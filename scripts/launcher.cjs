@@ -6,10 +6,11 @@
 // Node 20 we do the same for our own bundles: each build/*.cjs file is
 // compiled with the cached data saved by an earlier run, and when there was
 // none (or V8 rejected it) a fresh cache is written when the process exits —
-// after the command ran, so it also holds the functions that ran. V8 checks
-// the data against the source and its own version and ignores a mismatch, so
-// a stale cache costs a compile, never a wrong result. The cache lives in
-// build/.v8-cache/, or the system temp folder when build/ is read-only.
+// after the command ran, so it also holds the functions that ran. Cache files
+// are named by a hash of the bundle's content and the Node version, and V8
+// rejects data from another V8, so a stale cache costs a compile, never a
+// wrong result. The cache lives in build/.v8-cache/, or the system temp
+// folder when build/ is read-only.
 'use strict'
 const fs = require('node:fs')
 const path = require('node:path')
@@ -22,9 +23,19 @@ const tag = `${process.version}-${process.arch}`
 const fresh = []
 let cacheDir = path.join(buildDir, '.v8-cache')
 
+// V8 checks cached data against the source's length only, so the file name
+// carries a hash of the content: a rebuilt bundle never runs stale code.
 function cachePath(filename, content) {
-  const stamp = `${path.basename(filename)}-${content.length}-${tag}.bin`
-  return path.join(cacheDir, stamp)
+  // FNV-1a over the text (no node:crypto: loading it costs more than hashing).
+  let h1 = 0x811c9dc5
+  let h2 = 0x01000193
+  for (let i = 0; i < content.length; i++) {
+    const c = content.charCodeAt(i)
+    h1 = Math.imul(h1 ^ c, 0x01000193)
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995)
+  }
+  const hash = `${(h1 >>> 0).toString(16)}${(h2 >>> 0).toString(16)}`
+  return path.join(cacheDir, `${path.basename(filename)}-${hash}-${tag}.bin`)
 }
 
 const compile = Module.prototype._compile

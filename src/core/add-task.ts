@@ -119,7 +119,27 @@ export function updateTask(ctx: Ctx, id: string, patch: TaskPatch, actor: string
     if (p.parent_id === id) {
       throw new TaskError('InvalidInput', `Task ${id} cannot be its own parent.`, { task: id })
     }
-    if (p.parent_id !== null) requireTaskRow(ctx.store, p.parent_id)
+    if (p.parent_id !== null) {
+      requireTaskRow(ctx.store, p.parent_id)
+      // Walk up from the new parent: meeting this task would close a loop.
+      const chain = [id, p.parent_id]
+      for (let up = p.parent_id; ; ) {
+        const parent = ctx.store.get<{ parent_id: string | null }>(
+          'SELECT parent_id FROM tasks WHERE id = ?',
+          [up],
+        )?.parent_id
+        if (!parent) break
+        chain.push(parent)
+        if (parent === id) {
+          throw new TaskError(
+            'DependencyCycle',
+            `Task ${p.parent_id} cannot become the parent of ${id}: the parents would loop ${chain.join(' → ')}.`,
+            { cycle: chain },
+          )
+        }
+        up = parent
+      }
+    }
     columns.parent_id = p.parent_id
   }
   const names = Object.keys(columns)

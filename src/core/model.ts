@@ -126,9 +126,14 @@ export interface Task {
   completed_at: string | null
 }
 
-/** Normalise an ISO-8601 date or date-time to UTC `YYYY-MM-DDTHH:MM:SS.sssZ`. */
+/**
+ * Normalise an ISO-8601 date or date-time to UTC `YYYY-MM-DDTHH:MM:SS.sssZ`.
+ * A date-time without a zone is read as UTC (not the machine's local time),
+ * so the same input gives the same instant on every machine.
+ */
 export function normaliseTime(value: string): string {
-  const ms = Date.parse(value)
+  const zoneless = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/.test(value.trim())
+  const ms = Date.parse(zoneless ? `${value.trim().replace(' ', 'T')}Z` : value)
   if (Number.isNaN(ms)) throw new TaskError('InvalidInput', `not an ISO-8601 time: "${value}"`)
   return new Date(ms).toISOString()
 }

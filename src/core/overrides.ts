@@ -84,7 +84,13 @@ export function reopen(ctx: Ctx, id: string, actor: string | null): boolean {
   })
   settleBlocked(ctx, id, actor)
   if (row.status === 'completed') {
-    for (const dependent of dependentsOf(ctx.store, id)) settleBlocked(ctx, dependent, actor)
+    for (const dependent of dependentsOf(ctx.store, id)) {
+      // A dependent already being worked on has lost its dependency: its lease
+      // ends (no attempt counted) and it is blocked again, with the reason logged.
+      const d = requireTaskRow(ctx.store, dependent)
+      if (d.lease_holder !== null) endLeaseByPerson(ctx, d, actor, `dependency ${id} was reopened`)
+      settleBlocked(ctx, dependent, actor)
+    }
   }
   return true
 }

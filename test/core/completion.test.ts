@@ -163,3 +163,28 @@ describe('complete --validate', () => {
     expect(engine.get(parent.id).status).toBe('completed')
   })
 })
+
+describe('expressions with macros and computed values', () => {
+  it('variables bound by macros and members of computed values are not context paths', async () => {
+    const { referencedPaths, evaluateCriteria } = await import(
+      '../../src/core/criteria/evaluate.js'
+    )
+    expect(referencedPaths('metrics.lat.all(x, x > 0) && size(metrics.lat) == 3')).toEqual([
+      'metrics.lat',
+    ])
+    expect(referencedPaths('dyn(tests).failed == 0')).toEqual(['tests'])
+    expect(referencedPaths('metrics.name.startsWith("v") && "tests.x" != ""')).toEqual([
+      'metrics.name',
+    ])
+    const v = evaluateCriteria(
+      [{ criterion: 'all positive', measurable: 'metrics.lat.all(x, x > 0)' }],
+      { metrics: { lat: [1, 2, 3] } },
+    )
+    expect(v.results[0]).toMatchObject({ outcome: 'pass' })
+    const missing = evaluateCriteria(
+      [{ criterion: 'c', measurable: 'metrics.lat.all(x, x > 0)' }],
+      { metrics: {} },
+    )
+    expect(missing.results[0]).toMatchObject({ outcome: 'error' })
+  })
+})

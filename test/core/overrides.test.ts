@@ -102,3 +102,33 @@ describe('parents', () => {
     expectTaskError(() => engine.update(c.id, { parent_id: 'nosuch00' }), 'TaskNotFound')
   })
 })
+
+describe('review fixes', () => {
+  it('refuses a parent loop, naming it', () => {
+    const { engine } = makeEngine()
+    const p = engine.add({ title: 'p' })
+    const q = engine.add({ title: 'q', parent_id: p.id })
+    const err = expectTaskError(() => engine.update(p.id, { parent_id: q.id }), 'DependencyCycle')
+    expect(err.details.cycle).toEqual([p.id, q.id, p.id])
+  })
+
+  it('reopening a dependency blocks a dependent that is being worked on, ending its lease', () => {
+    const { engine } = makeEngine()
+    const x = engine.add({ title: 'x' })
+    const y = engine.add({ title: 'y', depends_on: [x.id] })
+    engine.claim(x.id, 'ada')
+    engine.complete(x.id, 'ada', 1)
+    engine.claim(y.id, 'grace')
+    engine.reopen(x.id, 'maint')
+    expect(engine.get(y.id)).toMatchObject({ status: 'blocked', lease: null, attempts: 0 })
+    expect(engine.events({ task: y.id, type: 'released' })[0]?.details.reason).toBe(
+      `dependency ${x.id} was reopened`,
+    )
+  })
+
+  it('reads date-times without a zone as UTC', async () => {
+    const { normaliseTime } = await import('../../src/core/model.js')
+    expect(normaliseTime('2026-11-20T23:55:12.740992')).toBe('2026-11-20T23:55:12.740Z')
+    expect(normaliseTime('2026-11-20T23:55:12+02:00')).toBe('2026-11-20T21:55:12.000Z')
+  })
+})

@@ -1,7 +1,9 @@
 /** `tm events [--follow]` and `tm metrics`. */
 import type { Command } from 'commander'
+import { TaskError } from '../../core/errors.js'
 import type { TaskEvent } from '../../core/events.js'
 import type { Metrics } from '../../core/metrics.js'
+import { normaliseTime } from '../../core/model.js'
 import { printJson, table } from '../output.js'
 import { action, globals, openEngine, parseDuration, parseNumber, reportError } from '../runtime.js'
 
@@ -10,6 +12,18 @@ function eventLine(e: TaskEvent): string {
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(' ')
   return `${e.at}  #${e.id}  ${e.type.padEnd(20)} ${(e.task_id ?? '-').padEnd(8)}  ${(e.actor ?? '-').padEnd(12)}  ${details}`
+}
+
+/** `--since` as UTC ISO-8601 (so it compares with stored times); a usage error when not a time. */
+function sinceOption(text: string): string {
+  try {
+    return normaliseTime(text)
+  } catch {
+    throw new TaskError(
+      'InvalidInput',
+      `--since: "${text}" is not an ISO-8601 date or time, e.g. 2026-11-20 or 2026-11-20T09:00:00Z.`,
+    )
+  }
 }
 
 /** Hours as a readable duration: `42 s`, `3.5 min`, `2.25 h`, `3.1 d`. */
@@ -76,7 +90,7 @@ export function registerEventCommands(program: Command): void {
         ...(o.task ? { task: o.task as string } : {}),
         ...(o.actor ? { actor: o.actor as string } : {}),
         ...(o.type ? { type: o.type as string } : {}),
-        ...(o.since ? { since: o.since as string } : {}),
+        ...(o.since ? { since: sinceOption(o.since as string) } : {}),
       }
       try {
         const limit = o.limit ? parseNumber(o.limit as string, '--limit', 1, 1e9, true) : undefined
@@ -126,7 +140,7 @@ export function registerEventCommands(program: Command): void {
     .action(
       action(
         (g, o: { since?: string }) => ({
-          metrics: openEngine(g).metrics(o.since ? { since: o.since } : {}),
+          metrics: openEngine(g).metrics(o.since ? { since: sinceOption(o.since) } : {}),
         }),
         (r) => metricsText(r.metrics),
       ),

@@ -30,14 +30,33 @@ export interface Verdict {
 const IDENT_PATH = /\b[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*/g
 const RESERVED = new Set(['true', 'false', 'null', 'in', 'size', 'has', 'int', 'double', 'string'])
 
-/** Context paths an expression mentions (string literals and functions ignored). */
+/** CEL macros that bind a variable: `list.all(x, x > 0)`, `m.map(k, …)`, … */
+const BINDING_MACROS = /\.(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,/g
+
+/**
+ * Context paths an expression mentions: string literals, function names,
+ * members of a computed value (`dyn(tests).failed`) and variables bound by
+ * macros (`x` in `metrics.lat.all(x, x > 0)`) are not context paths.
+ */
 export function referencedPaths(expression: string): string[] {
   const code = expression.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '""')
+  const bound = new Set([...code.matchAll(BINDING_MACROS)].map((m) => m[1]!))
   const paths = new Set<string>()
   for (const match of code.matchAll(IDENT_PATH)) {
-    const after = code.slice((match.index ?? 0) + match[0].length).trimStart()
-    if (after.startsWith('(') || RESERVED.has(match[0])) continue
-    paths.add(match[0])
+    const start = match.index ?? 0
+    const before = code.slice(0, start).trimEnd()
+    if (before.endsWith('.')) continue // a member of something computed, not a context path
+    const after = code.slice(start + match[0].length).trimStart()
+    let path = match[0]
+    if (after.startsWith('(')) {
+      // A call: `size(…)` is a function; `metrics.name.startsWith(…)` a method on `metrics.name`.
+      const dot = path.lastIndexOf('.')
+      if (dot < 0) continue
+      path = path.slice(0, dot)
+    }
+    const root = path.split('.')[0]!
+    if (RESERVED.has(root) || bound.has(root)) continue
+    paths.add(path)
   }
   return [...paths]
 }

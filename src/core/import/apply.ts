@@ -277,10 +277,13 @@ export function applyImport(
     )
   }
 
+  // Participants, context, notes and progress come with their task: for a task
+  // skipped because an earlier import brought it, they are already there.
+  const freshSources = new Set(fresh.map((t) => t.sourceId))
   const local = (sourceId: string, what: string) => {
     const id = ids[sourceId]
     if (!id) report(sourceId, what, sourceId, `${what} for a task not in the source; dropped`)
-    return id
+    return id && freshSources.has(sourceId) ? id : undefined
   }
   let participants = 0
   for (const p of plan.participants) {

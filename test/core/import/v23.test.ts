@@ -285,3 +285,26 @@ describe('parseV23 on richer and broken directories', () => {
     expect(err.message).toMatch(/contexts\/c34304ed_progress\.jsonl:2: not valid JSON/)
   })
 })
+
+describe('importing the same directory again', () => {
+  it('adds nothing twice: tasks, notes, progress, participants and context', async () => {
+    const { makeEngine } = await import('../../helpers.js')
+    const { readImportPlan } = await import('../../../src/core/import/detect.js')
+    const { engine } = makeEngine()
+    const dir = 'test/fixtures/task-orchestrator-v2.3'
+    const first = engine.import(readImportPlan(dir))
+    const again = engine.import(readImportPlan(dir))
+    expect(first.imported).toBe(5)
+    expect(again).toMatchObject({
+      imported: 0,
+      skipped: 5,
+      notes: 0,
+      progress: 0,
+      participants: 0,
+      context: 0,
+    })
+    const count = (table: string) =>
+      (engine.store.get<{ n: number }>(`SELECT count(*) AS n FROM ${table}`) ?? { n: -1 }).n
+    expect([count('notes'), count('progress')]).toEqual([first.notes, first.progress])
+  })
+})
