@@ -1,6 +1,8 @@
 /**
- * Metrics computed from the event log and the task table: throughput, cycle
- * time, lease time, expiries, attempts, success rate and estimate accuracy,
+ * Metrics computed from the event log (so history brought in by an import
+ * does not count as work done here) and the task table (current counts,
+ * estimates): throughput, cycle time, lease time, expiries, attempts, success
+ * rate and estimate accuracy,
  * overall and per agent and per persona. Pure SQL aggregation plus
  * percentiles in memory; no state of its own.
  */
@@ -91,8 +93,8 @@ export function computeMetrics(ctx: Ctx, options: MetricsOptions = {}): Metrics 
     tasks[r.status] = r.n
   }
   const throughput = store.all<{ day: string; completed: number }>(
-    `SELECT substr(completed_at, 1, 10) AS day, count(*) AS completed FROM tasks
-     WHERE status = 'completed' AND completed_at >= @since GROUP BY day ORDER BY day`,
+    `SELECT substr(at, 1, 10) AS day, count(*) AS completed FROM events
+     WHERE type = 'completed' AND at >= @since GROUP BY day ORDER BY day`,
     { since },
   )
   const cycles = store.all<{ persona: string | null; holder: string | null; hours: number }>(
@@ -142,8 +144,8 @@ export function computeMetrics(ctx: Ctx, options: MetricsOptions = {}): Metrics 
   )
   const totals = Object.values(breakdown(aggregate(`'all'`, ''), 'holder'))[0]
   const finished = store.get<{ completed: number; failed: number }>(
-    `SELECT sum(status = 'completed') AS completed, sum(status = 'failed') AS failed FROM tasks
-     WHERE updated_at >= @since`,
+    `SELECT coalesce(sum(type = 'completed'), 0) AS completed, coalesce(sum(type = 'failed'), 0) AS failed
+     FROM events WHERE type IN ('completed', 'failed') AND at >= @since`,
     { since },
   )
   const done = (finished?.completed ?? 0) + (finished?.failed ?? 0)
