@@ -280,6 +280,13 @@ function run(
       }
       return ok(added.length ? `Now depends on ${added.join(', ')}.` : 'No new dependency.')
     }
+    case 'feedback':
+      e.feedback(taskId, actor, {
+        quality: command.quality,
+        timeliness: command.timeliness,
+        ...(command.notes ? { notes: command.notes } : {}),
+      })
+      return ok(`Feedback recorded: quality ${command.quality}, timeliness ${command.timeliness}.`)
     case 'priority':
       e.update(taskId, { priority: command.priority }, actor)
       return ok(`Priority set to ${command.priority}.`)

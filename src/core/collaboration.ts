@@ -4,6 +4,7 @@
  */
 import { TaskError } from './errors.js'
 import { appendEvent } from './events.js'
+import { parseInput, schemas } from './schemas.js'
 import { type Ctx, requireOpen, requireTaskRow } from './tasks.js'
 
 /** A participant of a task. */
@@ -95,4 +96,36 @@ export function latestProgress(ctx: Ctx, id: string): ProgressEntry | null {
       [id],
     ) ?? null
   )
+}
+
+/** Reviewer feedback on a completed task: ratings 1 (poor) to 5 (excellent). */
+export interface Feedback {
+  quality: number
+  timeliness: number
+  notes?: string
+}
+
+/**
+ * Record feedback on a completed task (replacing earlier feedback). Ratings
+ * must be whole numbers from 1 to 5 (`InvalidInput` otherwise, nothing
+ * recorded); a task that is not completed is refused (`InvalidTransition`).
+ */
+export function giveFeedback(ctx: Ctx, id: string, actor: string | null, feedback: Feedback): void {
+  const f = parseInput(schemas().Feedback, feedback, 'feedback')
+  const row = requireTaskRow(ctx.store, id)
+  if (row.status !== 'completed') {
+    throw new TaskError(
+      'InvalidTransition',
+      `Feedback is for completed tasks; ${id} is ${row.status}.`,
+      {
+        task: id,
+        status: row.status,
+      },
+    )
+  }
+  ctx.store.run(
+    'UPDATE tasks SET feedback_quality = ?, feedback_timeliness = ?, feedback_notes = ?, updated_at = ? WHERE id = ?',
+    [f.quality, f.timeliness, f.notes ?? null, ctx.now, id],
+  )
+  appendEvent(ctx.store, { at: ctx.now, type: 'feedback', task_id: id, actor, details: { ...f } })
 }

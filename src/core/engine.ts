@@ -22,6 +22,8 @@ import {
 } from './agents.js'
 import { type Clock, iso, systemClock } from './clock.js'
 import {
+  type Feedback,
+  giveFeedback,
   join,
   latestProgress,
   type Participant,
@@ -332,6 +334,11 @@ export class Engine {
   /** Record progress (0–100 %) with a message. */
   progress(id: string, agent: string, percent: number, message = ''): ProgressEntry {
     return this.write((ctx) => recordProgress(ctx, id, agent, percent, message))
+  }
+
+  /** Reviewer feedback on a completed task (ratings 1–5). */
+  feedback(id: string, actor: string | null, feedback: Feedback): void {
+    this.write((ctx) => giveFeedback(ctx, id, actor, feedback))
   }
 
   /** The latest progress report, or null. */

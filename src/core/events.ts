@@ -27,6 +27,7 @@ export const EVENT_TYPES = [
   'agent_registered',
   'joined',
   'progress',
+  'feedback',
   'imported',
 ] as const
 export type EventType = (typeof EVENT_TYPES)[number]

@@ -79,6 +79,11 @@ function build() {
       capacity: z._default(wholeNumber(1, 1000), 1),
     }),
     Rating: wholeNumber(1, 5),
+    Feedback: z.strictObject({
+      quality: wholeNumber(1, 5),
+      timeliness: wholeNumber(1, 5),
+      notes: z.optional(z.string().check(z.maxLength(2000))),
+    }),
   }
 }
 

@@ -183,3 +183,49 @@ describe('/depends-on', () => {
     expect(patch.labels).toContain('status: blocked')
   })
 })
+
+describe('/feedback', () => {
+  it('a maintainer rates a completed task; a writer is told maintain is needed', async () => {
+    const { probot, rt } = await makeApp()
+    const id = seedTask(rt, 16)
+    rt.engine.closeByPerson(id, 'completed', 'maint')
+    rt.state.saveIssue({
+      ...rt.state.issue(id)!,
+      state: 'closed',
+      state_reason: 'completed',
+      labels: ['task', 'status: completed', 'priority: medium'],
+    })
+    permission('writer', 'write')
+    let refusal = ''
+    githubApi()
+      .post(`${R}/issues/comments/6016/reactions`, { content: '-1' })
+      .reply(201, {})
+      .post(`${R}/issues/16/comments`, (b) => {
+        refusal = b.body
+        return true
+      })
+      .reply(201, { id: 1 })
+    await receive(
+      probot,
+      'issue_comment.created',
+      comment(16, '/feedback quality=5 timeliness=4', 'writer', 6016),
+    )
+    expect(refusal).toContain('needs maintain')
+    permission('maint', 'maintain')
+    githubApi()
+      .post(`${R}/issues/comments/6017/reactions`, { content: '+1' })
+      .reply(201, {})
+      .post(`${R}/issues/16/comments`)
+      .reply(201, { id: 2 })
+    await receive(
+      probot,
+      'issue_comment.created',
+      comment(16, '/feedback quality=5 timeliness=4 great work', 'maint', 6017),
+    )
+    expect(rt.engine.get(id)).toMatchObject({
+      feedback_quality: 5,
+      feedback_timeliness: 4,
+      feedback_notes: 'great work',
+    })
+  })
+})

@@ -132,3 +132,30 @@ describe('review fixes', () => {
     expect(normaliseTime('2026-11-20T23:55:12+02:00')).toBe('2026-11-20T21:55:12.000Z')
   })
 })
+
+describe('feedback', () => {
+  it('rates completed tasks 1–5 and refuses anything else, changing nothing', () => {
+    const { engine } = makeEngine()
+    const t = engine.add({ title: 'x' })
+    expectTaskError(
+      () => engine.feedback(t.id, 'rev', { quality: 5, timeliness: 4 }),
+      'InvalidTransition',
+    )
+    engine.claim(t.id, 'ada')
+    engine.complete(t.id, 'ada', 1)
+    expect(
+      expectTaskError(
+        () => engine.feedback(t.id, 'rev', { quality: 6, timeliness: 4 }),
+        'InvalidInput',
+      ).message,
+    ).toContain('quality')
+    expect(engine.get(t.id).feedback_quality).toBeNull()
+    engine.feedback(t.id, 'rev', { quality: 5, timeliness: 4, notes: 'clean' })
+    expect(engine.get(t.id)).toMatchObject({
+      feedback_quality: 5,
+      feedback_timeliness: 4,
+      feedback_notes: 'clean',
+    })
+    expect(engine.events({ type: 'feedback' })).toHaveLength(1)
+  })
+})

@@ -361,6 +361,29 @@ export function registerTaskCommands(program: Command): void {
     )
 
   program
+    .command('feedback')
+    .description('Rate a completed task: quality and timeliness from 1 (poor) to 5 (excellent).')
+    .argument('<id>', 'task id')
+    .requiredOption('--quality <1-5>', 'quality of the work')
+    .requiredOption('--timeliness <1-5>', 'timeliness of the work')
+    .option('--notes <text>', 'free-form notes')
+    .action(
+      action(
+        (g, id: string, o: { quality: string; timeliness: string; notes?: string }) => {
+          const engine = openEngine(g)
+          engine.feedback(id, optionalAgent(g), {
+            quality: Number(o.quality),
+            timeliness: Number(o.timeliness),
+            ...(o.notes ? { notes: o.notes } : {}),
+          })
+          return { task: engine.get(id) }
+        },
+        (r) =>
+          `Feedback recorded on ${r.task.id}: quality ${r.task.feedback_quality}, timeliness ${r.task.feedback_timeliness}.`,
+      ),
+    )
+
+  program
     .command('depend')
     .description('Make a task depend on others (refused if it would close a cycle).')
     .argument('<id>', 'the task that waits')
