@@ -40,7 +40,11 @@ export async function ensureNativeDependencies(
       added++
     } catch (err) {
       const status = (err as { status?: number }).status
-      if (status !== 403 && status !== 404 && status !== 410 && status !== 422) throw err
+      // 404/422 concern this one dependency (an issue the app cannot see, a link
+      // GitHub will not make): skip it. 403/410 mean no permission or no feature
+      // in this repository: say so once and stop trying here.
+      if (status === 404 || status === 422) continue
+      if (status !== 403 && status !== 410) throw err
       rt.state.saveRepo(key, rt.now(), { native_dependencies: 'refused' })
       await octokit.rest.issues.createComment({
         owner: r.owner,

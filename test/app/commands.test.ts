@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { readMarkers } from '../../src/github/replies.js'
 import { useGitHubHarness } from '../support/github/hooks.js'
 import { githubApi, recordedRequests } from '../support/github/nock.js'
-import { receive } from '../support/github/webhooks.js'
+import { INSTALLATION, receive, webhookExample } from '../support/github/webhooks.js'
 import { comment, makeApp, permission, R, seedTask } from './helpers.js'
 
 useGitHubHarness()
@@ -175,6 +175,8 @@ describe('/depends-on', () => {
         return true
       })
       .reply(200, {})
+      .post(`${R}/issues/14/dependencies/blocked_by`, { issue_id: 1015 })
+      .reply(201, {})
       .post(`${R}/issues/14/comments`)
       .reply(201, { id: 1 })
     await receive(probot, 'issue_comment.created', comment(14, '/depends-on #15'))
@@ -227,5 +229,21 @@ describe('/feedback', () => {
       feedback_timeliness: 4,
       feedback_notes: 'great work',
     })
+  })
+})
+
+describe('edited comments', () => {
+  it('editing a comment never re-runs its commands', async () => {
+    const { probot, rt } = await makeApp()
+    const id = seedTask(rt, 17)
+    const edited = webhookExample('issue_comment.edited', {
+      issue: { number: 17, id: 1017 },
+      comment: { id: 5017, body: '/claim' },
+      sender: { login: 'ada', type: 'User' },
+      installation: INSTALLATION,
+    })
+    await receive(probot, 'issue_comment.edited', edited)
+    expect(rt.engine.get(id).status).toBe('pending')
+    expect(recordedRequests).toEqual([])
   })
 })

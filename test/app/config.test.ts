@@ -97,6 +97,8 @@ describe('GitHub Enterprise Server', () => {
       .reply(201, {})
       .patch(`${R}/issues/72`, (p) => p.labels.includes('status: blocked'))
       .reply(200, {})
+      .post(`${R}/issues/72/dependencies/blocked_by`, { issue_id: 1073 })
+      .reply(201, {})
       .post(`${R}/issues/72/comments`)
       .reply(201, { id: 1 })
     await receive(

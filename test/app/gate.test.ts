@@ -248,3 +248,20 @@ describe('bodies edited by bots', () => {
     expect(rt.engine.events()).toHaveLength(before)
   })
 })
+
+describe('maintainer override', () => {
+  it('a maintainer completes a task whose pull request is not by the lease holder', async () => {
+    const { probot, rt, id } = await setup({ prAuthor: 'mallory' })
+    await verdict(probot, id, criteriaDigest(criteria), true)
+    permission('maint', 'maintain')
+    githubApi().patch(`${R}/issues/100`).optionally().reply(200, {})
+    await tick(probot, 'maint')
+    const d = await done(probot, 'maint', 5103)
+    githubApi()
+      .patch(`${R}/issues/100`, (p) => p.state === 'closed')
+      .reply(200, {})
+    await d.run()
+    expect(d.reply()).toMatchObject({ command: 'done', ok: true })
+    expect(rt.engine.get(id).status).toBe('completed')
+  })
+})

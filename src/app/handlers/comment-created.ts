@@ -9,6 +9,7 @@ import { commandHelp, parseComment } from '../../github/commands.js'
 import { findAgent } from '../../github/config.js'
 import { MARKER_PREFIX, type ReplyLine, renderReply } from '../../github/replies.js'
 import { executeCommands, needsPermission } from '../execute.js'
+import { ensureNativeDependencies } from '../native-dependencies.js'
 import { publish } from '../publish.js'
 import type { AppRuntime } from '../runtime.js'
 
@@ -108,6 +109,16 @@ export async function onCommentCreated(
         completed,
         bodies: execution.bodies,
       })
+      // `/depends-on` edges go to GitHub's native dependencies too.
+      const dependsOn = rt.engine
+        .show(taskId)
+        .depends_on.map((id) => rt.state.issue(id))
+        .filter((d) => d !== undefined)
+        .map((d) => {
+          const [owner, name] = d.repo.split('/') as [string, string]
+          return { owner, repo: name, number: d.number }
+        })
+      await ensureNativeDependencies(octokit, rt, r, taskId, dependsOn)
     } catch (err) {
       mirrorError = err
     }
