@@ -13,7 +13,12 @@
  * empty adds nothing: `tests` is then absent, and a criterion that names it is
  * an error, not a pass.
  */
-import { buildContext, loadContextFile } from '../../core/criteria/context.js'
+import {
+  buildContext,
+  isPlainObject,
+  loadContextFile,
+  mergeInto,
+} from '../../core/criteria/context.js'
 import { isTaskError, TaskError } from '../../core/errors.js'
 import { lazy } from '../../core/lazy.js'
 
@@ -146,33 +151,4 @@ function naming<T>(input: string, read: () => T): T {
     if (!isTaskError(err)) throw err
     throw new TaskError(err.code, `Input \`${input}\`: ${err.message}`, { input, ...err.details })
   }
-}
-
-/** Merge `source` into `target`: mappings key by key, anything else replaces. */
-function mergeInto(target: Record<string, unknown>, source: Record<string, unknown>): void {
-  for (const [key, value] of Object.entries(source)) {
-    const existing = Object.hasOwn(target, key) ? target[key] : undefined
-    if (isPlainObject(value) && isPlainObject(existing)) mergeInto(existing, value)
-    else if (isPlainObject(value)) {
-      const copy: Record<string, unknown> = {}
-      mergeInto(copy, value)
-      define(target, key, copy)
-    } else define(target, key, value)
-  }
-}
-
-/** Own, enumerable property — also for keys such as `__proto__`. */
-function define(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, {
-    value,
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  })
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
-  const proto = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
 }

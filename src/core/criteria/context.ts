@@ -248,8 +248,11 @@ function readReport(path: string, what: string): string {
   }
 }
 
-/** Merge `source` into `target`: mappings key by key, anything else replaces. */
-function mergeInto(target: Record<string, unknown>, source: Record<string, unknown>): void {
+/**
+ * Merge `source` into `target` (mutated): mappings key by key, anything else
+ * replaces; keys such as `__proto__` become own properties.
+ */
+export function mergeInto(target: Record<string, unknown>, source: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(source)) {
     const existing = Object.hasOwn(target, key) ? target[key] : undefined
     if (isPlainObject(value)) {
@@ -307,7 +310,8 @@ function define(target: Record<string, unknown>, key: string, value: unknown): v
   })
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** A plain object (mapping), not an array, null or class instance. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
   const proto = Object.getPrototypeOf(value)
   return proto === Object.prototype || proto === null
