@@ -9,9 +9,10 @@ import type { IssueRef } from '../github/references.js'
 import type { AppRuntime, Octokit, RepoRef } from './runtime.js'
 
 /**
- * Add a native `blocked_by` link from the issue of `taskId` to each
- * dependency whose GitHub issue id is known and not linked yet.
- * Returns the number of links added.
+ * Make the native `blocked_by` links of the issue of `taskId` match
+ * `dependsOn`: add a link for each dependency whose GitHub issue id is known
+ * and not linked yet, remove links to dependencies no longer listed.
+ * Returns the number of links added or removed.
  */
 export async function ensureNativeDependencies(
   octokit: Octokit,
@@ -54,6 +55,28 @@ export async function ensureNativeDependencies(
       })
       break
     }
+  }
+  // Links to dependencies no longer listed come off too.
+  const wanted = new Set(
+    dependsOn.flatMap((ref) => {
+      const dep = rt.state.issue(rt.taskId({ owner: ref.owner, repo: ref.repo }, ref.number))
+      return dep?.issue_id ? [dep.issue_id] : []
+    }),
+  )
+  for (const issueId of linked.filter((id) => !wanted.has(id))) {
+    try {
+      await octokit.rest.issues.removeDependencyBlockedBy({
+        owner: r.owner,
+        repo: r.repo,
+        issue_number: record.number,
+        issue_id: issueId,
+      })
+    } catch (err) {
+      // Already gone (removed in GitHub's UI): nothing to undo.
+      if ((err as { status?: number }).status !== 404) throw err
+    }
+    linked = linked.filter((id) => id !== issueId)
+    added++
   }
   if (added)
     rt.state.saveIssue({ ...(rt.state.issue(taskId) ?? record), native_blocked_by: linked })

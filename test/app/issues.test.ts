@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { useGitHubHarness } from '../support/github/hooks.js'
 import { githubApi, recordedRequests } from '../support/github/nock.js'
-import { receive } from '../support/github/webhooks.js'
+import { INSTALLATION, receive, webhookExample } from '../support/github/webhooks.js'
 import { makeApp, noConfig, openedTask, R, seedTask } from './helpers.js'
 
 useGitHubHarness()
@@ -133,5 +133,49 @@ describe('native issue dependencies', () => {
       .reply(201, { id: 114 })
     await receive(probot, 'issues.opened', openedTask(13, body))
     expect(engine.get('Codertocat/Hello-World#13').status).toBe('blocked')
+  })
+})
+
+describe('native dependencies follow the body', () => {
+  it('a dependency removed from the body loses its blocked_by link', async () => {
+    const { probot, rt } = await makeApp()
+    seedTask(rt, 20)
+    const id = seedTask(rt, 21, { dependsOn: [20], body: '### Depends on\n\n- [ ] #20\n' })
+    rt.state.saveIssue({
+      ...rt.state.issue(id)!,
+      native_blocked_by: [1020],
+      labels: ['task', 'status: blocked', 'priority: medium'],
+    })
+    rt.state.saveRepo('Codertocat/Hello-World', rt.now(), { config: '' })
+    githubApi()
+      .patch(`${R}/issues/21`, (p) => p.labels.includes('status: pending'))
+      .reply(200, {})
+      .delete(`${R}/issues/21/dependencies/blocked_by/1020`)
+      .reply(200, {})
+    const edited = webhookExample('issues.edited', {
+      issue: {
+        number: 21,
+        id: 1021,
+        title: 'Task 21',
+        body: 'No dependencies any more.',
+        labels: [
+          {
+            id: 1,
+            node_id: 'L',
+            url: '',
+            name: 'task',
+            color: 'ededed',
+            default: false,
+            description: null,
+          },
+        ],
+      },
+      changes: { body: { from: '### Depends on\n\n- [ ] #20\n' } },
+      sender: { login: 'maint', type: 'User' },
+      installation: INSTALLATION,
+    })
+    await receive(probot, 'issues.edited', edited)
+    expect(rt.engine.show(id).depends_on).toEqual([])
+    expect(rt.state.issue(id)?.native_blocked_by).toEqual([])
   })
 })
