@@ -16,6 +16,7 @@ import * as z from 'zod'
 import { TaskError } from '../core/errors.js'
 import { PERSONA_PATTERN } from '../core/model.js'
 import type { EngineSettings } from '../core/tasks.js'
+import type { CommandName as GrammarCommand } from './commands.js'
 
 /** Where the app reads the configuration from, in the repository. */
 export const CONFIG_PATH = '.github/task-orchestrator.yml'
@@ -24,7 +25,12 @@ export const CONFIG_PATH = '.github/task-orchestrator.yml'
 export const REPO_PERMISSIONS = ['read', 'triage', 'write', 'maintain', 'admin'] as const
 export type RepoPermission = (typeof REPO_PERMISSIONS)[number]
 
-/** Comment commands (DESIGN "Comment commands"), without the leading `/`. */
+/**
+ * The comment commands the app acts on, without the leading `/` — each has a
+ * permission rule. A subset of the grammar's words (`commands.ts`
+ * `COMMAND_NAMES`, which also parses commands not available yet); the type
+ * check below keeps it one.
+ */
 export const COMMANDS = [
   'claim',
   'heartbeat',
@@ -43,6 +49,9 @@ export const COMMANDS = [
   'status',
 ] as const
 export type CommandName = (typeof COMMANDS)[number]
+// Compile-time: every command with a rule is a word of the grammar.
+const _commandsAreGrammar: readonly GrammarCommand[] = COMMANDS
+void _commandsAreGrammar
 
 /**
  * Everything `permissions` has a rule for: the commands, and `override` —
