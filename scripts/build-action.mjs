@@ -1,23 +1,25 @@
-// Bundles the CI gate Action (action.yml) with esbuild:
-//   dist/gate/index.js      src/action/gate/run.ts and everything it uses, in
-//                           one self-contained ES module (committed: the runner
-//                           does not install dependencies)
-//   dist/gate/licenses.txt  name, version, licence and licence text of every
-//                           package bundled into it
+// Bundles the two GitHub Actions with esbuild, each into one self-contained
+// ES module (committed: the runner does not install dependencies) and the
+// licences of what it bundles:
+//   dist/gate/          the CI gate (action.yml): src/action/gate/run.ts
+//   dist/orchestrator/  the app inside Actions (orchestrator/action.yml):
+//                       src/action/orchestrator/run.ts
 //
-// Usage: node scripts/build-action.mjs [outdir]    (default dist/gate)
+// Usage: node scripts/build-action.mjs [outroot]   (default dist)
 //
-// The bundle targets Node 20 so that it runs on Node 20 and 24 (action.yml
-// runs it on node24). It is minified to stay well under 2 MB and to start
-// fast (bench/gate.bench.ts). Two substitutions keep it self-contained and lean:
+// The bundles target Node 20 so that they run on Node 20 and 24 (the
+// action.yml files run them on node24); minified to start fast
+// (bench/gate.bench.ts). Substitutions keep them self-contained and lean:
 //
 // * src/core/lazy.ts loads packages through createRequire at run time, which
 //   would look for node_modules next to dist/. Here it is replaced by literal
 //   require() calls of the packages it may load, so esbuild bundles them and
 //   still evaluates each on first use.
-// * @actions/core imports @actions/http-client (and with it undici, ~400 kB)
-//   only for getIDToken (OIDC), which the gate never calls; that module is
-//   replaced by a stub that says so.
+// * gate: @actions/core imports @actions/http-client (and with it undici,
+//   ~400 kB) only for getIDToken (OIDC), which the gate never calls; that
+//   module is replaced by a stub that says so.
+// * orchestrator: better-sqlite3 (a native addon) is replaced by a stub; the
+//   Action opens its state with node:sqlite.
 //
 // The output is deterministic: test/action/dist-fresh.test.ts rebuilds it
 // into a temporary directory and fails when the committed dist/ is stale.
@@ -30,23 +32,24 @@ import { build } from 'esbuild'
 /** Packages src/core/lazy.ts may load in the gate. */
 const LAZY_PACKAGES = ['@marcbachmann/cel-js', 'yaml', 'fast-xml-parser', 'tinyglobby']
 
-const staticLazy = {
+/** src/core/lazy.ts with literal require() calls of `packages`, so esbuild bundles them. */
+const staticLazy = (packages) => ({
   name: 'static-lazy',
   setup(b) {
     b.onLoad({ filter: /src[\\/]core[\\/]lazy\.ts$/ }, () => ({
       loader: 'js',
       contents: `const loaders = {
-${LAZY_PACKAGES.map((p) => `  ${JSON.stringify(p)}: () => require(${JSON.stringify(p)}),`).join('\n')}
+${packages.map((p) => `  ${JSON.stringify(p)}: () => require(${JSON.stringify(p)}),`).join('\n')}
 }
 export function lazy(id) {
   const load = loaders[id]
-  if (!load) throw new Error('lazy(' + JSON.stringify(id) + ') is not bundled into the gate Action: add it to LAZY_PACKAGES in scripts/build-action.mjs')
+  if (!load) throw new Error('lazy(' + JSON.stringify(id) + ') is not bundled into this Action: add it to its list in scripts/build-action.mjs')
   let module
   return () => (module ??= load())
 }`,
     }))
   },
-}
+})
 
 const noOidc = {
   name: 'no-oidc',
@@ -84,13 +87,27 @@ function licenses(metafile) {
     .join('\n---\n\n')
 }
 
-/**
- * Bundle the gate Action into `outdir/index.js` (and `outdir/licenses.txt`).
- * Returns the bundle's path and size in bytes.
- */
-export async function buildAction(outdir = 'dist/gate') {
+/** better-sqlite3 is a native addon the runner cannot load: the orchestrator uses node:sqlite. */
+const noBetterSqlite3 = {
+  name: 'no-better-sqlite3',
+  setup(b) {
+    b.onResolve({ filter: /^better-sqlite3$/ }, () => ({ path: 'better-sqlite3', namespace: 'stub' }))
+    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
+      loader: 'js',
+      contents: `export default function Database() {
+  throw new Error('better-sqlite3 is not bundled into the task-orchestrator Action: it opens the state with node:sqlite')
+}`,
+    }))
+  },
+}
+
+/** Packages src/core/lazy.ts may load in the orchestrator (the app validates config with zod). */
+const ORCHESTRATOR_LAZY = [...LAZY_PACKAGES, 'zod']
+
+/** Bundle one Action: `entry` into `outdir/index.js` and `outdir/licenses.txt`. */
+async function bundle(entry, outdir, plugins) {
   const result = await build({
-    entryPoints: ['src/action/gate/run.ts'],
+    entryPoints: [entry],
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -102,7 +119,7 @@ export async function buildAction(outdir = 'dist/gate') {
     banner: {
       js: "import { createRequire as __gateRequire } from 'node:module'; const require = __gateRequire(import.meta.url);",
     },
-    plugins: [staticLazy, noOidc],
+    plugins,
     write: false,
     metafile: true,
     logLevel: 'warning',
@@ -115,6 +132,28 @@ export async function buildAction(outdir = 'dist/gate') {
   return { file, bytes: output.contents.length }
 }
 
+/**
+ * Bundle the gate Action into `outdir/index.js` (and `outdir/licenses.txt`).
+ * Returns the bundle's path and size in bytes.
+ */
+export function buildAction(outdir = 'dist/gate') {
+  return bundle('src/action/gate/run.ts', outdir, [staticLazy(LAZY_PACKAGES), noOidc])
+}
+
+/**
+ * Bundle the orchestrator Action (orchestrator/action.yml: the app inside
+ * GitHub Actions) into `outdir/index.js` and `outdir/licenses.txt`. Unlike
+ * the gate it keeps @actions/core's HTTP client: @actions/artifact needs it.
+ */
+export function buildOrchestrator(outdir = 'dist/orchestrator') {
+  return bundle('src/action/orchestrator/run.ts', outdir, [
+    staticLazy(ORCHESTRATOR_LAZY),
+    noBetterSqlite3,
+  ])
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  await buildAction(process.argv[2])
+  const root = process.argv[2] ?? 'dist'
+  await buildAction(join(root, 'gate'))
+  await buildOrchestrator(join(root, 'orchestrator'))
 }

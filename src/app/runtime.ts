@@ -51,6 +51,12 @@ export class AppRuntime {
   /** Tasks whose status comment is being created right now (no second one meanwhile). */
   readonly creatingStatus = new Set<string>()
   private readonly agentsApplied = new Map<string, string>()
+  /**
+   * Comments the app already answered on GitHub although this database has
+   * no record of them (a run whose state was lost: see src/app/catch-up.ts).
+   * Their commands are re-applied without a second reaction or reply.
+   */
+  readonly answeredElsewhere = new Set<number>()
 
   constructor(options: AppOptions) {
     this.engine = options.engine

@@ -144,6 +144,33 @@ export class AppState {
     )
   }
 
+  /** True when the commands of comment `commentId` were handled (by any run). */
+  commentRecorded(commentId: number): boolean {
+    return this.store.get('SELECT 1 FROM gh_comments WHERE comment_id = ?', [commentId]) !== undefined
+  }
+
+  /**
+   * Where the last catch-up scan of `repo` got to: the `created_at` of the
+   * newest comment it saw (ISO-8601), or null before the first scan. Kept in
+   * the settings table (`app.catch_up.<repo>`), so no migration is needed.
+   */
+  catchUpCursor(repo: string): string | null {
+    return (
+      this.store.get<{ value: string }>('SELECT value FROM settings WHERE key = ?', [
+        `app.catch_up.${repo}`,
+      ])?.value ?? null
+    )
+  }
+
+  /** Move the catch-up cursor of `repo` to `at` (never backwards). */
+  saveCatchUpCursor(repo: string, at: string): void {
+    this.store.run(
+      `INSERT INTO settings (key, value) VALUES (?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)`,
+      [`app.catch_up.${repo}`, at],
+    )
+  }
+
   /** A cached repository permission of `login`, if fetched after `since` (ISO-8601). */
   cachedPermission(repo: string, login: string, since: string): string | undefined {
     return this.store.get<{ permission: string }>(

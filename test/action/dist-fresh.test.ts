@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest'
 
 const DIST = 'dist/gate/index.js'
 const STALE =
-  'dist/gate is stale: run `npm run build:action` and commit dist/ (the Actions runner ' +
+  'dist/ is stale: run `npm run build:action` and commit dist/ (the Actions runner ' +
   'runs the committed bundle, not the source).'
 
 /** The committed bundle: git's copy when tracked, else the working tree's. */
@@ -31,25 +31,34 @@ function committed(path: string): { bytes: Buffer; from: string } {
   }
 }
 
-describe('dist/gate (the bundled Action)', () => {
+describe('dist/ (the bundled Actions)', () => {
   it('is what scripts/build-action.mjs builds from the current source', () => {
-    const out = mkdtempSync(join(tmpdir(), 'gate-dist-'))
+    const out = mkdtempSync(join(tmpdir(), 'actions-dist-'))
     execFileSync(process.execPath, ['scripts/build-action.mjs', out], { stdio: 'inherit' })
-    for (const name of ['index.js', 'licenses.txt']) {
-      const path = `dist/gate/${name}`
-      const fresh = readFileSync(join(out, name))
-      const { bytes, from } = committed(path)
-      expect(fresh.equals(bytes), `${STALE} (${path}, compared with the ${from} copy)`).toBe(true)
-      expect(readFileSync(path).equals(fresh), `${STALE} (${path})`).toBe(true)
+    for (const action of ['gate', 'orchestrator']) {
+      for (const name of ['index.js', 'licenses.txt']) {
+        const path = `dist/${action}/${name}`
+        const fresh = readFileSync(join(out, action, name))
+        const { bytes, from } = committed(path)
+        expect(fresh.equals(bytes), `${STALE} (${path}, compared with the ${from} copy)`).toBe(true)
+        expect(readFileSync(path).equals(fresh), `${STALE} (${path})`).toBe(true)
+      }
     }
-  }, 120_000)
+  }, 180_000)
 
-  it('is at most 2 MB', () => {
+  it('gate: at most 2 MB', () => {
     expect(statSync(DIST).size).toBeLessThanOrEqual(2 * 1024 * 1024)
   })
 
-  it('is what action.yml runs, on node24', () => {
+  it('gate: what action.yml runs, on node24', () => {
     const yml = readFileSync('action.yml', 'utf8')
     expect(yml).toMatch(/^runs:\n {2}using: node24\n {2}main: dist\/gate\/index\.js$/m)
+  })
+
+  it('orchestrator: what orchestrator/action.yml runs, on node24', () => {
+    const yml = readFileSync('orchestrator/action.yml', 'utf8')
+    expect(yml).toMatch(
+      /^runs:\n {2}using: node24\n {2}main: \.\.\/dist\/orchestrator\/index\.js$/m,
+    )
   })
 })

@@ -36,8 +36,10 @@ export async function onCommentCreated(
   const taskId = rt.taskId(r, issue.number)
   const record = rt.state.issue(taskId)
   const octokit = context.octokit
+  // Answered already by a run whose state was lost: re-apply, don't answer twice.
+  const quiet = rt.answeredElsewhere.has(comment.id)
   const react = async (content: '+1' | '-1' | 'confused') => {
-    if (config.replies.reactions) {
+    if (config.replies.reactions && !quiet) {
       await octokit.rest.reactions.createForIssueComment({
         owner: r.owner,
         repo: r.repo,
@@ -46,13 +48,15 @@ export async function onCommentCreated(
       })
     }
   }
-  const reply = (lines: ReplyLine[], footer?: string) =>
-    octokit.rest.issues.createComment({
+  const reply = async (lines: ReplyLine[], footer?: string) => {
+    if (quiet) return
+    await octokit.rest.issues.createComment({
       owner: r.owner,
       repo: r.repo,
       issue_number: issue.number,
       body: renderReply(actor, lines, footer),
     })
+  }
 
   if (!record?.is_task) {
     if (

@@ -1,0 +1,122 @@
+/**
+ * Where the state file lives between runs: a workflow artifact. Listing uses
+ * the REST API ("List artifacts for a repository", filtered by name);
+ * download and upload use GitHub's own client, `@actions/artifact` — download
+ * with `findBy` (artifacts of other runs, through the REST redirect to blob
+ * storage) and the artifact's digest, upload through the Actions results
+ * service with a retention period.
+ *
+ * The state file is uploaded as is (`skipArchive`), not zipped: the artifact's
+ * digest is then the SHA-256 of the database file itself, which
+ * `inspectStateFile` checks again after the download. With `skipArchive` the
+ * artifact is named after the file, so the state's name is a file name
+ * (default `task-orchestrator.db`).
+ */
+import { mkdirSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { DefaultArtifactClient } from '@actions/artifact'
+import type { Octokit } from '../../app/runtime.js'
+
+/** One stored state artifact (REST shape, trimmed). */
+export interface StateArtifact {
+  id: number
+  name: string
+  /** Bytes. */
+  size: number
+  /** `sha256:<hex>`, or null for artifacts uploaded before digests existed. */
+  digest: string | null
+  created_at: string
+  expires_at: string | null
+  /** The workflow run that uploaded it. */
+  run_id: number | null
+}
+
+/** What the run loop needs from an artifact store. */
+export interface ArtifactStore {
+  /** Non-expired artifacts named `name`, newest first. One API request. */
+  list(name: string): Promise<StateArtifact[]>
+  /**
+   * Download `artifact` into the empty folder `dir`; the path of the file.
+   * Throws `ArtifactDigestError` when the bytes do not match the digest.
+   */
+  download(artifact: StateArtifact, dir: string): Promise<string>
+  /** Upload `file` (its base name must be `name`) to the current run. */
+  upload(file: string, retentionDays: number): Promise<{ id: number; size: number }>
+}
+
+/** The downloaded bytes do not match the artifact's digest. */
+export class ArtifactDigestError extends Error {
+  constructor(readonly artifact: StateArtifact) {
+    super(
+      `artifact ${artifact.id} (${artifact.name}) does not match its digest ${artifact.digest}: the download is damaged`,
+    )
+    this.name = 'ArtifactDigestError'
+  }
+}
+
+/**
+ * The artifact store of a GitHub Actions run: `octokit` for the REST listing
+ * (the run's `GITHUB_TOKEN` with `actions: read`), `token` for downloads of
+ * other runs' artifacts; uploads use the runner's `ACTIONS_RUNTIME_TOKEN` and
+ * `ACTIONS_RESULTS_URL`, as `actions/upload-artifact` does.
+ */
+export function githubArtifactStore(
+  octokit: Octokit,
+  repo: { owner: string; repo: string },
+  token: string,
+): ArtifactStore {
+  const client = new DefaultArtifactClient()
+  return {
+    async list(name) {
+      const { data } = await octokit.rest.actions.listArtifactsForRepo({
+        ...repo,
+        name,
+        per_page: 100,
+      })
+      return data.artifacts
+        .filter((a) => !a.expired && a.name === name)
+        .map((a) => ({
+          id: a.id,
+          name: a.name,
+          size: a.size_in_bytes,
+          digest: a.digest ?? null,
+          created_at: a.created_at ?? '',
+          expires_at: a.expires_at ?? null,
+          run_id: a.workflow_run?.id ?? null,
+        }))
+        .sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id - a.id)
+    },
+    async download(artifact, dir) {
+      mkdirSync(dir, { recursive: true })
+      const result = await client.downloadArtifact(artifact.id, {
+        path: dir,
+        skipDecompress: true,
+        ...(artifact.digest ? { expectedHash: artifact.digest } : {}),
+        findBy: {
+          token,
+          workflowRunId: artifact.run_id ?? 0,
+          repositoryOwner: repo.owner,
+          repositoryName: repo.repo,
+        },
+      })
+      if (result.digestMismatch) throw new ArtifactDigestError(artifact)
+      const files = readdirSync(dir)
+      if (files.length !== 1) {
+        throw new Error(
+          `artifact ${artifact.id} (${artifact.name}) should hold one file; the download has ${files.length}`,
+        )
+      }
+      return join(dir, files[0]!)
+    },
+    async upload(file, retentionDays) {
+      const dir = join(file, '..')
+      const name = file.slice(dir.length + 1)
+      const { id, size } = await client.uploadArtifact(name, [file], dir, {
+        retentionDays,
+        skipArchive: true,
+      })
+      if (id === undefined) throw new Error(`the upload of ${name} returned no artifact id`)
+      return { id, size: size ?? 0 }
+    },
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The job summary of an orchestrator run: the event, what changed, leases
+ * swept, commands caught up, where the state came from (artifact, fallback,
+ * rebuild), its generation and size, and the time each phase took.
+ */
+import type { RunReport } from './orchestrate.js'
+
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`
+const msText = (ms: number | undefined) => `${Math.round(ms ?? 0)} ms`
+
+/** Markdown for `GITHUB_STEP_SUMMARY`. */
+export function renderSummary(report: RunReport): string {
+  const lines: string[] = ['## Task Orchestrator', '']
+  const event = report.action ? `${report.event}.${report.action}` : report.event
+  const delivered = report.delivered.length
+    ? report.delivered.map((d) => `\`${d.name}\`${d.error ? ` ❌ ${d.error}` : ' ✅'}`).join(', ')
+    : 'nothing to deliver (catch-up and sweep only)'
+  lines.push(`**Event:** \`${event}\` — ${delivered}`, '')
+  const changes = Object.entries(report.changes)
+  lines.push(
+    `**What changed:** ${changes.length ? changes.map(([type, n]) => `${type} × ${n}`).join(', ') : 'nothing'}`,
+    '',
+    `**Leases swept:** ${report.swept}`,
+    '',
+  )
+  const caught = report.catchUp?.caught ?? []
+  lines.push(
+    `**Commands caught up:** ${caught.length}${report.catchUp ? ` (${report.catchUp.scanned} comments scanned in ${report.catchUp.requests} request${report.catchUp.requests === 1 ? '' : 's'})` : ' (scan failed)'}`,
+  )
+  for (const c of caught) {
+    lines.push(
+      `- #${c.issue} comment ${c.comment} by @${c.author}: ${c.commands} command${c.commands === 1 ? '' : 's'}${c.quiet ? ' (already answered on GitHub; re-applied quietly)' : ''}`,
+    )
+  }
+  lines.push('')
+  const src = report.source
+  if (report.rebuilt) {
+    lines.push(
+      `**State:** ⚠️ rebuilt from GitHub — ${report.rebuilt.detail}; ${report.rebuilt.tasks} tasks read back from issues, labels and bodies, live leases restarted with a fresh TTL.`,
+    )
+  } else if (src.artifact) {
+    lines.push(
+      `**State:** artifact ${src.artifact.id} (generation ${src.generation}, ${src.artifact.created_at}).`,
+    )
+  }
+  for (const r of src.rejected) {
+    lines.push(`- skipped artifact ${r.id} (${r.created_at}): ${r.reason}`)
+  }
+  if (report.reapplied > 0) {
+    lines.push(
+      `- another run uploaded a newer state meanwhile: this run's work was re-applied on it (${report.reapplied}×).`,
+    )
+  }
+  lines.push(
+    '',
+    `**Saved:** generation ${report.generation}, ${report.tasks} tasks, ${kib(report.bytes)}${report.uploaded ? ` (artifact ${report.uploaded.id})` : ' (not uploaded)'}`,
+    '',
+    '| phase | time |',
+    '| --- | ---: |',
+    ...Object.entries(report.ms).map(([phase, ms]) => `| ${phase.replace(/_/g, ' ')} | ${msText(ms)} |`),
+    '',
+  )
+  if (report.errors.length) {
+    lines.push('**Errors:**', ...report.errors.map((e) => `- ${e}`), '')
+  }
+  return lines.join('\n')
+}

@@ -1,0 +1,126 @@
+/**
+ * State sync of the Actions-hosted mode: finding the newest usable state
+ * artifact, and noticing that another run uploaded a newer one meanwhile.
+ *
+ * A candidate is usable when its download matches the artifact's digest and
+ * `inspectStateFile` accepts it (SQLite integrity, schema version, a
+ * generation number). Candidates are tried newest first: a truncated or
+ * corrupt newest artifact falls back to the last good one, and only when none
+ * is usable (first run, all expired, all damaged) is the state rebuilt from
+ * GitHub — never an empty board.
+ */
+import { copyFileSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { OpenOptions, SqliteDriver } from '../../core/db/driver.js'
+import { ArtifactDigestError, type ArtifactStore, type StateArtifact } from './artifacts.js'
+import { inspectStateFile, type StateFileInfo } from './state-file.js'
+
+/** How many artifacts, newest first, are tried before rebuilding. */
+export const MAX_CANDIDATES = 5
+
+/** An artifact that was not used, and why. */
+export interface RejectedArtifact {
+  id: number
+  created_at: string
+  reason: string
+}
+
+/** Where a run's state comes from. */
+export interface LoadedState {
+  /** Working copy of the state file (missing when `rebuild` is set). */
+  path: string
+  /** The artifact it came from, or null. */
+  artifact: StateArtifact | null
+  /** Its generation (0 for a rebuilt state). */
+  generation: number
+  info: StateFileInfo | null
+  /** Set when no artifact was usable: why the state is rebuilt from GitHub. */
+  rebuild: string | null
+  rejected: RejectedArtifact[]
+  /** Milliseconds spent listing, downloading and verifying. */
+  ms: { download: number; verify: number }
+}
+
+/** A driver factory (better-sqlite3 under `tm` and tests, node:sqlite in the Action). */
+export type DriverFactory = (path: string, options: OpenOptions) => SqliteDriver
+
+/**
+ * Download and verify one artifact into `dir`; its inspected info, or the
+ * reason it cannot be used.
+ */
+export async function fetchCandidate(
+  artifacts: ArtifactStore,
+  artifact: StateArtifact,
+  dir: string,
+  driver: DriverFactory | undefined,
+  ms: { download: number; verify: number },
+): Promise<{ file: string; info: StateFileInfo } | { reason: string }> {
+  let file: string
+  const t0 = performance.now()
+  try {
+    file = await artifacts.download(artifact, join(dir, `artifact-${artifact.id}`))
+  } catch (err) {
+    return {
+      reason:
+        err instanceof ArtifactDigestError
+          ? err.message
+          : `download failed: ${err instanceof Error ? err.message : String(err)}`,
+    }
+  } finally {
+    ms.download += performance.now() - t0
+  }
+  const t1 = performance.now()
+  try {
+    const info = inspectStateFile(file, {
+      ...(artifact.digest ? { expectedSha256: artifact.digest } : {}),
+      ...(driver ? { driver } : {}),
+    })
+    return { file, info }
+  } catch (err) {
+    return { reason: err instanceof Error ? err.message : String(err) }
+  } finally {
+    ms.verify += performance.now() - t1
+  }
+}
+
+/**
+ * The state to start from: the newest usable artifact named `name` copied to
+ * `<workDir>/<name>`, or a rebuild notice when none is usable.
+ */
+export async function loadState(
+  artifacts: ArtifactStore,
+  name: string,
+  workDir: string,
+  driver?: DriverFactory,
+): Promise<LoadedState> {
+  mkdirSync(workDir, { recursive: true })
+  const ms = { download: 0, verify: 0 }
+  const t0 = performance.now()
+  const candidates = await artifacts.list(name)
+  ms.download += performance.now() - t0
+  const rejected: RejectedArtifact[] = []
+  const path = join(workDir, 'working', name)
+  mkdirSync(join(workDir, 'working'), { recursive: true })
+  for (const artifact of candidates.slice(0, MAX_CANDIDATES)) {
+    const got = await fetchCandidate(artifacts, artifact, workDir, driver, ms)
+    if ('reason' in got) {
+      rejected.push({ id: artifact.id, created_at: artifact.created_at, reason: got.reason })
+      continue
+    }
+    copyFileSync(got.file, path)
+    return {
+      path,
+      artifact,
+      generation: got.info.generation,
+      info: got.info,
+      rebuild: null,
+      rejected,
+      ms,
+    }
+  }
+  const rebuild =
+    candidates.length === 0
+      ? `no artifact named ${name} (first run, or every one expired)`
+      : `none of the ${Math.min(candidates.length, MAX_CANDIDATES)} newest artifacts named ${name} is usable`
+  return { path, artifact: null, generation: 0, info: null, rebuild, rejected, ms }
+}

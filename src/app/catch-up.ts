@@ -1,0 +1,165 @@
+/**
+ * The reconcile scan: find command comments the app never handled and handle
+ * them now. A server misses them when a webhook delivery fails; in the
+ * Actions-hosted mode (src/action/orchestrator/) a run can be cancelled
+ * before its event is handled, or its state can lose a race. Either way the
+ * comments are on GitHub, so the next run reads them back.
+ *
+ * One listing, paginated: `GET /repos/{owner}/{repo}/issues/comments` with
+ * `since` (the stored cursor minus an overlap), oldest first, 100 per page —
+ * ⌈n / 100⌉ requests for n comments, never one request per issue. Each
+ * comment whose id is not in `gh_comments` and that holds commands is handed
+ * to the app as an `issue_comment.created` event (the same handler, so the
+ * same rules and the same idempotence: the comment id is recorded in the
+ * transaction of its effects). Comments the app already answered — a reply
+ * carrying the comment's id in its marker, posted by a run whose state was
+ * then lost — are re-applied without a second reaction or reply.
+ */
+import type { EmitterWebhookEvent } from '@octokit/webhooks'
+import { parseComment } from '../github/commands.js'
+import { MARKER_PREFIX, readMarkers } from '../github/replies.js'
+import type { AppRuntime, Octokit, RepoRef } from './runtime.js'
+
+/** Comments created this long before the cursor are scanned again (GitHub's listings can lag). */
+export const CATCH_UP_OVERLAP_MS = 10 * 60_000
+
+/** One comment the scan handed to the app. */
+export interface CaughtUp {
+  comment: number
+  issue: number
+  author: string
+  /** Commands (and unparseable command lines) in the comment. */
+  commands: number
+  /** Re-applied without a reply: the app had answered it in a run whose state was lost. */
+  quiet: boolean
+}
+
+/** What one scan did. */
+export interface CatchUpReport {
+  /** Comments listed. */
+  scanned: number
+  /** Pages requested (API requests made by the scan itself). */
+  requests: number
+  caught: CaughtUp[]
+  /** The cursor after the scan (ISO-8601), or null when the repository has no comments yet. */
+  cursor: string | null
+}
+
+/** The `repository` object of a webhook payload, as far as the handlers read it. */
+export interface RepositoryPayload {
+  id: number
+  name: string
+  full_name: string
+  owner: { login: string; id?: number; type?: string }
+  [key: string]: unknown
+}
+
+type RestComment = Awaited<
+  ReturnType<Octokit['rest']['issues']['listCommentsForRepo']>
+>['data'][number]
+
+/**
+ * Scan `repository` for unhandled command comments and hand each to
+ * `deliver` (the app's `probot.receive`) as an `issue_comment.created` event
+ * with delivery id `catch-up:<comment id>`. Handler errors propagate after
+ * the cursor was saved up to the last comment handled. `since` overrides the
+ * stored cursor (ISO-8601); with neither, the scan starts at `firstScanFrom`
+ * (default: now — a new state does not replay the repository's history).
+ */
+export async function catchUpComments(
+  rt: AppRuntime,
+  octokit: Octokit,
+  repository: RepositoryPayload,
+  deliver: (event: EmitterWebhookEvent<'issue_comment.created'>) => Promise<void>,
+  options: { since?: string; firstScanFrom?: string } = {},
+): Promise<CatchUpReport> {
+  const r: RepoRef = { owner: repository.owner.login, repo: repository.name }
+  const repoKey = rt.repoKey(r)
+  const cursor = options.since ?? rt.state.catchUpCursor(repoKey)
+  const from = cursor
+    ? new Date(Date.parse(cursor) - CATCH_UP_OVERLAP_MS).toISOString()
+    : (options.firstScanFrom ?? rt.now())
+  const report: CatchUpReport = { scanned: 0, requests: 0, caught: [], cursor }
+  const comments: RestComment[] = []
+  for await (const page of octokit.paginate.iterator(octokit.rest.issues.listCommentsForRepo, {
+    owner: r.owner,
+    repo: r.repo,
+    since: from,
+    sort: 'created',
+    direction: 'asc',
+    per_page: 100,
+  })) {
+    report.requests++
+    comments.push(...page.data)
+  }
+  report.scanned = comments.length
+  // Replies the app posted carry the id of the comment they answer.
+  for (const c of comments) {
+    if (!c.body?.includes(MARKER_PREFIX)) continue
+    for (const outcome of readMarkers(c.body)) {
+      if (outcome.comment !== undefined) rt.answeredElsewhere.add(outcome.comment)
+    }
+  }
+  const ctx = { owner: r.owner, repo: r.repo, ...(rt.host ? { host: rt.host } : {}) }
+  let newest = cursor
+  try {
+    for (const c of [...comments].sort((a, b) => a.created_at.localeCompare(b.created_at))) {
+      const missed = missedCommands(rt, c, ctx)
+      if (missed) {
+        const quiet = rt.answeredElsewhere.has(c.id)
+        await deliver(commentEvent(c, missed.issue, repository))
+        report.caught.push({
+          comment: c.id,
+          issue: missed.issue,
+          author: c.user?.login ?? '',
+          commands: missed.commands,
+          quiet,
+        })
+      }
+      // Only past a handled (or skipped) comment: a failing one is scanned again.
+      if (!newest || c.created_at > newest) newest = c.created_at
+    }
+  } finally {
+    const at = newest ?? rt.now()
+    rt.engine.write(() => rt.state.saveCatchUpCursor(repoKey, at))
+    report.cursor = rt.state.catchUpCursor(repoKey)
+  }
+  return report
+}
+
+/** The issue number and command count of a comment the app has not handled, else null. */
+function missedCommands(
+  rt: AppRuntime,
+  c: RestComment,
+  ctx: { owner: string; repo: string; host?: string },
+): { issue: number; commands: number } | null {
+  if (!c.body || c.body.includes('<!-- task-orchestrator')) return null // the app's own
+  if (/\/pull\/\d+#/.test(c.html_url)) return null // a pull request's conversation
+  if (rt.state.commentRecorded(c.id)) return null
+  const parsed = parseComment(c.body, ctx)
+  const commands = parsed.commands.length + parsed.errors.length
+  if (commands === 0) return null
+  const issue = Number(/\/issues\/(\d+)$/.exec(c.issue_url)?.[1])
+  return Number.isInteger(issue) ? { issue, commands } : null
+}
+
+/** The `issue_comment.created` event GitHub would have delivered for a listed comment. */
+function commentEvent(
+  c: RestComment,
+  number: number,
+  repository: RepositoryPayload,
+): EmitterWebhookEvent<'issue_comment.created'> {
+  const user = c.user ?? { login: 'ghost', id: 0, type: 'User' }
+  const payload = {
+    action: 'created',
+    comment: c,
+    issue: { number, html_url: c.html_url.replace(/#.*$/, ''), url: c.issue_url },
+    repository,
+    sender: user,
+  }
+  return {
+    id: `catch-up:${c.id}`,
+    name: 'issue_comment',
+    payload: payload as unknown as EmitterWebhookEvent<'issue_comment.created'>['payload'],
+  } as EmitterWebhookEvent<'issue_comment.created'>
+}

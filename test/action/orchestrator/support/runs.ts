@@ -1,0 +1,76 @@
+/**
+ * Running the orchestrator in-process against the fake repository: one call
+ * is one workflow run (download → handle → upload), with the real artifact
+ * client (`@actions/artifact`) talking to the fake artifact service.
+ */
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Probot, ProbotOctokit } from 'probot'
+import type { Octokit } from '../../../../src/app/runtime.js'
+import { githubArtifactStore } from '../../../../src/action/orchestrator/artifacts.js'
+import { orchestrate, type RunReport } from '../../../../src/action/orchestrator/orchestrate.js'
+import type { Clock } from '../../../../src/core/clock.js'
+import { type FakeRepository, runtimeToken } from './fake-repository.js'
+
+export const STATE_NAME = 'task-orchestrator.db'
+
+/** Point `@actions/artifact` at the fake (it reads the runner's environment). */
+export function useFakeRunner(fake: FakeRepository): void {
+  process.env.ACTIONS_RUNTIME_TOKEN = runtimeToken()
+  process.env.ACTIONS_RESULTS_URL = `${fake.url}/`
+  process.env.GITHUB_API_URL = fake.url
+  process.env.ACTIONS_ARTIFACT_UPLOAD_CONCURRENCY = '1'
+}
+
+/** A Probot authenticated with a token, against the fake, quiet, without retries. */
+export function tokenProbot(fake: FakeRepository): () => Probot {
+  return () =>
+    new Probot({
+      githubToken: 'ghs_run_token',
+      baseUrl: fake.url,
+      logLevel: (process.env.TEST_LOG_LEVEL as 'fatal' | undefined) ?? 'fatal',
+      logFormat: 'json',
+      Octokit: ProbotOctokit.defaults((o: { throttle?: object }) => ({
+        ...o,
+        retry: { enabled: false },
+        throttle: { ...o.throttle, enabled: false },
+      })),
+    })
+}
+
+/** The `repository` object of the fake's payloads. */
+export function repositoryOf(fake: FakeRepository) {
+  return {
+    id: 1296269,
+    node_id: 'MDEwOlJlcG9zaXRvcnkxMjk2MjY5',
+    name: fake.repo,
+    full_name: `${fake.owner}/${fake.repo}`,
+    private: false,
+    owner: { login: fake.owner, id: 1, type: 'User' },
+  }
+}
+
+/** One workflow run for `name`/`payload`. */
+export async function runOnce(
+  fake: FakeRepository,
+  clock: Clock,
+  name: string,
+  payload: Record<string, unknown>,
+  options: { maxRetries?: number } = {},
+): Promise<RunReport> {
+  const runId = ++fake.runId
+  const probot = tokenProbot(fake)
+  const listing = (await probot().auth()) as unknown as Octokit
+  return orchestrate({
+    event: { name, payload: { ...payload, repository: repositoryOf(fake) }, runId: String(runId) },
+    repository: repositoryOf(fake),
+    probot,
+    artifacts: githubArtifactStore(listing, { owner: fake.owner, repo: fake.repo }, 'ghs_run_token'),
+    stateName: STATE_NAME,
+    retentionDays: 7,
+    workDir: mkdtempSync(join(tmpdir(), 'orchestrator-run-')),
+    clock,
+    ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
+  })
+}
