@@ -1,6 +1,7 @@
 /**
  * Where the state file lives between runs: a workflow artifact. Listing uses
- * the REST API ("List artifacts for a repository", filtered by name);
+ * the REST API ("List artifacts for a repository", filtered by name, and
+ * only artifacts of runs whose head is this repository — never a fork's);
  * download and upload use GitHub's own client, `@actions/artifact` — download
  * with `findBy` (artifacts of other runs, through the REST redirect to blob
  * storage) and the artifact's digest, upload through the Actions results
@@ -62,7 +63,7 @@ export class ArtifactDigestError extends Error {
  */
 export function githubArtifactStore(
   octokit: Octokit,
-  repo: { owner: string; repo: string },
+  repo: { owner: string; repo: string; id?: number },
   token: string,
 ): ArtifactStore {
   const client = new DefaultArtifactClient()
@@ -75,6 +76,15 @@ export function githubArtifactStore(
       })
       return data.artifacts
         .filter((a) => !a.expired && a.name === name)
+        // Only state written by runs of this repository's own code: a pull
+        // request from a fork runs its own copy of the workflow and could
+        // otherwise upload a state of its choosing.
+        .filter(
+          (a) =>
+            repo.id === undefined ||
+            a.workflow_run?.head_repository_id === undefined ||
+            a.workflow_run.head_repository_id === repo.id,
+        )
         .map((a) => ({
           id: a.id,
           name: a.name,

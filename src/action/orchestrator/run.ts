@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     event: { name: env('GITHUB_EVENT_NAME'), payload, runId },
     repository,
     probot: newProbot,
-    artifacts: githubArtifactStore(listing, { owner, repo: name }, token),
+    artifacts: githubArtifactStore(listing, { owner, repo: name, id: repository.id }, token),
     stateName,
     retentionDays,
     workDir: join(process.env.RUNNER_TEMP ?? '/tmp', `task-orchestrator-${runId}`),

@@ -56,6 +56,8 @@ export interface FakeArtifact {
   created_at: string
   expired: boolean
   run_id: number
+  /** The repository the uploading run's head came from (a fork's id for a fork's pull request). */
+  head_repository_id?: number
 }
 
 export interface FakeRequest {
@@ -217,7 +219,13 @@ export async function startFakeRepository(
     created_at: a.created_at,
     updated_at: a.created_at,
     expires_at: '2027-01-01T00:00:00Z',
-    workflow_run: { id: a.run_id, repository_id: 1, head_repository_id: 1, head_branch: 'main', head_sha: 'abc' },
+    workflow_run: {
+      id: a.run_id,
+      repository_id: 1296269,
+      head_repository_id: a.head_repository_id ?? 1296269,
+      head_branch: 'main',
+      head_sha: 'abc',
+    },
   })
 
   /** One page of `items` and GitHub's Link header for the others. */

@@ -66,7 +66,11 @@ export async function runOnce(
     event: { name, payload: { ...payload, repository: repositoryOf(fake) }, runId: String(runId) },
     repository: repositoryOf(fake),
     probot,
-    artifacts: githubArtifactStore(listing, { owner: fake.owner, repo: fake.repo }, 'ghs_run_token'),
+    artifacts: githubArtifactStore(
+      listing,
+      { owner: fake.owner, repo: fake.repo, id: repositoryOf(fake).id },
+      'ghs_run_token',
+    ),
     stateName: STATE_NAME,
     retentionDays: 7,
     workDir: mkdtempSync(join(tmpdir(), 'orchestrator-run-')),

@@ -1,0 +1,287 @@
+/**
+ * The Actions-hosted mode end to end, in-process: each `runOnce` is a
+ * workflow run — list and download the newest state artifact with the real
+ * `@actions/artifact` client, verify it, hand the run's event to the Probot
+ * app, catch up, sweep, write a checked snapshot and upload it — against a
+ * fake repository and artifact service on 127.0.0.1 that keeps state between
+ * runs. Every REST request is validated against GitHub's OpenAPI description.
+ */
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { taskOrchestrator } from '../../../src/app/index.js'
+import { FakeClock } from '../../../src/core/clock.js'
+import { openStore } from '../../../src/core/db/open.js'
+import { Engine } from '../../../src/core/engine.js'
+import { writeFileSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadGitHubDescription } from '../../support/github/openapi.js'
+import { webhookExample } from '../../support/github/webhooks.js'
+import { type FakeRepository, startFakeRepository } from './support/fake-repository.js'
+import { repositoryOf, runOnce, STATE_NAME, tokenProbot, useFakeRunner } from './support/runs.js'
+
+let fake: FakeRepository
+let clock: FakeClock
+
+beforeAll(() => {
+  loadGitHubDescription()
+})
+beforeEach(async () => {
+  clock = new FakeClock('2026-03-01T09:00:00.000Z')
+  fake = await startFakeRepository({ now: () => clock.now().toISOString() })
+  useFakeRunner(fake)
+})
+afterEach(async () => {
+  expect(fake.problems).toEqual([])
+  await fake.close()
+})
+
+function openedPayload(number: number) {
+  const issue = fake.issues.get(number)!
+  return webhookExample('issues.opened', {
+    issue: {
+      number,
+      id: issue.id,
+      node_id: issue.node_id,
+      title: issue.title,
+      body: issue.body,
+      state: 'open',
+      labels: issue.labels.map((name, i) => ({
+        id: i + 1,
+        node_id: `L${i}`,
+        url: '',
+        name,
+        color: 'ededed',
+        default: false,
+        description: null,
+      })),
+      assignees: [],
+      updated_at: issue.updated_at,
+    },
+  }) as unknown as Record<string, unknown>
+}
+
+function commentPayload(number: number, id: number, body: string, login: string) {
+  return webhookExample(
+    'issue_comment.created',
+    {
+      issue: { number, id: 100_000 + number, pull_request: undefined },
+      comment: { id, body, user: { login, type: 'User' } },
+      sender: { login, type: 'User' },
+    },
+    { variant: 2 },
+  ) as unknown as Record<string, unknown>
+}
+
+/** A person comments on GitHub; returns the payload of its `issue_comment.created`. */
+function say(number: number, body: string, login = 'ada') {
+  clock.advance(1000)
+  const c = fake.addComment(number, body, login)
+  return commentPayload(number, c.id, body, login)
+}
+
+/** The tasks of the newest state artifact, as (id, status, holder, token). */
+function boardOf(bytes: Buffer) {
+  const dir = mkdtempSync(join(tmpdir(), 'board-'))
+  const file = join(dir, STATE_NAME)
+  writeFileSync(file, bytes)
+  const engine = new Engine(openStore(file))
+  try {
+    return board(engine)
+  } finally {
+    engine.store.close()
+  }
+}
+
+function board(engine: Engine) {
+  return engine.list().map((t) => ({
+    id: t.id,
+    status: t.status,
+    holder: t.lease?.holder ?? null,
+    token: t.lease?.token ?? null,
+    depends_on: engine.show(t.id).depends_on,
+  }))
+}
+
+const newest = () => [...fake.artifacts].sort((a, b) => b.created_at.localeCompare(a.created_at))[0]!
+const repliesTo = (commentId: number) =>
+  fake.comments.filter((c) => c.body.includes(`"comment":${commentId}`))
+
+describe('orchestrator runs', () => {
+  it('download → handle → upload over a sequence of events equals the server mode', async () => {
+    fake.openIssue({ number: 1, title: 'Schema', body: 'The schema.' })
+    fake.openIssue({ number: 2, title: 'API', body: '### Depends on\n\n- [ ] #1\n' })
+    const events: [string, Record<string, unknown>][] = []
+    events.push(['issues', openedPayload(1)])
+    events.push(['issues', openedPayload(2)])
+    events.push(['issue_comment', say(1, '/claim')])
+    events.push(['issue_comment', say(1, '/heartbeat')])
+    events.push(['issue_comment', say(1, '/done schema merged', 'ada')])
+    events.push(['issue_comment', say(2, '/claim', 'bob')])
+
+    // Actions-hosted: one run per event, state only in artifacts.
+    const reports = []
+    for (const [name, payload] of events) {
+      clock.advance(5000)
+      reports.push(await runOnce(fake, clock, name, payload))
+    }
+    expect(reports.map((r) => r.errors)).toEqual(events.map(() => []))
+    expect(reports.map((r) => r.generation)).toEqual([1, 2, 3, 4, 5, 6])
+    expect(reports[0]!.rebuilt).not.toBeNull() // first run: nothing to download
+    expect(reports.slice(1).every((r) => r.source.artifact !== null)).toBe(true)
+    expect(fake.artifacts).toHaveLength(6)
+    const hosted = boardOf(newest().bytes)
+
+    // Server mode: the same events through one long-lived app.
+    const server = await startFakeRepository({ now: () => clock.now().toISOString() })
+    try {
+      server.openIssue({ number: 1, title: 'Schema', body: 'The schema.' })
+      server.openIssue({ number: 2, title: 'API', body: '### Depends on\n\n- [ ] #1\n' })
+      for (const c of fake.comments.filter((x) => !x.body.includes('task-orchestrator')))
+        server.comments.push({ ...c })
+      const serverClock = new FakeClock('2026-03-01T09:00:00.000Z')
+      const engine = new Engine(openStore(':memory:'), { clock: serverClock })
+      const app = taskOrchestrator({ engine, clock: serverClock, timers: false })
+      const probot = tokenProbot(server)()
+      await probot.load(app)
+      let n = 0
+      for (const [name, payload] of events) {
+        serverClock.advance(6000)
+        await probot.receive({
+          id: `server-${++n}`,
+          name,
+          payload: { ...payload, repository: repositoryOf(server) },
+        } as never)
+      }
+      await app.flush()
+      expect(hosted).toEqual(board(engine))
+      expect(server.problems).toEqual([])
+    } finally {
+      await server.close()
+    }
+    expect(hosted).toEqual([
+      { id: 'Codertocat/Hello-World#1', status: 'completed', holder: null, token: null, depends_on: [] },
+      {
+        id: 'Codertocat/Hello-World#2',
+        status: 'in_progress',
+        holder: 'bob',
+        token: 1,
+        depends_on: ['Codertocat/Hello-World#1'],
+      },
+    ])
+    // One reply per command comment, never two.
+    for (const c of fake.comments.filter((x) => x.body.startsWith('/')))
+      expect(repliesTo(c.id).length).toBeLessThanOrEqual(1)
+  }, 60_000)
+
+  it('a cancelled run (its event never handled) is caught up by the next run', async () => {
+    fake.openIssue({ number: 1 })
+    await runOnce(fake, clock, 'issues', openedPayload(1))
+    const missed = say(1, '/claim', 'ada') // its run was cancelled: no runOnce
+    const missedId = (missed.comment as { id: number }).id
+    clock.advance(60_000)
+    const report = await runOnce(fake, clock, 'schedule', { schedule: '*/15 * * * *' })
+    expect(report.errors).toEqual([])
+    expect(report.catchUp?.caught.map((c) => c.comment)).toEqual([missedId])
+    expect(report.catchUp?.requests).toBe(1)
+    expect(boardOf(newest().bytes)[0]).toMatchObject({ status: 'in_progress', holder: 'ada', token: 1 })
+    expect(repliesTo(missedId)).toHaveLength(1)
+    // Caught up once: the next run finds nothing new.
+    const again = await runOnce(fake, clock, 'schedule', { schedule: '*/15 * * * *' })
+    expect(again.catchUp?.caught).toEqual([])
+  }, 60_000)
+
+  it('two runs racing on the same generation both keep their effect', async () => {
+    fake.openIssue({ number: 1 })
+    fake.openIssue({ number: 2 })
+    await runOnce(fake, clock, 'issues', openedPayload(1))
+    await runOnce(fake, clock, 'issues', openedPayload(2))
+    const a = say(1, '/claim', 'ada')
+    const b = say(2, '/claim', 'bob')
+    const [ra, rb] = await Promise.all([
+      runOnce(fake, clock, 'issue_comment', a),
+      runOnce(fake, clock, 'issue_comment', b),
+    ])
+    expect([ra.errors, rb.errors]).toEqual([[], []])
+    // Both started from generation 2; the later upload re-applied its event on the newer state.
+    expect([ra.generation, rb.generation].sort()).toEqual([3, 4])
+    expect(ra.reapplied + rb.reapplied).toBeGreaterThanOrEqual(1)
+    const final = boardOf(newest().bytes)
+    expect(final.map((t) => [t.status, t.holder])).toEqual([
+      ['in_progress', 'ada'],
+      ['in_progress', 'bob'],
+    ])
+    for (const c of [a, b]) expect(repliesTo((c.comment as { id: number }).id)).toHaveLength(1)
+  }, 60_000)
+
+  it('when two uploads cross anyway, the next run re-applies the lost command quietly', async () => {
+    fake.openIssue({ number: 1 })
+    fake.openIssue({ number: 2 })
+    await runOnce(fake, clock, 'issues', openedPayload(1))
+    await runOnce(fake, clock, 'issues', openedPayload(2))
+    const a = say(1, '/claim', 'ada')
+    const b = say(2, '/claim', 'bob')
+    // No re-application allowed: both upload generation 3.
+    await Promise.all([
+      runOnce(fake, clock, 'issue_comment', a, { maxRetries: 0 }),
+      runOnce(fake, clock, 'issue_comment', b, { maxRetries: 0 }),
+    ])
+    clock.advance(60_000)
+    const next = await runOnce(fake, clock, 'schedule', {})
+    expect(next.errors).toEqual([])
+    expect(next.catchUp?.caught.length).toBe(1)
+    expect(next.catchUp?.caught[0]?.quiet).toBe(true)
+    expect(boardOf(newest().bytes).map((t) => [t.status, t.holder])).toEqual([
+      ['in_progress', 'ada'],
+      ['in_progress', 'bob'],
+    ])
+    for (const c of [a, b]) expect(repliesTo((c.comment as { id: number }).id)).toHaveLength(1)
+  }, 60_000)
+
+  it('a truncated or corrupt newest artifact → the last good one', async () => {
+    fake.openIssue({ number: 1 })
+    await runOnce(fake, clock, 'issues', openedPayload(1))
+    await runOnce(fake, clock, 'issue_comment', say(1, '/claim', 'ada'))
+    const good = newest()
+    // A later run died while uploading: truncated bytes, digest of what was meant.
+    fake.artifacts.push({
+      ...good,
+      id: 99_001,
+      bytes: good.bytes.subarray(0, Math.floor(good.bytes.length / 2)),
+      created_at: '2030-01-01T00:00:00Z',
+    })
+    // And one whose bytes match its digest but are not a database.
+    const junk = Buffer.from('not a database at all'.repeat(100))
+    const { createHash } = await import('node:crypto')
+    fake.artifacts.push({
+      ...good,
+      id: 99_002,
+      bytes: junk,
+      digest: `sha256:${createHash('sha256').update(junk).digest('hex')}`,
+      created_at: '2030-01-02T00:00:00Z',
+    })
+    const report = await runOnce(fake, clock, 'schedule', {})
+    expect(report.errors).toEqual([])
+    expect(report.rebuilt).toBeNull()
+    expect(report.source.artifact?.id).toBe(good.id)
+    expect(report.source.rejected.map((r) => r.id)).toEqual([99_002, 99_001])
+    expect(boardOf(newest().bytes)[0]).toMatchObject({ status: 'in_progress', holder: 'ada' })
+  }, 60_000)
+
+  it('no usable artifact at all → rebuilt from GitHub, never an empty board', async () => {
+    fake.openIssue({ number: 1 })
+    fake.openIssue({ number: 2, body: '### Depends on\n\n- [ ] #1\n' })
+    await runOnce(fake, clock, 'issues', openedPayload(1))
+    await runOnce(fake, clock, 'issues', openedPayload(2))
+    await runOnce(fake, clock, 'issue_comment', say(1, '/claim', 'ada'))
+    const before = boardOf(newest().bytes)
+    for (const a of fake.artifacts) a.bytes = Buffer.from('corrupt')
+    const report = await runOnce(fake, clock, 'schedule', {})
+    expect(report.errors).toEqual([])
+    expect(report.rebuilt?.tasks).toBe(2)
+    expect(report.source.rejected).toHaveLength(3)
+    const after = boardOf(newest().bytes)
+    expect(after.map((t) => [t.id, t.status, t.holder, t.depends_on])).toEqual(
+      before.map((t) => [t.id, t.status, t.holder, t.depends_on]),
+    )
+  }, 60_000)
+})
