@@ -56,9 +56,11 @@ export function addTask(ctx: Ctx, input: NewTask, actor: string | null, source?:
   const id = t.id ?? newTaskId(ctx.store)
   ctx.store.run(
     `INSERT INTO tasks (id, title, description, status, priority, persona, parent_id,
-       success_criteria, deadline, estimated_hours, max_attempts, source, created_at, updated_at)
+       success_criteria, deadline, estimated_hours, max_attempts, milestone, requires_approval,
+       source, created_at, updated_at)
      VALUES (@id, @title, @description, 'pending', @priority, @persona, @parent_id,
-       @criteria, @deadline, @estimated_hours, @max_attempts, @source, @now, @now)`,
+       @criteria, @deadline, @estimated_hours, @max_attempts, @milestone, @requires_approval,
+       @source, @now, @now)`,
     {
       id,
       title: t.title,
@@ -70,6 +72,8 @@ export function addTask(ctx: Ctx, input: NewTask, actor: string | null, source?:
       deadline: optionalTime(t.deadline),
       estimated_hours: t.estimated_hours ?? null,
       max_attempts: t.max_attempts ?? ctx.settings.maxAttempts,
+      milestone: t.milestone ?? null,
+      requires_approval: t.requires_approval ? 1 : 0,
       source: source ?? null,
       now: ctx.now,
     },
@@ -79,7 +83,13 @@ export function addTask(ctx: Ctx, input: NewTask, actor: string | null, source?:
     type: 'task_created',
     task_id: id,
     actor,
-    details: { title: t.title, priority: t.priority, ...(t.persona ? { persona: t.persona } : {}) },
+    details: {
+      title: t.title,
+      priority: t.priority,
+      ...(t.persona ? { persona: t.persona } : {}),
+      ...(t.milestone ? { milestone: t.milestone } : {}),
+      ...(t.requires_approval ? { requires_approval: true } : {}),
+    },
   })
   for (const dep of new Set(t.depends_on)) addDependency(ctx, id, dep, actor)
   return rowToTask(requireTaskRow(ctx.store, id))
@@ -97,6 +107,10 @@ export interface TaskPatch {
   max_attempts?: number
   /** Make this a subtask of another task (null: no parent). */
   parent_id?: string | null
+  /** Release or phase (null clears). */
+  milestone?: string | null
+  /** Completion needs an approval (see `approval.ts`). */
+  requires_approval?: boolean
 }
 
 /** Change fields of an open task; appends `task_updated` with the changed fields. */
@@ -113,6 +127,8 @@ export function updateTask(ctx: Ctx, id: string, patch: TaskPatch, actor: string
   if (p.deadline !== undefined) columns.deadline = optionalTime(p.deadline)
   if (p.estimated_hours !== undefined) columns.estimated_hours = p.estimated_hours
   if (p.max_attempts !== undefined) columns.max_attempts = p.max_attempts
+  if (p.milestone !== undefined) columns.milestone = p.milestone
+  if (p.requires_approval !== undefined) columns.requires_approval = p.requires_approval ? 1 : 0
   if (p.success_criteria !== undefined)
     columns.success_criteria = JSON.stringify(p.success_criteria)
   if (p.parent_id !== undefined) {
@@ -171,7 +187,7 @@ export function blockTask(ctx: Ctx, id: string, reason: string, actor: string | 
     )
   const row = requireTaskRow(ctx.store, id)
   requireOpen(row, 'block')
-  if (row.status === 'in_progress') {
+  if (row.lease_holder !== null) {
     throw new TaskError(
       'InvalidTransition',
       `Task ${id} is leased to ${row.lease_holder}; it must release it before the task can be blocked.`,
@@ -226,7 +242,7 @@ export function cancelTask(
 ): Task {
   const row = requireTaskRow(ctx.store, id)
   requireOpen(row, 'cancel')
-  if (row.status === 'in_progress') {
+  if (row.lease_holder !== null) {
     throw new TaskError(
       'InvalidTransition',
       `Task ${id} is leased to ${row.lease_holder}; it must release it before the task can be cancelled.`,

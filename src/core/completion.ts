@@ -5,6 +5,8 @@
  * with the request, manual ones confirmed explicitly. Completion hands the
  * summary to dependents and unblocks them, all in the same transaction.
  */
+
+import { requireApproval } from './approval.js'
 import { evaluateCriteria, type Verdict } from './criteria/evaluate.js'
 import { TaskError } from './errors.js'
 import { appendEvent } from './events.js'
@@ -46,7 +48,9 @@ export interface CompleteOutcome {
  * Complete task `id` for `agent` holding fencing token `token`. Refusals:
  * lease errors (see `requireLease`), `DependenciesUnmet`, `SubtasksOpen`,
  * `CriteriaFailed` (details.results lists every criterion with outcome and
- * actual values). Nothing changes on refusal.
+ * actual values), `InvalidTransition` while the task is `waiting` for an
+ * answer or needs an approval it has not had (details.missing:
+ * `['approval']`, see `approval.ts`). Nothing changes on refusal.
  */
 export function complete(
   ctx: Ctx,
@@ -56,6 +60,14 @@ export function complete(
   request: CompleteRequest = {},
 ): CompleteOutcome {
   const row = requireLease(ctx, id, agent, token)
+  if (row.status === 'waiting') {
+    throw new TaskError(
+      'InvalidTransition',
+      `Task ${id} is waiting for an answer to a question; it can complete once answered (\`tm questions\` lists them).`,
+      { task: id, status: row.status },
+    )
+  }
+  requireApproval(row)
   const unmet = unmetDependencies(ctx.store, id)
   if (unmet.length) {
     throw new TaskError(

@@ -20,6 +20,7 @@ import {
   pickNext,
   registerAgent,
 } from './agents.js'
+import { type Approval, approve } from './approval.js'
 import { type Clock, iso, systemClock } from './clock.js'
 import {
   type Feedback,
@@ -60,6 +61,15 @@ import {
 import { computeMetrics, type Metrics, type MetricsOptions } from './metrics.js'
 import type { Lease, NewTask, Status, Task } from './model.js'
 import { type Closing, closeByPerson, reopen, revokeLease } from './overrides.js'
+import {
+  type AnswerOutcome,
+  type AskOutcome,
+  answer,
+  ask,
+  openQuestions,
+  type Question,
+  questionsOf,
+} from './questions.js'
 import { readSettings, writeSettings } from './settings.js'
 import {
   type Ctx,
@@ -193,7 +203,7 @@ export class Engine {
       ctx.store
         .all<TaskRow>(
           `SELECT ${TASK_COLUMNS} FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-           ORDER BY CASE status WHEN 'in_progress' THEN 0 WHEN 'pending' THEN 1 WHEN 'blocked' THEN 2
+           ORDER BY CASE status WHEN 'in_progress' THEN 0 WHEN 'waiting' THEN 0 WHEN 'pending' THEN 1 WHEN 'blocked' THEN 2
              ELSE 3 END, priority_rank DESC, deadline_key, created_at ${limit}`,
           params,
         )
@@ -344,6 +354,37 @@ export class Engine {
   /** The latest progress report, or null. */
   latestProgress(id: string): ProgressEntry | null {
     return this.read((ctx) => latestProgress(ctx, id))
+  }
+
+  /**
+   * Ask a question about a task (see `questions.ask`): when `askedBy` holds
+   * the lease, the task waits and its lease clock pauses until answered.
+   */
+  ask(id: string, askedBy: string, askedOf: string | null, question: string): AskOutcome {
+    return this.write((ctx) => ask(ctx, id, askedBy, askedOf, question))
+  }
+
+  /** Answer the oldest open question (or `questionId`); resumes a waiting task (see `questions.answer`). */
+  answer(id: string, answeredBy: string, text: string, questionId?: number): AnswerOutcome {
+    return this.write((ctx) => answer(ctx, id, answeredBy, text, questionId))
+  }
+
+  /** Unanswered questions of open tasks, oldest first. */
+  openQuestions(): Question[] {
+    return this.read((ctx) => openQuestions(ctx))
+  }
+
+  /** Every question of one task, oldest first. */
+  questions(id: string): Question[] {
+    return this.read((ctx) => {
+      requireTaskRow(ctx.store, id)
+      return questionsOf(ctx, id)
+    })
+  }
+
+  /** Approve a task that requires approval (see `approval.approve`). */
+  approve(id: string, actor: string): Approval {
+    return this.write((ctx) => approve(ctx, id, actor))
   }
 
   /** Return expired leases to the queue (see `leases.sweep`). */

@@ -28,6 +28,13 @@ export const EVENT_TYPES = [
   'joined',
   'progress',
   'feedback',
+  'question_asked',
+  'question_answered',
+  'resumed',
+  'context_shared',
+  'note_added',
+  'approved',
+  'archived',
   'imported',
 ] as const
 export type EventType = (typeof EVENT_TYPES)[number]

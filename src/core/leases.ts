@@ -81,7 +81,7 @@ export function claim(
 ): Grant {
   const ttl = leaseTtl(ctx, ttlMs)
   const row = known.row ?? requireTaskRow(ctx.store, id)
-  if (row.status === 'in_progress') {
+  if (row.status === 'in_progress' || row.status === 'waiting') {
     throw new TaskError(
       'LeaseHeld',
       `Task ${id} is held by ${row.lease_holder} until ${row.lease_expires_at}${row.lease_holder === agent ? ' (by you: heartbeat it instead)' : ''}.`,
@@ -178,7 +178,8 @@ export function requireLease(ctx: Ctx, id: string, agent: string, token: number)
       { task: id, token, current: Number(row.lease_token) },
     )
   }
-  if (row.lease_expires_at! <= ctx.now) {
+  // A paused lease (the task is `waiting`) does not expire: its clock stopped.
+  if (row.lease_paused_at === null && row.lease_expires_at! <= ctx.now) {
     throw new TaskError(
       'StaleToken',
       `The lease on task ${id} (token ${token}) expired at ${row.lease_expires_at}; it will be returned to the queue. Claim it again if it is still pending.`,
@@ -188,7 +189,12 @@ export function requireLease(ctx: Ctx, id: string, agent: string, token: number)
   return row
 }
 
-/** Extend a live lease to now + TTL. Returns the renewed lease. */
+/**
+ * Extend a live lease to now + TTL. Returns the renewed lease. On a
+ * `waiting` task the lease clock is paused: the heartbeat is a no-op (no
+ * change, no event) returning the lease with `paused` set, so an agent's
+ * heartbeat loop keeps running while it waits for an answer.
+ */
 export function heartbeat(
   ctx: Ctx,
   id: string,
@@ -198,6 +204,16 @@ export function heartbeat(
 ): Lease {
   const ttl = leaseTtl(ctx, ttlMs)
   const row = requireLease(ctx, id, agent, token)
+  if (row.lease_paused_at !== null) {
+    return {
+      holder: agent,
+      token,
+      acquired_at: row.lease_acquired_at!,
+      heartbeat_at: row.lease_heartbeat_at!,
+      expires_at: row.lease_expires_at!,
+      paused: { at: row.lease_paused_at, remaining_ms: Number(row.lease_remaining_ms ?? 0) },
+    }
+  }
   const expires = iso(ctx.nowMs + ttl)
   ctx.store.run(
     'UPDATE tasks SET lease_heartbeat_at = ?, lease_expires_at = ?, updated_at = ? WHERE id = ?',
@@ -246,6 +262,7 @@ export function endLease(
   ctx.store.run(
     `UPDATE tasks SET status = @status, lease_holder = NULL, lease_token = NULL,
        lease_acquired_at = NULL, lease_heartbeat_at = NULL, lease_expires_at = NULL,
+       lease_paused_at = NULL, lease_remaining_ms = NULL,
        lease_seconds = lease_seconds + @seconds, attempts = @attempts,
        claimable_after = @claimable_after, updated_at = @now,
        completed_at = @completed_at,
@@ -328,19 +345,22 @@ export interface ExpiredLease {
 
 /**
  * Return every task whose lease expired (by the engine's clock) to the queue,
- * counting an attempt; after `max_attempts` the task becomes `failed`. With a
- * `only` limits the sweep to one task. With a
+ * counting an attempt; after `max_attempts` the task becomes `failed`; `only`
+ * limits the sweep to one task. Waiting tasks are skipped: their lease clock
+ * is paused. With a
  * lock-delay the task stays unclaimable for `lockDelayMs` after the sweep that
  * noticed the expiry. The lease's time is counted up to its expiry.
  */
 export function sweep(ctx: Ctx, only?: string): ExpiredLease[] {
   const expired = only
     ? ctx.store.all<TaskRow>(
-        'SELECT * FROM tasks WHERE id = ? AND lease_holder IS NOT NULL AND lease_expires_at <= ?',
+        `SELECT * FROM tasks WHERE id = ? AND lease_holder IS NOT NULL AND lease_expires_at <= ?
+           AND status = 'in_progress'`,
         [only, ctx.now],
       )
     : ctx.store.all<TaskRow>(
-        `SELECT * FROM tasks WHERE lease_holder IS NOT NULL AND lease_expires_at <= ? ORDER BY lease_expires_at`,
+        `SELECT * FROM tasks WHERE lease_holder IS NOT NULL AND lease_expires_at <= ?
+           AND status = 'in_progress' ORDER BY lease_expires_at`,
         [ctx.now],
       )
   const out: ExpiredLease[] = []
@@ -397,7 +417,8 @@ export function sweep(ctx: Ctx, only?: string): ExpiredLease[] {
 export function sweepDue(ctx: Ctx): boolean {
   return (
     ctx.store.get(
-      'SELECT 1 FROM tasks WHERE lease_holder IS NOT NULL AND lease_expires_at <= ? LIMIT 1',
+      `SELECT 1 FROM tasks WHERE lease_holder IS NOT NULL AND lease_expires_at <= ?
+         AND status = 'in_progress' LIMIT 1`,
       [ctx.now],
     ) !== undefined
   )

@@ -10,6 +10,8 @@ export const STATUSES = [
   'blocked',
   'pending',
   'in_progress',
+  /** Leased, but the holder asked a question: the lease clock is paused until it is answered. */
+  'waiting',
   'completed',
   'failed',
   'cancelled',
@@ -79,6 +81,10 @@ export interface NewTask {
   deadline?: string
   estimated_hours?: number
   max_attempts?: number
+  /** A release or phase the task belongs to (free text, e.g. `v1.2`); metrics group by it. */
+  milestone?: string
+  /** Completion needs an approval (`tm approve`, `/approve`) on top of the success criteria. */
+  requires_approval?: boolean
 }
 
 /** The lease on a task (DESIGN "Leases"); times are ISO-8601 UTC. */
@@ -89,6 +95,12 @@ export interface Lease {
   acquired_at: string
   heartbeat_at: string
   expires_at: string
+  /**
+   * Present while the task is `waiting`: the lease clock stopped `at`, with
+   * `remaining_ms` of its TTL left; the answer restarts it (expiry = answer
+   * time + remaining). `expires_at` is meaningless meanwhile.
+   */
+  paused?: { at: string; remaining_ms: number }
 }
 
 /** A task as the engine returns it. Times are ISO-8601 UTC strings. */
@@ -99,6 +111,7 @@ export interface Task {
   status: Status
   priority: Priority
   persona: string | null
+  milestone: string | null
   parent_id: string | null
   success_criteria: Criterion[]
   deadline: string | null
@@ -119,6 +132,13 @@ export interface Task {
   claimable_after: string | null
   /** Seconds spent under lease over all grants (feeds `actual_hours`). */
   lease_seconds: number
+  /** Completion needs an approval (see `approval.ts`). */
+  requires_approval: boolean
+  /** Who approved it and when (null until approved; cleared when reopened). */
+  approved_by: string | null
+  approved_at: string | null
+  /** When `tm archive` took the finished task out of the working set (null: not archived). */
+  archived_at: string | null
   /** Where an imported task came from, e.g. `beads:bd-05a8`. */
   source: string | null
   created_at: string

@@ -36,6 +36,9 @@ function build() {
     z.iso.datetime({ offset: true, local: true, error: 'must be an ISO-8601 date or date-time' }),
     z.iso.date({ error: 'must be an ISO-8601 date or date-time' }),
   ])
+  const Milestone = z
+    .string()
+    .check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(100))
   const Hours = z.number().check(z.positive('must be greater than 0'), z.lte(10_000))
   const Criterion = z.strictObject({
     criterion: text(500, 'must describe the criterion'),
@@ -55,6 +58,8 @@ function build() {
       deadline: z.optional(IsoTime),
       estimated_hours: z.optional(Hours),
       max_attempts: z.optional(wholeNumber(1, 100)),
+      milestone: z.optional(Milestone),
+      requires_approval: z._default(z.boolean(), false),
     }),
     TaskPatch: z.strictObject({
       title: z.optional(text(300)),
@@ -66,6 +71,8 @@ function build() {
       success_criteria: z.optional(Criteria),
       max_attempts: z.optional(wholeNumber(1, 100)),
       parent_id: z.optional(z.nullable(TaskId)),
+      milestone: z.optional(z.nullable(Milestone)),
+      requires_approval: z.optional(z.boolean()),
     }),
     Agent: z.strictObject({
       id: z
@@ -108,6 +115,8 @@ export interface ValidNewTask {
   deadline?: string
   estimated_hours?: number
   max_attempts?: number
+  milestone?: string
+  requires_approval: boolean
 }
 
 /**

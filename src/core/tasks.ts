@@ -57,6 +57,7 @@ export interface TaskRow {
   status: Status
   priority: Priority
   persona: string | null
+  milestone: string | null
   parent_id: string | null
   success_criteria: string
   deadline: string | null
@@ -75,9 +76,15 @@ export interface TaskRow {
   lease_acquired_at: string | null
   lease_heartbeat_at: string | null
   lease_expires_at: string | null
+  lease_paused_at: string | null
+  lease_remaining_ms: number | null
   fencing_seq: number
   claimable_after: string | null
   lease_seconds: number
+  requires_approval: number
+  approved_by: string | null
+  approved_at: string | null
+  archived_at: string | null
   source: string | null
   created_at: string
   updated_at: string
@@ -85,11 +92,12 @@ export interface TaskRow {
 }
 
 /** Columns selected for a {@link Task} (excludes the generated sort keys). */
-export const TASK_COLUMNS = `id, title, description, status, priority, persona, parent_id,
+export const TASK_COLUMNS = `id, title, description, status, priority, persona, milestone, parent_id,
   success_criteria, deadline, estimated_hours, actual_hours, completion_summary,
   feedback_quality, feedback_timeliness, feedback_notes, attempts, max_attempts,
   blocked_reason, assignee, lease_holder, lease_token, lease_acquired_at,
-  lease_heartbeat_at, lease_expires_at, fencing_seq, claimable_after, lease_seconds,
+  lease_heartbeat_at, lease_expires_at, lease_paused_at, lease_remaining_ms, fencing_seq,
+  claimable_after, lease_seconds, requires_approval, approved_by, approved_at, archived_at,
   source, created_at, updated_at, completed_at`
 
 /** Turn a database row into the engine's {@link Task} shape. */
@@ -102,6 +110,14 @@ export function rowToTask(row: TaskRow): Task {
           acquired_at: row.lease_acquired_at!,
           heartbeat_at: row.lease_heartbeat_at!,
           expires_at: row.lease_expires_at!,
+          ...(row.lease_paused_at !== null
+            ? {
+                paused: {
+                  at: row.lease_paused_at,
+                  remaining_ms: Number(row.lease_remaining_ms ?? 0),
+                },
+              }
+            : {}),
         }
       : null
   return {
@@ -111,6 +127,7 @@ export function rowToTask(row: TaskRow): Task {
     status: row.status,
     priority: row.priority,
     persona: row.persona,
+    milestone: row.milestone,
     parent_id: row.parent_id,
     success_criteria: JSON.parse(row.success_criteria) as Criterion[],
     deadline: row.deadline,
@@ -128,6 +145,10 @@ export function rowToTask(row: TaskRow): Task {
     fencing_seq: row.fencing_seq,
     claimable_after: row.claimable_after,
     lease_seconds: row.lease_seconds,
+    requires_approval: row.requires_approval === 1,
+    approved_by: row.approved_by,
+    approved_at: row.approved_at,
+    archived_at: row.archived_at,
     source: row.source,
     created_at: row.created_at,
     updated_at: row.updated_at,

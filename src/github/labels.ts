@@ -23,11 +23,12 @@ export interface LabelSpec {
 /** GitHub's limit on a label name. */
 export const LABEL_NAME_MAX = 50
 
-/** Status colours: blocked orange, pending yellow, in progress blue, completed green, failed red, cancelled grey. */
+/** Status colours: blocked orange, pending yellow, in progress blue, waiting purple, completed green, failed red, cancelled grey. */
 export const STATUS_COLORS: Record<Status, string> = {
   blocked: 'd93f0b',
   pending: 'fbca04',
   in_progress: '1d76db',
+  waiting: '8a63d2',
   completed: '0e8a16',
   failed: 'b60205',
   cancelled: 'bfc5cc',
@@ -37,6 +38,7 @@ const STATUS_DESCRIPTIONS: Record<Status, string> = {
   blocked: 'Task: waiting on a dependency or blocked by hand',
   pending: 'Task: ready to claim (comment /claim)',
   in_progress: 'Task: claimed; the assignee holds the lease',
+  waiting: 'Task: the holder asked a question; lease paused until /answer',
   completed: 'Task: done, success criteria met',
   failed: 'Task: failed (attempts exhausted or given up)',
   cancelled: 'Task: cancelled',

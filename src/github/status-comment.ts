@@ -15,6 +15,7 @@ const STATUS_ICON: Record<Task['status'], string> = {
   blocked: '⛔ blocked',
   pending: '🟢 pending — ready to `/claim`',
   in_progress: '🔵 in progress',
+  waiting: '🟣 waiting for an answer — lease paused',
   completed: '✅ completed',
   failed: '🛑 failed — needs a person',
   cancelled: '⚪ cancelled',

@@ -13,6 +13,7 @@ const task: Task = {
   status: 'in_progress',
   priority: 'high',
   persona: 'implementer',
+  milestone: null,
   parent_id: null,
   success_criteria: [
     { criterion: 'Tests pass', measurable: 'tests.failed == 0' },
@@ -38,6 +39,10 @@ const task: Task = {
   },
   fencing_seq: 2,
   claimable_after: null,
+  requires_approval: false,
+  approved_by: null,
+  approved_at: null,
+  archived_at: null,
   lease_seconds: 0,
   source: null,
   created_at: '2026-03-01T08:00:00.000Z',

@@ -105,12 +105,32 @@ export function migrate(
     store.driver.exec('PRAGMA wal_checkpoint(TRUNCATE)')
     copyFileSync(path, `${path}.v${from}.bak`)
   }
-  for (let v = from; v < target; v++) {
-    store.write(() => {
-      if (userVersion(store) !== v) return // another process migrated meanwhile
-      store.driver.exec(migrations[v]!)
-      store.driver.exec(`PRAGMA user_version = ${v + 1}`)
-    })
+  // Foreign keys off while migrating (SQLite, lang_altertable.html §7): a
+  // migration that rebuilds a table drops the old one, which with foreign keys
+  // on would cascade deletes into every table referencing it. The pragma is a
+  // no-op inside a transaction, so it is switched here, around them; each
+  // migration checks the references itself before it commits.
+  const foreignKeys =
+    Number(store.get<{ foreign_keys: number }>('PRAGMA foreign_keys')?.foreign_keys ?? 0) === 1
+  if (foreignKeys) store.driver.exec('PRAGMA foreign_keys = OFF')
+  try {
+    for (let v = from; v < target; v++) {
+      store.write(() => {
+        if (userVersion(store) !== v) return // another process migrated meanwhile
+        store.driver.exec(migrations[v]!)
+        const broken = store.all<{ table: string; parent: string }>('PRAGMA foreign_key_check')
+        if (broken.length > 0) {
+          throw new TaskError(
+            'StorageError',
+            `Migration ${v + 1} of ${path} would leave ${broken.length} broken reference(s) (first: ${broken[0]!.table} → ${broken[0]!.parent}); nothing was changed.${from > 0 ? ` The backup is ${path}.v${from}.bak.` : ''}`,
+            { version: v + 1, broken: broken.length },
+          )
+        }
+        store.driver.exec(`PRAGMA user_version = ${v + 1}`)
+      })
+    }
+  } finally {
+    if (foreignKeys) store.driver.exec('PRAGMA foreign_keys = ON')
   }
   return { from, to: target }
 }

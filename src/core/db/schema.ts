@@ -235,6 +235,106 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (task_id, criterion)
   );
   `,
+  // 4: collaboration (issue 6). The tasks table is rebuilt — SQLite cannot
+  // alter a CHECK constraint — to add the `waiting` status (a leased task
+  // whose holder asked a question; its lease clock is paused), a milestone,
+  // approval checkpoints and the archive marker. The procedure is SQLite's
+  // "making other kinds of table schema changes" (lang_altertable.html §7):
+  // `migrate` turns foreign keys off around it and runs
+  // `PRAGMA foreign_key_check` before committing, so dropping the old table
+  // deletes nothing in the tables that reference it.
+  `
+  CREATE TABLE tasks_v4 (
+    id                  TEXT PRIMARY KEY,
+    title               TEXT NOT NULL,
+    description         TEXT NOT NULL DEFAULT '',
+    status              TEXT NOT NULL CHECK (status IN
+                          ('blocked','pending','in_progress','waiting','completed','failed','cancelled')),
+    priority            TEXT NOT NULL DEFAULT 'medium'
+                          CHECK (priority IN ('low','medium','high','critical')),
+    priority_rank       INTEGER GENERATED ALWAYS AS (CASE priority
+                          WHEN 'critical' THEN 3 WHEN 'high' THEN 2
+                          WHEN 'medium' THEN 1 ELSE 0 END) VIRTUAL,
+    persona             TEXT,
+    milestone           TEXT,
+    parent_id           TEXT REFERENCES tasks(id) ON DELETE SET NULL,
+    success_criteria    TEXT NOT NULL DEFAULT '[]',
+    deadline            TEXT,
+    deadline_key        TEXT GENERATED ALWAYS AS (COALESCE(deadline, '9999')) VIRTUAL,
+    estimated_hours     REAL,
+    actual_hours        REAL,
+    completion_summary  TEXT,
+    feedback_quality    INTEGER CHECK (feedback_quality BETWEEN 1 AND 5),
+    feedback_timeliness INTEGER CHECK (feedback_timeliness BETWEEN 1 AND 5),
+    feedback_notes      TEXT,
+    attempts            INTEGER NOT NULL DEFAULT 0,
+    max_attempts        INTEGER NOT NULL DEFAULT 3,
+    blocked_reason      TEXT,
+    assignee            TEXT,
+    lease_holder        TEXT,
+    lease_token         INTEGER,
+    lease_acquired_at   TEXT,
+    lease_heartbeat_at  TEXT,
+    lease_expires_at    TEXT,
+    -- While waiting: when the lease clock stopped and the TTL it had left (ms).
+    lease_paused_at     TEXT,
+    lease_remaining_ms  INTEGER,
+    fencing_seq         INTEGER NOT NULL DEFAULT 0,
+    claimable_after     TEXT,
+    lease_seconds       REAL NOT NULL DEFAULT 0,
+    requires_approval   INTEGER NOT NULL DEFAULT 0 CHECK (requires_approval IN (0, 1)),
+    approved_by         TEXT,
+    approved_at         TEXT,
+    archived_at         TEXT,
+    source              TEXT UNIQUE,
+    created_at          TEXT NOT NULL,
+    updated_at          TEXT NOT NULL,
+    completed_at        TEXT,
+    CHECK ((status IN ('in_progress','waiting')) = (lease_holder IS NOT NULL)),
+    CHECK ((status = 'waiting') = (lease_paused_at IS NOT NULL)),
+    CHECK ((approved_at IS NULL) = (approved_by IS NULL)),
+    CHECK (archived_at IS NULL OR status IN ('completed','failed','cancelled'))
+  );
+  INSERT INTO tasks_v4 (id, title, description, status, priority, persona, parent_id,
+    success_criteria, deadline, estimated_hours, actual_hours, completion_summary,
+    feedback_quality, feedback_timeliness, feedback_notes, attempts, max_attempts,
+    blocked_reason, assignee, lease_holder, lease_token, lease_acquired_at,
+    lease_heartbeat_at, lease_expires_at, fencing_seq, claimable_after, lease_seconds,
+    source, created_at, updated_at, completed_at)
+  SELECT id, title, description, status, priority, persona, parent_id,
+    success_criteria, deadline, estimated_hours, actual_hours, completion_summary,
+    feedback_quality, feedback_timeliness, feedback_notes, attempts, max_attempts,
+    blocked_reason, assignee, lease_holder, lease_token, lease_acquired_at,
+    lease_heartbeat_at, lease_expires_at, fencing_seq, claimable_after, lease_seconds,
+    source, created_at, updated_at, completed_at
+  FROM tasks;
+  DROP TABLE tasks;
+  ALTER TABLE tasks_v4 RENAME TO tasks;
+  CREATE INDEX tasks_claimable ON tasks (priority_rank DESC, deadline_key, created_at)
+    WHERE status = 'pending';
+  CREATE INDEX tasks_persona_claimable ON tasks (persona, priority_rank DESC, deadline_key, created_at)
+    WHERE status = 'pending';
+  CREATE INDEX tasks_leases ON tasks (lease_expires_at, lease_holder) WHERE lease_holder IS NOT NULL;
+  CREATE INDEX tasks_parent ON tasks (parent_id) WHERE parent_id IS NOT NULL;
+  CREATE INDEX tasks_milestone ON tasks (milestone) WHERE milestone IS NOT NULL;
+  CREATE INDEX tasks_archived ON tasks (archived_at) WHERE archived_at IS NOT NULL;
+
+  -- Questions an agent or person asked about a task; open while answered_at is NULL.
+  CREATE TABLE questions (
+    id          INTEGER PRIMARY KEY,
+    task_id     TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+    asked_by    TEXT NOT NULL,
+    asked_of    TEXT,
+    question    TEXT NOT NULL,
+    asked_at    TEXT NOT NULL,
+    answered_at TEXT,
+    answered_by TEXT,
+    answer      TEXT,
+    CHECK ((answered_at IS NULL) = (answer IS NULL))
+  );
+  CREATE INDEX questions_task ON questions (task_id, id);
+  CREATE INDEX questions_open ON questions (asked_at, id) WHERE answered_at IS NULL;
+  `,
 ]
 
 /** The schema version this build of the engine writes. */
