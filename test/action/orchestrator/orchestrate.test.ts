@@ -27,7 +27,7 @@ beforeAll(() => {
 })
 beforeEach(async () => {
   clock = new FakeClock('2026-03-01T09:00:00.000Z')
-  fake = await startFakeRepository({ now: () => clock.now().toISOString() })
+  fake = await startFakeRepository({ now: () => new Date(clock.now()).toISOString() })
   useFakeRunner(fake)
 })
 afterEach(async () => {
@@ -132,7 +132,7 @@ describe('orchestrator runs', () => {
     const hosted = boardOf(newest().bytes)
 
     // Server mode: the same events through one long-lived app.
-    const server = await startFakeRepository({ now: () => clock.now().toISOString() })
+    const server = await startFakeRepository({ now: () => new Date(clock.now()).toISOString() })
     try {
       server.openIssue({ number: 1, title: 'Schema', body: 'The schema.' })
       server.openIssue({ number: 2, title: 'API', body: '### Depends on\n\n- [ ] #1\n' })

@@ -242,7 +242,7 @@ export async function startFakeRepository(
     if (page < last) link.push(`${at(page + 1)}; rel="next"`, `${at(last)}; rel="last"`)
     return {
       data: items.slice((page - 1) * perPage, page * perPage),
-      headers: link.length ? { link: link.join(', ') } : {},
+      headers: (link.length ? { link: link.join(', ') } : {}) as Record<string, string>,
     }
   }
 
