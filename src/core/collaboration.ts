@@ -129,3 +129,65 @@ export function giveFeedback(ctx: Ctx, id: string, actor: string | null, feedbac
   )
   appendEvent(ctx.store, { at: ctx.now, type: 'feedback', task_id: id, actor, details: { ...f } })
 }
+
+/** A private note; `at` is ISO-8601 UTC. */
+export interface Note {
+  id: number
+  agent: string
+  text: string
+  at: string
+}
+
+/** Longest note accepted, in characters. */
+export const NOTE_MAX = 65_536
+
+/**
+ * Keep a private note of `agent` on task `id` (any status). Notes are stored
+ * only in the database and listed only to their author by {@link notesOf};
+ * the `note_added` event carries the note's id, never its text. They are not
+ * secret from whoever can read the database file (on GitHub: the state
+ * artifact). Throws `TaskNotFound`, `InvalidInput` (empty or too long).
+ */
+export function addNote(ctx: Ctx, id: string, agent: string, text: string): Note {
+  const t = text.trim()
+  if (!t || t.length > NOTE_MAX) {
+    throw new TaskError(
+      'InvalidInput',
+      t
+        ? `A note is at most ${NOTE_MAX} characters.`
+        : 'A note needs text, e.g. `tm note ID "try the v2 API"`.',
+    )
+  }
+  requireTaskRow(ctx.store, id)
+  const { lastInsertRowid } = ctx.store.run(
+    'INSERT INTO notes (task_id, agent, text, at) VALUES (?, ?, ?, ?)',
+    [id, agent, t, ctx.now],
+  )
+  const noteId = Number(lastInsertRowid)
+  appendEvent(ctx.store, {
+    at: ctx.now,
+    type: 'note_added',
+    task_id: id,
+    actor: agent,
+    details: { note: noteId },
+  })
+  return { id: noteId, agent, text: t, at: ctx.now }
+}
+
+/** `agent`'s own notes on task `id`, oldest first; throws `TaskNotFound`. */
+export function notesOf(ctx: Ctx, id: string, agent: string): Note[] {
+  requireTaskRow(ctx.store, id)
+  return ctx.store.all<Note>(
+    'SELECT id, agent, text, at FROM notes WHERE task_id = ? AND agent = ? ORDER BY at, id',
+    [id, agent],
+  )
+}
+
+/** The progress history of task `id`, oldest first; throws `TaskNotFound`. */
+export function progressHistory(ctx: Ctx, id: string): ProgressEntry[] {
+  requireTaskRow(ctx.store, id)
+  return ctx.store.all<ProgressEntry>(
+    'SELECT agent, percent, message, at FROM progress WHERE task_id = ? ORDER BY at, id',
+    [id],
+  )
+}

@@ -21,20 +21,27 @@ import {
   registerAgent,
 } from './agents.js'
 import { type Approval, approve } from './approval.js'
+import { type ArchiveOutcome, archive } from './archive.js'
 import { type Clock, iso, systemClock } from './clock.js'
 import {
+  addNote,
   type Feedback,
   giveFeedback,
   join,
   latestProgress,
+  type Note,
+  notesOf,
   type Participant,
   type ProgressEntry,
   participants,
+  progressHistory,
   recordProgress,
 } from './collaboration.js'
 import { type CompleteOutcome, type CompleteRequest, complete } from './completion.js'
+import { type ContextEntry, type MergedContext, mergedContext, share } from './context.js'
 import type { Store } from './db/store.js'
 import { appendEvent, type EventFilter, listEvents, type TaskEvent } from './events.js'
+import { type ArchiveScope, type ExportedTask, exportTasks } from './export.js'
 import {
   addDependency,
   type CriticalPath,
@@ -67,6 +74,7 @@ import {
   answer,
   ask,
   openQuestions,
+  openQuestionsOf,
   type Question,
   questionsOf,
 } from './questions.js'
@@ -87,6 +95,9 @@ export interface ListFilter {
   persona?: string
   holder?: string
   parent?: string
+  milestone?: string
+  /** Archived tasks only (true); default: the working set, archived tasks left out. */
+  archived?: boolean
   limit?: number
 }
 
@@ -96,6 +107,9 @@ export interface TaskDetail extends Task {
   dependents: string[]
   subtasks: string[]
   context: { key: string; value: unknown; author: string | null; updated_at: string }[]
+  participants: Participant[]
+  /** Unanswered questions, oldest first. */
+  open_questions: Question[]
 }
 
 /** The task engine over one store; see the module comment. */
@@ -173,6 +187,8 @@ export class Engine {
         dependents: dependentsOf(ctx.store, id),
         subtasks,
         context,
+        participants: participants(ctx, id),
+        open_questions: openQuestionsOf(ctx, id),
       }
     })
   }
@@ -192,12 +208,14 @@ export class Engine {
       ['persona', 'persona'],
       ['holder', 'lease_holder'],
       ['parent', 'parent_id'],
+      ['milestone', 'milestone'],
     ] as const) {
       if (filter[key]) {
         where.push(`${column} = @${key}`)
         params[key] = filter[key]
       }
     }
+    where.push(filter.archived ? 'archived_at IS NOT NULL' : 'archived_at IS NULL')
     const limit = filter.limit ? `LIMIT ${Math.max(1, Math.floor(filter.limit))}` : ''
     return this.read((ctx) =>
       ctx.store
@@ -349,6 +367,44 @@ export class Engine {
   /** Reviewer feedback on a completed task (ratings 1–5). */
   feedback(id: string, actor: string | null, feedback: Feedback): void {
     this.write((ctx) => giveFeedback(ctx, id, actor, feedback))
+  }
+
+  /** The progress history of a task, oldest first. */
+  progressHistory(id: string): ProgressEntry[] {
+    return this.read((ctx) => progressHistory(ctx, id))
+  }
+
+  /**
+   * Share `key` = `value` (already parsed, see `context.parseContextValue`)
+   * with everyone on the task (see `context.share`).
+   */
+  share(id: string, key: string, value: unknown, author: string | null = null): ContextEntry {
+    return this.write((ctx) => share(ctx, id, key, value, author))
+  }
+
+  /** The task's context: own, inherited from finished dependencies, and merged (own wins). */
+  context(id: string): MergedContext {
+    return this.read((ctx) => mergedContext(ctx, id))
+  }
+
+  /** Keep a private note of `agent` on a task (database only; see `collaboration.addNote`). */
+  note(id: string, agent: string, text: string): Note {
+    return this.write((ctx) => addNote(ctx, id, agent, text))
+  }
+
+  /** `agent`'s own notes on a task, oldest first. */
+  notes(id: string, agent: string): Note[] {
+    return this.read((ctx) => notesOf(ctx, id, agent))
+  }
+
+  /** Archive finished tasks older than `days` days (see `archive.archive`). */
+  archive(days: number, actor: string | null = null, statuses?: readonly string[]): ArchiveOutcome {
+    return this.write((ctx) => archive(ctx, days, actor, statuses))
+  }
+
+  /** Every task for export, oldest first (see `export.exportTasks`). */
+  exportTasks(scope: ArchiveScope = 'include'): ExportedTask[] {
+    return this.read((ctx) => exportTasks(ctx, scope))
   }
 
   /** The latest progress report, or null. */

@@ -5,6 +5,7 @@
  * Also: the ready set, hand-over of completion summaries to dependents, and
  * the critical path (longest chain of open work, CPM — Kelley & Walker 1959).
  */
+import { ownContext } from './context.js'
 import type { Store } from './db/store.js'
 import { TaskError } from './errors.js'
 import { appendEvent } from './events.js'
@@ -142,7 +143,8 @@ export function dependentsOf(store: Store, id: string): string[] {
 
 /**
  * After `id` completed: give each dependent the completion summary as shared
- * context (key `dependency.<id>`, value `{title, summary}`), then unblock
+ * context (key `dependency.<id>`, value `{title, summary, context}` — `context` is the
+ * finished task's own shared context, see `context.ts`), then unblock
  * those whose last dependency this was. Returns the ids that became pending.
  */
 export function handOver(
@@ -153,7 +155,11 @@ export function handOver(
 ): string[] {
   const unblocked: string[] = []
   for (const dependent of dependentsOf(ctx.store, id)) {
-    const value = JSON.stringify({ title: done.title, summary: done.completion_summary ?? '' })
+    const value = JSON.stringify({
+      title: done.title,
+      summary: done.completion_summary ?? '',
+      context: ownContext(ctx, id),
+    })
     ctx.store.run(
       `INSERT INTO shared_context (task_id, key, value, author, updated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (task_id, key) DO UPDATE SET value = excluded.value, author = excluded.author,

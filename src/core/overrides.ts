@@ -64,7 +64,8 @@ export function closeByPerson(
 
 /**
  * Reopen a completed, failed or cancelled task: it becomes `pending` (or
- * `blocked` while dependencies are unmet) with its attempts reset, and
+ * `blocked` while dependencies are unmet) with its attempts reset, out of
+ * the archive, its approval withdrawn (the new result needs a new one), and
  * pending dependents of a reopened completed task are blocked again.
  * Reopening an open task changes nothing and returns false.
  */
@@ -72,7 +73,8 @@ export function reopen(ctx: Ctx, id: string, actor: string | null): boolean {
   const row = requireTaskRow(ctx.store, id)
   if (!FINAL_STATUSES.includes(row.status)) return false
   ctx.store.run(
-    `UPDATE tasks SET status = 'pending', completed_at = NULL, attempts = 0, updated_at = ? WHERE id = ?`,
+    `UPDATE tasks SET status = 'pending', completed_at = NULL, attempts = 0, archived_at = NULL,
+       approved_by = NULL, approved_at = NULL, updated_at = ? WHERE id = ?`,
     [ctx.now, id],
   )
   appendEvent(ctx.store, {
