@@ -8,6 +8,7 @@ import { registerDemoCommand } from './commands/demo.js'
 import { registerEventCommands } from './commands/events.js'
 import { registerImportCommand } from './commands/import.js'
 import { registerLeaseCommands } from './commands/leases.js'
+import { registerReportCommand } from './commands/report.js'
 import { registerTaskCommands } from './commands/tasks.js'
 import { EXIT } from './exit-codes.js'
 
@@ -55,6 +56,7 @@ Docs: docs/cli.md`,
   registerLeaseCommands(program)
   registerAgentCommands(program)
   registerEventCommands(program)
+  registerReportCommand(program)
   registerImportCommand(program)
   registerDemoCommand(program)
   return program

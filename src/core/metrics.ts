@@ -1,11 +1,33 @@
 /**
  * Metrics computed from the event log (so history brought in by an import
  * does not count as work done here) and the task table (current counts,
- * estimates): throughput, cycle time, lease time, expiries, attempts, success
- * rate and estimate accuracy,
- * overall and per agent and per persona. Pure SQL aggregation plus
- * percentiles in memory; no state of its own.
+ * estimates, feedback, leases held): throughput, cycle and lead time, time
+ * blocked, lease time, expiries, attempts, success rate, estimate accuracy,
+ * feedback averages and work in progress — overall and per agent, per
+ * persona and per milestone. SQL aggregation (`./metrics-queries.ts`) plus
+ * percentiles in memory; no state of its own. Archived tasks count like any
+ * other.
+ *
+ * Attribution: lease events (claims, completions, failed tries, expiries,
+ * lease time) count for the agent that acted and for the task's persona and
+ * milestone; task-level figures (cycle, lead and blocked time, estimate
+ * accuracy, feedback) count for the agent that completed the task and for
+ * its persona and milestone. Tasks without a persona or milestone are
+ * grouped under `(none)`.
  */
+import {
+  attemptsCounted,
+  type BlockedRow,
+  blockedTime,
+  type CounterRow,
+  completedTasks,
+  type DoneRow,
+  leaseCounters,
+  statusCounts,
+  throughputByDay,
+  type WipRow,
+  workInProgress,
+} from './metrics-queries.js'
 import type { Ctx } from './tasks.js'
 
 export interface MetricsOptions {
@@ -21,7 +43,21 @@ export interface Distribution {
   p90: number | null
 }
 
-/** Counters for one agent or persona. */
+/** Mean and median of actual / estimated hours. */
+export interface EstimateAccuracy {
+  count: number
+  mean_ratio: number | null
+  median_ratio: number | null
+}
+
+/** Feedback averages (ratings 1–5) over completed tasks that have feedback. */
+export interface FeedbackAverages {
+  count: number
+  quality: number | null
+  timeliness: number | null
+}
+
+/** Counters for one agent, persona or milestone. */
 export interface Breakdown {
   claims: number
   completed: number
@@ -29,16 +65,44 @@ export interface Breakdown {
   failed_attempts: number
   expiries: number
   lease_hours: number
+  /** First claim → completion, hours. */
   cycle_time_h: Distribution
+  /** Creation → completion, hours. */
+  lead_time_h: Distribution
+  /** Hours the group's tasks spent blocked in the window (per agent: the tasks it completed). */
+  blocked_hours: number
+  /** completed / (completed + failed tries); null when neither happened. */
+  success_rate: number | null
+  estimate_accuracy: EstimateAccuracy
+  feedback: FeedbackAverages
+  /** Tasks under a lease now (`in_progress` or `waiting`). */
+  wip: number
+}
+
+/** Daily cycle time of the tasks completed that day. */
+export interface DailyCycleTime {
+  day: string
+  count: number
+  p50: number | null
+  p90: number | null
 }
 
 export interface Metrics {
   since: string | null
+  /** Tasks per status now (archived included). */
   tasks: Record<string, number>
-  /** Completions per UTC day (`YYYY-MM-DD`), oldest first. */
+  /** Completions per UTC day (`YYYY-MM-DD`), oldest first; days without any are absent. */
   throughput: { day: string; completed: number }[]
+  /** Completions per calendar day from the first day of the window to today; null with none. */
+  throughput_per_day: number | null
   /** First claim → completion, hours. */
   cycle_time_h: Distribution
+  /** Cycle time per UTC day of completion, oldest first. */
+  cycle_time_daily: DailyCycleTime[]
+  /** Creation → completion, hours. */
+  lead_time_h: Distribution
+  /** Hours blocked per task blocked in the window, and their total. */
+  blocked_h: Distribution & { total: number }
   lease_hours: number
   expiries: number
   claims: number
@@ -47,10 +111,17 @@ export interface Metrics {
   /** completed / (completed + failed); null when neither happened. */
   success_rate: number | null
   /** Mean and median of actual_hours / estimated_hours over completed tasks with both. */
-  estimate_accuracy: { count: number; mean_ratio: number | null; median_ratio: number | null }
+  estimate_accuracy: EstimateAccuracy
+  feedback: FeedbackAverages
+  /** Tasks under a lease now (`in_progress` or `waiting`). */
+  wip: number
   per_agent: Record<string, Breakdown>
   per_persona: Record<string, Breakdown>
+  per_milestone: Record<string, Breakdown>
 }
+
+/** The key of tasks without a persona or milestone. */
+export const NONE = '(none)'
 
 function round(n: number, digits = 5): number {
   const f = 10 ** digits
@@ -58,123 +129,193 @@ function round(n: number, digits = 5): number {
 }
 
 /** Nearest-rank percentile of a sorted array. */
-function percentile(sorted: number[], p: number): number | null {
+function percentile(sorted: ArrayLike<number>, p: number): number | null {
   if (sorted.length === 0) return null
   const rank = Math.ceil((p / 100) * sorted.length)
   return round(sorted[Math.max(0, rank - 1)]!)
 }
 
-/** Count, mean, p50 and p90 of `values` (hours). */
+/** Count, mean, p50 and p90 of `values` (hours); nearest-rank percentiles. */
 export function distribution(values: number[]): Distribution {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mean = sorted.length ? round(sorted.reduce((a, b) => a + b, 0) / sorted.length) : null
+  const sorted = Float64Array.from(values).sort()
+  const mean = sorted.length ? round(sum(values) / sorted.length) : null
   return { count: sorted.length, mean, p50: percentile(sorted, 50), p90: percentile(sorted, 90) }
 }
 
-const LEASE_ENDS = `('released','completed','failed','retry_scheduled','lease_expired')`
-
-interface GroupRow {
-  key: string | null
-  claims: number
-  completed: number
-  failed_attempts: number
-  expiries: number
-  lease_s: number | null
+function sum(values: Iterable<number>): number {
+  let s = 0
+  for (const v of values) s += v
+  return s
 }
 
-/** Compute {@link Metrics} over the whole log or since `options.since`. */
+function mean(values: number[]): number | null {
+  return values.length ? round(sum(values) / values.length) : null
+}
+
+/** What is gathered per group before it becomes a {@link Breakdown}. */
+class Group {
+  claims = 0
+  completed = 0
+  failed_attempts = 0
+  expiries = 0
+  failed = 0
+  lease_s = 0
+  cycle: number[] = []
+  lead: number[] = []
+  ratios: number[] = []
+  quality: number[] = []
+  timeliness: number[] = []
+  blocked: number[] = []
+  wip = 0
+
+  count(r: CounterRow): void {
+    this.claims += r.claims
+    this.completed += r.completed
+    this.failed_attempts += r.failed_attempts
+    this.expiries += r.expiries
+    this.failed += r.failed
+    this.lease_s += r.lease_s ?? 0
+  }
+
+  done(r: DoneRow): void {
+    if (r.cycle_h !== null) this.cycle.push(r.cycle_h)
+    this.lead.push(r.lead_h)
+    if (r.ratio !== null) this.ratios.push(r.ratio)
+    if (r.quality !== null) this.quality.push(r.quality)
+    if (r.timeliness !== null) this.timeliness.push(r.timeliness)
+  }
+
+  breakdown(): Breakdown {
+    const tries = this.completed + this.failed_attempts
+    const ratios = distribution(this.ratios)
+    return {
+      claims: this.claims,
+      completed: this.completed,
+      failed_attempts: this.failed_attempts,
+      expiries: this.expiries,
+      lease_hours: round(this.lease_s / 3600),
+      cycle_time_h: distribution(this.cycle),
+      lead_time_h: distribution(this.lead),
+      blocked_hours: round(sum(this.blocked)),
+      success_rate: tries ? round(this.completed / tries) : null,
+      estimate_accuracy: { count: ratios.count, mean_ratio: ratios.mean, median_ratio: ratios.p50 },
+      feedback: {
+        count: this.quality.length,
+        quality: mean(this.quality),
+        timeliness: mean(this.timeliness),
+      },
+      wip: this.wip,
+    }
+  }
+}
+
+/** Groups by key, created on first use. */
+class Groups {
+  readonly map = new Map<string, Group>()
+  of(key: string | null): Group {
+    const k = key ?? NONE
+    let g = this.map.get(k)
+    if (!g) {
+      g = new Group()
+      this.map.set(k, g)
+    }
+    return g
+  }
+  breakdowns(): Record<string, Breakdown> {
+    const out: Record<string, Breakdown> = {}
+    for (const k of [...this.map.keys()].sort()) out[k] = this.map.get(k)!.breakdown()
+    return out
+  }
+}
+
+/** Whole days from `from` (YYYY-MM-DD) through `to` (YYYY-MM-DD), inclusive. */
+function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000) + 1
+}
+
+/**
+ * Compute {@link Metrics} over the whole log, or over activity at or after
+ * `options.since` (ISO-8601 UTC). Reads only; call inside a read transaction
+ * (`Engine.metrics`) so every figure comes from one snapshot.
+ */
 export function computeMetrics(ctx: Ctx, options: MetricsOptions = {}): Metrics {
   const since = options.since ?? ''
   const { store } = ctx
-  const tasks: Record<string, number> = {}
-  for (const r of store.all<{ status: string; n: number }>(
-    'SELECT status, count(*) AS n FROM tasks GROUP BY status',
-  )) {
-    tasks[r.status] = r.n
+  const total = new Group()
+  const agents = new Groups()
+  const personas = new Groups()
+  const milestones = new Groups()
+
+  for (const r of leaseCounters(store, since)) {
+    total.count(r)
+    if (r.actor !== null) agents.of(r.actor).count(r)
+    personas.of(r.persona).count(r)
+    milestones.of(r.milestone).count(r)
   }
-  const throughput = store.all<{ day: string; completed: number }>(
-    `SELECT substr(at, 1, 10) AS day, count(*) AS completed FROM events
-     WHERE type = 'completed' AND at >= @since GROUP BY day ORDER BY day`,
-    { since },
-  )
-  const cycles = store.all<{ persona: string | null; holder: string | null; hours: number }>(
-    `SELECT t.persona, t.assignee AS holder,
-       (julianday(t.completed_at) - julianday(min(e.at))) * 24 AS hours
-     FROM tasks t JOIN events e ON e.task_id = t.id AND e.type = 'claimed'
-     WHERE t.status = 'completed' AND t.completed_at >= @since GROUP BY t.id`,
-    { since },
-  )
-  const aggregate = (groupBy: string, join: string) =>
-    store.all<GroupRow>(
-      `SELECT ${groupBy} AS key,
-         sum(e.type = 'claimed') AS claims,
-         sum(e.type = 'completed') AS completed,
-         sum(e.type IN ('retry_scheduled','lease_expired') OR (e.type = 'failed' AND e.actor IS NOT NULL)) AS failed_attempts,
-         sum(e.type = 'lease_expired') AS expiries,
-         sum(CASE WHEN e.type IN ${LEASE_ENDS} THEN json_extract(e.details, '$.lease_s') END) AS lease_s
-       FROM events e ${join}
-       WHERE e.at >= @since AND e.type IN ('claimed', ${LEASE_ENDS.slice(1, -1)})
-       GROUP BY key`,
-      { since },
-    )
-  const breakdown = (rows: GroupRow[], cycleKey: 'holder' | 'persona') => {
-    const out: Record<string, Breakdown> = {}
-    for (const r of rows) {
-      const key = r.key ?? '(none)'
-      out[key] = {
-        claims: r.claims,
-        completed: r.completed,
-        failed_attempts: r.failed_attempts,
-        expiries: r.expiries,
-        lease_hours: round((r.lease_s ?? 0) / 3600),
-        cycle_time_h: distribution(
-          cycles.filter((c) => (c[cycleKey] ?? '(none)') === key).map((c) => c.hours),
-        ),
-      }
+
+  const done = completedTasks(store, since)
+  const completer = new Map<string, string | null>()
+  const byDay = new Map<string, number[]>()
+  for (const r of done) {
+    completer.set(r.id, r.agent)
+    total.done(r)
+    if (r.agent !== null) agents.of(r.agent).done(r)
+    personas.of(r.persona).done(r)
+    milestones.of(r.milestone).done(r)
+    if (r.cycle_h !== null) {
+      const list = byDay.get(r.day)
+      if (list) list.push(r.cycle_h)
+      else byDay.set(r.day, [r.cycle_h])
     }
-    return out
   }
-  const perAgent = breakdown(
-    aggregate('e.actor', '').filter((r) => r.key !== null),
-    'holder',
-  )
-  const perPersona = breakdown(
-    aggregate('t.persona', 'JOIN tasks t ON t.id = e.task_id'),
-    'persona',
-  )
-  const totals = Object.values(breakdown(aggregate(`'all'`, ''), 'holder'))[0]
-  const finished = store.get<{ completed: number; failed: number }>(
-    `SELECT coalesce(sum(type = 'completed'), 0) AS completed, coalesce(sum(type = 'failed'), 0) AS failed
-     FROM events WHERE type IN ('completed', 'failed') AND at >= @since`,
-    { since },
-  )
-  const done = (finished?.completed ?? 0) + (finished?.failed ?? 0)
-  const ratios = store
-    .all<{ r: number }>(
-      `SELECT actual_hours / estimated_hours AS r FROM tasks WHERE status = 'completed'
-       AND actual_hours IS NOT NULL AND estimated_hours > 0 AND completed_at >= @since`,
-      { since },
-    )
-    .map((x) => x.r)
-  const ratioDist = distribution(ratios)
-  const attempts =
-    store.get<{ n: number }>('SELECT coalesce(sum(attempts), 0) AS n FROM tasks')?.n ?? 0
+
+  for (const r of blockedTime(store, since, ctx.now) as BlockedRow[]) {
+    total.blocked.push(r.hours)
+    const agent = completer.get(r.id)
+    if (agent) agents.of(agent).blocked.push(r.hours)
+    personas.of(r.persona).blocked.push(r.hours)
+    milestones.of(r.milestone).blocked.push(r.hours)
+  }
+
+  for (const r of workInProgress(store) as WipRow[]) {
+    total.wip += r.n
+    agents.of(r.holder).wip += r.n
+    personas.of(r.persona).wip += r.n
+    milestones.of(r.milestone).wip += r.n
+  }
+
+  const throughput = throughputByDay(store, since)
+  const completions = sum(throughput.map((d) => d.completed))
+  const today = ctx.now.slice(0, 10)
+  const firstDay = since ? since.slice(0, 10) : throughput[0]?.day
+  const overall = total.breakdown()
+  const blocked = distribution(total.blocked)
   return {
     since: options.since ?? null,
-    tasks,
+    tasks: statusCounts(store),
     throughput,
-    cycle_time_h: distribution(cycles.map((c) => c.hours)),
-    lease_hours: totals?.lease_hours ?? 0,
-    expiries: totals?.expiries ?? 0,
-    claims: totals?.claims ?? 0,
-    attempts,
-    success_rate: done ? round((finished?.completed ?? 0) / done) : null,
-    estimate_accuracy: {
-      count: ratioDist.count,
-      mean_ratio: ratioDist.mean,
-      median_ratio: ratioDist.p50,
-    },
-    per_agent: perAgent,
-    per_persona: perPersona,
+    throughput_per_day:
+      completions && firstDay ? round(completions / daysBetween(firstDay, today), 3) : null,
+    cycle_time_h: overall.cycle_time_h,
+    cycle_time_daily: [...byDay.keys()].sort().map((day) => {
+      const d = distribution(byDay.get(day)!)
+      return { day, count: d.count, p50: d.p50, p90: d.p90 }
+    }),
+    lead_time_h: overall.lead_time_h,
+    blocked_h: { ...blocked, total: overall.blocked_hours },
+    lease_hours: overall.lease_hours,
+    expiries: overall.expiries,
+    claims: overall.claims,
+    attempts: attemptsCounted(store),
+    success_rate:
+      total.completed + total.failed
+        ? round(total.completed / (total.completed + total.failed))
+        : null,
+    estimate_accuracy: overall.estimate_accuracy,
+    feedback: overall.feedback,
+    wip: total.wip,
+    per_agent: agents.breakdowns(),
+    per_persona: personas.breakdowns(),
+    per_milestone: milestones.breakdowns(),
   }
 }

@@ -15,7 +15,7 @@ function eventLine(e: TaskEvent): string {
 }
 
 /** `--since` as UTC ISO-8601 (so it compares with stored times); a usage error when not a time. */
-function sinceOption(text: string): string {
+export function sinceOption(text: string): string {
   try {
     return normaliseTime(text)
   } catch {
@@ -39,36 +39,60 @@ export function duration(hours: number | null): string {
 /** Human rendering of {@link Metrics}. */
 export function metricsText(m: Metrics): string {
   const f = (n: number | null) => (n === null ? '-' : `${n}`)
+  const pct = (n: number | null) => (n === null ? '-' : `${Math.round(n * 1000) / 10} %`)
   const days = m.throughput.slice(-14)
   const total = m.throughput.reduce((sum, d) => sum + d.completed, 0)
   const tasks = Object.entries(m.tasks).map(([s, n]) => `${s} ${n}`)
   const perDay = days.map((d) => `${d.day} ${d.completed}`).join(', ')
   const cycle = m.cycle_time_h
+  const lead = m.lead_time_h
   const lines = [
-    `Tasks: ${tasks.join(', ') || 'none'}`,
-    `Throughput: ${total} completed${days.length ? ` — ${m.throughput.length > days.length ? 'last 14 active days: ' : ''}${perDay}` : ''}`,
+    `Tasks: ${tasks.join(', ') || 'none'}; work in progress ${m.wip}`,
+    `Throughput: ${total} completed${m.throughput_per_day === null ? '' : ` (${m.throughput_per_day}/day)`}${days.length ? ` — ${m.throughput.length > days.length ? 'last 14 active days: ' : ''}${perDay}` : ''}`,
     `Cycle time (first claim → done): p50 ${duration(cycle.p50)}, p90 ${duration(cycle.p90)}, mean ${duration(cycle.mean)} over ${cycle.count} tasks`,
+    `Lead time (created → done): p50 ${duration(lead.p50)}, p90 ${duration(lead.p90)}, mean ${duration(lead.mean)} over ${lead.count} tasks`,
+    `Time blocked: ${duration(m.blocked_h.total)} over ${m.blocked_h.count} tasks (p50 ${duration(m.blocked_h.p50)}, p90 ${duration(m.blocked_h.p90)})`,
     `Leases: ${m.claims} claims, ${duration(m.lease_hours)} under lease, ${m.expiries} expired; attempts counted ${m.attempts}`,
-    `Success rate: ${m.success_rate === null ? '-' : `${Math.round(m.success_rate * 1000) / 10} %`}`,
+    `Success rate: ${pct(m.success_rate)}`,
     `Estimate accuracy (actual/estimated): mean ${f(m.estimate_accuracy.mean_ratio)}, median ${f(m.estimate_accuracy.median_ratio)} over ${m.estimate_accuracy.count}`,
+    `Feedback (1–5): quality ${f(m.feedback.quality)}, timeliness ${f(m.feedback.timeliness)} over ${m.feedback.count}`,
   ]
   const breakdown = (title: string, rows: Metrics['per_agent']) =>
     Object.keys(rows).length
       ? `\n${title}\n${table(
-          ['NAME', 'CLAIMS', 'DONE', 'FAILED TRIES', 'EXPIRED', 'UNDER LEASE', 'CYCLE P50'],
+          [
+            'NAME',
+            'CLAIMS',
+            'DONE',
+            'FAILED TRIES',
+            'EXPIRED',
+            'SUCCESS',
+            'UNDER LEASE',
+            'CYCLE P50',
+            'LEAD P50',
+            'BLOCKED',
+            'WIP',
+          ],
           Object.entries(rows).map(([k, b]) => [
             k,
             b.claims,
             b.completed,
             b.failed_attempts,
             b.expiries,
+            pct(b.success_rate),
             duration(b.lease_hours),
             duration(b.cycle_time_h.p50),
+            duration(b.lead_time_h.p50),
+            duration(b.blocked_hours),
+            b.wip,
           ]),
         )}`
       : ''
   return (
-    lines.join('\n') + breakdown('Per agent', m.per_agent) + breakdown('Per persona', m.per_persona)
+    lines.join('\n') +
+    breakdown('Per agent', m.per_agent) +
+    breakdown('Per persona', m.per_persona) +
+    breakdown('Per milestone', m.per_milestone)
   )
 }
 
@@ -134,7 +158,7 @@ export function registerEventCommands(program: Command): void {
   program
     .command('metrics')
     .description(
-      'Throughput, cycle time, lease time, expiries, attempts, success rate, estimate accuracy — overall, per agent, per persona.',
+      'Throughput, cycle and lead time, time blocked, leases, expiries, attempts, success rate, estimate accuracy, feedback, work in progress — overall, per agent, per persona, per milestone.',
     )
     .option('--since <iso-8601>', 'only activity at or after this time')
     .action(
