@@ -17,7 +17,7 @@ describe('dependencies', () => {
     expect(engine.show(api.id).context).toEqual([
       expect.objectContaining({
         key: `dependency.${schema.id}`,
-        value: { title: 'Design schema', summary: 'tables: tasks, deps' },
+        value: { title: 'Design schema', summary: 'tables: tasks, deps', context: {} },
       }),
     ])
     expect(engine.show(ui.id).context.map((c) => c.key)).toEqual([`dependency.${schema.id}`])
