@@ -9,6 +9,14 @@ import type { IssueRef } from '../github/references.js'
 import type { AppRuntime, Octokit, RepoRef } from './runtime.js'
 
 /**
+ * The words of the notice the app posts once when GitHub refuses native
+ * dependencies in a repository; a rebuild (`src/github/rebuild.ts`) finds the
+ * notice by them and remembers the refusal, as the app did.
+ */
+export const NATIVE_DEPENDENCIES_REFUSED =
+  "GitHub refused to record this task's dependencies as native issue dependencies"
+
+/**
  * Make the native `blocked_by` links of the issue of `taskId` match
  * `dependsOn`: add a link for each dependency whose GitHub issue id is known
  * and not linked yet, remove links to dependencies no longer listed.
@@ -51,7 +59,7 @@ export async function ensureNativeDependencies(
         owner: r.owner,
         repo: r.repo,
         issue_number: record.number,
-        body: `ℹ️ GitHub refused to record this task's dependencies as native issue dependencies (HTTP ${status}: ${(err as Error).message}). Task Orchestrator carries on with the \`### Depends on\` task list and will not try again in this repository.`,
+        body: `ℹ️ ${NATIVE_DEPENDENCIES_REFUSED} (HTTP ${status}: ${(err as Error).message}). Task Orchestrator carries on with the \`### Depends on\` task list and will not try again in this repository.`,
       })
       break
     }

@@ -53,7 +53,13 @@ export interface SyncResult {
   dependsOn: IssueRef[]
 }
 
-function fieldsOf(body: IssueBody, labels: string[], config: Config) {
+/**
+ * The task fields an issue's body and labels give: priority and persona (the
+ * form's field, else the label), estimate in hours (positive), deadline (a
+ * date `Date.parse` reads) and the form's description (`''` when the body is
+ * not from the form). Absent fields are `undefined`.
+ */
+export function fieldsOf(body: IssueBody, labels: string[], config: Config) {
   const f = body.fields
   const key = (name: string) => name.toLowerCase()
   const fromLabels = parseLabels(labels, config)
@@ -74,6 +80,29 @@ function fieldsOf(body: IssueBody, labels: string[], config: Config) {
   }
 }
 
+/** Why a tracked issue (one a task depends on, not a task itself) is blocked. */
+export const TRACKED_REASON = 'tracked issue: completes when the issue is closed as completed'
+
+/** The title of the task of a tracked issue: its reference, `owner/repo#12`. */
+export function trackedTitle(ref: IssueRef): string {
+  return `${ref.owner}/${ref.repo}#${ref.number}`
+}
+
+/**
+ * Title and description of the task of `issue`: the title cut to 300
+ * characters (`Issue #N` when empty); the form's description, else the whole
+ * body, cut to 65,536 characters.
+ */
+export function titleAndDescription(
+  issue: Pick<IssuePayload, 'number' | 'title' | 'body'>,
+  formDescription: string,
+): { title: string; description: string } {
+  return {
+    title: issue.title.slice(0, 300) || `Issue #${issue.number}`,
+    description: (formDescription || (issue.body ?? '')).slice(0, 65_536),
+  }
+}
+
 /** Make sure an issue a task depends on (or a subtask) exists as a task; returns its id. */
 export function ensureTracked(
   rt: AppRuntime,
@@ -86,8 +115,8 @@ export function ensureTracked(
     rt.engine.get(id)
   } catch (err) {
     if (!isTaskError(err, 'TaskNotFound')) throw err
-    rt.engine.add({ id, title: `${ref.owner}/${ref.repo}#${ref.number}` }, 'github')
-    rt.engine.block(id, 'tracked issue: completes when the issue is closed as completed', 'github')
+    rt.engine.add({ id, title: trackedTitle(ref) }, 'github')
+    rt.engine.block(id, TRACKED_REASON, 'github')
   }
   rt.state.saveIssue(
     newRecord(
@@ -164,8 +193,7 @@ export function syncTaskFromIssue(
     let created = false
     let record: IssueRecord
     const patch = {
-      title: issue.title.slice(0, 300) || `Issue #${issue.number}`,
-      description: (fields.description || (issue.body ?? '')).slice(0, 65_536),
+      ...titleAndDescription(issue, fields.description),
       ...(fields.priority ? { priority: fields.priority } : {}),
       ...(fields.persona ? { persona: fields.persona } : {}),
       ...(fields.estimated_hours ? { estimated_hours: fields.estimated_hours } : {}),

@@ -1,0 +1,340 @@
+/**
+ * Restoring tasks from an outside record of them — the GitHub issues of a
+ * repository, when the app's database is lost (see `src/github/rebuild-plan.ts`).
+ * Unlike an import (`./import/apply.ts`), which gives tasks of another tool
+ * new local ids and fresh leases with token 1, a restore keeps what the
+ * record says: the task ids, statuses, attempts and, for a live lease, its
+ * holder and fencing token, so the holder's token stays valid and no token
+ * is ever granted twice. Only the lease clock starts again: a restarted lease
+ * expires one TTL after the restore, and the sweep reclaims it if nobody
+ * heartbeats.
+ *
+ * Runs in the caller's write transaction (`engine.write`): all of it or none
+ * of it. What cannot be restored as recorded — an edge that would close a
+ * cycle, a reference to a task not in the plan, an invalid persona or
+ * criterion, a task in progress without a holder — is skipped and reported,
+ * never silently dropped, and never aborts the restore.
+ */
+
+import { checkCriteria } from './add-task.js'
+import { iso } from './clock.js'
+import { isTaskError, TaskError } from './errors.js'
+import { appendEvent } from './events.js'
+import { findPath, handOver } from './graph.js'
+import type { Unmapped } from './import/plan.js'
+import { type Criterion, isPersona, PRIORITIES, type Priority } from './model.js'
+import { type Ctx, findTaskRow, unmetDependencies } from './tasks.js'
+
+/** The statuses a restore writes. */
+export const RESTORABLE_STATUSES = [
+  'blocked',
+  'pending',
+  'in_progress',
+  'completed',
+  'failed',
+  'cancelled',
+] as const
+export type RestorableStatus = (typeof RESTORABLE_STATUSES)[number]
+
+/** One task as the outside record shows it. Times are ISO-8601. */
+export interface RestoredTask {
+  id: string
+  title: string
+  description?: string
+  /**
+   * `blocked` and `pending` are re-derived from the restored dependencies
+   * and `blocked_reason` (blocked while one is unmet or a reason is given).
+   */
+  status: RestorableStatus
+  priority?: Priority
+  persona?: string | null
+  success_criteria?: Criterion[]
+  deadline?: string | null
+  estimated_hours?: number | null
+  completion_summary?: string | null
+  /** A person's reason for blocking it by hand (kept in any status, as the engine keeps it). */
+  blocked_reason?: string | null
+  attempts?: number
+  max_attempts?: number
+  /** For `in_progress`: who holds the lease and its fencing token (≥ 1), both kept. */
+  lease?: { holder: string; token: number } | null
+  /** The highest fencing token ever granted for the task (raised to the lease's token). */
+  fencing_seq?: number
+  /** Who last worked on it (defaults to the lease holder). */
+  assignee?: string | null
+  created_at?: string
+  updated_at?: string
+  /** For finished tasks (default `updated_at`). */
+  completed_at?: string | null
+}
+
+/** Everything to restore. Dependencies and parents name task ids. */
+export interface RestorePlan {
+  /** Where the record is, for the `imported` events (e.g. `github:owner/repo`). */
+  source: string
+  tasks: RestoredTask[]
+  dependencies: { task: string; dependsOn: string }[]
+  parents: { task: string; parent: string }[]
+  /** TTL of every restarted lease, in milliseconds. */
+  leaseTtlMs: number
+}
+
+/** A lease restarted by the restore. */
+export interface RestartedLease {
+  task: string
+  holder: string
+  token: number
+  /** ISO-8601 UTC: restore time + TTL. */
+  expires_at: string
+}
+
+/** What a restore wrote, and what it skipped and why. */
+export interface RestoreReport {
+  tasks: number
+  dependencies: number
+  parents: number
+  leases: RestartedLease[]
+  skipped: Unmapped[]
+}
+
+/**
+ * Write `plan` (see the module comment). Dependency edges are added in plan
+ * order; one that would close a cycle (or names a task that is neither in
+ * the plan nor in the database) is skipped with the reason, e.g.
+ * `would close the cycle a → b → a`. Parent links that would make a task its
+ * own ancestor are skipped likewise. A completed task hands its summary to
+ * its dependents (`dependency.<id>` shared context), as completion does.
+ * Appends one `imported` event per task, with `details.rebuilt: true`.
+ *
+ * @throws TaskError('Duplicate') when a task of the plan already exists (the
+ *   caller removes what it replaces first), TaskError('InvalidInput') for a
+ *   task without id or title or with an unknown status
+ */
+export function restoreTasks(ctx: Ctx, plan: RestorePlan, actor: string | null): RestoreReport {
+  const skipped: Unmapped[] = []
+  const skip = (item: string, field: string, value: unknown, reason: string) =>
+    skipped.push({ item, field, value, reason })
+  const ids = new Set<string>()
+  for (const t of plan.tasks) {
+    if (!t.id || !t.title?.trim()) {
+      throw new TaskError('InvalidInput', `Restore: every task needs an id and a title (${t.id}).`)
+    }
+    if (!(RESTORABLE_STATUSES as readonly string[]).includes(t.status)) {
+      throw new TaskError('InvalidInput', `Restore: task ${t.id} has unknown status "${t.status}".`)
+    }
+    if (ids.has(t.id) || findTaskRow(ctx.store, t.id)) {
+      throw new TaskError('Duplicate', `Restore: task ${t.id} already exists.`, { task: t.id })
+    }
+    ids.add(t.id)
+  }
+  const exists = (id: string) => ids.has(id) || findTaskRow(ctx.store, id) !== undefined
+  const leases: RestartedLease[] = []
+  const expires = iso(ctx.nowMs + plan.leaseTtlMs)
+  for (const t of plan.tasks) insertTask(ctx, t, expires, skip, leases)
+
+  let dependencies = 0
+  for (const { task, dependsOn } of plan.dependencies) {
+    const missing = [task, dependsOn].find((id) => !exists(id))
+    if (missing) {
+      skip(task, 'dependsOn', dependsOn, `task ${missing} is not known; dependency skipped`)
+      continue
+    }
+    if (task === dependsOn) {
+      skip(task, 'dependsOn', dependsOn, 'a task cannot depend on itself; dependency skipped')
+      continue
+    }
+    const present = ctx.store.get(
+      'SELECT 1 FROM dependencies WHERE task_id = ? AND depends_on_id = ?',
+      [task, dependsOn],
+    )
+    if (present) continue
+    const back = findPath(ctx.store, dependsOn, task)
+    if (back) {
+      skip(
+        task,
+        'dependsOn',
+        dependsOn,
+        `would close the cycle ${[task, ...back].join(' → ')}; dependency skipped`,
+      )
+      continue
+    }
+    ctx.store.run(
+      'INSERT INTO dependencies (task_id, depends_on_id, created_at) VALUES (?, ?, ?)',
+      [task, dependsOn, ctx.now],
+    )
+    dependencies++
+  }
+
+  let parents = 0
+  for (const { task, parent } of plan.parents) {
+    const missing = [task, parent].find((id) => !exists(id))
+    if (missing) {
+      skip(task, 'parent', parent, `task ${missing} is not known; parent link skipped`)
+      continue
+    }
+    if (ancestors(ctx, parent).includes(task)) {
+      skip(task, 'parent', parent, `${task} would become its own ancestor; parent link skipped`)
+      continue
+    }
+    ctx.store.run('UPDATE tasks SET parent_id = ? WHERE id = ?', [parent, task])
+    parents++
+  }
+
+  // Blocked ↔ pending from the restored edges, as the engine keeps it.
+  for (const t of plan.tasks) {
+    if (t.status !== 'blocked' && t.status !== 'pending') continue
+    const reason = t.blocked_reason ?? null
+    const status = unmetDependencies(ctx.store, t.id).length > 0 || reason ? 'blocked' : 'pending'
+    if (status !== t.status) {
+      skip(
+        t.id,
+        'status',
+        t.status,
+        status === 'blocked'
+          ? 'a dependency is not completed; restored as blocked'
+          : 'no unmet dependency and no reason to block it; restored as pending',
+      )
+    }
+    ctx.store.run('UPDATE tasks SET status = ? WHERE id = ?', [status, t.id])
+  }
+  for (const t of plan.tasks) {
+    const row = findTaskRow(ctx.store, t.id)!
+    appendEvent(ctx.store, {
+      at: ctx.now,
+      type: 'imported',
+      task_id: t.id,
+      actor,
+      details: {
+        source: plan.source,
+        rebuilt: true,
+        status: row.status,
+        ...(row.lease_holder ? { holder: row.lease_holder, token: row.lease_token } : {}),
+      },
+    })
+  }
+  for (const t of plan.tasks) {
+    const row = findTaskRow(ctx.store, t.id)!
+    if (row.status === 'completed') handOver(ctx, t.id, actor, row)
+  }
+  return { tasks: plan.tasks.length, dependencies, parents, leases, skipped }
+}
+
+function insertTask(
+  ctx: Ctx,
+  t: RestoredTask,
+  expires: string,
+  skip: (item: string, field: string, value: unknown, reason: string) => void,
+  leases: RestartedLease[],
+): void {
+  let criteria = t.success_criteria ?? []
+  try {
+    checkCriteria(criteria)
+  } catch (err) {
+    if (!isTaskError(err)) throw err
+    skip(t.id, 'success_criteria', criteria, `${err.message} — criteria not restored`)
+    criteria = []
+  }
+  let persona = t.persona ?? null
+  if (persona !== null && !isPersona(persona)) {
+    skip(t.id, 'persona', persona, 'not a valid persona name; dropped')
+    persona = null
+  }
+  const priority: Priority =
+    t.priority && (PRIORITIES as readonly string[]).includes(t.priority) ? t.priority : 'medium'
+  let status = t.status
+  let lease = status === 'in_progress' ? (t.lease ?? null) : null
+  if (lease && !(Number.isInteger(lease.token) && lease.token >= 1 && lease.holder)) {
+    skip(t.id, 'lease', lease, 'not a holder with a fencing token ≥ 1; lease not restored')
+    lease = null
+  }
+  if (status === 'in_progress' && !lease) {
+    status = 'pending'
+    skip(t.id, 'status', 'in_progress', 'in progress with nobody to hold the lease; now pending')
+  }
+  const created = t.created_at ?? ctx.now
+  const updated = t.updated_at ?? created
+  const finished = status === 'completed' || status === 'failed' || status === 'cancelled'
+  const maxAttempts =
+    t.max_attempts && Number.isInteger(t.max_attempts) && t.max_attempts >= 1
+      ? t.max_attempts
+      : ctx.settings.maxAttempts
+  const attempts = Math.max(0, Math.trunc(t.attempts ?? 0))
+  const fencing = Math.max(t.fencing_seq ?? 0, lease?.token ?? 0)
+  const estimate = t.estimated_hours && t.estimated_hours > 0 ? t.estimated_hours : null
+  ctx.store.run(
+    `INSERT INTO tasks (id, title, description, status, priority, persona, success_criteria,
+       deadline, estimated_hours, completion_summary, attempts, max_attempts, blocked_reason,
+       assignee, lease_holder, lease_token, lease_acquired_at, lease_heartbeat_at,
+       lease_expires_at, fencing_seq, created_at, updated_at, completed_at)
+     VALUES (@id, @title, @description, @status, @priority, @persona, @criteria, @deadline,
+       @estimate, @summary, @attempts, @max_attempts, @blocked_reason, @assignee, @holder,
+       @token, @lease_at, @lease_at, @expires, @fencing, @created, @updated, @completed)`,
+    {
+      id: t.id,
+      title: t.title.trim().slice(0, 300),
+      description: t.description ?? '',
+      status,
+      priority,
+      persona,
+      criteria: JSON.stringify(criteria),
+      deadline: t.deadline ?? null,
+      estimate,
+      summary: t.completion_summary ?? null,
+      attempts,
+      max_attempts: maxAttempts,
+      blocked_reason: t.blocked_reason ?? null,
+      assignee: t.assignee ?? lease?.holder ?? null,
+      holder: lease?.holder ?? null,
+      token: lease?.token ?? null,
+      lease_at: lease ? ctx.now : null,
+      expires: lease ? expires : null,
+      fencing,
+      created,
+      updated,
+      completed: finished ? (t.completed_at ?? updated) : null,
+    },
+  )
+  if (lease)
+    leases.push({ task: t.id, holder: lease.holder, token: lease.token, expires_at: expires })
+}
+
+/** Ids of the ancestors of `id` (parent, grandparent, …), nearest first. */
+function ancestors(ctx: Ctx, id: string): string[] {
+  const out: string[] = [id]
+  for (let p = findTaskRow(ctx.store, id)?.parent_id; p && !out.includes(p); ) {
+    out.push(p)
+    p = findTaskRow(ctx.store, p)?.parent_id
+  }
+  return out
+}
+
+/** Links from tasks that stay to tasks that {@link removeTasks} removed. */
+export interface RemovedLinks {
+  dependencies: { task: string; dependsOn: string }[]
+  parents: { task: string; parent: string }[]
+}
+
+/**
+ * Remove every task whose id starts with `prefix` (e.g. `owner/repo#`), with
+ * what hangs off them (dependency edges, participants, shared context,
+ * notes, progress and the app's issue records go with them; the event log
+ * stays). Returns how many were removed and the links other tasks had to
+ * them, for the caller to put back once the tasks are restored. Runs in the
+ * caller's write transaction.
+ */
+export function removeTasks(ctx: Ctx, prefix: string): { removed: number; links: RemovedLinks } {
+  const mine = 'substr(id, 1, length(@prefix)) = @prefix'
+  const dependencies = ctx.store.all<{ task: string; dependsOn: string }>(
+    `SELECT task_id AS task, depends_on_id AS dependsOn FROM dependencies
+     WHERE substr(depends_on_id, 1, length(@prefix)) = @prefix
+       AND substr(task_id, 1, length(@prefix)) <> @prefix`,
+    { prefix },
+  )
+  const parents = ctx.store.all<{ task: string; parent: string }>(
+    `SELECT id AS task, parent_id AS parent FROM tasks
+     WHERE substr(parent_id, 1, length(@prefix)) = @prefix AND NOT (${mine})`,
+    { prefix },
+  )
+  const { changes } = ctx.store.run(`DELETE FROM tasks WHERE ${mine}`, { prefix })
+  return { removed: changes, links: { dependencies, parents } }
+}

@@ -1,0 +1,59 @@
+/**
+ * What a rebuild must reproduce, read from a database in a comparable form:
+ * tasks (without times of leases and work done, which GitHub does not show),
+ * dependency edges, hand-over context, the app's issue records (without the
+ * times of its own updates), its repository state and handled comments.
+ */
+import type { Engine } from '../../src/core/engine.js'
+
+const sorted = <T>(xs: T[]) => [...xs].sort()
+
+/** A comparable snapshot of `engine`'s database. */
+export function snapshot(engine: Engine) {
+  const store = engine.store
+  const tasks = engine
+    .list()
+    .sort((a, b) => a.id.localeCompare(b.id))
+    .map((t) => ({
+      id: t.id,
+      title: t.title,
+      // The app re-reads a description when a person edits the body, not when it ticks a box.
+      description: t.description.replace(/^(\s*[-*+] )\[[xX]\]/gm, '$1[ ]'),
+      status: t.status,
+      priority: t.priority,
+      persona: t.persona,
+      parent_id: t.parent_id,
+      success_criteria: t.success_criteria,
+      deadline: t.deadline,
+      estimated_hours: t.estimated_hours,
+      completion_summary: t.completion_summary,
+      blocked_reason: t.blocked_reason,
+      attempts: t.attempts,
+      max_attempts: t.max_attempts,
+      fencing_seq: t.fencing_seq,
+      lease: t.lease ? { holder: t.lease.holder, token: t.lease.token } : null,
+    }))
+  const dependencies = store
+    .all<{ task_id: string; depends_on_id: string }>(
+      'SELECT task_id, depends_on_id FROM dependencies ORDER BY task_id, depends_on_id',
+    )
+    .map((d) => `${d.task_id} → ${d.depends_on_id}`)
+  const context = store.all('SELECT task_id, key, value FROM shared_context ORDER BY task_id, key')
+  const issues = store
+    .all<Record<string, unknown>>('SELECT * FROM gh_issues ORDER BY task_id')
+    .map(({ updated_at: _u, github_updated_at: _g, ...r }) => ({
+      ...r,
+      labels: sorted(JSON.parse(r.labels as string) as string[]),
+      assignees: sorted(JSON.parse(r.assignees as string) as string[]),
+      native_blocked_by: sorted(JSON.parse(r.native_blocked_by as string) as number[]),
+    }))
+  const repos = store
+    .all<Record<string, unknown>>(
+      'SELECT repo, installation_id, config, config_error, labels, native_dependencies, sub_issues FROM gh_repos',
+    )
+    .map((r) => ({ ...r, labels: sorted(JSON.parse(r.labels as string) as string[]) }))
+  const comments = store.all(
+    'SELECT comment_id, repo, number, commands FROM gh_comments ORDER BY comment_id',
+  )
+  return { tasks, dependencies, context, issues, repos, comments }
+}
