@@ -46,6 +46,7 @@ export const COMMANDS = [
   'depends-on',
   'priority',
   'persona',
+  'metrics',
   'status',
 ] as const
 export type CommandName = (typeof COMMANDS)[number]
@@ -114,6 +115,12 @@ export interface Config {
     /** React to every command the app reads (a receipt for the commenter). */
     reactions: boolean
   }
+  /** The dashboard issue the app keeps up to date (docs/dashboard.md). */
+  dashboard: {
+    enabled: boolean
+    /** Title of the dashboard issue. */
+    title: string
+  }
 }
 
 /** Rules whose default does not let listed agents run them without the permission. */
@@ -163,6 +170,7 @@ export const DEFAULT_CONFIG: Config = deepFreeze({
     ]),
   ) as Record<PermissionRule, CommandPermission>,
   replies: { reactions: true },
+  dashboard: { enabled: true, title: 'Task board' },
 })
 
 /**
@@ -371,6 +379,21 @@ function build() {
     })
       .default(clone(D.replies))
       .describe('How the app answers commands.'),
+    dashboard: strict({
+      enabled: z
+        .boolean()
+        .default(D.dashboard.enabled)
+        .describe('Keep a pinned dashboard issue with the board, graph, metrics and charts.'),
+      title: z
+        .string()
+        .trim()
+        .min(1, 'expected a title, e.g. Task board')
+        .max(200, 'expected at most 200 characters')
+        .default(D.dashboard.title)
+        .describe('Title of the dashboard issue.'),
+    })
+      .default(clone(D.dashboard))
+      .describe('The dashboard issue (docs/dashboard.md).'),
   })
     .check(z.superRefine(checkLabels))
     .meta({
