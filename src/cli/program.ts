@@ -4,12 +4,17 @@
  */
 import { Command } from 'commander'
 import { registerAgentCommands } from './commands/agents.js'
+import { registerArchiveCommands } from './commands/archive.js'
+import { registerCollaborationCommands } from './commands/collaboration.js'
 import { registerDemoCommand } from './commands/demo.js'
 import { registerEventCommands } from './commands/events.js'
 import { registerImportCommand } from './commands/import.js'
 import { registerLeaseCommands } from './commands/leases.js'
+import { registerQuestionCommands } from './commands/questions.js'
+import { registerRebuildCommand } from './commands/rebuild.js'
 import { registerReportCommand } from './commands/report.js'
 import { registerTaskCommands } from './commands/tasks.js'
+import { registerWatchCommand } from './commands/watch.js'
 import { EXIT } from './exit-codes.js'
 
 export const VERSION = '0.1.0'
@@ -55,9 +60,14 @@ Docs: docs/cli.md`,
   registerTaskCommands(program)
   registerLeaseCommands(program)
   registerAgentCommands(program)
+  registerCollaborationCommands(program)
+  registerQuestionCommands(program)
+  registerArchiveCommands(program)
   registerEventCommands(program)
+  registerWatchCommand(program)
   registerReportCommand(program)
   registerImportCommand(program)
+  registerRebuildCommand(program)
   registerDemoCommand(program)
   return program
 }

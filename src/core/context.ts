@@ -9,10 +9,13 @@
  * (see `graph.handOver`, event `context_handed_over`). {@link mergedContext}
  * is what a dependent sees: inherited values first, its own on top.
  */
-import { parse as parseYaml } from 'yaml'
 import { TaskError } from './errors.js'
 import { appendEvent } from './events.js'
+import { lazy } from './lazy.js'
 import { type Ctx, requireOpen, requireTaskRow } from './tasks.js'
+
+// Loaded on first use: `tm` start-up stays free of the YAML parser (see lazy.ts).
+const yaml = lazy<typeof import('yaml')>('yaml')
 
 /** Keys: letters, digits, `_`, `-`, `.`, starting with a letter; at most 100 characters. */
 export const CONTEXT_KEY_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/
@@ -36,7 +39,7 @@ export interface ContextEntry {
  */
 export function parseContextValue(text: string): unknown {
   try {
-    return parseYaml(text, { schema: 'core', prettyErrors: true }) ?? null
+    return yaml().parse(text, { schema: 'core', prettyErrors: true }) ?? null
   } catch (err) {
     throw new TaskError(
       'InvalidInput',

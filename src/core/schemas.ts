@@ -19,7 +19,12 @@ function build() {
   const text = (max: number, empty = 'must not be empty') =>
     z.string().check(z.trim(), z.minLength(1, empty), z.maxLength(max))
   const wholeNumber = (min: number, max: number) =>
-    z.int('must be a whole number').check(z.gte(min), z.lte(max))
+    z
+      .int('must be a whole number')
+      .check(
+        z.gte(min, `must be from ${min} to ${max}`),
+        z.lte(max, `must be from ${min} to ${max}`),
+      )
   const TaskId = z
     .string()
     .check(

@@ -97,7 +97,9 @@ export function registerLeaseCommands(program: Command): void {
 
   program
     .command('heartbeat')
-    .description('Keep a lease alive: expiry becomes now + TTL.')
+    .description(
+      'Keep a lease alive: expiry becomes now + TTL (a no-op while the task waits for an answer).',
+    )
     .argument('<id>', 'task id')
     .option('--token <n>', 'fencing token from the claim')
     .option('--ttl <duration>', 'new time-to-live')
@@ -106,7 +108,10 @@ export function registerLeaseCommands(program: Command): void {
         (g, id: string, o: { token?: string; ttl?: string }) => ({
           lease: openEngine(g).heartbeat(id, requireAgent(g), parseToken(o.token), ttlOf(o)),
         }),
-        (r) => `Lease extended to ${r.lease.expires_at}`,
+        (r) =>
+          r.lease.paused
+            ? `Lease paused since ${r.lease.paused.at} while the task waits for an answer; nothing to extend.`
+            : `Lease extended to ${r.lease.expires_at}`,
       ),
     )
 

@@ -49,6 +49,8 @@ function showTask(
     dependents?: string[]
     subtasks?: string[]
     context?: { key: string; value: unknown }[]
+    participants?: { agent: string; role: string | null }[]
+    open_questions?: { id: number; asked_by: string; question: string }[]
   },
 ): string {
   const lines = [
@@ -56,11 +58,27 @@ function showTask(
     `  status     ${t.status}${t.blocked_reason ? ` (${t.blocked_reason})` : ''}`,
     `  priority   ${t.priority}${t.persona ? `   persona ${t.persona}` : ''}`,
   ]
-  if (t.lease)
+  if (t.lease?.paused)
+    lines.push(
+      `  lease      ${t.lease.holder}, token ${t.lease.token}, paused since ${t.lease.paused.at} (${Math.round(t.lease.paused.remaining_ms / 1000)} s left)`,
+    )
+  else if (t.lease)
     lines.push(
       `  lease      ${t.lease.holder}, token ${t.lease.token}, expires ${t.lease.expires_at}`,
     )
   else if (t.assignee) lines.push(`  assignee   ${t.assignee}`)
+  if (t.participants?.length)
+    lines.push(
+      `  participants ${t.participants.map((p) => (p.role ? `${p.agent} (${p.role})` : p.agent)).join(', ')}`,
+    )
+  for (const q of t.open_questions ?? [])
+    lines.push(`  question   #${q.id} by ${q.asked_by}: ${q.question}`)
+  if (t.milestone) lines.push(`  milestone  ${t.milestone}`)
+  if (t.requires_approval)
+    lines.push(
+      `  approval   ${t.approved_by ? `approved by ${t.approved_by} at ${t.approved_at}` : 'required, not given yet'}`,
+    )
+  if (t.archived_at) lines.push(`  archived   ${t.archived_at}`)
   if (t.parent_id) lines.push(`  parent     ${t.parent_id}`)
   if (t.depends_on?.length) lines.push(`  depends on ${t.depends_on.join(', ')}`)
   if (t.dependents?.length) lines.push(`  dependents ${t.dependents.join(', ')}`)
@@ -160,6 +178,11 @@ export function registerTaskCommands(program: Command): void {
     .option('--estimate <hours>', 'estimated hours')
     .option('--max-attempts <n>', 'attempts before the task is failed')
     .option('--id <id>', 'explicit 8-character id (default: random)')
+    .option('--milestone <name>', 'release or phase it belongs to, e.g. v1.2')
+    .option(
+      '--requires-approval',
+      'completion needs `tm approve` (or /approve) on top of the criteria',
+    )
     .action(
       action(
         async (g, title: string, o: Record<string, string | string[] | undefined>) => {
@@ -176,6 +199,8 @@ export function registerTaskCommands(program: Command): void {
               ...(o.priority ? { priority: o.priority as Task['priority'] } : {}),
               ...(o.persona ? { persona: o.persona as string } : {}),
               ...(o.parent ? { parent_id: o.parent as string } : {}),
+              ...(o.milestone ? { milestone: o.milestone as string } : {}),
+              ...(o.requiresApproval ? { requires_approval: true } : {}),
               depends_on: (o.dependsOn as string[] | undefined) ?? [],
               success_criteria: criteria,
               ...(o.deadline ? { deadline: o.deadline as string } : {}),
@@ -214,9 +239,12 @@ export function registerTaskCommands(program: Command): void {
     .option('--estimate <hours>', 'estimated hours')
     .option('-c, --criterion <text>', 'replace the success criteria (repeatable)', collect)
     .option('--criteria-file <file>', 'replace the success criteria from a YAML/JSON list')
+    .option('--milestone <name>', 'milestone ("none" to clear)')
+    .option('--requires-approval', 'completion needs an approval')
+    .option('--no-requires-approval', 'completion needs no approval')
     .action(
       action(
-        async (g, id: string, o: Record<string, string | string[] | undefined>) => {
+        async (g, id: string, o: Record<string, string | string[] | boolean | undefined>) => {
           const criteria =
             o.criterion || o.criteriaFile
               ? [
@@ -237,6 +265,10 @@ export function registerTaskCommands(program: Command): void {
                 ? { estimated_hours: parseNumber(o.estimate as string, '--estimate', 0.01, 10000) }
                 : {}),
               ...(criteria ? { success_criteria: criteria } : {}),
+              ...(o.milestone ? { milestone: clear(o.milestone) as string | null } : {}),
+              ...(typeof o.requiresApproval === 'boolean'
+                ? { requires_approval: o.requiresApproval }
+                : {}),
             },
             optionalAgent(g),
           )
@@ -267,6 +299,8 @@ export function registerTaskCommands(program: Command): void {
     .option('--persona <name>', 'only tasks for this persona')
     .option('--holder <agent>', 'only tasks leased to this agent')
     .option('--parent <id>', 'only subtasks of this task')
+    .option('--milestone <name>', 'only tasks of this milestone')
+    .option('--archived', 'archived tasks only (default: the working set, without them)')
     .option('-n, --limit <n>', 'at most n tasks')
     .action(
       action(
@@ -277,6 +311,8 @@ export function registerTaskCommands(program: Command): void {
             persona?: string
             holder?: string
             parent?: string
+            milestone?: string
+            archived?: boolean
             limit?: string
           },
         ) => ({
@@ -285,6 +321,8 @@ export function registerTaskCommands(program: Command): void {
             ...(o.persona ? { persona: o.persona } : {}),
             ...(o.holder ? { holder: o.holder } : {}),
             ...(o.parent ? { parent: o.parent } : {}),
+            ...(o.milestone ? { milestone: o.milestone } : {}),
+            ...(o.archived ? { archived: true } : {}),
             ...(o.limit ? { limit: parseNumber(o.limit, '--limit', 1, 1e9, true) } : {}),
           }),
         }),
