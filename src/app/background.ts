@@ -7,6 +7,7 @@
 import { isTaskError } from '../core/errors.js'
 import type { ExpiredLease } from '../core/leases.js'
 import { marker } from '../github/replies.js'
+import { DashboardState } from './dashboard.js'
 import { publish } from './publish.js'
 import type { AppRuntime, Octokit } from './runtime.js'
 import { flushStatus, mirrorIssue } from './sync.js'
@@ -25,6 +26,8 @@ export async function sweepAndReport(
   onError: (err: unknown, task: string) => void = () => {},
 ): Promise<ExpiredLease[]> {
   const expired = rt.engine.sweep()
+  const repos = expired.map((e) => rt.state.issue(e.task)?.repo).filter((r) => r !== undefined)
+  new DashboardState(rt.engine.store).markDirty(repos)
   for (const e of expired) {
     const record = rt.state.issue(e.task)
     if (!record?.is_task) continue

@@ -6,8 +6,11 @@
  * says, per command, the outcome for the reply marker, a sentence for people,
  * and what the mirror must update.
  */
+import { iso } from '../core/clock.js'
+import { parseContextValue } from '../core/context.js'
 import { isTaskError } from '../core/errors.js'
 import type { Task } from '../core/model.js'
+import { metricsSummary } from '../core/report/markdown.js'
 import type { ParsedCommand } from '../github/commands.js'
 import { COMMANDS, type Config, type CommandName as PermissionCommand } from '../github/config.js'
 import { addChecklistItems } from '../github/issue-body-edit.js'
@@ -203,9 +206,9 @@ function run(
       )
     }
     case 'done': {
-      // Tasks with success criteria go through the gate (see gate.ts).
+      // Tasks with success criteria or an approval checkpoint go through the gate (see gate.ts).
       let verified: { by: string; evidence: Record<string, unknown> } | undefined
-      if (task.success_criteria.length > 0) {
+      if (task.success_criteria.length > 0 || task.requires_approval) {
         const decision = decideGate(rt, taskId, gateConfig, canOverride)
         if (!decision.passed) {
           return refuse(
@@ -265,6 +268,35 @@ function run(
       const p = e.join(taskId, actor, command.role ?? null)
       return ok(`@${actor} joined${p.role ? ` as ${p.role}` : ''}.`)
     }
+    case 'share': {
+      const entry = e.share(taskId, command.key, parseContextValue(command.value), actor)
+      return ok(
+        `Shared \`${entry.key}\` = \`${JSON.stringify(entry.value)}\` with everyone on this task; dependents inherit it on completion.`,
+      )
+    }
+    case 'ask': {
+      const asked = e.ask(taskId, actor, command.user, command.question)
+      return ok(
+        `Question for @${command.user} recorded${asked.paused ? '; the task is waiting and its lease clock is paused until `/answer …`' : ''}.`,
+      )
+    }
+    case 'answer': {
+      const answered = e.answer(taskId, actor, command.text)
+      return ok(
+        `Answered @${answered.question.asked_by}'s question${answered.resumed && answered.expires_at ? `; the task resumed, lease expires ${when(answered.expires_at)}` : ''}.`,
+        answered.resumed && task.lease
+          ? { token: task.lease.token, holder: task.lease.holder, expires_at: answered.expires_at! }
+          : {},
+      )
+    }
+    case 'approve': {
+      const approval = e.approve(taskId, actor)
+      return ok(
+        approval.changed
+          ? `Approved by @${actor}; the task completes once its success criteria hold.`
+          : `Already approved by @${approval.approved_by} ${when(approval.approved_at)}.`,
+      )
+    }
     case 'depends-on': {
       const added: string[] = []
       const context = { owner: r.owner, repo: r.repo, ...(rt.host ? { host: rt.host } : {}) }
@@ -293,6 +325,12 @@ function run(
     case 'persona':
       e.update(taskId, { persona: command.persona }, actor)
       return ok(`Persona set to ${command.persona}.`)
+    case 'metrics': {
+      // This repository's figures over the last 30 days, the commenter's own line included.
+      const since = iso(rt.clock.now() - 30 * 86_400_000)
+      const m = e.metrics({ since, scope: `${r.owner}/${r.repo}#` })
+      return ok(metricsSummary(m, actor, 30))
+    }
     case 'status': {
       const t = e.get(taskId)
       return ok(

@@ -11,6 +11,7 @@ import { openStore, resolveDbPath } from '../core/db/open.js'
 import { Engine } from '../core/engine.js'
 import { isTaskError } from '../core/errors.js'
 import { flushStatusComments, type OctokitFor, sweepAndReport } from './background.js'
+import { DashboardState, refreshDashboards } from './dashboard.js'
 import { onCommentCreated } from './handlers/comment-created.js'
 import { onCheckRunCompleted, onPullRequest } from './handlers/gate-events.js'
 import { onIssueAssignment, onIssueChanged, onIssueClosedOrReopened } from './handlers/issues.js'
@@ -64,6 +65,13 @@ export function taskOrchestrator(options: TaskOrchestratorOptions): TaskOrchestr
       do {
         again = false
         total += await flushStatusComments(rt, octokitFor, logError('refreshing the issue'))
+        total += await refreshDashboards(
+          rt,
+          octokitFor,
+          (err, repo) =>
+            probot?.log.error({ err, repo }, `refreshing the dashboard of ${repo} failed`),
+          (message) => probot?.log.warn(message),
+        )
       } while (again)
       return total
     })()
@@ -91,6 +99,8 @@ export function taskOrchestrator(options: TaskOrchestratorOptions): TaskOrchestr
       try {
         await fn(rt, context)
         rt.state.recordDelivery(context.id, name, now)
+        const repo = (context.payload as { repository?: { full_name?: string } }).repository
+        if (repo?.full_name) new DashboardState(rt.engine.store).markDirty([repo.full_name])
       } catch (err) {
         context.log.error(
           { err, event: name, delivery: context.id },

@@ -3,7 +3,9 @@
  * aggregate query over the event log and the task table, returning narrow
  * rows that the caller folds into overall, per-agent, per-persona and
  * per-milestone figures. Every query takes `since` ('' for the whole log,
- * else ISO-8601 UTC, compared as text) and runs in the caller's read
+ * else ISO-8601 UTC, compared as text) and `scope` ('' for every task, else
+ * a task-id prefix such as `owner/repo#`: one repository's tasks) and runs
+ * in the caller's read
  * transaction, so all figures come from one snapshot.
  */
 import type { Store } from './db/store.js'
@@ -32,7 +34,7 @@ export interface CounterRow {
  * grouped by acting agent and the task's persona and milestone — one pass
  * over the lease events (served by the `events_type_at` index).
  */
-export function leaseCounters(store: Store, since: string): CounterRow[] {
+export function leaseCounters(store: Store, since: string, scope = ''): CounterRow[] {
   return store.all<CounterRow>(
     `SELECT e.actor, t.persona, t.milestone,
        sum(e.type = 'claimed') AS claims,
@@ -42,9 +44,9 @@ export function leaseCounters(store: Store, since: string): CounterRow[] {
        sum(e.type = 'failed') AS failed,
        sum(CASE WHEN e.type IN (${LEASE_ENDS_SQL}) THEN json_extract(e.details, '$.lease_s') END) AS lease_s
      FROM events e LEFT JOIN tasks t ON t.id = e.task_id
-     WHERE e.type IN ('claimed', ${LEASE_ENDS_SQL}) AND e.at >= @since
+     WHERE e.type IN ('claimed', ${LEASE_ENDS_SQL}) AND e.at >= @since AND (@scope = '' OR substr(e.task_id, 1, length(@scope)) = @scope)
      GROUP BY e.actor, t.persona, t.milestone`,
-    { since },
+    { since, scope },
   )
 }
 
@@ -74,11 +76,11 @@ export interface DoneRow {
  * event here and are left out; a task completed, reopened and completed
  * again counts once, with its last completion.
  */
-export function completedTasks(store: Store, since: string): DoneRow[] {
+export function completedTasks(store: Store, since: string, scope = ''): DoneRow[] {
   return store.all<DoneRow>(
     `WITH done AS (
        SELECT task_id, max(id) AS last_id FROM events
-       WHERE type = 'completed' AND at >= @since GROUP BY task_id
+       WHERE type = 'completed' AND at >= @since AND (@scope = '' OR substr(task_id, 1, length(@scope)) = @scope) GROUP BY task_id
      ),
      first_claim AS (
        SELECT task_id, min(at) AS at FROM events
@@ -93,7 +95,7 @@ export function completedTasks(store: Store, since: string): DoneRow[] {
      FROM done d JOIN events e ON e.id = d.last_id JOIN tasks t ON t.id = d.task_id
      LEFT JOIN first_claim f ON f.task_id = d.task_id
      WHERE t.status = 'completed' AND t.completed_at IS NOT NULL`,
-    { since },
+    { since, scope },
   )
 }
 
@@ -113,13 +115,14 @@ export interface BlockedRow {
  * Successive `blocked` events (a manual block on top of unmet dependencies)
  * just split one stretch. Clipped to the window `[since, now]`.
  */
-export function blockedTime(store: Store, since: string, now: string): BlockedRow[] {
+export function blockedTime(store: Store, since: string, now: string, scope = ''): BlockedRow[] {
   return store.all<BlockedRow>(
     `WITH s AS (
        SELECT task_id, id, at,
          type = 'blocked' OR (type = 'imported' AND json_extract(details, '$.status') = 'blocked') AS b
        FROM events
        WHERE type IN ('blocked', 'unblocked', 'completed', 'task_cancelled', 'reopened', 'imported')
+         AND (@scope = '' OR substr(task_id, 1, length(@scope)) = @scope)
      ),
      spans AS (
        SELECT task_id, b, at, lead(at, 1, @now) OVER (PARTITION BY task_id ORDER BY id) AS until
@@ -130,7 +133,7 @@ export function blockedTime(store: Store, since: string, now: string): BlockedRo
        FROM spans WHERE b AND until > @since AND until > at GROUP BY task_id
      )
      SELECT t.id, t.persona, t.milestone, p.hours FROM per_task p JOIN tasks t ON t.id = p.task_id`,
-    { since, now },
+    { since, now, scope },
   )
 }
 
@@ -143,27 +146,35 @@ export interface WipRow {
 }
 
 /** Work in progress: tasks under a lease (`in_progress`, or `waiting` on an answer). */
-export function workInProgress(store: Store): WipRow[] {
+export function workInProgress(store: Store, scope = ''): WipRow[] {
   return store.all<WipRow>(
     `SELECT lease_holder AS holder, persona, milestone, count(*) AS n FROM tasks
-     WHERE lease_holder IS NOT NULL GROUP BY lease_holder, persona, milestone`,
+     WHERE lease_holder IS NOT NULL AND (@scope = '' OR substr(id, 1, length(@scope)) = @scope)
+     GROUP BY lease_holder, persona, milestone`,
+    { scope },
   )
 }
 
 /** Completions per UTC day in the window, oldest first. */
-export function throughputByDay(store: Store, since: string): { day: string; completed: number }[] {
+export function throughputByDay(
+  store: Store,
+  since: string,
+  scope = '',
+): { day: string; completed: number }[] {
   return store.all<{ day: string; completed: number }>(
     `SELECT substr(at, 1, 10) AS day, count(*) AS completed FROM events
-     WHERE type = 'completed' AND at >= @since GROUP BY day ORDER BY day`,
-    { since },
+     WHERE type = 'completed' AND at >= @since AND (@scope = '' OR substr(task_id, 1, length(@scope)) = @scope)
+     GROUP BY day ORDER BY day`,
+    { since, scope },
   )
 }
 
 /** Tasks per status (archived tasks included). */
-export function statusCounts(store: Store): Record<string, number> {
+export function statusCounts(store: Store, scope = ''): Record<string, number> {
   const out: Record<string, number> = {}
   for (const r of store.all<{ status: string; n: number }>(
-    'SELECT status, count(*) AS n FROM tasks GROUP BY status',
+    `SELECT status, count(*) AS n FROM tasks WHERE (@scope = '' OR substr(id, 1, length(@scope)) = @scope) GROUP BY status`,
+    { scope },
   )) {
     out[r.status] = r.n
   }
@@ -171,6 +182,11 @@ export function statusCounts(store: Store): Record<string, number> {
 }
 
 /** Sum of `attempts` over all tasks (failed tries the engine counted). */
-export function attemptsCounted(store: Store): number {
-  return store.get<{ n: number }>('SELECT coalesce(sum(attempts), 0) AS n FROM tasks')?.n ?? 0
+export function attemptsCounted(store: Store, scope = ''): number {
+  return (
+    store.get<{ n: number }>(
+      `SELECT coalesce(sum(attempts), 0) AS n FROM tasks WHERE (@scope = '' OR substr(id, 1, length(@scope)) = @scope)`,
+      { scope },
+    )?.n ?? 0
+  )
 }

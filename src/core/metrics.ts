@@ -33,6 +33,8 @@ import type { Ctx } from './tasks.js'
 export interface MetricsOptions {
   /** Only events and completions at or after this ISO-8601 time. */
   since?: string
+  /** Only tasks whose id starts with this prefix, e.g. `owner/repo#` (one repository). */
+  scope?: string
 }
 
 /** Summary of a duration distribution, in hours. */
@@ -240,20 +242,21 @@ function daysBetween(from: string, to: string): number {
  */
 export function computeMetrics(ctx: Ctx, options: MetricsOptions = {}): Metrics {
   const since = options.since ?? ''
+  const scope = options.scope ?? ''
   const { store } = ctx
   const total = new Group()
   const agents = new Groups()
   const personas = new Groups()
   const milestones = new Groups()
 
-  for (const r of leaseCounters(store, since)) {
+  for (const r of leaseCounters(store, since, scope)) {
     total.count(r)
     if (r.actor !== null) agents.of(r.actor).count(r)
     personas.of(r.persona).count(r)
     milestones.of(r.milestone).count(r)
   }
 
-  const done = completedTasks(store, since)
+  const done = completedTasks(store, since, scope)
   const completer = new Map<string, string | null>()
   const byDay = new Map<string, number[]>()
   for (const r of done) {
@@ -269,7 +272,7 @@ export function computeMetrics(ctx: Ctx, options: MetricsOptions = {}): Metrics 
     }
   }
 
-  for (const r of blockedTime(store, since, ctx.now) as BlockedRow[]) {
+  for (const r of blockedTime(store, since, ctx.now, scope) as BlockedRow[]) {
     total.blocked.push(r.hours)
     const agent = completer.get(r.id)
     if (agent) agents.of(agent).blocked.push(r.hours)
@@ -277,14 +280,14 @@ export function computeMetrics(ctx: Ctx, options: MetricsOptions = {}): Metrics 
     milestones.of(r.milestone).blocked.push(r.hours)
   }
 
-  for (const r of workInProgress(store) as WipRow[]) {
+  for (const r of workInProgress(store, scope) as WipRow[]) {
     total.wip += r.n
     agents.of(r.holder).wip += r.n
     personas.of(r.persona).wip += r.n
     milestones.of(r.milestone).wip += r.n
   }
 
-  const throughput = throughputByDay(store, since)
+  const throughput = throughputByDay(store, since, scope)
   const completions = sum(throughput.map((d) => d.completed))
   const today = ctx.now.slice(0, 10)
   const firstDay = since ? since.slice(0, 10) : throughput[0]?.day
@@ -292,7 +295,7 @@ export function computeMetrics(ctx: Ctx, options: MetricsOptions = {}): Metrics 
   const blocked = distribution(total.blocked)
   return {
     since: options.since ?? null,
-    tasks: statusCounts(store),
+    tasks: statusCounts(store, scope),
     throughput,
     throughput_per_day:
       completions && firstDay ? round(completions / daysBetween(firstDay, today), 3) : null,
@@ -306,7 +309,7 @@ export function computeMetrics(ctx: Ctx, options: MetricsOptions = {}): Metrics 
     lease_hours: overall.lease_hours,
     expiries: overall.expiries,
     claims: overall.claims,
-    attempts: attemptsCounted(store),
+    attempts: attemptsCounted(store, scope),
     success_rate:
       total.completed + total.failed
         ? round(total.completed / (total.completed + total.failed))

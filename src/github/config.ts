@@ -43,6 +43,9 @@ export const COMMANDS = [
   'feedback',
   'approve',
   'join',
+  'share',
+  'ask',
+  'answer',
   'depends-on',
   'priority',
   'persona',
@@ -170,7 +173,7 @@ export const DEFAULT_CONFIG: Config = deepFreeze({
     ]),
   ) as Record<PermissionRule, CommandPermission>,
   replies: { reactions: true },
-  dashboard: { enabled: true, title: 'Task board' },
+  dashboard: { enabled: false, title: 'Task board' },
 })
 
 /**
@@ -383,7 +386,9 @@ function build() {
       enabled: z
         .boolean()
         .default(D.dashboard.enabled)
-        .describe('Keep a pinned dashboard issue with the board, graph, metrics and charts.'),
+        .describe(
+          'Keep a pinned dashboard issue with the board, graph, metrics and charts (opt-in: it opens an issue).',
+        ),
       title: z
         .string()
         .trim()

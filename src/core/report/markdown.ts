@@ -70,12 +70,12 @@ export function cell(text: string, max = 80): string {
   const flat = text.replace(/\s+/g, ' ').trim()
   const cut = flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
   return cut
+    .replace(/([\\`*_[\]])/g, '\\$1')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/\|/g, '\\|')
     .replace(/@/g, '&#64;')
-    .replace(/([\\`*_[\]])/g, '\\$1')
 }
 
 /** Hours as a short duration: `45 min`, `3.5 h`, `2.1 d`; `–` for null. */
@@ -222,7 +222,7 @@ function graph(report: Report, o: MarkdownOptions, level: Level): string {
   return [
     '## Dependencies',
     note,
-    `\`\`\`mermaid\n${dependencyFlowchart(shown, shownEdges, o.link, new Set(report.critical_path.tasks))}\n\`\`\``,
+    `\`\`\`mermaid\n${dependencyFlowchart(shown, shownEdges, (id) => o.link(id).replace(/`/g, ''), new Set(report.critical_path.tasks))}\n\`\`\``,
   ].join('\n\n')
 }
 
@@ -249,7 +249,7 @@ function staleLeases(report: Report, o: MarkdownOptions, level: Level): string {
       '|---|---|---|---|---|---|',
       ...rows.map(
         (s) =>
-          `| ${o.link(s.task)} | ${cell(s.holder, 40)} | ${s.token} | ${why[s.reason]} | ${s.silent_min} min ago | ${s.expires_at.slice(0, 16).replace('T', ' ')} |`,
+          `| ${o.link(s.task)} | ${cell(s.holder, 40)} | ${s.token} | ${why[s.reason]} | ${s.heartbeat_at.slice(0, 16).replace('T', ' ')} | ${s.expires_at.slice(0, 16).replace('T', ' ')} |`,
       ),
     ].join('\n') + more(rows.length, stale.length, 'leases'),
   ].join('\n\n')
@@ -297,7 +297,39 @@ function charts(report: Report): string {
   return out.join('\n\n')
 }
 
-/** One line per group for `/metrics` replies and summaries. */
-export function breakdownLine(name: string, b: Breakdown): string {
-  return `| ${cell(name, 40)} | ${b.completed} | ${b.claims} | ${b.failed_attempts} | ${hours(b.cycle_time_h.p50)} | ${percent(b.success_rate)} | ${b.wip} |`
+/**
+ * The key figures as a short Markdown reply (`/metrics` on GitHub): one
+ * overall line, and the line of `agent` (the commenter) when it did
+ * anything in the window. `days` names the window in the text.
+ */
+export function metricsSummary(m: Metrics, agent: string, days: number): string {
+  const head =
+    '| | completed | claims | failed tries | cycle p50 / p90 | lead p50 | success | in progress |'
+  const line = (name: string, b: Breakdown) =>
+    `| ${name} | ${b.completed} | ${b.claims} | ${b.failed_attempts} | ${hours(b.cycle_time_h.p50)} / ${hours(b.cycle_time_h.p90)} | ${hours(b.lead_time_h.p50)} | ${percent(b.success_rate)} | ${b.wip} |`
+  const overall: Breakdown = {
+    claims: m.claims,
+    completed: m.throughput.reduce((a, d) => a + d.completed, 0),
+    failed_attempts: Object.values(m.per_agent).reduce((a, b) => a + b.failed_attempts, 0),
+    expiries: m.expiries,
+    lease_hours: m.lease_hours,
+    cycle_time_h: m.cycle_time_h,
+    lead_time_h: m.lead_time_h,
+    blocked_hours: m.blocked_h.total,
+    success_rate: m.success_rate,
+    estimate_accuracy: m.estimate_accuracy,
+    feedback: m.feedback,
+    wip: m.wip,
+  }
+  const key = Object.keys(m.per_agent).find((k) => k.toLowerCase() === agent.toLowerCase())
+  const mine = key ? m.per_agent[key] : undefined
+  return [
+    `Metrics of the last ${days} days (${num(m.throughput_per_day)} completed per day; time blocked ${hours(m.blocked_h.total)}; ${m.expiries} expired leases):`,
+    '',
+    head,
+    '|---|---|---|---|---|---|---|---|',
+    line('all', overall),
+    ...(mine ? [line(cell(key!, 40), mine)] : []),
+    ...(mine ? [] : ['', `${cell(agent, 40)}: no claims or completions in this window.`]),
+  ].join('\n')
 }

@@ -10,7 +10,6 @@
  * window.
  */
 import { iso } from '../clock.js'
-import { criticalPath } from '../graph.js'
 import { computeMetrics, type Metrics } from '../metrics.js'
 import { STATUSES, type Status } from '../model.js'
 import { openQuestions, type Question } from '../questions.js'
@@ -90,6 +89,8 @@ export interface ReportOptions {
    */
   expiringWithinMs?: number
   silentAfterMs?: number
+  /** Only tasks whose id starts with this prefix, e.g. `owner/repo#` (one repository). */
+  scope?: string
 }
 
 const OPEN: Status[] = ['in_progress', 'waiting', 'pending', 'blocked']
@@ -144,10 +145,13 @@ export function buildReport(ctx: Ctx, options: ReportOptions = {}): Report {
   const silentAfter = options.silentAfterMs ?? ttl / 2
   const firstDay = Date.parse(`${ctx.now.slice(0, 10)}T00:00:00.000Z`) - (days - 1) * DAY
   const since = iso(firstDay)
+  const scope = options.scope ?? ''
 
   const open = store.all<Row>(
     `SELECT ${COLUMNS} FROM tasks WHERE status IN (${OPEN.map((s) => `'${s}'`).join(', ')})
+       AND (@scope = '' OR substr(id, 1, length(@scope)) = @scope)
      ORDER BY priority_rank DESC, deadline_key, created_at, id`,
+    { scope },
   )
   const openIds = new Set(open.map((r) => r.id))
   const edges = store
@@ -169,7 +173,9 @@ export function buildReport(ctx: Ctx, options: ReportOptions = {}): Report {
 
   const counts = new Map<string, number>()
   for (const r of store.all<{ status: string; n: number }>(
-    `SELECT status, count(*) AS n FROM tasks WHERE archived_at IS NULL GROUP BY status`,
+    `SELECT status, count(*) AS n FROM tasks WHERE archived_at IS NULL AND (@scope = '' OR substr(id, 1, length(@scope)) = @scope)
+     GROUP BY status`,
+    { scope },
   )) {
     counts.set(r.status, r.n)
   }
@@ -180,9 +186,10 @@ export function buildReport(ctx: Ctx, options: ReportOptions = {}): Report {
       ? nodes.filter((t) => t.status === status)
       : store
           .all<Row>(
-            `SELECT ${COLUMNS} FROM tasks WHERE status = ? AND archived_at IS NULL
-             ORDER BY updated_at DESC, id LIMIT ?`,
-            [status, recent],
+            `SELECT ${COLUMNS} FROM tasks WHERE status = @status AND archived_at IS NULL
+               AND (@scope = '' OR substr(id, 1, length(@scope)) = @scope)
+             ORDER BY updated_at DESC, id LIMIT @recent`,
+            { status, recent, scope },
           )
           .map((r) => toTask(r)),
   }))
@@ -215,7 +222,7 @@ export function buildReport(ctx: Ctx, options: ReportOptions = {}): Report {
   }
   stale.sort((a, b) => a.expires_at.localeCompare(b.expires_at) || a.task.localeCompare(b.task))
 
-  const metrics = computeMetrics(ctx, { since })
+  const metrics = computeMetrics(ctx, { since, scope })
   const perDay = new Map(metrics.throughput.map((d) => [d.day, d.completed]))
   const cycles = new Map(metrics.cycle_time_daily.map((d) => [d.day, d]))
   const throughput: Report['throughput'] = []
@@ -232,11 +239,60 @@ export function buildReport(ctx: Ctx, options: ReportOptions = {}): Report {
     window: { since, days },
     board,
     graph: { nodes, edges },
-    critical_path: criticalPath(store),
+    critical_path: longestPath(nodes, edges),
     stale_leases: stale,
-    questions: openQuestions(ctx),
+    questions: openQuestions(ctx).filter((q) => q.task_id.startsWith(scope)),
     metrics,
     throughput,
     cycle_time: cycleTime,
   }
+}
+
+/**
+ * The critical path of the open graph: the chain with the most estimated
+ * hours (1 h where no estimate), first to do first — the longest path of a
+ * DAG in topological order (Kahn), as `graph.criticalPath` does for the whole
+ * store, here over the report's (possibly one repository's) open tasks.
+ */
+export function longestPath(
+  nodes: ReportTask[],
+  edges: { from: string; to: string }[],
+): { tasks: string[]; hours: number } {
+  if (nodes.length === 0) return { tasks: [], hours: 0 }
+  const weight = new Map(nodes.map((n) => [n.id, n.estimated_hours ?? 1]))
+  const next = new Map<string, string[]>()
+  const indegree = new Map<string, number>(nodes.map((n) => [n.id, 0]))
+  for (const e of edges) {
+    const list = next.get(e.from)
+    if (list) list.push(e.to)
+    else next.set(e.from, [e.to])
+    indegree.set(e.to, (indegree.get(e.to) ?? 0) + 1)
+  }
+  const best = new Map<string, number>()
+  const previous = new Map<string, string>()
+  const queue: string[] = []
+  for (const [id, d] of indegree) {
+    if (d === 0) {
+      queue.push(id)
+      best.set(id, weight.get(id)!)
+    }
+  }
+  for (let i = 0; i < queue.length; i++) {
+    const id = queue[i]!
+    for (const to of next.get(id) ?? []) {
+      const candidate = best.get(id)! + weight.get(to)!
+      if (candidate > (best.get(to) ?? -1)) {
+        best.set(to, candidate)
+        previous.set(to, id)
+      }
+      const d = indegree.get(to)! - 1
+      indegree.set(to, d)
+      if (d === 0) queue.push(to)
+    }
+  }
+  let end = queue[0]!
+  for (const id of queue) if (best.get(id)! > best.get(end)!) end = id
+  const path = [end]
+  for (let p = previous.get(end); p !== undefined; p = previous.get(p)) path.push(p)
+  return { tasks: path.reverse(), hours: Math.round(best.get(end)! * 100) / 100 }
 }
