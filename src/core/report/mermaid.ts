@@ -79,11 +79,16 @@ export function xyChart(title: string, x: string[], yLabel: string, series: Char
   const top = niceCeiling(max)
   return [
     'xychart-beta',
-    `  title "${mermaidText(title, 80)}"`,
-    `  x-axis [${x.map((d) => `"${mermaidText(d, 12)}"`).join(', ')}]`,
-    `  y-axis "${mermaidText(yLabel, 30)}" 0 --> ${top}`,
+    `  title "${quoted(title)}"`,
+    `  x-axis [${x.map((d) => `"${quoted(d)}"`).join(', ')}]`,
+    `  y-axis "${quoted(yLabel)}" 0 --> ${top}`,
     ...series.map((s) => `  ${s.kind} [${s.values.map((v) => round2(v)).join(', ')}]`),
   ].join('\n')
+}
+
+/** Text for a quoted xychart string: one line, no double quotes (the charts' own words and dates). */
+function quoted(text: string): string {
+  return text.replace(/\s+/g, ' ').replace(/"/g, "'")
 }
 
 function round2(n: number): number {
