@@ -1,0 +1,435 @@
+/**
+ * The state file of the Actions-hosted orchestrator: the SQLite database
+ * carried from run to run as a workflow artifact (issue 5, "State sync").
+ * This module checks a downloaded file before anything uses it and writes
+ * the file to upload; the artifact service itself (list, download, upload)
+ * is the run loop's. Only the driver interface is used, so it runs on
+ * node:sqlite inside the Action and on better-sqlite3 in tests and `tm`.
+ *
+ * A run reads:
+ *
+ * ```
+ * download state.db                     (run loop: @actions/artifact, digest from the REST API)
+ * info  = inspectStateFile(file, { expectedSha256: artifact.digest, driver })
+ * store = openStateFile(file, workPath, { driver })   // private copy, migrated
+ * …handle the event, catch up, sweep…                  // on new Engine(store)
+ * out   = writeSnapshot(store, outPath, info.generation + 1)
+ * upload out.path                       (run loop)
+ * ```
+ *
+ * The **generation** is an integer in the `settings` table (key
+ * {@link GENERATION_KEY}) that only grows: every uploaded state carries the
+ * generation it was made from plus one, so a run can tell whether someone
+ * uploaded a newer state while it worked.
+ *
+ * What the checks can and cannot see: `PRAGMA integrity_check` proves the
+ * file's structure (pages, b-trees, indexes matching their tables) but SQLite
+ * keeps no checksums of row contents, so a flipped byte inside a title can
+ * pass it. That is what the SHA-256 digest is for: it is checked first, and
+ * a run should always pass the digest the artifact service recorded.
+ */
+import { createHash } from 'node:crypto'
+import {
+  constants,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, dirname, join } from 'node:path'
+import { openBetterSqlite3 } from '../../core/db/better-sqlite3.js'
+import type { OpenOptions, SqliteDriver } from '../../core/db/driver.js'
+import { openNodeSqlite } from '../../core/db/node-sqlite.js'
+import { openStore } from '../../core/db/open.js'
+import { SCHEMA_VERSION } from '../../core/db/schema.js'
+import { Store, storageError } from '../../core/db/store.js'
+import { TaskError } from '../../core/errors.js'
+
+/** Opens a connection (`openBetterSqlite3`, `openNodeSqlite`). */
+export type DriverFactory = (path: string, options: OpenOptions) => SqliteDriver
+
+/** The `settings` key holding the state's generation (JSON integer ≥ 0). */
+export const GENERATION_KEY = 'state.generation'
+
+/**
+ * Why a state file was refused (`StateFileError.reason`): `missing` (no
+ * file); `digest` (SHA-256 differs from the expected one: damaged or replaced
+ * in transit); `not-a-database` (empty, other content, damaged header);
+ * `truncated` (shorter than its header says); `not-a-snapshot` (a
+ * write-ahead log beside it holds part of its content); `integrity`
+ * (`PRAGMA integrity_check` found damage, or SQLite said corrupt);
+ * `foreign-keys` (`PRAGMA foreign_key_check` found references to missing
+ * rows); `schema` (not a Task Orchestrator database, or from a newer
+ * version); `generation` (missing or invalid, or a write that would lower
+ * it); `exists` (a write's output path is taken); `unreadable` (SQLite could
+ * not read it for another reason, named in the message).
+ */
+export type StateFileProblem =
+  | 'missing'
+  | 'digest'
+  | 'not-a-database'
+  | 'truncated'
+  | 'not-a-snapshot'
+  | 'integrity'
+  | 'foreign-keys'
+  | 'schema'
+  | 'generation'
+  | 'exists'
+  | 'unreadable'
+
+/**
+ * A state file that must not be used, as `TaskError('StorageError')` (the
+ * CLI and the app treat it as any storage error) with a machine-readable
+ * {@link StateFileProblem} in `reason` and in `details.reason`.
+ */
+export class StateFileError extends TaskError {
+  readonly reason: StateFileProblem
+
+  constructor(reason: StateFileProblem, message: string, details: Record<string, unknown> = {}) {
+    super('StorageError', message, { reason, ...details })
+    this.reason = reason
+  }
+}
+
+/** What a checked state file holds. */
+export interface StateFileInfo {
+  path: string
+  /** File size in bytes. */
+  bytes: number
+  /** SHA-256 of the file, lowercase hex (the artifact API shows it as `sha256:<hex>`). */
+  sha256: string
+  /** `PRAGMA user_version`: the schema migration the file is at (≤ `SCHEMA_VERSION`). */
+  schemaVersion: number
+  generation: number
+  /** Number of rows in `tasks`. */
+  tasks: number
+}
+
+const FALLBACK =
+  'The run does not use it: it falls back to the last good state artifact, or rebuilds the state from the issues.'
+
+/**
+ * A digest as lowercase hex: accepts `sha256:<64 hex>` (the REST API's
+ * `artifact.digest`) or the bare hex, any case.
+ * @throws TaskError('InvalidInput') for anything else.
+ */
+export function parseSha256(digest: string): string {
+  const m = /^(?:sha256:)?([0-9a-f]{64})$/i.exec(digest.trim())
+  if (!m) {
+    throw new TaskError(
+      'InvalidInput',
+      `Expected a SHA-256 digest as \`sha256:<64 hex digits>\` or 64 hex digits, got \`${digest}\`.`,
+      { digest },
+    )
+  }
+  return m[1]!.toLowerCase()
+}
+
+/**
+ * The generation stored in `store`, or null when none was ever written (a
+ * new or rebuilt database).
+ * @throws StateFileError('generation') when the stored value is not an integer ≥ 0.
+ */
+export function readGeneration(store: Store): number | null {
+  const row = store.get<{ value: string }>('SELECT value FROM settings WHERE key = ?', [
+    GENERATION_KEY,
+  ])
+  if (!row) return null
+  let value: unknown
+  try {
+    value = JSON.parse(row.value)
+  } catch {
+    value = row.value
+  }
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new StateFileError(
+      'generation',
+      `State ${store.driver.path} has an invalid generation (${JSON.stringify(row.value)}; expected an integer ≥ 0). ${FALLBACK}`,
+      { generation: row.value },
+    )
+  }
+  return value
+}
+
+const MAGIC = Buffer.from('SQLite format 3\0', 'latin1')
+
+/**
+ * Check the 100-byte database header (SQLite "Database File Format" §1.3)
+ * against the file's size; returns whether it says WAL mode (bytes 18–19 = 2).
+ */
+function checkHeader(path: string, head: Buffer): { wal: boolean } {
+  const bytes = head.length
+  if (bytes === 0) {
+    throw new StateFileError('not-a-database', `State file ${path} is empty. ${FALLBACK}`)
+  }
+  const n = Math.min(bytes, 16)
+  if (!head.subarray(0, n).equals(MAGIC.subarray(0, n))) {
+    throw new StateFileError(
+      'not-a-database',
+      `State file ${path} is not an SQLite database (it does not start with "SQLite format 3"). ${FALLBACK}`,
+    )
+  }
+  if (bytes < 100) {
+    throw new StateFileError(
+      'truncated',
+      `State file ${path} is cut off: ${bytes} bytes, less than the 100-byte database header. ${FALLBACK}`,
+      { bytes },
+    )
+  }
+  const raw = head.readUInt16BE(16)
+  const pageSize = raw === 1 ? 65_536 : raw
+  if (pageSize < 512 || pageSize > 65_536 || (pageSize & (pageSize - 1)) !== 0) {
+    throw new StateFileError(
+      'not-a-database',
+      `State file ${path} has a damaged header (page size ${raw}). ${FALLBACK}`,
+      { pageSize: raw },
+    )
+  }
+  const inHeader = head.readUInt32BE(28)
+  const pages = inHeader > 0 && head.readUInt32BE(24) === head.readUInt32BE(92) ? inHeader : null
+  const expected = pages === null ? Math.ceil(bytes / pageSize) * pageSize : pages * pageSize
+  if (bytes < expected) {
+    throw new StateFileError(
+      'truncated',
+      `State file ${path} is cut off: ${bytes} bytes where its header says ${expected}. ${FALLBACK}`,
+      { bytes, expected },
+    )
+  }
+  return { wal: head[18] === 2 || head[19] === 2 }
+}
+
+/**
+ * Check a state file without changing it, in this order: the SHA-256
+ * `expectedSha256` when given (`sha256:<hex>` or hex), that it is a whole
+ * SQLite database (header, size), no write-ahead log beside it,
+ * `PRAGMA integrity_check`, `PRAGMA foreign_key_check`, a Task Orchestrator
+ * schema no newer than this code's `SCHEMA_VERSION`, and a generation ≥ 0.
+ *
+ * The file is opened read-only. A file whose header is in WAL mode would
+ * make SQLite create `-wal`/`-shm` files beside it even read-only, so such a
+ * file is checked through a private copy in a temporary folder.
+ *
+ * @param options.driver connection factory (default better-sqlite3; the
+ *   Action passes `openNodeSqlite`)
+ * @throws StateFileError with the failing check's `reason`; TaskError('InvalidInput') for a malformed `expectedSha256`
+ */
+export function inspectStateFile(
+  path: string,
+  options: { expectedSha256?: string; driver?: DriverFactory } = {},
+): StateFileInfo {
+  const expected =
+    options.expectedSha256 === undefined ? undefined : parseSha256(options.expectedSha256)
+  if (!existsSync(path)) {
+    throw new StateFileError('missing', `No state file at ${path}.`)
+  }
+  const data = readFileSync(path)
+  const bytes = data.length
+  const sha256 = createHash('sha256').update(data).digest('hex')
+  if (expected !== undefined && sha256 !== expected) {
+    throw new StateFileError(
+      'digest',
+      `State file ${path} does not match its digest (sha256:${sha256}, expected sha256:${expected}): it was damaged or replaced on the way. ${FALLBACK}`,
+      { sha256, expected },
+    )
+  }
+  const header = checkHeader(path, data)
+  const wal = `${path}-wal`
+  if (existsSync(wal) && statSync(wal).size > 0) {
+    throw new StateFileError(
+      'not-a-snapshot',
+      `State file ${path} has a write-ahead log beside it (${basename(wal)}), so the file alone is not the whole state. Write state files with writeSnapshot (VACUUM INTO). ${FALLBACK}`,
+    )
+  }
+  let copyDir: string | undefined
+  let target = path
+  if (header.wal) {
+    copyDir = mkdtempSync(join(tmpdir(), 'tm-state-'))
+    target = join(copyDir, 'state.db')
+    copyFileSync(path, target)
+  }
+  try {
+    return { path, bytes, sha256, ...checkDatabase(target, path, options.driver) }
+  } finally {
+    if (copyDir) rmSync(copyDir, { recursive: true, force: true })
+  }
+}
+
+function checkDatabase(
+  target: string,
+  path: string,
+  factory: DriverFactory = openBetterSqlite3,
+): Omit<StateFileInfo, 'path' | 'bytes' | 'sha256'> {
+  let store: Store | undefined
+  try {
+    store = new Store(factory(target, { readonly: true }))
+    const problems = store
+      .all<{ integrity_check: string }>('PRAGMA integrity_check(20)')
+      .map((r) => r.integrity_check)
+    if (problems.length !== 1 || problems[0] !== 'ok') {
+      throw new StateFileError(
+        'integrity',
+        `State file ${path} is damaged: ${problems.slice(0, 3).join('; ')}. ${FALLBACK}`,
+        { problems },
+      )
+    }
+    const broken = store.all<{ table: string; parent: string }>('PRAGMA foreign_key_check')
+    if (broken.length > 0) {
+      throw new StateFileError(
+        'foreign-keys',
+        `State file ${path} has ${broken.length} reference(s) to missing rows (first: ${broken[0]!.table} → ${broken[0]!.parent}). ${FALLBACK}`,
+        { broken: broken.length },
+      )
+    }
+    const schemaVersion = Number(
+      store.get<{ user_version: number }>('PRAGMA user_version')!.user_version,
+    )
+    const ours = store.get<{ n: number }>(
+      "SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name IN ('tasks', 'settings')",
+    )!.n
+    if (schemaVersion > SCHEMA_VERSION) {
+      throw new StateFileError(
+        'schema',
+        `State file ${path} was written by a newer Task Orchestrator (schema ${schemaVersion}; this one knows up to ${SCHEMA_VERSION}). Upgrade the orchestrator Action in the workflow; the state is left as it is.`,
+        { version: schemaVersion, supported: SCHEMA_VERSION },
+      )
+    }
+    if (schemaVersion < 1 || ours !== 2) {
+      throw new StateFileError(
+        'schema',
+        `State file ${path} is an SQLite database but not a Task Orchestrator state (schema version ${schemaVersion}, no tasks/settings tables). ${FALLBACK}`,
+        { version: schemaVersion },
+      )
+    }
+    const generation = readGeneration(store)
+    if (generation === null) {
+      throw new StateFileError(
+        'generation',
+        `State file ${path} has no generation (settings key ${GENERATION_KEY}); state files are written by writeSnapshot, which sets it. ${FALLBACK}`,
+      )
+    }
+    const tasks = Number(store.get<{ n: number }>('SELECT count(*) AS n FROM tasks')!.n)
+    return { schemaVersion, generation, tasks }
+  } catch (err) {
+    throw asStateFileError(err, path)
+  } finally {
+    store?.close()
+  }
+}
+
+function asStateFileError(err: unknown, path: string): unknown {
+  if (err instanceof StateFileError) return err
+  const code = String((err as { code?: unknown }).code ?? '')
+  const message = err instanceof Error ? err.message : String(err)
+  const reason: StateFileProblem = code.startsWith('SQLITE_NOTADB')
+    ? 'not-a-database'
+    : code.startsWith('SQLITE_CORRUPT')
+      ? 'integrity'
+      : 'unreadable'
+  return new StateFileError(reason, `State file ${path}: ${message}. ${FALLBACK}`, {
+    sqlite: code,
+  })
+}
+
+/** The factory of the library behind an open connection. */
+function factoryOf(driver: SqliteDriver): DriverFactory {
+  return driver.name === 'node:sqlite' ? openNodeSqlite : openBetterSqlite3
+}
+
+/**
+ * Set the generation of `store` to `generation`, write a consistent
+ * single-file copy of its committed state to `outPath` with `VACUUM INTO`
+ * (no `-wal`, rollback-journal mode, compacted; readers and WAL content are
+ * handled by SQLite), then check the copy with {@link inspectStateFile} so
+ * that what is uploaded is known good. Call it outside any transaction.
+ *
+ * @param generation the new generation: an integer ≥ the stored one
+ *   (usually the downloaded state's + 1)
+ * @param options.driver factory for the check (default: the library of `store`'s connection)
+ * @returns the copy's {@link StateFileInfo}
+ * @throws TaskError('InvalidInput') for a generation that is not an integer ≥ 0;
+ *   StateFileError('exists') when `outPath` exists (it is left untouched);
+ *   StateFileError('generation') when `generation` is below the stored one;
+ *   StateFileError from the check of the copy (the copy is then deleted);
+ *   TaskError('StorageError') when SQLite cannot write it
+ */
+export function writeSnapshot(
+  store: Store,
+  outPath: string,
+  generation: number,
+  options: { driver?: DriverFactory } = {},
+): StateFileInfo {
+  if (!Number.isSafeInteger(generation) || generation < 0) {
+    throw new TaskError('InvalidInput', `Generation must be an integer ≥ 0, got ${generation}.`, {
+      generation,
+    })
+  }
+  if (existsSync(outPath)) {
+    throw new StateFileError(
+      'exists',
+      `${outPath} already exists; a snapshot is written to a new path and never over a file.`,
+    )
+  }
+  store.write(() => {
+    const current = readGeneration(store)
+    if (current !== null && generation < current) {
+      throw new StateFileError(
+        'generation',
+        `Generation ${generation} is below the state's ${current}; generations only grow.`,
+        { generation, current },
+      )
+    }
+    store.run(
+      'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      [GENERATION_KEY, JSON.stringify(generation)],
+    )
+  })
+  mkdirSync(dirname(outPath), { recursive: true })
+  try {
+    store.run('VACUUM INTO ?', [outPath])
+  } catch (err) {
+    rmSync(outPath, { force: true })
+    throw storageError(err, store.driver.path)
+  }
+  try {
+    return inspectStateFile(outPath, { driver: options.driver ?? factoryOf(store.driver) })
+  } catch (err) {
+    rmSync(outPath, { force: true })
+    throw err
+  }
+}
+
+/**
+ * Copy a checked state file to `workPath` and open the copy with
+ * `openStore` (pragmas, pending migrations — with their `.v<N>.bak` backup
+ * beside the copy), so the downloaded file stays as it was and the work
+ * happens in a private WAL database.
+ *
+ * @throws StateFileError('exists') when `workPath` or one of its `-wal`,
+ *   `-shm`, `-journal` files exists (stale side files would corrupt the copy);
+ *   TaskError('StorageError') from `openStore`
+ */
+export function openStateFile(
+  statePath: string,
+  workPath: string,
+  options: { driver?: DriverFactory; busyTimeoutMs?: number } = {},
+): Store {
+  for (const p of [workPath, `${workPath}-wal`, `${workPath}-shm`, `${workPath}-journal`]) {
+    if (existsSync(p)) {
+      throw new StateFileError(
+        'exists',
+        `${p} already exists; open the state in a fresh working folder.`,
+      )
+    }
+  }
+  mkdirSync(dirname(workPath), { recursive: true })
+  copyFileSync(statePath, workPath, constants.COPYFILE_EXCL)
+  return openStore(workPath, {
+    create: false,
+    ...(options.driver ? { driver: options.driver } : {}),
+    ...(options.busyTimeoutMs ? { busyTimeoutMs: options.busyTimeoutMs } : {}),
+  })
+}
