@@ -30,6 +30,7 @@ const LAZY_MODULES = [
   'src/core/criteria/context.ts',
   'src/core/import/detect.ts',
   'src/cli/demo/run.ts',
+  'src/cli/commands/rebuild-run.ts',
 ]
 
 const fileOf = (name) => `${name.replace(/^@/, '').replace(/[/]/g, '-')}.cjs`

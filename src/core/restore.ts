@@ -19,7 +19,7 @@
 import { checkCriteria } from './add-task.js'
 import { iso } from './clock.js'
 import { isTaskError, TaskError } from './errors.js'
-import { appendEvent } from './events.js'
+import { appendEvent, type TaskEvent } from './events.js'
 import { findPath, handOver } from './graph.js'
 import type { Unmapped } from './import/plan.js'
 import { type Criterion, isPersona, PRIORITIES, type Priority } from './model.js'
@@ -66,15 +66,21 @@ export interface RestoredTask {
   updated_at?: string
   /** For finished tasks (default `updated_at`). */
   completed_at?: string | null
+  /** Who completed it, when the record says (for the hand-over to dependents). */
+  completed_by?: string | null
 }
 
-/** Everything to restore. Dependencies and parents name task ids. */
+/** Everything to restore. Dependencies, parents, events and progress name task ids. */
 export interface RestorePlan {
-  /** Where the record is, for the `imported` events (e.g. `github:owner/repo`). */
+  /** Where the record is, for the `imported` event (e.g. `github:owner/repo`). */
   source: string
   tasks: RestoredTask[]
   dependencies: { task: string; dependsOn: string }[]
   parents: { task: string; parent: string }[]
+  /** Events the record shows (a task's recent history), appended oldest first. */
+  events?: Omit<TaskEvent, 'id'>[]
+  /** The latest progress report of tasks, as the record shows it (percent 0–100). */
+  progress?: { task: string; percent: number; message: string; agent?: string | null }[]
   /** TTL of every restarted lease, in milliseconds. */
   leaseTtlMs: number
 }
@@ -102,9 +108,11 @@ export interface RestoreReport {
  * order; one that would close a cycle (or names a task that is neither in
  * the plan nor in the database) is skipped with the reason, e.g.
  * `would close the cycle a → b → a`. Parent links that would make a task its
- * own ancestor are skipped likewise. A completed task hands its summary to
- * its dependents (`dependency.<id>` shared context), as completion does.
- * Appends one `imported` event per task, with `details.rebuilt: true`.
+ * own ancestor are skipped likewise. The plan's events are appended as
+ * recorded, oldest first (an event of a task not restored is skipped), and
+ * each completed task's summary is handed to its dependents where it
+ * happened (see `replayHistory`); then one `imported` event without a task:
+ * `{ source, rebuilt: true, tasks, leases }`.
  *
  * @throws TaskError('Duplicate') when a task of the plan already exists (the
  *   caller removes what it replaces first), TaskError('InvalidInput') for a
@@ -197,25 +205,29 @@ export function restoreTasks(ctx: Ctx, plan: RestorePlan, actor: string | null):
     }
     ctx.store.run('UPDATE tasks SET status = ? WHERE id = ?', [status, t.id])
   }
-  for (const t of plan.tasks) {
-    const row = findTaskRow(ctx.store, t.id)!
-    appendEvent(ctx.store, {
-      at: ctx.now,
-      type: 'imported',
-      task_id: t.id,
-      actor,
-      details: {
-        source: plan.source,
-        rebuilt: true,
-        status: row.status,
-        ...(row.lease_holder ? { holder: row.lease_holder, token: row.lease_token } : {}),
-      },
-    })
+  replayHistory(ctx, plan)
+  for (const p of plan.progress ?? []) {
+    if (!ids.has(p.task) || !(p.percent >= 0 && p.percent <= 100)) {
+      skip(p.task, 'progress', p.percent, 'not a restored task or not 0–100 %; skipped')
+      continue
+    }
+    ctx.store.run(
+      'INSERT INTO progress (task_id, agent, percent, message, at) VALUES (?, ?, ?, ?, ?)',
+      [p.task, p.agent ?? null, Math.round(p.percent), p.message, ctx.now],
+    )
   }
-  for (const t of plan.tasks) {
-    const row = findTaskRow(ctx.store, t.id)!
-    if (row.status === 'completed') handOver(ctx, t.id, actor, row)
-  }
+  appendEvent(ctx.store, {
+    at: ctx.now,
+    type: 'imported',
+    task_id: null,
+    actor,
+    details: {
+      source: plan.source,
+      rebuilt: true,
+      tasks: plan.tasks.length,
+      leases: leases.length,
+    },
+  })
   return { tasks: plan.tasks.length, dependencies, parents, leases, skipped }
 }
 
@@ -296,6 +308,55 @@ function insertTask(
   )
   if (lease)
     leases.push({ task: t.id, holder: lease.holder, token: lease.token, expires_at: expires })
+}
+
+/**
+ * Append the plan's events oldest first, and hand each completed task's
+ * summary over to its dependents (`graph.handOver`) where it happened: right
+ * after the task's `completed` event, at that time and by that actor — or,
+ * when the record shows no such event, at `completed_at` by `completed_by`.
+ * `context_handed_over` events of the plan are left out: the hand-over
+ * writes them again, so each dependent's history reads as it did.
+ */
+function replayHistory(ctx: Ctx, plan: RestorePlan): void {
+  const restored = new Map(plan.tasks.map((t) => [t.id, t]))
+  const completed = (id: string | null) =>
+    id !== null && findTaskRow(ctx.store, id)?.status === 'completed'
+  type Item = { at: string; order: number; event?: Omit<TaskEvent, 'id'>; handOver?: string }
+  const items: Item[] = (plan.events ?? [])
+    .filter(
+      (e) => e.type !== 'context_handed_over' && (e.task_id === null || restored.has(e.task_id)),
+    )
+    .map((event, order) => ({ at: event.at, order, event }))
+  const shown = new Set(
+    items
+      .filter((i) => i.event?.type === 'completed' && completed(i.event.task_id))
+      .map((i) => i.event!.task_id),
+  )
+  for (const t of plan.tasks) {
+    if (!shown.has(t.id) && completed(t.id))
+      items.push({
+        at: t.completed_at ?? t.updated_at ?? ctx.now,
+        order: items.length,
+        handOver: t.id,
+      })
+  }
+  items.sort((a, b) => a.at.localeCompare(b.at) || a.order - b.order)
+  const handedOver = new Set<string>()
+  const handOverAt = (id: string, at: string, actor: string | null) => {
+    if (handedOver.has(id)) return
+    handedOver.add(id)
+    handOver({ ...ctx, now: at, nowMs: Date.parse(at) }, id, actor)
+  }
+  for (const item of items) {
+    if (item.handOver) {
+      handOverAt(item.handOver, item.at, restored.get(item.handOver)?.completed_by ?? null)
+      continue
+    }
+    const e = item.event!
+    appendEvent(ctx.store, e)
+    if (e.type === 'completed' && completed(e.task_id)) handOverAt(e.task_id!, e.at, e.actor)
+  }
 }
 
 /** Ids of the ancestors of `id` (parent, grandparent, …), nearest first. */

@@ -21,8 +21,8 @@
  * listings run concurrently.
  */
 import { CONFIG_PATH } from './config.js'
-import type { RecordedIssue, RepositoryState } from './rebuild-plan.js'
-import { followUps, readConfig, refOfApiUrl, taskIssues } from './rebuild-plan.js'
+import type { RecordedIssue, RepositoryState } from './rebuild-state.js'
+import { followUps, readConfig, refOfApiUrl, taskIssues } from './rebuild-state.js'
 import type { RecordedComment } from './rebuild-status.js'
 
 /**

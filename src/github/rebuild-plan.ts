@@ -42,72 +42,34 @@ import { NATIVE_DEPENDENCIES_REFUSED } from '../app/native-dependencies.js'
 import type { IssueRecord } from '../app/state.js'
 import {
   fieldsOf,
-  isTaskIssue,
   labelNames,
   TRACKED_REASON,
   titleAndDescription,
   trackedTitle,
 } from '../app/tasks-from-issues.js'
-import { isTaskError } from '../core/errors.js'
 import type { Unmapped } from '../core/import/plan.js'
 import { githubTaskId, type Status } from '../core/model.js'
 import type { RestorableStatus, RestoredTask, RestorePlan } from '../core/restore.js'
-import { parseComment } from './commands.js'
-import { type Config, DEFAULT_CONFIG, durationMs, parseConfig } from './config.js'
-import { type IssueBody, parseIssueBody } from './issue-body.js'
-import { parseLabels } from './labels.js'
+import { type Config, durationMs } from './config.js'
+import type { IssueBody } from './issue-body.js'
+import { type ParsedLabels, parseLabels } from './labels.js'
+import { commandComments, issueRecords, type UnansweredComment } from './rebuild-records.js'
 import {
-  commentIssueNumber,
-  onPullRequest,
-  type RecordedComment,
-  readAppComments,
-} from './rebuild-status.js'
-import { type IssueRef, isSameRepository, type RepoContext } from './references.js'
+  assigneesOf,
+  bodyOf,
+  key,
+  normalise,
+  type RecordedIssue,
+  type RepositoryState,
+  readConfig,
+  refOfApiUrl,
+  refOfId,
+  taskIssues,
+} from './rebuild-state.js'
+import { type ReplyFacts, readAppComments, type StatusCommentFacts } from './rebuild-status.js'
+import type { IssueRef, RepoContext } from './references.js'
 
-export type { RecordedComment } from './rebuild-status.js'
-
-/** An issue as `GET /repos/{owner}/{repo}/issues` lists it (the fields a rebuild reads). */
-export interface RecordedIssue {
-  id: number
-  number: number
-  title: string
-  body?: string | null
-  state: string
-  state_reason?: string | null
-  labels: ({ name?: string } | string)[]
-  assignees?: ({ login: string } | null)[] | null
-  created_at: string
-  updated_at: string
-  closed_at?: string | null
-  /** Present on pull requests. */
-  pull_request?: unknown
-  /** `https://api.github.com/repos/o/r/issues/7` when the issue is a sub-issue. */
-  parent_issue_url?: string | null
-  /** `https://api.github.com/repos/o/r` (sub-issue listings: a child may be in another repository). */
-  repository_url?: string
-  issue_dependencies_summary?: { blocked_by?: number; total_blocked_by?: number } | null
-  sub_issues_summary?: { total?: number } | null
-}
-
-/** What GitHub holds for one repository, as `fetchRepositoryState` records it. */
-export interface RepositoryState {
-  owner: string
-  repo: string
-  /** Text of `.github/task-orchestrator.yml`, `''` when the repository has none. */
-  config: string
-  /** Every label of the repository. */
-  labels: string[]
-  /** The issues with the task label, pull requests included as GitHub lists them. */
-  issues: RecordedIssue[]
-  /** Every issue comment of the repository. */
-  comments: RecordedComment[]
-  /** Issues named by tasks that are not tasks, by `owner/repo#n`; null when GitHub would not show it. */
-  referenced: Record<string, RecordedIssue | null>
-  /** Sub-issues listed by the sub-issue API, by parent issue number: `owner/repo#n` of each child. */
-  subIssues: Record<number, string[]>
-  /** Native `blocked_by` links by issue number: the GitHub ids of the blocking issues. */
-  blockedBy: Record<number, number[]>
-}
+export type { UnansweredComment } from './rebuild-records.js'
 
 /** Options of {@link planRebuild}. */
 export interface PlanOptions {
@@ -121,14 +83,6 @@ export interface PlanOptions {
   leaseTtlMs?: number | undefined
   /** The rebuild's time, ISO-8601 (bookkeeping `updated_at`). */
   now: string
-}
-
-/** A command comment a rebuild left for the catch-up scan: no reply of the app names it. */
-export interface UnansweredComment {
-  comment: number
-  issue: number
-  author: string
-  created_at: string
 }
 
 /** What to write: see the module comment. */
@@ -146,87 +100,7 @@ export interface RebuildPlan {
   counts: { tasks: number; tracked: number; pullRequests: number; statusComments: number }
 }
 
-/** `owner/repo#n` of a reference. */
-function key(ref: IssueRef): string {
-  return githubTaskId(ref.owner, ref.repo, ref.number)
-}
-
-/** The reference of a task id `owner/repo#n`. */
-export function refOfId(id: string): IssueRef {
-  const m = /^([^/]+)\/([^#]+)#(\d+)$/.exec(id)
-  return { owner: m?.[1] ?? '', repo: m?.[2] ?? '', number: Number(m?.[3] ?? 0) }
-}
-
-/** The issue an API URL names (`…/repos/o/r/issues/7`), or null. */
-export function refOfApiUrl(url: string | null | undefined): IssueRef | null {
-  const m = url ? /\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)$/.exec(url) : null
-  return m ? { owner: m[1]!, repo: m[2]!, number: Number(m[3]) } : null
-}
-
-/** Read the config text as the app does; a broken file gives the defaults and the error. */
-export function readConfig(text: string): { config: Config; error: string | null } {
-  try {
-    return { config: parseConfig(text), error: null }
-  } catch (err) {
-    if (!isTaskError(err)) throw err
-    return { config: structuredClone(DEFAULT_CONFIG), error: err.message }
-  }
-}
-
-/** The task issues of a listing (pull requests and issues without the task label left out), by number. */
-export function taskIssues(issues: readonly RecordedIssue[], config: Config): RecordedIssue[] {
-  return issues
-    .filter((i) => !i.pull_request && isTaskIssue(i, config))
-    .sort((a, b) => a.number - b.number)
-}
-
-/** Same-repository references take the repository's spelling (GitHub names are case-insensitive). */
-function normalise(ref: IssueRef, context: RepoContext): IssueRef {
-  return isSameRepository(ref, context) ? { ...ref, owner: context.owner, repo: context.repo } : ref
-}
-
-function bodyOf(issue: RecordedIssue, context: RepoContext): IssueBody {
-  const body = parseIssueBody(issue.body ?? '', context)
-  const fix = <T extends { ref: IssueRef }>(items: T[]) =>
-    items.map((i) => ({ ...i, ref: normalise(i.ref, context) }))
-  return { ...body, dependsOn: fix(body.dependsOn), subtasks: fix(body.subtasks) }
-}
-
-/**
- * What to read besides the listings, once the task issues are known: the
- * issues task bodies name that are not tasks (dependencies and subtasks), the
- * tasks whose sub-issues are not all tasks (their sub-issue list), and the
- * tasks with native `blocked_by` links and body dependencies (their links).
- */
-export function followUps(
-  state: Pick<RepositoryState, 'owner' | 'repo' | 'issues'>,
-  config: Config,
-  host?: string,
-): { references: IssueRef[]; subIssueParents: number[]; blockedBy: number[] } {
-  const context = { owner: state.owner, repo: state.repo, host }
-  const tasks = taskIssues(state.issues, config)
-  const numbers = new Set(tasks.map((t) => t.number))
-  const references = new Map<string, IssueRef>()
-  const blockedBy: number[] = []
-  const children = new Map<number, number>()
-  for (const issue of tasks) {
-    const body = bodyOf(issue, context)
-    for (const { ref } of [...body.dependsOn, ...body.subtasks]) {
-      if (isSameRepository(ref, context) && numbers.has(ref.number)) continue
-      references.set(key(ref), ref)
-    }
-    const deps = issue.issue_dependencies_summary
-    if (body.dependsOn.length && ((deps?.total_blocked_by ?? 0) > 0 || (deps?.blocked_by ?? 0) > 0))
-      blockedBy.push(issue.number)
-    const parent = refOfApiUrl(issue.parent_issue_url)
-    if (parent && isSameRepository(parent, context))
-      children.set(parent.number, (children.get(parent.number) ?? 0) + 1)
-  }
-  const subIssueParents = tasks
-    .filter((t) => (t.sub_issues_summary?.total ?? 0) > (children.get(t.number) ?? 0))
-    .map((t) => t.number)
-  return { references: [...references.values()], subIssueParents, blockedBy }
-}
+type Skip = (item: string, field: string, value: unknown, reason: string) => void
 
 /** Status of an issue as the app reads a person's closing, reopening and relabelling. */
 function statusOf(issue: RecordedIssue, labelled: Status | null): Status | null {
@@ -235,41 +109,31 @@ function statusOf(issue: RecordedIssue, labelled: Status | null): Status | null 
   return labelled
 }
 
-/**
- * Plan a rebuild of `state` (see the module comment). Pure: no network, no
- * database. Never throws for what is on GitHub; a broken config is reported
- * in `configError` and the defaults are used, as the app does.
- */
-export function planRebuild(state: RepositoryState, options: PlanOptions): RebuildPlan {
-  const { config, error: configError } = readConfig(state.config)
-  const context: RepoContext = { owner: state.owner, repo: state.repo, host: options.host }
-  const repoKey = `${state.owner}/${state.repo}`
-  const skipped: Unmapped[] = []
-  const skip = (item: string, field: string, value: unknown, reason: string) =>
-    skipped.push({ item, field, value, reason })
-  const tasks = taskIssues(state.issues, config)
-  const pullRequests = state.issues.filter((i) => i.pull_request)
-  for (const pr of pullRequests)
-    skip(
-      `${repoKey}#${pr.number}`,
-      'issue',
-      'pull request',
-      'a pull request, not an issue; skipped',
-    )
-  const idOf = (n: number) => githubTaskId(state.owner, state.repo, n)
-  const byId = new Map(tasks.map((t) => [idOf(t.number), t]))
-  const issueOf = (task: string) => {
-    const m = /#(\d+)$/.exec(task)
-    return task.startsWith(`${repoKey}#`) && m ? Number(m[1]) : null
-  }
-  const app = readAppComments(state.comments, { appLogin: options.appLogin, config }, issueOf)
-  const ttl = options.leaseTtlMs ?? durationMs(config.lease.ttl)
+/** Edges and parents between tasks and the issues they name. */
+interface Graph {
+  /** Issues named by tasks that are not tasks, by task id. */
+  tracked: Map<string, RecordedIssue>
+  dependencies: RestorePlan['dependencies']
+  /** Child → parent. */
+  parents: Map<string, string>
+  bodies: Map<string, IssueBody>
+}
 
-  // Tracked issues: named by tasks, not tasks themselves.
-  const tracked = new Map<string, RecordedIssue>()
+/**
+ * Dependencies, subtasks and sub-issues of the task issues. A name that
+ * GitHub would not show, or a pull request, is skipped and reported; a
+ * second parent for one child too.
+ */
+function readGraph(
+  state: RepositoryState,
+  tasks: Map<string, RecordedIssue>,
+  context: RepoContext,
+  skip: Skip,
+): Graph {
+  const g: Graph = { tracked: new Map(), dependencies: [], parents: new Map(), bodies: new Map() }
   const usable = (ref: IssueRef, from: string, field: string): string | null => {
     const id = key(ref)
-    if (byId.has(id)) return id
+    if (tasks.has(id)) return id
     const issue = state.referenced[id]
     if (!issue) {
       skip(
@@ -284,108 +148,153 @@ export function planRebuild(state: RepositoryState, options: PlanOptions): Rebui
       skip(from, field, id, `${id} is a pull request, not an issue; skipped`)
       return null
     }
-    tracked.set(id, issue)
+    g.tracked.set(id, issue)
     return id
   }
-
-  const restored: RestoredTask[] = []
-  const dependencies: RestorePlan['dependencies'] = []
-  const parents = new Map<string, string>()
-  const setParent = (child: string, parent: string) => {
-    const known = parents.get(child)
-    if (known && known !== parent) {
+  const setParent = (child: string | null, parent: string) => {
+    if (!child) return
+    const known = g.parents.get(child)
+    if (known && known !== parent)
       skip(child, 'parent', parent, `already a subtask of ${known}; second parent skipped`)
-    } else parents.set(child, parent)
+    else g.parents.set(child, parent)
   }
-  const bodies = new Map<string, IssueBody>()
-  for (const issue of tasks) {
-    const id = idOf(issue.number)
+  for (const [id, issue] of tasks) {
     const body = bodyOf(issue, context)
-    bodies.set(id, body)
+    g.bodies.set(id, body)
     for (const problem of body.problems) skip(id, 'body', issue.number, problem)
     for (const item of body.dependsOn) {
       const dep = usable(item.ref, id, 'dependsOn')
-      if (dep) dependencies.push({ task: id, dependsOn: dep })
+      if (dep) g.dependencies.push({ task: id, dependsOn: dep })
     }
-    for (const item of body.subtasks) {
-      const child = usable(item.ref, id, 'subtasks')
-      if (child) setParent(child, id)
-    }
-    for (const childKey of state.subIssues[issue.number] ?? []) {
-      const child = usable(normalise(refOfId(childKey), context), id, 'sub-issues')
-      if (child) setParent(child, id)
-    }
+    for (const item of body.subtasks) setParent(usable(item.ref, id, 'subtasks'), id)
+    for (const child of state.subIssues[issue.number] ?? [])
+      setParent(usable(normalise(refOfId(child), context), id, 'sub-issues'), id)
     const parent = refOfApiUrl(issue.parent_issue_url)
-    if (parent && byId.has(key(normalise(parent, context))))
-      setParent(id, key(normalise(parent, context)))
+    const parentId = parent && key(normalise(parent, context))
+    if (parentId && tasks.has(parentId)) setParent(id, parentId)
   }
+  return g
+}
 
-  const statusById = new Map<string, Status>()
-  for (const [id, issue] of tracked) {
-    statusById.set(id, issue.state === 'closed' ? (statusOf(issue, null) as Status) : 'blocked')
-  }
-  const labelsOf = new Map(tasks.map((t) => [idOf(t.number), parseLabels(labelNames(t), config)]))
-  for (const issue of tasks) {
-    const id = idOf(issue.number)
-    const labelled = labelsOf.get(id)!
+/**
+ * The status of every task (its issue's state and `status:` label) and
+ * tracked issue (completed or cancelled once closed, else blocked).
+ */
+function readStatuses(
+  tasks: Map<string, RecordedIssue>,
+  labels: Map<string, ParsedLabels>,
+  tracked: Map<string, RecordedIssue>,
+  skip: Skip,
+): Map<string, RestorableStatus> {
+  const out = new Map<string, RestorableStatus>()
+  for (const [id, issue] of tracked)
+    out.set(id, (statusOf(issue, null) as RestorableStatus | null) ?? 'blocked')
+  for (const [id, issue] of tasks) {
+    const labelled = labels.get(id)!
     for (const c of labelled.conflicts)
       skip(id, 'labels', c.labels, `several ${c.kind} labels; the ${c.kind} is read from the rest`)
-    let status = statusOf(issue, labelled.status)
+    let status = statusOf(issue, labelled.status) as string | null
     if (status === null) {
       skip(id, 'status', null, 'no status label; the status follows from the dependencies')
       status = 'pending'
     }
-    if ((status as string) === 'waiting') {
+    if (status === 'waiting') {
       skip(
         id,
         'status',
-        'waiting',
+        status,
         'waiting for an answer; restored in progress (questions are not rebuilt)',
       )
       status = 'in_progress'
     }
-    statusById.set(id, status)
+    out.set(id, status as RestorableStatus)
   }
+  return out
+}
 
-  for (const issue of tasks) {
-    const id = idOf(issue.number)
-    const labels = labelNames(issue)
-    const parsed = labelsOf.get(id)!
-    const body = bodies.get(id)!
-    const fields = fieldsOf(body, labels, config)
+/**
+ * The lease of an in-progress task: the status comment's holder and token
+ * when that holder is assigned; else the newest lease a reply names whose
+ * holder is assigned; else the first assignee, with a token above all the
+ * replies name. Null when nobody is assigned.
+ */
+function leaseOf(
+  id: string,
+  assignees: string[],
+  facts: StatusCommentFacts | undefined,
+  replies: ReplyFacts | undefined,
+  maxToken: number,
+  skip: Skip,
+): { holder: string; token: number } | null {
+  const assigned = (login: string | null | undefined) =>
+    login ? assignees.find((a) => a.toLowerCase() === login.toLowerCase()) : undefined
+  const fromComment = assigned(facts?.holder)
+  if (fromComment && facts?.token) return { holder: fromComment, token: facts.token }
+  const fromReply = assigned(replies?.lastLease?.holder)
+  if (fromReply && replies?.lastLease) return { holder: fromReply, token: replies.lastLease.token }
+  if (!assignees.length) return null
+  skip(
+    id,
+    'lease',
+    assignees,
+    `no lease recorded for the assignees; @${assignees[0]} holds it with token ${maxToken + 1}`,
+  )
+  return { holder: assignees[0]!, token: maxToken + 1 }
+}
+
+/**
+ * Plan a rebuild of `state` (see the module comment). Pure: no network, no
+ * database. Never throws for what is on GitHub; a broken config is reported
+ * in `configError` and the defaults are used, as the app does.
+ */
+export function planRebuild(state: RepositoryState, options: PlanOptions): RebuildPlan {
+  const { config, error: configError } = readConfig(state.config)
+  const context: RepoContext = { owner: state.owner, repo: state.repo, host: options.host }
+  const repoKey = `${state.owner}/${state.repo}`
+  const skipped: Unmapped[] = []
+  const skip: Skip = (item, field, value, reason) => skipped.push({ item, field, value, reason })
+  const idOf = (n: number) => githubTaskId(state.owner, state.repo, n)
+  const tasks = new Map(taskIssues(state.issues, config).map((t) => [idOf(t.number), t]))
+  const pullRequests = state.issues.filter((i) => i.pull_request)
+  for (const pr of pullRequests)
+    skip(idOf(pr.number), 'issue', 'pull request', 'a pull request, not an issue; skipped')
+  const issueOf = (task: string) => {
+    const m = /#(\d+)$/.exec(task)
+    return task.startsWith(`${repoKey}#`) && m ? Number(m[1]) : null
+  }
+  const app = readAppComments(state.comments, { appLogin: options.appLogin, config }, issueOf)
+  const graph = readGraph(state, tasks, context, skip)
+  const labels = new Map([...tasks].map(([id, t]) => [id, parseLabels(labelNames(t), config)]))
+  const statuses = readStatuses(tasks, labels, graph.tracked, skip)
+
+  const restored: RestoredTask[] = []
+  const events: NonNullable<RestorePlan['events']> = []
+  const progress: NonNullable<RestorePlan['progress']> = []
+  for (const [id, issue] of tasks) {
+    const parsed = labels.get(id)!
+    const body = graph.bodies.get(id)!
+    const fields = fieldsOf(body, labelNames(issue), config)
     const facts = app.status.get(id)?.facts
     const replies = app.replies.get(id)
-    let status = statusById.get(id) as RestorableStatus
-    const assignees = (issue.assignees ?? []).flatMap((a) => (a ? [a.login] : []))
-    let lease: { holder: string; token: number } | null = null
     const maxToken = Math.max(replies?.maxToken ?? 0, facts?.token ?? 0)
+    // The history and progress the status comment shows, so it reads the same when re-rendered.
+    for (const h of facts?.history ?? []) events.push({ ...h, task_id: id })
+    if (facts?.progress) progress.push({ task: id, ...facts.progress })
+    let status = statuses.get(id)!
+    let lease: { holder: string; token: number } | null = null
     if (status === 'in_progress') {
-      const assigned = (login: string | null | undefined) =>
-        login ? assignees.find((a) => a.toLowerCase() === login.toLowerCase()) : undefined
-      if (facts?.holder && facts.token && assigned(facts.holder))
-        lease = { holder: assigned(facts.holder)!, token: facts.token }
-      else if (replies?.lastLease && assigned(replies.lastLease.holder))
-        lease = { holder: assigned(replies.lastLease.holder)!, token: replies.lastLease.token }
-      else if (assignees.length) {
-        lease = { holder: assignees[0]!, token: maxToken + 1 }
-        skip(
-          id,
-          'lease',
-          assignees,
-          `no lease recorded for the assignees; @${assignees[0]} holds it with token ${maxToken + 1}`,
-        )
-      } else {
+      lease = leaseOf(id, assigneesOf(issue), facts, replies, maxToken, skip)
+      if (!lease) {
         skip(id, 'status', 'in_progress', 'in progress but nobody is assigned; now pending')
         status = 'pending'
       }
     }
-    const unmet = dependencies.some(
-      (d) => d.task === id && statusById.get(d.dependsOn) !== 'completed',
+    const unmet = graph.dependencies.some(
+      (d) => d.task === id && statuses.get(d.dependsOn) !== 'completed',
     )
-    let blockedReason = facts?.blockedReason ?? null
+    let blockedReason = status === 'completed' ? null : (facts?.blockedReason ?? null)
     if (status === 'blocked' && !blockedReason && !unmet)
       blockedReason = 'labelled blocked on GitHub'
-    if (status === 'completed') blockedReason = null
     restored.push({
       id,
       ...titleAndDescription(issue, fields.description),
@@ -407,93 +316,24 @@ export function planRebuild(state: RepositoryState, options: PlanOptions): Rebui
       created_at: issue.created_at,
       updated_at: issue.updated_at,
       completed_at: issue.closed_at ?? null,
+      completed_by: issue.closed_by?.login ?? null,
     })
   }
-  for (const [id, issue] of tracked) {
-    const status = statusById.get(id) as RestorableStatus
+  for (const [id, issue] of graph.tracked) {
+    const status = statuses.get(id)!
     restored.push({
       id,
       title: trackedTitle(refOfId(id)),
       status,
       blocked_reason: status === 'completed' ? null : TRACKED_REASON,
       max_attempts: config.lease.max_attempts,
+      created_at: issue.created_at,
       completed_at: issue.closed_at ?? null,
+      completed_by: issue.closed_by?.login ?? null,
     })
   }
 
-  const records: IssueRecord[] = []
-  const base = { installation_id: options.installationId ?? null, updated_at: options.now }
-  for (const issue of tasks) {
-    const id = idOf(issue.number)
-    const found = app.status.get(id)?.comment
-    const depIds = new Set(
-      dependencies
-        .filter((d) => d.task === id)
-        .map((d) => (byId.get(d.dependsOn) ?? tracked.get(d.dependsOn))?.id),
-    )
-    records.push({
-      ...base,
-      task_id: id,
-      repo: repoKey,
-      number: issue.number,
-      issue_id: issue.id,
-      is_task: true,
-      state: issue.state === 'closed' ? 'closed' : 'open',
-      state_reason: issue.state_reason ?? null,
-      labels: labelNames(issue),
-      assignees: (issue.assignees ?? []).flatMap((a) => (a ? [a.login] : [])),
-      body: issue.body ?? '',
-      status_comment_id: found?.id ?? null,
-      status_comment: found?.body ?? null,
-      status_dirty: !found,
-      native_blocked_by: (state.blockedBy[issue.number] ?? []).filter((n) => depIds.has(n)),
-      github_updated_at: issue.updated_at,
-    })
-  }
-  for (const [id, issue] of tracked) {
-    const ref = refOfId(id)
-    const closed = issue.state === 'closed'
-    records.push({
-      ...base,
-      task_id: id,
-      repo: `${ref.owner}/${ref.repo}`,
-      number: issue.number,
-      issue_id: closed ? issue.id : null,
-      is_task: false,
-      state: closed ? 'closed' : 'open',
-      state_reason: closed ? (issue.state_reason ?? null) : null,
-      labels: [],
-      assignees: [],
-      body: '',
-      status_comment_id: null,
-      status_comment: null,
-      status_dirty: false,
-      native_blocked_by: [],
-      github_updated_at: null,
-    })
-  }
-
-  // Command comments: handled when a reply of the app names them, or when
-  // they are on an issue that is not a task (the app could only refuse them).
-  const handled: RebuildPlan['handled'] = []
-  const unanswered: UnansweredComment[] = []
-  for (const c of state.comments) {
-    const body = c.body ?? ''
-    const issue = commentIssueNumber(c)
-    if (!issue || onPullRequest(c) || body.includes('<!-- task-orchestrator')) continue
-    const parsed = parseComment(body, context)
-    if (parsed.commands.length + parsed.errors.length === 0) continue
-    if (app.answered.has(c.id) || !byId.has(idOf(issue)))
-      handled.push({ comment: c.id, issue, commands: parsed.commands.length })
-    else
-      unanswered.push({
-        comment: c.id,
-        issue,
-        author: c.user?.login ?? '',
-        created_at: c.created_at,
-      })
-  }
-
+  const comments = commandComments(state.comments, context, (n) => tasks.has(idOf(n)), app)
   const refused = app.containing(NATIVE_DEPENDENCIES_REFUSED).length > 0
   return {
     config,
@@ -501,18 +341,28 @@ export function planRebuild(state: RepositoryState, options: PlanOptions): Rebui
     restore: {
       source: `github:${repoKey}`,
       tasks: restored,
-      dependencies,
-      parents: [...parents].map(([task, parent]) => ({ task, parent })),
-      leaseTtlMs: ttl,
+      dependencies: graph.dependencies,
+      parents: [...graph.parents].map(([task, parent]) => ({ task, parent })),
+      events,
+      progress,
+      leaseTtlMs: options.leaseTtlMs ?? durationMs(config.lease.ttl),
     },
-    records,
+    records: issueRecords({
+      repoKey,
+      tasks,
+      tracked: graph.tracked,
+      dependencies: graph.dependencies,
+      blockedBy: state.blockedBy,
+      app,
+      installationId: options.installationId ?? null,
+      now: options.now,
+    }),
     repo: { labels: state.labels, ...(refused ? { native_dependencies: 'refused' } : {}) },
-    handled,
-    unanswered,
+    ...comments,
     skipped,
     counts: {
-      tasks: tasks.length,
-      tracked: tracked.size,
+      tasks: tasks.size,
+      tracked: graph.tracked.size,
       pullRequests: pullRequests.length,
       statusComments: app.status.size,
     },

@@ -10,6 +10,7 @@
  * by any bot account that is not a listed agent — so a person who copies a
  * marker into a comment changes nothing.
  */
+import { EVENT_TYPES, type EventType } from '../core/events.js'
 import type { Config } from './config.js'
 import { findAgent } from './config.js'
 import { MARKER_PREFIX, type Outcome, readMarkers } from './replies.js'
@@ -37,15 +38,61 @@ export interface StatusCommentFacts {
   maxAttempts: number | null
   blockedReason: string | null
   completionSummary: string | null
+  /** The progress bar's percent and message. */
+  progress: { percent: number; message: string } | null
+  /**
+   * The history the comment lists (the task's last events), oldest first.
+   * Times are to the minute, as shown; details are the token and reason shown.
+   */
+  history: HistoryEntry[]
+}
+
+/** One line of a status comment's history. */
+export interface HistoryEntry {
+  /** ISO-8601 UTC, to the minute. */
+  at: string
+  type: EventType
+  actor: string | null
+  details: { token?: number; reason?: string }
 }
 
 const STATUS_MARKER = /^<!-- task-orchestrator:status (\{.*?\}) -->/
 const ROW = /^\| ([^|]+?) \| (.*) \|$/
+const TYPES = [...EVENT_TYPES]
+  .sort((a, b) => b.length - a.length)
+  .map((t) => t.replace(/_/g, ' '))
+  .join('|')
+/** A history line: `- 2026-03-01 09:10 UTC · claimed by @ada (token 1) — reason`. */
+const HISTORY = new RegExp(
+  `^- (\\d{4}-\\d{2}-\\d{2}) (\\d{2}:\\d{2}) UTC · (${TYPES})(?: by @(\\S+))?(?: \\(token (\\d+)\\))?(?: — (.*))?$`,
+)
+
+/** History lines back into entries (the inverse of the status comment's `historyLine`). */
+function readHistory(body: string): HistoryEntry[] {
+  const from = body.indexOf('<details><summary>History</summary>')
+  if (from < 0) return []
+  const out: HistoryEntry[] = []
+  for (const line of body.slice(from).split('\n')) {
+    const m = HISTORY.exec(line)
+    if (!m) continue
+    out.push({
+      at: `${m[1]}T${m[2]}:00.000Z`,
+      type: m[3]!.replace(/ /g, '_') as EventType,
+      actor: m[4] ?? null,
+      details: {
+        ...(m[5] ? { token: Number(m[5]) } : {}),
+        ...(m[6] !== undefined ? { reason: m[6] } : {}),
+      },
+    })
+  }
+  return out
+}
 
 /**
  * Read a status comment body as `renderStatusComment` writes it: the marker
  * on the first line, then a table of `| Key | value |` rows (`|` in a value
- * escaped as `\|`) and an optional `**Completion summary:**` paragraph.
+ * escaped as `\|`), an optional `**Completion summary:**` paragraph and the
+ * `History` list.
  * Rows it does not know are ignored. Returns null when the body does not
  * start with a status marker naming a task.
  */
@@ -68,6 +115,7 @@ export function readStatusComment(body: string): StatusCommentFacts | null {
   const attempts = /^(\d+) of (\d+)$/.exec(rows.get('Attempts') ?? '')
   const summary =
     /\n\*\*Completion summary:\*\* ([\s\S]*?)(?:\n\n<details><summary>History|$)/.exec(body)
+  const progress = /(\d{1,3}) %(?: — ([\s\S]*))?$/.exec(rows.get('Progress') ?? '')
   return {
     task,
     holder: holder ? holder[1]! : null,
@@ -76,6 +124,8 @@ export function readStatusComment(body: string): StatusCommentFacts | null {
     maxAttempts: attempts ? Number(attempts[2]) : null,
     blockedReason: rows.get('Blocked because') ?? null,
     completionSummary: summary ? summary[1]! : null,
+    progress: progress ? { percent: Number(progress[1]), message: progress[2] ?? '' } : null,
+    history: readHistory(body),
   }
 }
 

@@ -57,3 +57,15 @@ export function snapshot(engine: Engine) {
   )
   return { tasks, dependencies, context, issues, repos, comments }
 }
+
+/**
+ * The snapshots without the repositories' known labels, and those labels
+ * apart: the app's list of labels is a cache of what it listed once and
+ * created since, so a rebuild (which lists them all) may know more.
+ */
+export function splitLabels(s: ReturnType<typeof snapshot>) {
+  return {
+    state: { ...s, repos: s.repos.map(({ labels: _l, ...r }) => r) },
+    labels: s.repos.map((r) => r.labels as string[]),
+  }
+}

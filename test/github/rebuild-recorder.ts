@@ -1,7 +1,7 @@
 /**
- * A GitHub repository kept in memory and served through the nock harness
- * (every request checked against GitHub's REST description and logged in
- * `recordedRequests`), for recording what GitHub holds after the real app
+ * A GitHub repository kept in memory (served through the nock harness by
+ * `./rebuild-fake-api.ts`: every request checked against GitHub's REST
+ * description and logged in `recordedRequests`), for recording what GitHub holds after the real app
  * ran through a sequence of events, and for serving a recorded state back to
  * a rebuild. It answers what the app sends (issue updates, comments and
  * their edits, labels, reactions, sub-issues, native dependencies,
@@ -11,16 +11,16 @@
  *
  * Events of people (opening, editing, closing, labelling an issue;
  * commenting) change the repository and return the webhook payload GitHub
- * would deliver, for the test to hand to the app.
+ * would deliver, for the test to hand to the app. `./rebuild-fake-api.ts`
+ * serves it.
  */
-import nock from 'nock'
 import type { FakeClock } from '../../src/core/clock.js'
 import type {
   RecordedComment,
   RecordedIssue,
   RepositoryState,
-} from '../../src/github/rebuild-plan.js'
-import { GITHUB_API, githubApi } from '../support/github/nock.js'
+} from '../../src/github/rebuild-state.js'
+import { GITHUB_API } from '../support/github/nock.js'
 import { INSTALLATION, webhookExample } from '../support/github/webhooks.js'
 
 /** The app's login in recordings (Probot with a token acts as a bot). */
@@ -45,6 +45,8 @@ export interface FakeIssue {
   created_at: string
   updated_at: string
   closed_at: string | null
+  /** Who closed it (GitHub shows it on a single issue, not in listings). */
+  closed_by?: string | null
   pullRequest?: boolean
   /** Number of the parent issue (GitHub sub-issues). */
   parent?: number
@@ -75,20 +77,19 @@ export interface FakeData {
   nextCommentId: number
 }
 
-const iso = (clock: FakeClock) => new Date(clock.now()).toISOString()
+export const iso = (clock: FakeClock) => new Date(clock.now()).toISOString()
 
-function userJson(u: User, id = 1) {
+export function userJson(u: User, id = 1) {
   return { login: u.login, id, node_id: `U_${u.login}`, avatar_url: '', type: u.type }
 }
 
 /** The repository, its REST shapes, and the nock routes serving them. */
 export class FakeRepository {
   readonly data: FakeData
-  private interceptors: nock.Interceptor[] = []
 
   constructor(
     data: FakeData,
-    private readonly clock: FakeClock,
+    readonly clock: FakeClock,
   ) {
     this.data = structuredClone(data)
   }
@@ -117,7 +118,8 @@ export class FakeRepository {
     )
   }
 
-  private get base() {
+  /** `https://api.github.com/repos/owner/repo`. */
+  get base() {
     return `${GITHUB_API}/repos/${this.data.owner}/${this.data.repo}`
   }
 
@@ -127,8 +129,8 @@ export class FakeRepository {
     return i
   }
 
-  /** The REST shape of an issue. */
-  issueJson(i: FakeIssue) {
+  /** The REST shape of an issue; `single`: as `GET …/issues/{n}` answers (with `closed_by`). */
+  issueJson(i: FakeIssue, single = false) {
     const blocked = this.data.blockedBy[i.number] ?? []
     const children = this.data.issues.filter((c) => c.parent === i.number)
     return {
@@ -164,6 +166,9 @@ export class FakeRepository {
       created_at: i.created_at,
       updated_at: i.updated_at,
       closed_at: i.closed_at,
+      ...(single
+        ? { closed_by: i.closed_by ? userJson({ login: i.closed_by, type: 'User' }) : null }
+        : {}),
       author_association: 'MEMBER',
       sub_issues_summary: {
         total: children.length,
@@ -284,7 +289,13 @@ export class FakeRepository {
   close(number: number, reason: 'completed' | 'not_planned', login = 'maint') {
     const i = this.issue(number)
     const now = iso(this.clock)
-    Object.assign(i, { state: 'closed', state_reason: reason, closed_at: now, updated_at: now })
+    Object.assign(i, {
+      state: 'closed',
+      state_reason: reason,
+      closed_at: now,
+      closed_by: login,
+      updated_at: now,
+    })
     // The examples have no `issues.closed`: a real `issues.reopened` turned into one.
     const payload = webhookExample('issues.reopened', {
       issue: this.issueJson(i),
@@ -294,11 +305,12 @@ export class FakeRepository {
     return { ...payload, action: 'closed' }
   }
 
-  /** A person adds label `name` to issue `number`. */
-  label(number: number, name: string, login = 'maint') {
+  /** A person replaces label `remove` with `add` on issue `number` (the `labeled` event of the two). */
+  relabel(number: number, remove: string, add: string, login = 'maint') {
     const i = this.issue(number)
+    const name = add
     this.ensureLabel(name)
-    i.labels = [...i.labels, name]
+    i.labels = [...i.labels.filter((l) => l !== remove), name]
     i.updated_at = iso(this.clock)
     return webhookExample('issues.labeled', {
       issue: this.issueJson(i),
@@ -336,7 +348,8 @@ export class FakeRepository {
     )
   }
 
-  private addComment(number: number, body: string, user: User): FakeComment {
+  /** Add a comment (the app's, or a person's) and bump the issue's `updated_at`. */
+  addComment(number: number, body: string, user: User): FakeComment {
     const now = iso(this.clock)
     const c = {
       id: this.data.nextCommentId++,
@@ -351,210 +364,10 @@ export class FakeRepository {
     return c
   }
 
-  private ensureLabel(name: string) {
+  /** Make sure the repository has label `name`. */
+  ensureLabel(name: string) {
     if (!this.data.labels.some((l) => l.name.toLowerCase() === name.toLowerCase()))
       this.data.labels.push({ name, color: 'ededed', description: null })
-  }
-
-  // --- the REST API ------------------------------------------------------
-
-  /** Serve the repository until {@link stop}. */
-  serve(): this {
-    const scope = githubApi().persist()
-    const route = (method: string) => (uri: string, body: unknown) =>
-      this.answer(method, uri, body as Record<string, unknown> | undefined)
-    const match = (path: string) => path.startsWith(`/repos/${this.data.owner}/${this.data.repo}/`)
-    for (const [method, interceptor] of [
-      ['GET', scope.get(match)],
-      ['POST', scope.post(match)],
-      ['PATCH', scope.patch(match)],
-      ['DELETE', scope.delete(match)],
-    ] as const) {
-      interceptor.reply(route(method) as never)
-      this.interceptors.push(interceptor)
-    }
-    return this
-  }
-
-  /** Stop serving (the interceptors are removed, so none is left pending). */
-  stop(): void {
-    for (const i of this.interceptors) nock.removeInterceptor(i)
-    this.interceptors = []
-  }
-
-  private page<T>(items: T[], uri: string): [number, T[], Record<string, string>] {
-    const url = new URL(uri, GITHUB_API)
-    const perPage = Number(url.searchParams.get('per_page') ?? 30)
-    const page = Number(url.searchParams.get('page') ?? 1)
-    const slice = items.slice((page - 1) * perPage, page * perPage)
-    const headers: Record<string, string> = {}
-    if (page * perPage < items.length) {
-      url.searchParams.set('page', String(page + 1))
-      headers.link = `<${GITHUB_API}${url.pathname}?${url.searchParams}>; rel="next"`
-    }
-    return [200, slice, headers]
-  }
-
-  private answer(method: string, uri: string, body: Record<string, unknown> | undefined) {
-    const url = new URL(uri, GITHUB_API)
-    const path = url.pathname.slice(`/repos/${this.data.owner}/${this.data.repo}`.length)
-    const now = iso(this.clock)
-    const notFound = [404, { message: 'Not Found' }] as const
-    let m: RegExpExecArray | null
-    if (
-      method === 'GET' &&
-      path === `/contents/${encodeURIComponent('.github/task-orchestrator.yml')}`
-    ) {
-      if (this.data.config === null) return notFound
-      return [
-        200,
-        {
-          type: 'file',
-          encoding: 'base64',
-          name: 'task-orchestrator.yml',
-          path: '.github/task-orchestrator.yml',
-          content: Buffer.from(this.data.config).toString('base64'),
-          sha: 'c0ffee',
-          size: this.data.config.length,
-        },
-      ]
-    }
-    if (method === 'GET' && path === '/labels')
-      return this.page(
-        this.data.labels.map((l, i) => ({
-          id: i + 1,
-          node_id: `L${i}`,
-          url: '',
-          default: false,
-          ...l,
-        })),
-        uri,
-      )
-    if (method === 'POST' && path === '/labels') {
-      const name = String(body?.name)
-      if (this.data.labels.some((l) => l.name.toLowerCase() === name.toLowerCase()))
-        return [
-          422,
-          {
-            message: 'Validation Failed',
-            errors: [{ resource: 'Label', code: 'already_exists', field: 'name' }],
-          },
-        ]
-      this.data.labels.push({
-        name,
-        color: String(body?.color),
-        description: (body?.description as string) ?? null,
-      })
-      return [
-        201,
-        {
-          id: this.data.labels.length,
-          node_id: 'L',
-          url: '',
-          name,
-          color: body?.color,
-          default: false,
-        },
-      ]
-    }
-    if (method === 'GET' && path === '/issues') {
-      const label = url.searchParams.get('labels')
-      const state = url.searchParams.get('state') ?? 'open'
-      const issues = this.data.issues
-        .filter((i) => !label || i.labels.some((l) => l.toLowerCase() === label.toLowerCase()))
-        .filter((i) => state === 'all' || i.state === state)
-        .sort((a, b) => b.number - a.number)
-        .map((i) => this.issueJson(i))
-      return this.page(issues, uri)
-    }
-    if (method === 'GET' && path === '/issues/comments')
-      return this.page(
-        [...this.data.comments].sort((a, b) => a.id - b.id).map((c) => this.commentJson(c)),
-        uri,
-      )
-    if ((m = /^\/issues\/comments\/(\d+)$/.exec(path)) && method === 'PATCH') {
-      const c = this.data.comments.find((x) => x.id === Number(m![1]))
-      if (!c) return notFound
-      Object.assign(c, { body: String(body?.body), updated_at: now })
-      return [200, this.commentJson(c)]
-    }
-    if ((m = /^\/issues\/comments\/(\d+)\/reactions$/.exec(path)) && method === 'POST')
-      return [
-        201,
-        {
-          id: 1,
-          node_id: 'R',
-          user: userJson({ login: APP_LOGIN, type: 'Bot' }),
-          content: body?.content,
-          created_at: now,
-        },
-      ]
-    if ((m = /^\/issues\/(\d+)$/.exec(path))) {
-      const i = this.data.issues.find((x) => x.number === Number(m![1]))
-      if (!i) return notFound
-      if (method === 'GET') return [200, this.issueJson(i)]
-      if (method === 'PATCH') {
-        const b = body ?? {}
-        if (b.state === 'closed' && i.state !== 'closed') i.closed_at = now
-        if (b.state === 'open') Object.assign(i, { closed_at: null, state_reason: null })
-        if (typeof b.state === 'string') i.state = b.state as FakeIssue['state']
-        if (typeof b.state_reason === 'string') i.state_reason = b.state_reason
-        if (Array.isArray(b.labels)) {
-          i.labels = b.labels as string[]
-          for (const l of i.labels) this.ensureLabel(l)
-        }
-        if (Array.isArray(b.assignees)) i.assignees = b.assignees as string[]
-        if (typeof b.body === 'string') i.body = b.body
-        i.updated_at = now
-        return [200, this.issueJson(i)]
-      }
-    }
-    if ((m = /^\/issues\/(\d+)\/comments$/.exec(path)) && method === 'POST') {
-      const c = this.addComment(Number(m[1]), String(body?.body), { login: APP_LOGIN, type: 'Bot' })
-      return [201, this.commentJson(c)]
-    }
-    if ((m = /^\/issues\/(\d+)\/sub_issues$/.exec(path)) && method === 'GET') {
-      const children = this.data.issues.filter((c) => c.parent === Number(m![1]))
-      return this.page(
-        children.map((c) => this.issueJson(c)),
-        uri,
-      )
-    }
-    if ((m = /^\/issues\/(\d+)\/dependencies\/blocked_by$/.exec(path))) {
-      const n = Number(m[1])
-      if (method === 'POST') {
-        this.data.blockedBy[n] = [...(this.data.blockedBy[n] ?? []), Number(body?.issue_id)]
-        const blocking = this.data.issues.find((x) => x.id === Number(body?.issue_id))
-        return [201, blocking ? this.issueJson(blocking) : {}]
-      }
-      if (method === 'GET') {
-        const ids = this.data.blockedBy[n] ?? []
-        return this.page(
-          this.data.issues.filter((x) => ids.includes(x.id)).map((x) => this.issueJson(x)),
-          uri,
-        )
-      }
-    }
-    if (
-      (m = /^\/issues\/(\d+)\/dependencies\/blocked_by\/(\d+)$/.exec(path)) &&
-      method === 'DELETE'
-    ) {
-      const n = Number(m[1])
-      this.data.blockedBy[n] = (this.data.blockedBy[n] ?? []).filter((id) => id !== Number(m![2]))
-      return [200, this.issueJson(this.issue(n))]
-    }
-    if ((m = /^\/collaborators\/([^/]+)\/permission$/.exec(path)) && method === 'GET') {
-      const level = this.data.permissions[m[1]!] ?? 'write'
-      return [
-        200,
-        {
-          permission: level === 'maintain' ? 'write' : level,
-          role_name: level,
-          user: userJson({ login: m[1]!, type: 'User' }),
-        },
-      ]
-    }
-    return [500, { message: `fake GitHub: no route for ${method} ${path}` }]
   }
 }
 

@@ -12,6 +12,7 @@
  */
 import { makeApp } from '../app/helpers.js'
 import { receive, type WebhookName } from '../support/github/webhooks.js'
+import { serveRepository } from './rebuild-fake-api.js'
 import { FakeRepository } from './rebuild-recorder.js'
 
 export const OWNER = 'Codertocat'
@@ -20,11 +21,12 @@ export const REPO = 'Hello-World'
 /** The repository config of the scenario: a 45-minute lease TTL, 2 attempts. */
 export const CONFIG = 'lease:\n  ttl: 45m\n  max_attempts: 2\n'
 
-/** Run the scenario; returns the fake repository (still served) and the server app. */
+/** Run the scenario; returns the fake repository (still served until `served.stop()`) and the server app. */
 export async function recordScenario() {
   const server = await makeApp()
   const { clock, probot, app } = server
-  const fake = FakeRepository.create(clock, OWNER, REPO, CONFIG, ['task', 'bug']).serve()
+  const fake = FakeRepository.create(clock, OWNER, REPO, CONFIG, ['task', 'bug'])
+  const served = serveRepository(fake)
   fake.data.permissions.maint = 'maintain'
   const minute = () => clock.advance(60_000)
   const deliver = async (name: WebhookName, payload: unknown) => {
@@ -107,13 +109,13 @@ export async function recordScenario() {
   await deliver('issue_comment.created', fake.comment(2, '/heartbeat', 'grace'))
   await deliver('issue_comment.created', fake.comment(2, 'Looks good so far.', 'maint'))
 
-  // #11 blocked by hand; #12 closed as not planned; #3 relabelled critical.
+  // #11 blocked by hand; #12 closed as not planned; #3 relabelled from medium to critical.
   await deliver(
     'issue_comment.created',
     fake.comment(11, '/block waiting for the legal team', 'bob'),
   )
   await deliver('issues.closed', fake.close(12, 'not_planned'))
-  await deliver('issues.labeled', fake.label(3, 'priority: critical'))
+  await deliver('issues.labeled', fake.relabel(3, 'priority: medium', 'priority: critical'))
 
   // #14: two failures exhaust its attempts.
   await deliver('issue_comment.created', fake.comment(14, '/claim', 'eve'))
@@ -131,5 +133,5 @@ export async function recordScenario() {
   // A command whose delivery was lost (a cancelled run): on GitHub, never handled.
   fake.comment(3, '/status', 'hank')
   minute()
-  return { fake, server }
+  return { fake, served, server }
 }
