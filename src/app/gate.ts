@@ -3,7 +3,8 @@
  * a task with success criteria completes only when the newest `Task criteria`
  * check on the head commit of its pull request passed for the criteria exactly
  * as they stand now (the digest matches), every manual criterion is ticked by
- * someone with the `confirm` permission, and the pull request is by the lease
+ * someone with the `confirm` permission, a task that requires approval has
+ * had its `/approve`, and the pull request is by the lease
  * holder (or a maintainer completes it). Decided from what the app recorded —
  * no API call.
  */
@@ -109,6 +110,14 @@ export function decideGate(
       }
     }
     evidence.confirmed_by = confirmations.filter((c) => c.allowed).map((c) => c.confirmed_by)
+  }
+
+  if (task.requires_approval) {
+    if (task.approved_by) evidence.approved_by = task.approved_by
+    else
+      missing.push(
+        `approval: a person with the \`approve\` permission (${config.permissions.approve.level}) must comment \`/approve\``,
+      )
   }
 
   if (

@@ -71,7 +71,12 @@ export function fieldsOf(body: IssueBody, labels: string[], config: Config) {
   const persona = isPersona(personaText) ? personaText : (fromLabels.persona ?? undefined)
   const estimate = Number.parseFloat(f[key(FORM_FIELDS.estimate)] ?? '')
   const deadline = (f[key(FORM_FIELDS.deadline)] ?? '').trim()
+  // The form's checkbox ("- [X] …") or the `requires approval` label. Only ever
+  // sets the checkpoint: unticking or removing the label does not lift it
+  // (anyone with triage can edit labels); `tm update --no-requires-approval` does.
+  const approvalTicked = /^\s*[-*]\s*\[[xX]\]/m.test(f[key(FORM_FIELDS.requiresApproval)] ?? '')
   return {
+    requires_approval: approvalTicked || fromLabels.requiresApproval ? true : undefined,
     priority,
     persona,
     estimated_hours: Number.isFinite(estimate) && estimate > 0 ? estimate : undefined,
@@ -198,6 +203,7 @@ export function syncTaskFromIssue(
       ...(fields.persona ? { persona: fields.persona } : {}),
       ...(fields.estimated_hours ? { estimated_hours: fields.estimated_hours } : {}),
       ...(fields.deadline ? { deadline: fields.deadline } : {}),
+      ...(fields.requires_approval ? { requires_approval: true } : {}),
     }
     const applyCriteria = () => {
       try {

@@ -41,8 +41,9 @@ function sameSet(a: string[], b: string[]): boolean {
 
 /**
  * The issue as `task` says it should be. Labels: the task label, one status,
- * one priority, the persona (if any), `needs: person` while failed; other
- * labels stay. Assignees: the lease holder is added; `formerHolder` (whose
+ * one priority, the persona (if any), `needs: person` while failed,
+ * `needs: answer` exactly while waiting for an answer, `requires approval`
+ * when the task requires it (a person's label stays); other labels stay. Assignees: the lease holder is added; `formerHolder` (whose
  * lease just ended) is removed; people's own assignments stay. State:
  * completed → closed as completed, cancelled → closed as not planned,
  * otherwise open.
@@ -56,10 +57,7 @@ export function desiredIssue(
   const parsed = parseLabels(current.labels, config)
   const special = specialLabels(config)
   const keep = current.labels.filter(
-    (l) =>
-      parsed.others.some((o) => same(o, l)) ||
-      same(l, special.needsAnswer) ||
-      same(l, special.requiresApproval),
+    (l) => parsed.others.some((o) => same(o, l)) || same(l, special.requiresApproval),
   )
   const labels = union(keep, [
     special.task,
@@ -67,6 +65,8 @@ export function desiredIssue(
     priorityLabel(task.priority, config),
     ...(task.persona ? [personaLabel(task.persona, config)] : []),
     ...(task.status === 'failed' ? [special.needsPerson] : []),
+    ...(task.status === 'waiting' ? [special.needsAnswer] : []),
+    ...(task.requires_approval ? [special.requiresApproval] : []),
   ])
   let assignees = current.assignees.filter(
     (a) =>

@@ -3,8 +3,10 @@
  * shows the state, the lease holder and expiry, progress, success criteria,
  * dependencies with the context they handed over, and recent history.
  */
+import type { Participant } from '../core/collaboration.js'
 import type { TaskEvent } from '../core/events.js'
 import type { Task } from '../core/model.js'
+import type { Question } from '../core/questions.js'
 
 /** Hidden marker identifying a status comment and its task. */
 export function statusMarker(task: string): string {
@@ -23,7 +25,8 @@ const STATUS_ICON: Record<Task['status'], string> = {
 
 /** What the status comment shows besides the task itself. */
 export interface StatusView {
-  task: Task
+  /** The task; with participants and open questions when read through `engine.show`. */
+  task: Task & { participants?: Participant[]; open_questions?: Question[] }
   /** Dependencies: reference as written (`#12`), and whether done. */
   dependencies: { ref: string; done: boolean }[]
   /** Context handed over by finished dependencies. */
@@ -70,8 +73,40 @@ export function renderStatusComment(view: StatusView): string {
   if (task.blocked_reason) rows.push(['Blocked because', task.blocked_reason])
   if (task.lease) {
     rows.push(['Holder', `@${task.lease.holder} · lease token ${task.lease.token}`])
-    rows.push(['Lease expires', `${when(task.lease.expires_at)} — send \`/heartbeat\` before then`])
+    if (task.lease.paused) {
+      const minutes = Math.round(task.lease.paused.remaining_ms / 60_000)
+      rows.push([
+        'Lease',
+        `paused since ${when(task.lease.paused.at)}; ${minutes} min left once answered`,
+      ])
+    } else {
+      rows.push([
+        'Lease expires',
+        `${when(task.lease.expires_at)} — send \`/heartbeat\` before then`,
+      ])
+    }
   }
+  if (task.participants?.length) {
+    rows.push([
+      'Participants',
+      task.participants.map((p) => `@${p.agent}${p.role ? ` (${p.role})` : ''}`).join(', '),
+    ])
+  }
+  for (const q of task.open_questions ?? []) {
+    rows.push([
+      'Open question',
+      `@${q.asked_by}${q.asked_of ? ` → @${q.asked_of}` : ''}: ${q.question.replace(/\s+/g, ' ')} — reply \`/answer …\``,
+    ])
+  }
+  if (task.requires_approval) {
+    rows.push([
+      'Approval',
+      task.approved_by
+        ? `✅ approved by @${task.approved_by} ${when(task.approved_at!)}`
+        : '⏳ required: `/approve` by a maintainer',
+    ])
+  }
+  if (task.milestone) rows.push(['Milestone', task.milestone])
   rows.push(['Priority', `${task.priority}${task.persona ? ` · persona \`${task.persona}\`` : ''}`])
   rows.push(['Attempts', `${task.attempts} of ${task.max_attempts}`])
   if (view.progress)

@@ -73,11 +73,13 @@ export function comment(number: number, body: string, login = 'ada', commentId =
 /** Labels the app manages, as if already created in the repository. */
 export const KNOWN_LABELS = [
   'task',
-  ...['blocked', 'pending', 'in_progress', 'completed', 'failed', 'cancelled'].map(
+  ...['blocked', 'pending', 'in_progress', 'waiting', 'completed', 'failed', 'cancelled'].map(
     (s) => `status: ${s}`,
   ),
   ...['low', 'medium', 'high', 'critical'].map((p) => `priority: ${p}`),
   'needs: person',
+  'needs: answer',
+  'requires approval',
 ]
 
 /**

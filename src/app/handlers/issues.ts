@@ -157,6 +157,9 @@ async function readLabelsBack(
         rt.engine.update(taskId, { priority: parsed.priority }, actor)
       if (parsed.persona && parsed.persona !== task.persona)
         rt.engine.update(taskId, { persona: parsed.persona }, actor)
+      const open = !['completed', 'failed', 'cancelled'].includes(task.status)
+      if (parsed.requiresApproval && !task.requires_approval && open)
+        rt.engine.update(taskId, { requires_approval: true }, actor)
       const status = parsed.status
       if (!status || status === task.status) return
       if (status === 'completed' || status === 'cancelled') {
