@@ -91,6 +91,17 @@ export class DashboardState {
     }
   }
 
+  /**
+   * Note activity in `repo` (a webhook about issue `issue`, if any): the
+   * dashboard is marked dirty — unless the event is about the dashboard
+   * issue itself, so that the app's own edit does not trigger the next one.
+   */
+  noteActivity(repo: string, issue?: number): void {
+    const r = this.get(repo)
+    if (r.dirty || (issue !== undefined && issue === r.number)) return
+    this.save(repo, { ...r, dirty: true })
+  }
+
   /** Repositories whose dashboard waits for a refresh. */
   dirtyRepos(): string[] {
     return this.store
@@ -118,6 +129,12 @@ export function dashboardBody(rt: AppRuntime, repo: string, config: Config): str
     title: config.dashboard.title,
     header: DASHBOARD_MARKER,
   })
+}
+
+/** Equal bodies apart from the "Updated …" line (which alone is no change). */
+function sameContent(a: string | null, b: string | null): boolean {
+  const strip = (s: string | null) => s?.replace(/<sub>Updated [^<]*<\/sub>/, '') ?? null
+  return strip(a) === strip(b)
 }
 
 /** The installation of `repo`, from the app's bookkeeping. */
@@ -159,7 +176,9 @@ export async function refreshDashboard(
   }
   const body = dashboardBody(rt, repo, config)
   const title = config.dashboard.title
-  if (body === null || (record.number !== null && body === record.body && title === record.title)) {
+  const unchanged =
+    record.number !== null && sameContent(body, record.body) && title === record.title
+  if (body === null || unchanged) {
     state.save(repo, { ...record, dirty: false })
     return 0
   }

@@ -99,8 +99,12 @@ export function taskOrchestrator(options: TaskOrchestratorOptions): TaskOrchestr
       try {
         await fn(rt, context)
         rt.state.recordDelivery(context.id, name, now)
-        const repo = (context.payload as { repository?: { full_name?: string } }).repository
-        if (repo?.full_name) new DashboardState(rt.engine.store).markDirty([repo.full_name])
+        const { repository, issue } = context.payload as {
+          repository?: { full_name?: string }
+          issue?: { number?: number }
+        }
+        if (repository?.full_name)
+          new DashboardState(rt.engine.store).noteActivity(repository.full_name, issue?.number)
       } catch (err) {
         context.log.error(
           { err, event: name, delivery: context.id },
