@@ -20,9 +20,10 @@ import { checkCriteria } from './add-task.js'
 import { iso } from './clock.js'
 import { isTaskError, TaskError } from './errors.js'
 import { appendEvent, type TaskEvent } from './events.js'
-import { findPath, handOver } from './graph.js'
+import { findPath } from './graph.js'
 import type { Unmapped } from './import/plan.js'
 import { type Criterion, isPersona, PRIORITIES, type Priority } from './model.js'
+import { replayHistory } from './restore-history.js'
 import { type Ctx, findTaskRow, unmetDependencies } from './tasks.js'
 
 /** The statuses a restore writes. */
@@ -30,6 +31,7 @@ export const RESTORABLE_STATUSES = [
   'blocked',
   'pending',
   'in_progress',
+  'waiting',
   'completed',
   'failed',
   'cancelled',
@@ -56,8 +58,17 @@ export interface RestoredTask {
   blocked_reason?: string | null
   attempts?: number
   max_attempts?: number
-  /** For `in_progress`: who holds the lease and its fencing token (≥ 1), both kept. */
+  /** For `in_progress` and `waiting`: who holds the lease and its fencing token (≥ 1), both kept. */
   lease?: { holder: string; token: number } | null
+  /** For `waiting`: when the lease clock paused; it resumes with the restore's TTL once answered. */
+  paused_at?: string | null
+  /** Questions not answered yet (asked now, as far as the log knows). */
+  open_questions?: { asked_by: string; asked_of: string | null; question: string }[]
+  participants?: { agent: string; role: string | null }[]
+  milestone?: string | null
+  requires_approval?: boolean
+  /** Who approved it and when (for a task that requires approval). */
+  approval?: { by: string; at: string } | null
   /** The highest fencing token ever granted for the task (raised to the lease's token). */
   fencing_seq?: number
   /** Who last worked on it (defaults to the lease holder). */
@@ -254,15 +265,21 @@ function insertTask(
   const priority: Priority =
     t.priority && (PRIORITIES as readonly string[]).includes(t.priority) ? t.priority : 'medium'
   let status = t.status
-  let lease = status === 'in_progress' ? (t.lease ?? null) : null
+  const leased = status === 'in_progress' || status === 'waiting'
+  let lease = leased ? (t.lease ?? null) : null
   if (lease && !(Number.isInteger(lease.token) && lease.token >= 1 && lease.holder)) {
     skip(t.id, 'lease', lease, 'not a holder with a fencing token ≥ 1; lease not restored')
     lease = null
   }
-  if (status === 'in_progress' && !lease) {
+  if (leased && !lease) {
+    skip(t.id, 'status', status, `${status} with nobody to hold the lease; now pending`)
     status = 'pending'
-    skip(t.id, 'status', 'in_progress', 'in progress with nobody to hold the lease; now pending')
   }
+  if (status === 'waiting' && !t.paused_at) {
+    skip(t.id, 'status', status, 'waiting, but not when the lease paused; now in progress')
+    status = 'in_progress'
+  }
+  const approval = t.requires_approval ? (t.approval ?? null) : null
   const created = t.created_at ?? ctx.now
   const updated = t.updated_at ?? created
   const finished = status === 'completed' || status === 'failed' || status === 'cancelled'
@@ -277,10 +294,12 @@ function insertTask(
     `INSERT INTO tasks (id, title, description, status, priority, persona, success_criteria,
        deadline, estimated_hours, completion_summary, attempts, max_attempts, blocked_reason,
        assignee, lease_holder, lease_token, lease_acquired_at, lease_heartbeat_at,
-       lease_expires_at, fencing_seq, created_at, updated_at, completed_at)
+       lease_expires_at, lease_paused_at, lease_remaining_ms, fencing_seq, milestone,
+       requires_approval, approved_by, approved_at, created_at, updated_at, completed_at)
      VALUES (@id, @title, @description, @status, @priority, @persona, @criteria, @deadline,
        @estimate, @summary, @attempts, @max_attempts, @blocked_reason, @assignee, @holder,
-       @token, @lease_at, @lease_at, @expires, @fencing, @created, @updated, @completed)`,
+       @token, @lease_at, @lease_at, @expires, @paused_at, @remaining, @fencing, @milestone,
+       @requires_approval, @approved_by, @approved_at, @created, @updated, @completed)`,
     {
       id: t.id,
       title: t.title.trim().slice(0, 300),
@@ -300,7 +319,13 @@ function insertTask(
       token: lease?.token ?? null,
       lease_at: lease ? ctx.now : null,
       expires: lease ? expires : null,
+      paused_at: status === 'waiting' ? t.paused_at : null,
+      remaining: status === 'waiting' ? Date.parse(expires) - ctx.nowMs : null,
       fencing,
+      milestone: t.milestone ?? null,
+      requires_approval: t.requires_approval ? 1 : 0,
+      approved_by: approval?.by ?? null,
+      approved_at: approval?.at ?? null,
       created,
       updated,
       completed: finished ? (t.completed_at ?? updated) : null,
@@ -308,54 +333,24 @@ function insertTask(
   )
   if (lease)
     leases.push({ task: t.id, holder: lease.holder, token: lease.token, expires_at: expires })
-}
-
-/**
- * Append the plan's events oldest first, and hand each completed task's
- * summary over to its dependents (`graph.handOver`) where it happened: right
- * after the task's `completed` event, at that time and by that actor — or,
- * when the record shows no such event, at `completed_at` by `completed_by`.
- * `context_handed_over` events of the plan are left out: the hand-over
- * writes them again, so each dependent's history reads as it did.
- */
-function replayHistory(ctx: Ctx, plan: RestorePlan): void {
-  const restored = new Map(plan.tasks.map((t) => [t.id, t]))
-  const completed = (id: string | null) =>
-    id !== null && findTaskRow(ctx.store, id)?.status === 'completed'
-  type Item = { at: string; order: number; event?: Omit<TaskEvent, 'id'>; handOver?: string }
-  const items: Item[] = (plan.events ?? [])
-    .filter(
-      (e) => e.type !== 'context_handed_over' && (e.task_id === null || restored.has(e.task_id)),
+  for (const p of t.participants ?? []) {
+    ctx.store.run(
+      'INSERT OR IGNORE INTO participants (task_id, agent, role, joined_at) VALUES (?, ?, ?, ?)',
+      [t.id, p.agent, p.role, ctx.now],
     )
-    .map((event, order) => ({ at: event.at, order, event }))
-  const shown = new Set(
-    items
-      .filter((i) => i.event?.type === 'completed' && completed(i.event.task_id))
-      .map((i) => i.event!.task_id),
-  )
-  for (const t of plan.tasks) {
-    if (!shown.has(t.id) && completed(t.id))
-      items.push({
-        at: t.completed_at ?? t.updated_at ?? ctx.now,
-        order: items.length,
-        handOver: t.id,
-      })
   }
-  items.sort((a, b) => a.at.localeCompare(b.at) || a.order - b.order)
-  const handedOver = new Set<string>()
-  const handOverAt = (id: string, at: string, actor: string | null) => {
-    if (handedOver.has(id)) return
-    handedOver.add(id)
-    handOver({ ...ctx, now: at, nowMs: Date.parse(at) }, id, actor)
-  }
-  for (const item of items) {
-    if (item.handOver) {
-      handOverAt(item.handOver, item.at, restored.get(item.handOver)?.completed_by ?? null)
-      continue
+  if (
+    status === 'waiting' ||
+    status === 'in_progress' ||
+    status === 'pending' ||
+    status === 'blocked'
+  ) {
+    for (const q of t.open_questions ?? []) {
+      ctx.store.run(
+        'INSERT INTO questions (task_id, asked_by, asked_of, question, asked_at) VALUES (?, ?, ?, ?, ?)',
+        [t.id, q.asked_by, q.asked_of, q.question, t.paused_at ?? ctx.now],
+      )
     }
-    const e = item.event!
-    appendEvent(ctx.store, e)
-    if (e.type === 'completed' && completed(e.task_id)) handOverAt(e.task_id!, e.at, e.actor)
   }
 }
 

@@ -198,15 +198,7 @@ function readStatuses(
       skip(id, 'status', null, 'no status label; the status follows from the dependencies')
       status = 'pending'
     }
-    if (status === 'waiting') {
-      skip(
-        id,
-        'status',
-        status,
-        'waiting for an answer; restored in progress (questions are not rebuilt)',
-      )
-      status = 'in_progress'
-    }
+
     out.set(id, status as RestorableStatus)
   }
   return out
@@ -282,10 +274,15 @@ export function planRebuild(state: RepositoryState, options: PlanOptions): Rebui
     if (facts?.progress) progress.push({ task: id, ...facts.progress })
     let status = statuses.get(id)!
     let lease: { holder: string; token: number } | null = null
-    if (status === 'in_progress') {
+    if (status === 'in_progress' || status === 'waiting') {
       lease = leaseOf(id, assigneesOf(issue), facts, replies, maxToken, skip)
       if (!lease) {
-        skip(id, 'status', 'in_progress', 'in progress but nobody is assigned; now pending')
+        skip(
+          id,
+          'status',
+          status,
+          `${status.replace('_', ' ')} but nobody is assigned; now pending`,
+        )
         status = 'pending'
       }
     }
@@ -313,6 +310,16 @@ export function planRebuild(state: RepositoryState, options: PlanOptions): Rebui
       max_attempts: facts?.maxAttempts ?? config.lease.max_attempts,
       lease,
       fencing_seq: Math.max(maxToken, lease?.token ?? 0),
+      paused_at: facts?.pausedAt ?? null,
+      open_questions: (facts?.openQuestions ?? []).map((q) => ({
+        asked_by: q.askedBy,
+        asked_of: q.askedOf,
+        question: q.question,
+      })),
+      participants: facts?.participants ?? [],
+      milestone: facts?.milestone ?? null,
+      requires_approval: parsed.requiresApproval,
+      approval: facts?.approval ?? null,
       created_at: issue.created_at,
       updated_at: issue.updated_at,
       completed_at: issue.closed_at ?? null,

@@ -40,6 +40,13 @@ export interface StatusCommentFacts {
   completionSummary: string | null
   /** The progress bar's percent and message. */
   progress: { percent: number; message: string } | null
+  milestone: string | null
+  /** Who approved the task and when (ISO-8601, to the minute), when it needs approval. */
+  approval: { by: string; at: string } | null
+  participants: { agent: string; role: string | null }[]
+  /** When the lease clock was paused (ISO-8601, to the minute): the task waits for an answer. */
+  pausedAt: string | null
+  openQuestions: { askedBy: string; askedOf: string | null; question: string }[]
   /**
    * The history the comment lists (the task's last events), oldest first.
    * Times are to the minute, as shown; details are the token and reason shown.
@@ -67,6 +74,11 @@ const HISTORY = new RegExp(
   `^- (\\d{4}-\\d{2}-\\d{2}) (\\d{2}:\\d{2}) UTC · (${TYPES})(?: by @(\\S+))?(?: \\(token (\\d+)\\))?(?: — (.*))?$`,
 )
 
+/** `2026-03-01 09:10 UTC` (how the status comment shows a time) as ISO-8601. */
+function isoOfShown(date: string, time: string): string {
+  return `${date}T${time}:00.000Z`
+}
+
 /** History lines back into entries (the inverse of the status comment's `historyLine`). */
 function readHistory(body: string): HistoryEntry[] {
   const from = body.indexOf('<details><summary>History</summary>')
@@ -76,7 +88,7 @@ function readHistory(body: string): HistoryEntry[] {
     const m = HISTORY.exec(line)
     if (!m) continue
     out.push({
-      at: `${m[1]}T${m[2]}:00.000Z`,
+      at: isoOfShown(m[1]!, m[2]!),
       type: m[3]!.replace(/ /g, '_') as EventType,
       actor: m[4] ?? null,
       details: {
@@ -107,10 +119,23 @@ export function readStatusComment(body: string): StatusCommentFacts | null {
   }
   if (typeof task !== 'string' || !task) return null
   const rows = new Map<string, string>()
+  const questions: StatusCommentFacts['openQuestions'] = []
   for (const line of body.split('\n')) {
     const row = ROW.exec(line)
-    if (row) rows.set(row[1]!.trim(), row[2]!.replace(/\\\|/g, '|'))
+    if (!row) continue
+    const value = row[2]!.replace(/\\\|/g, '|')
+    rows.set(row[1]!.trim(), value)
+    const q = /^@(\S+?)(?: → @(\S+))?: ([\s\S]*) — reply `\/answer …`$/.exec(value)
+    if (row[1]!.trim() === 'Open question' && q)
+      questions.push({ askedBy: q[1]!, askedOf: q[2] ?? null, question: q[3]! })
   }
+  const approval = /^✅ approved by @(\S+) (\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}) UTC$/.exec(
+    rows.get('Approval') ?? '',
+  )
+  const paused = /^paused since (\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}) UTC/.exec(rows.get('Lease') ?? '')
+  const participants = [
+    ...(rows.get('Participants') ?? '').matchAll(/@([^\s,(]+)(?: \(([^)]*)\))?/g),
+  ].map((m) => ({ agent: m[1]!, role: m[2] ?? null }))
   const holder = /^@(\S+) · lease token (\d+)$/.exec(rows.get('Holder') ?? '')
   const attempts = /^(\d+) of (\d+)$/.exec(rows.get('Attempts') ?? '')
   const summary =
@@ -126,6 +151,11 @@ export function readStatusComment(body: string): StatusCommentFacts | null {
     completionSummary: summary ? summary[1]! : null,
     progress: progress ? { percent: Number(progress[1]), message: progress[2] ?? '' } : null,
     history: readHistory(body),
+    milestone: rows.get('Milestone') ?? null,
+    approval: approval ? { by: approval[1]!, at: isoOfShown(approval[2]!, approval[3]!) } : null,
+    participants,
+    pausedAt: paused ? isoOfShown(paused[1]!, paused[2]!) : null,
+    openQuestions: questions,
   }
 }
 
