@@ -342,13 +342,11 @@ function run(
         },
       )
     }
-    default:
-      return refuse(
-        command.name,
-        taskId,
-        'Unsupported',
-        `/${command.name} is not available on this app yet`,
-      )
+    default: {
+      // Every command with a permission rule is handled above; a new one lands here.
+      const name = (command as ParsedCommand).name
+      return refuse(name, taskId, 'Unsupported', `/${name} is not available on this app yet`)
+    }
   }
 }
 
