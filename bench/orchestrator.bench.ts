@@ -106,7 +106,10 @@ const out: string[] = ['## Actions-hosted mode (orchestrator Action)', '']
     phases['vacuum + verify copy']!.push(t3 - t2)
     phases.upload!.push(t4 - t3)
     phases.total!.push(t4 - t0)
-    if (loaded.rebuild) throw new Error(`the bench state was not usable: ${loaded.rejected.map((r) => r.reason).join('; ')}`)
+    if (loaded.rebuild)
+      throw new Error(
+        `the bench state was not usable: ${loaded.rejected.map((r) => r.reason).join('; ')}`,
+      )
     rmSync(work, { recursive: true, force: true })
   }
   const total = median(phases.total!)
@@ -165,7 +168,9 @@ const out: string[] = ['## Actions-hosted mode (orchestrator Action)', '']
   for (const l of ['task', 'status: pending', 'status: in_progress']) {
     fake.labels.set(l, { name: l, color: 'ededed', description: null })
   }
-  engine.write(() => rt.state.saveCatchUpCursor(`${fake.owner}/${fake.repo}`, new Date(clock.now()).toISOString()))
+  engine.write(() =>
+    rt.state.saveCatchUpCursor(`${fake.owner}/${fake.repo}`, new Date(clock.now()).toISOString()),
+  )
   let missed = 0
   for (let i = 0; i < 500; i++) {
     clock.advance(1000)
@@ -175,7 +180,9 @@ const out: string[] = ['## Actions-hosted mode (orchestrator Action)', '']
       missed++
     } else if (i % 10 < 5) {
       const c = fake.addComment(issue, '/heartbeat', `agent-${i}`)
-      engine.write(() => rt.state.recordComment(c.id, `${fake.owner}/${fake.repo}`, issue, 1, rt.now()))
+      engine.write(() =>
+        rt.state.recordComment(c.id, `${fake.owner}/${fake.repo}`, issue, 1, rt.now()),
+      )
     } else fake.addComment(issue, `Looking at this now (${i}).`, `person-${i}`)
   }
   const octokit = (await probot.auth()) as unknown as Octokit

@@ -91,7 +91,10 @@ function licenses(metafile) {
 const noBetterSqlite3 = {
   name: 'no-better-sqlite3',
   setup(b) {
-    b.onResolve({ filter: /^better-sqlite3$/ }, () => ({ path: 'better-sqlite3', namespace: 'stub' }))
+    b.onResolve({ filter: /^better-sqlite3$/ }, () => ({
+      path: 'better-sqlite3',
+      namespace: 'stub',
+    }))
     b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
       loader: 'js',
       contents: `export default function Database() {

@@ -74,27 +74,29 @@ export function githubArtifactStore(
         name,
         per_page: 100,
       })
-      return data.artifacts
-        .filter((a) => !a.expired && a.name === name)
-        // Only state written by runs of this repository's own code: a pull
-        // request from a fork runs its own copy of the workflow and could
-        // otherwise upload a state of its choosing.
-        .filter(
-          (a) =>
-            repo.id === undefined ||
-            a.workflow_run?.head_repository_id === undefined ||
-            a.workflow_run.head_repository_id === repo.id,
-        )
-        .map((a) => ({
-          id: a.id,
-          name: a.name,
-          size: a.size_in_bytes,
-          digest: a.digest ?? null,
-          created_at: a.created_at ?? '',
-          expires_at: a.expires_at ?? null,
-          run_id: a.workflow_run?.id ?? null,
-        }))
-        .sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id - a.id)
+      return (
+        data.artifacts
+          .filter((a) => !a.expired && a.name === name)
+          // Only state written by runs of this repository's own code: a pull
+          // request from a fork runs its own copy of the workflow and could
+          // otherwise upload a state of its choosing.
+          .filter(
+            (a) =>
+              repo.id === undefined ||
+              a.workflow_run?.head_repository_id === undefined ||
+              a.workflow_run.head_repository_id === repo.id,
+          )
+          .map((a) => ({
+            id: a.id,
+            name: a.name,
+            size: a.size_in_bytes,
+            digest: a.digest ?? null,
+            created_at: a.created_at ?? '',
+            expires_at: a.expires_at ?? null,
+            run_id: a.workflow_run?.id ?? null,
+          }))
+          .sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id - a.id)
+      )
     },
     async download(artifact, dir) {
       mkdirSync(dir, { recursive: true })

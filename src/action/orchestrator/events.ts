@@ -12,8 +12,8 @@
  * the same for every attempt of a run: a re-run never handles its event twice.
  */
 import type { EmitterWebhookEvent } from '@octokit/webhooks'
-import type { Octokit } from '../../app/runtime.js'
 import { CHECK_NAME } from '../../app/handlers/gate-events.js'
+import type { Octokit } from '../../app/runtime.js'
 
 /** The workflow run's event, as the runner describes it. */
 export interface RunEvent {

@@ -23,7 +23,10 @@ import { renderSummary } from './summary.js'
 /** The Action's inputs, checked. Throws an Error naming the input and what is allowed. */
 export function readInputs(): { token: string; stateName: string; retentionDays: number } {
   const token = core.getInput('token')
-  if (!token) throw new Error('input "token" is empty: pass ${{ github.token }} (the default) or a token with issues: write')
+  if (!token)
+    throw new Error(
+      'input "token" is empty: leave it at its default (the job\'s GITHUB_TOKEN) or pass a token with issues: write',
+    )
   const stateName = core.getInput('state-name') || 'task-orchestrator.db'
   if (!/^[A-Za-z0-9._-]+$/.test(stateName)) {
     throw new Error(
@@ -33,7 +36,9 @@ export function readInputs(): { token: string; stateName: string; retentionDays:
   const retention = core.getInput('retention-days') || '90'
   const retentionDays = Number(retention)
   if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 400) {
-    throw new Error(`input "retention-days" must be a whole number of days from 1 to 400; got "${retention}"`)
+    throw new Error(
+      `input "retention-days" must be a whole number of days from 1 to 400; got "${retention}"`,
+    )
   }
   return { token, stateName, retentionDays }
 }
@@ -46,7 +51,10 @@ function env(name: string): string {
 
 async function main(): Promise<void> {
   const { token, stateName, retentionDays } = readInputs()
-  const payload = JSON.parse(readFileSync(env('GITHUB_EVENT_PATH'), 'utf8')) as Record<string, unknown>
+  const payload = JSON.parse(readFileSync(env('GITHUB_EVENT_PATH'), 'utf8')) as Record<
+    string,
+    unknown
+  >
   const [owner, name] = env('GITHUB_REPOSITORY').split('/') as [string, string]
   const repository = (payload.repository as Parameters<typeof orchestrate>[0]['repository']) ?? {
     id: Number(process.env.GITHUB_REPOSITORY_ID ?? 0),
@@ -79,7 +87,9 @@ async function main(): Promise<void> {
   core.setOutput('rebuilt', report.rebuilt ? 'true' : 'false')
   await core.summary.addRaw(renderSummary(report)).write()
   if (report.errors.length > 0) {
-    core.setFailed(`Task Orchestrator: ${report.errors.length} error(s): ${report.errors.join('; ')}`)
+    core.setFailed(
+      `Task Orchestrator: ${report.errors.length} error(s): ${report.errors.join('; ')}`,
+    )
   }
 }
 

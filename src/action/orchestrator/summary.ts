@@ -57,7 +57,9 @@ export function renderSummary(report: RunReport): string {
     '',
     '| phase | time |',
     '| --- | ---: |',
-    ...Object.entries(report.ms).map(([phase, ms]) => `| ${phase.replace(/_/g, ' ')} | ${msText(ms)} |`),
+    ...Object.entries(report.ms).map(
+      ([phase, ms]) => `| ${phase.replace(/_/g, ' ')} | ${msText(ms)} |`,
+    ),
     '',
   )
   if (report.errors.length) {

@@ -6,14 +6,16 @@
  * fake repository and artifact service on 127.0.0.1 that keeps state between
  * runs. Every REST request is validated against GitHub's OpenAPI description.
  */
+
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { RunReport } from '../../../src/action/orchestrator/orchestrate.js'
 import { taskOrchestrator } from '../../../src/app/index.js'
 import { FakeClock } from '../../../src/core/clock.js'
 import { openStore } from '../../../src/core/db/open.js'
 import { Engine } from '../../../src/core/engine.js'
-import { writeFileSync, mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { loadGitHubDescription } from '../../support/github/openapi.js'
 import { webhookExample } from '../../support/github/webhooks.js'
 import { type FakeRepository, startFakeRepository } from './support/fake-repository.js'
@@ -93,7 +95,8 @@ function boardOf(bytes: Buffer) {
 }
 
 function board(engine: Engine) {
-  return engine.list().map((t) => ({
+  const tasks = engine.list().sort((a, b) => a.id.localeCompare(b.id))
+  return tasks.map((t) => ({
     id: t.id,
     status: t.status,
     holder: t.lease?.holder ?? null,
@@ -102,7 +105,31 @@ function board(engine: Engine) {
   }))
 }
 
-const newest = () => [...fake.artifacts].sort((a, b) => b.created_at.localeCompare(a.created_at))[0]!
+/** The artifact uploaded last. */
+const newest = () => fake.artifacts.at(-1)!
+
+/** A run paused before its check for a newer state, and the means to let it go on. */
+function pausedRun(
+  payload: Record<string, unknown>,
+  maxRetries?: number,
+): { reached: Promise<void>; release: () => void; done: Promise<RunReport> } {
+  let reachedResolve!: () => void
+  let release!: () => void
+  const reached = new Promise<void>((r) => {
+    reachedResolve = r
+  })
+  const gate = new Promise<void>((r) => {
+    release = r
+  })
+  const done = runOnce(fake, clock, 'issue_comment', payload, {
+    ...(maxRetries !== undefined ? { maxRetries } : {}),
+    beforeCheck: async () => {
+      reachedResolve()
+      await gate
+    },
+  })
+  return { reached, release, done }
+}
 const repliesTo = (commentId: number) =>
   fake.comments.filter((c) => c.body.includes(`"comment":${commentId}`))
 
@@ -159,7 +186,13 @@ describe('orchestrator runs', () => {
       await server.close()
     }
     expect(hosted).toEqual([
-      { id: 'Codertocat/Hello-World#1', status: 'completed', holder: null, token: null, depends_on: [] },
+      {
+        id: 'Codertocat/Hello-World#1',
+        status: 'completed',
+        holder: null,
+        token: null,
+        depends_on: [],
+      },
       {
         id: 'Codertocat/Hello-World#2',
         status: 'in_progress',
@@ -183,7 +216,11 @@ describe('orchestrator runs', () => {
     expect(report.errors).toEqual([])
     expect(report.catchUp?.caught.map((c) => c.comment)).toEqual([missedId])
     expect(report.catchUp?.requests).toBe(1)
-    expect(boardOf(newest().bytes)[0]).toMatchObject({ status: 'in_progress', holder: 'ada', token: 1 })
+    expect(boardOf(newest().bytes)[0]).toMatchObject({
+      status: 'in_progress',
+      holder: 'ada',
+      token: 1,
+    })
     expect(repliesTo(missedId)).toHaveLength(1)
     // Caught up once: the next run finds nothing new.
     const again = await runOnce(fake, clock, 'schedule', { schedule: '*/15 * * * *' })
@@ -195,18 +232,21 @@ describe('orchestrator runs', () => {
     fake.openIssue({ number: 2 })
     await runOnce(fake, clock, 'issues', openedPayload(1))
     await runOnce(fake, clock, 'issues', openedPayload(2))
-    const a = say(1, '/claim', 'ada')
+    // Run B starts from generation 2 and handles /claim on #2 …
     const b = say(2, '/claim', 'bob')
-    const [ra, rb] = await Promise.all([
-      runOnce(fake, clock, 'issue_comment', a),
-      runOnce(fake, clock, 'issue_comment', b),
-    ])
+    const runB = pausedRun(b)
+    await runB.reached
+    // … meanwhile run A, also from generation 2, handles /claim on #1 and uploads generation 3.
+    const a = say(1, '/claim', 'ada')
+    const ra = await runOnce(fake, clock, 'issue_comment', a)
+    expect(ra.source.generation).toBe(2)
+    runB.release()
+    const rb = await runB.done
     expect([ra.errors, rb.errors]).toEqual([[], []])
-    // Both started from generation 2; the later upload re-applied its event on the newer state.
-    expect([ra.generation, rb.generation].sort()).toEqual([3, 4])
-    expect(ra.reapplied + rb.reapplied).toBeGreaterThanOrEqual(1)
-    const final = boardOf(newest().bytes)
-    expect(final.map((t) => [t.status, t.holder])).toEqual([
+    // B found generation 3 before uploading: it re-applied its work there, and saved 4.
+    expect(rb.reapplied).toBe(1)
+    expect([ra.generation, rb.generation]).toEqual([3, 4])
+    expect(boardOf(newest().bytes).map((t) => [t.status, t.holder])).toEqual([
       ['in_progress', 'ada'],
       ['in_progress', 'bob'],
     ])
@@ -218,18 +258,24 @@ describe('orchestrator runs', () => {
     fake.openIssue({ number: 2 })
     await runOnce(fake, clock, 'issues', openedPayload(1))
     await runOnce(fake, clock, 'issues', openedPayload(2))
-    const a = say(1, '/claim', 'ada')
     const b = say(2, '/claim', 'bob')
-    // No re-application allowed: both upload generation 3.
-    await Promise.all([
-      runOnce(fake, clock, 'issue_comment', a, { maxRetries: 0 }),
-      runOnce(fake, clock, 'issue_comment', b, { maxRetries: 0 }),
+    const runB = pausedRun(b, 0) // B may not re-apply: it uploads over A's generation 3
+    await runB.reached
+    const a = say(1, '/claim', 'ada')
+    await runOnce(fake, clock, 'issue_comment', a)
+    runB.release()
+    const rb = await runB.done
+    expect(rb.generation).toBe(3) // the same generation as A's, without A's claim
+    expect(boardOf(newest().bytes).map((t) => [t.status, t.holder])).toEqual([
+      ['pending', null],
+      ['in_progress', 'bob'],
     ])
     clock.advance(60_000)
     const next = await runOnce(fake, clock, 'schedule', {})
     expect(next.errors).toEqual([])
-    expect(next.catchUp?.caught.length).toBe(1)
-    expect(next.catchUp?.caught[0]?.quiet).toBe(true)
+    expect(next.catchUp?.caught).toMatchObject([
+      { comment: (a.comment as { id: number }).id, quiet: true },
+    ])
     expect(boardOf(newest().bytes).map((t) => [t.status, t.holder])).toEqual([
       ['in_progress', 'ada'],
       ['in_progress', 'bob'],

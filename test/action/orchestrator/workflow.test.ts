@@ -18,7 +18,14 @@ const workflow = parse(readFileSync(FILE, 'utf8')) as {
 describe('the workflow template', () => {
   it('runs on issues, comments, pull requests, CI completion and a schedule', () => {
     expect(Object.keys(workflow.on).sort()).toEqual(
-      ['issue_comment', 'issues', 'pull_request', 'schedule', 'workflow_dispatch', 'workflow_run'].sort(),
+      [
+        'issue_comment',
+        'issues',
+        'pull_request',
+        'schedule',
+        'workflow_dispatch',
+        'workflow_run',
+      ].sort(),
     )
     expect(workflow.on.workflow_run).toMatchObject({ types: ['completed'] })
     expect(workflow.on.issue_comment).toEqual({ types: ['created'] })

@@ -50,6 +50,8 @@ export interface ActionRunOptions {
   env?: Record<string, string>
   /** The merge commit a pull_request run checks out (`GITHUB_SHA`). */
   sha?: string
+  /** The action.yml whose inputs apply; default the gate's (`action.yml`). */
+  actionYml?: string
 }
 
 /** The `token` input's default, which the runner replaces with the job's token. */
@@ -69,15 +71,18 @@ export function inputVariable(name: string): string {
  * action.yml, with its default unless given; the default `${{ github.token }}`
  * becomes `test-token`, as the runner would put the job's token there.
  */
-export function inputEnvironment(withInputs: Record<string, string> = {}): Record<string, string> {
-  const action = parse(readFileSync('action.yml', 'utf8')) as ActionYml
+export function inputEnvironment(
+  withInputs: Record<string, string> = {},
+  actionYml = 'action.yml',
+): Record<string, string> {
+  const action = parse(readFileSync(actionYml, 'utf8')) as ActionYml
   const env: Record<string, string> = {}
   for (const [name, spec] of Object.entries(action.inputs)) {
     const value = withInputs[name] ?? spec.default ?? ''
     env[inputVariable(name)] = value === GITHUB_TOKEN_EXPRESSION ? 'test-token' : value
   }
   for (const name of Object.keys(withInputs)) {
-    if (!(name in action.inputs)) throw new Error(`action.yml has no input "${name}"`)
+    if (!(name in action.inputs)) throw new Error(`${actionYml} has no input "${name}"`)
   }
   return env
 }
@@ -130,7 +135,7 @@ export async function runAction(options: ActionRunOptions): Promise<ActionRun> {
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
     RUNNER_TEMP: dir,
-    ...inputEnvironment(options.inputs),
+    ...inputEnvironment(options.inputs, options.actionYml),
     ...options.env,
   }
   const start = process.hrtime.bigint()

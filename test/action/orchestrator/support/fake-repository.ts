@@ -84,23 +84,22 @@ export interface FakeRepository {
   runId: number
   /** The login the app posts as. */
   appLogin: string
+  /** Answer every REST write (POST/PATCH/PUT/DELETE) with 500, as during an outage. */
+  failWrites: boolean
   /** Add an issue as a person would (not through the app). */
-  openIssue(input: { number: number; title?: string; body?: string; labels?: string[]; user?: string }): FakeIssue
+  openIssue(input: {
+    number: number
+    title?: string
+    body?: string
+    labels?: string[]
+    user?: string
+  }): FakeIssue
   /** Add a comment as a person would. */
   addComment(issue: number, body: string, user?: string): FakeComment
   /** Requests with `method` whose path starts with `prefix`. */
   find(method: string, prefix: string): FakeRequest[]
   close(): Promise<void>
 }
-
-const REPOSITORY = (owner: string, repo: string) => ({
-  id: 1296269,
-  node_id: 'MDEwOlJlcG9zaXRvcnkxMjk2MjY5',
-  name: repo,
-  full_name: `${owner}/${repo}`,
-  private: false,
-  owner: { login: owner, id: 1, type: 'User' },
-})
 
 /** Start the fake. `now()` stamps what it creates (use the test's clock). */
 export async function startFakeRepository(
@@ -126,6 +125,7 @@ export async function startFakeRepository(
     problems: [],
     runId: 1,
     appLogin: 'github-actions[bot]',
+    failWrites: false,
     openIssue(input) {
       const at = now()
       const issue: FakeIssue = {
@@ -268,9 +268,11 @@ export async function startFakeRepository(
           return send(200, { ok: true, signed_upload_url: `${fake.url}/upload/${key}?sig=x` })
         }
         if (path.endsWith('/FinalizeArtifact')) {
-          const upload = [...uploads.values()].find((u) => u.name === body.name && u.data)
-          if (!upload?.data) return send(400, { msg: 'nothing uploaded' })
-          uploads.clear()
+          // Concurrent runs upload under the same name: finalize the oldest finished one.
+          const entry = [...uploads.entries()].find(([, u]) => u.name === body.name && u.data)
+          if (!entry?.[1].data) return send(400, { msg: 'nothing uploaded' })
+          const [key, upload] = entry as [string, { name: string; data: Buffer }]
+          uploads.delete(key)
           artifactClock += 60_000
           const a: FakeArtifact = {
             id: ++nextId,
@@ -293,10 +295,16 @@ export async function startFakeRepository(
         const comp = url.searchParams.get('comp')
         if (comp === 'block') upload.blocks.set(url.searchParams.get('blockid') ?? '', raw)
         else if (comp === 'blocklist') {
-          const ids = [...raw.toString('utf8').matchAll(/<(?:Latest|Uncommitted|Committed)>([^<]*)</g)]
+          const ids = [
+            ...raw.toString('utf8').matchAll(/<(?:Latest|Uncommitted|Committed)>([^<]*)</g),
+          ]
           upload.data = Buffer.concat(ids.map((m) => upload.blocks.get(m[1]!) ?? Buffer.alloc(0)))
         } else upload.data = raw
-        res.writeHead(201, { etag: '"1"', 'last-modified': new Date().toUTCString(), 'x-ms-request-id': 'r' })
+        res.writeHead(201, {
+          etag: '"1"',
+          'last-modified': new Date().toUTCString(),
+          'x-ms-request-id': 'r',
+        })
         return res.end()
       }
       if (path.startsWith('/blob/')) {
@@ -319,10 +327,15 @@ export async function startFakeRepository(
       }
       fake.requests.push({ method, path: `${path}${url.search}`, body: text ? body : null })
       try {
-        validateRequest({ method, url: `https://api.github.com${path}${url.search}`, body: text || undefined })
+        validateRequest({
+          method,
+          url: `https://api.github.com${path}${url.search}`,
+          body: text || undefined,
+        })
       } catch (err) {
         fake.problems.push(`${method} ${path}${url.search}: ${(err as Error).message}`)
       }
+      if (fake.failWrites && method !== 'GET') return send(500, { message: 'Server Error' })
       const reply = route(method, path, url, body)
       if (!reply) {
         fake.problems.push(`no route for ${method} ${path}`)
@@ -333,13 +346,24 @@ export async function startFakeRepository(
   })
 
   type Reply = { status: number; data: unknown; headers?: Record<string, string> }
-  function route(method: string, path: string, url: URL, body: Record<string, unknown>): Reply | null {
+  function route(
+    method: string,
+    path: string,
+    url: URL,
+    body: Record<string, unknown>,
+  ): Reply | null {
     if (!path.startsWith(`${base}/`)) return null
     const rest = path.slice(base.length)
-    let m: RegExpExecArray | null
-    if (method === 'GET' && rest.startsWith('/contents/')) return { status: 404, data: { message: 'Not Found' } }
-    if (method === 'GET' && (m = /^\/collaborators\/([^/]+)\/permission$/.exec(rest))) {
-      const login = decodeURIComponent(m[1]!)
+    const perm = /^\/collaborators\/([^/]+)\/permission$/.exec(rest)
+    const oneIssue = /^\/issues\/(\d+)$/.exec(rest)
+    const issueComments = /^\/issues\/(\d+)\/comments$/.exec(rest)
+    const oneComment = /^\/issues\/comments\/(\d+)$/.exec(rest)
+    const checks = /^\/commits\/([^/]+)\/check-runs$/.exec(rest)
+    const zip = /^\/actions\/artifacts\/(\d+)\/zip$/.exec(rest)
+    if (method === 'GET' && rest.startsWith('/contents/'))
+      return { status: 404, data: { message: 'Not Found' } }
+    if (method === 'GET' && perm) {
+      const login = decodeURIComponent(perm[1]!)
       const permission = fake.permissions.get(login) ?? 'write'
       return { status: 200, data: { permission, role_name: permission, user: userOf(login) } }
     }
@@ -348,8 +372,16 @@ export async function startFakeRepository(
       return { status: 200, data: p.data, headers: p.headers }
     }
     if (rest === '/labels' && method === 'POST') {
-      const label = { name: String(body.name), color: String(body.color ?? 'ededed'), description: (body.description as string) ?? null }
-      if (fake.labels.has(label.name)) return { status: 422, data: { message: 'Validation Failed', errors: [{ code: 'already_exists' }] } }
+      const label = {
+        name: String(body.name),
+        color: String(body.color ?? 'ededed'),
+        description: (body.description as string) ?? null,
+      }
+      if (fake.labels.has(label.name))
+        return {
+          status: 422,
+          data: { message: 'Validation Failed', errors: [{ code: 'already_exists' }] },
+        }
       fake.labels.set(label.name, label)
       return { status: 201, data: { id: fake.labels.size, ...label, default: false } }
     }
@@ -365,25 +397,29 @@ export async function startFakeRepository(
       const p = paginate(list.map(issueJson), url)
       return { status: 200, data: p.data, headers: p.headers }
     }
-    if ((m = /^\/issues\/(\d+)$/.exec(rest))) {
-      const issue = fake.issues.get(Number(m[1]))
+    if (oneIssue) {
+      const issue = fake.issues.get(Number(oneIssue[1]))
       if (!issue) return { status: 404, data: { message: 'Not Found' } }
       if (method === 'PATCH') {
         if (typeof body.body === 'string') issue.body = body.body
         if (typeof body.title === 'string') issue.title = body.title
-        if (Array.isArray(body.labels)) issue.labels = body.labels.map((l) => (typeof l === 'string' ? l : String((l as { name: string }).name)))
+        if (Array.isArray(body.labels))
+          issue.labels = body.labels.map((l) =>
+            typeof l === 'string' ? l : String((l as { name: string }).name),
+          )
         if (Array.isArray(body.assignees)) issue.assignees = body.assignees.map(String)
         if (body.state === 'open' || body.state === 'closed') {
           issue.state = body.state
-          issue.state_reason = (body.state_reason as string) ?? (body.state === 'closed' ? 'completed' : 'reopened')
+          issue.state_reason =
+            (body.state_reason as string) ?? (body.state === 'closed' ? 'completed' : 'reopened')
           issue.closed_at = body.state === 'closed' ? now() : null
         }
         issue.updated_at = now()
       } else if (method !== 'GET') return null
       return { status: 200, data: issueJson(issue) }
     }
-    if (method === 'POST' && (m = /^\/issues\/(\d+)\/comments$/.exec(rest))) {
-      const c = fake.addComment(Number(m[1]), String(body.body), fake.appLogin)
+    if (method === 'POST' && issueComments) {
+      const c = fake.addComment(Number(issueComments[1]), String(body.body), fake.appLogin)
       return { status: 201, data: commentJson(c) }
     }
     if (rest === '/issues/comments' && method === 'GET') {
@@ -396,8 +432,8 @@ export async function startFakeRepository(
       const p = paginate(list.map(commentJson), url)
       return { status: 200, data: p.data, headers: p.headers }
     }
-    if ((m = /^\/issues\/comments\/(\d+)$/.exec(rest))) {
-      const c = fake.comments.find((x) => x.id === Number(m![1]))
+    if (oneComment) {
+      const c = fake.comments.find((x) => x.id === Number(oneComment[1]))
       if (!c) return { status: 404, data: { message: 'Not Found' } }
       if (method === 'PATCH') {
         c.body = String(body.body)
@@ -406,14 +442,19 @@ export async function startFakeRepository(
       return { status: 200, data: commentJson(c) }
     }
     if (method === 'POST' && /^\/issues\/comments\/\d+\/reactions$/.test(rest))
-      return { status: 201, data: { id: ++nextId, content: body.content, user: userOf(fake.appLogin) } }
-    if (method === 'GET' && /^\/issues\/\d+\/sub_issues$/.test(rest)) return { status: 200, data: [] }
+      return {
+        status: 201,
+        data: { id: ++nextId, content: body.content, user: userOf(fake.appLogin) },
+      }
+    if (method === 'GET' && /^\/issues\/\d+\/sub_issues$/.test(rest))
+      return { status: 200, data: [] }
     if (/^\/issues\/\d+\/dependencies\/blocked_by(\/\d+)?$/.test(rest)) {
       if (method === 'POST') return { status: 201, data: issueJson([...fake.issues.values()][0]!) }
-      if (method === 'DELETE') return { status: 200, data: issueJson([...fake.issues.values()][0]!) }
+      if (method === 'DELETE')
+        return { status: 200, data: issueJson([...fake.issues.values()][0]!) }
     }
-    if (method === 'GET' && (m = /^\/commits\/([^/]+)\/check-runs$/.exec(rest))) {
-      const runs = fake.checkRuns.filter((r) => r.head_sha === m![1])
+    if (method === 'GET' && checks) {
+      const runs = fake.checkRuns.filter((r) => r.head_sha === checks[1])
       return { status: 200, data: { total_count: runs.length, check_runs: runs } }
     }
     if (rest === '/actions/artifacts' && method === 'GET') {
@@ -423,8 +464,8 @@ export async function startFakeRepository(
         .sort((a, b) => b.created_at.localeCompare(a.created_at))
       return { status: 200, data: { total_count: list.length, artifacts: list.map(artifactJson) } }
     }
-    if (method === 'GET' && (m = /^\/actions\/artifacts\/(\d+)\/zip$/.exec(rest))) {
-      const a = fake.artifacts.find((x) => x.id === Number(m![1]))
+    if (method === 'GET' && zip) {
+      const a = fake.artifacts.find((x) => x.id === Number(zip[1]))
       if (!a || a.expired) return { status: 410, data: { message: 'Artifact has expired' } }
       return { status: 302, data: undefined, headers: { location: `${fake.url}/blob/${a.id}` } }
     }

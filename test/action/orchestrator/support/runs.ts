@@ -6,21 +6,29 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { defaults as githubDefaults } from '@actions/github/lib/utils'
 import { Probot, ProbotOctokit } from 'probot'
-import type { Octokit } from '../../../../src/app/runtime.js'
 import { githubArtifactStore } from '../../../../src/action/orchestrator/artifacts.js'
 import { orchestrate, type RunReport } from '../../../../src/action/orchestrator/orchestrate.js'
+import type { Octokit } from '../../../../src/app/runtime.js'
 import type { Clock } from '../../../../src/core/clock.js'
 import { type FakeRepository, runtimeToken } from './fake-repository.js'
 
 export const STATE_NAME = 'task-orchestrator.db'
 
-/** Point `@actions/artifact` at the fake (it reads the runner's environment). */
+/**
+ * Point `@actions/artifact` at the fake. Uploads read `ACTIONS_RESULTS_URL`
+ * when they run; downloads go through `@actions/github`, whose Octokit
+ * defaults read `GITHUB_API_URL` once, when the module is first evaluated (on
+ * a runner: at process start, with the variable set). In this process it is
+ * already loaded, so its defaults object is pointed at the fake instead.
+ */
 export function useFakeRunner(fake: FakeRepository): void {
   process.env.ACTIONS_RUNTIME_TOKEN = runtimeToken()
   process.env.ACTIONS_RESULTS_URL = `${fake.url}/`
-  process.env.GITHUB_API_URL = fake.url
   process.env.ACTIONS_ARTIFACT_UPLOAD_CONCURRENCY = '1'
+  process.env.GITHUB_API_URL = fake.url
+  githubDefaults.baseUrl = fake.url
 }
 
 /** A Probot authenticated with a token, against the fake, quiet, without retries. */
@@ -57,20 +65,31 @@ export async function runOnce(
   clock: Clock,
   name: string,
   payload: Record<string, unknown>,
-  options: { maxRetries?: number } = {},
+  options: {
+    maxRetries?: number
+    /** Awaited before the run checks for a newer state (after handling, before uploading). */
+    beforeCheck?: () => Promise<void>
+  } = {},
 ): Promise<RunReport> {
   const runId = ++fake.runId
   const probot = tokenProbot(fake)
   const listing = (await probot().auth()) as unknown as Octokit
+  const artifacts = githubArtifactStore(
+    listing,
+    { owner: fake.owner, repo: fake.repo, id: repositoryOf(fake).id },
+    'ghs_run_token',
+  )
+  let lists = 0
+  const list = artifacts.list.bind(artifacts)
+  artifacts.list = async (name) => {
+    if (++lists === 2 && options.beforeCheck) await options.beforeCheck()
+    return list(name)
+  }
   return orchestrate({
     event: { name, payload: { ...payload, repository: repositoryOf(fake) }, runId: String(runId) },
     repository: repositoryOf(fake),
     probot,
-    artifacts: githubArtifactStore(
-      listing,
-      { owner: fake.owner, repo: fake.repo, id: repositoryOf(fake).id },
-      'ghs_run_token',
-    ),
+    artifacts,
     stateName: STATE_NAME,
     retentionDays: 7,
     workDir: mkdtempSync(join(tmpdir(), 'orchestrator-run-')),
