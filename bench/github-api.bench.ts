@@ -35,6 +35,8 @@ disableNetwork()
 // ---------------------------------------------------------------------------
 
 let nextId = 100_000
+/** The repository's `.github/task-orchestrator.yml` as GitHub serves it ('' → 404). */
+let configText = ''
 const unexpected: string[] = []
 
 function answer(method: string, uri: string): [number, unknown] {
@@ -44,7 +46,11 @@ function answer(method: string, uri: string): [number, unknown] {
   const user = rest.match(/^\/collaborators\/([^/]+)\/permission$/)?.[1]
   if (method === 'GET' && user)
     return [200, { permission: 'write', role_name: 'write', user: { login: user } }]
-  if (method === 'GET' && rest.startsWith('/contents/')) return [404, { message: 'Not Found' }]
+  if (method === 'GET' && rest.startsWith('/contents/')) {
+    if (!configText) return [404, { message: 'Not Found' }]
+    const content = Buffer.from(configText).toString('base64')
+    return [200, { type: 'file', encoding: 'base64', content, name: 'task-orchestrator.yml' }]
+  }
   if (method === 'GET' && rest === '/labels') return [200, []]
   if (method === 'POST' && rest === '/labels') return [201, { id, name: 'label' }]
   if (method === 'POST' && /^\/issues\/comments\/\d+\/reactions$/.test(rest))
@@ -106,7 +112,8 @@ async function requestsOf(fn: () => Promise<unknown>): Promise<RecordedRequest[]
 /** `PATCH …/issues/{n} ×11, POST …/issues/{n}/comments`: method and route, repeats counted. */
 function routes(sent: RecordedRequest[]): string {
   const names = sent.map((r) => {
-    const path = r.path.startsWith(R) ? `…${r.path.slice(R.length)}` : r.path
+    const bare = r.path.replace(/\?.*$/, '')
+    const path = bare.startsWith(R) ? `…${bare.slice(R.length)}` : bare
     const route = path
       .replace(/\/collaborators\/[^/]+/, '/collaborators/{user}')
       .replace(/\/comments\/\d+/, '/comments/{id}')
@@ -249,7 +256,14 @@ apart.push({
 })
 
 // The dashboard issue (opt-in): created once, then edited in place.
-rt.state.saveRepo(`${OWNER}/${REPO}`, rt.now(), { config: 'dashboard:\n  enabled: true\n' })
+configText = 'dashboard:\n  enabled: true\n'
+await requestsOf(async () =>
+  rt.config(
+    (await probot.auth(1)) as Parameters<typeof rt.config>[0],
+    { owner: OWNER, repo: REPO },
+    true,
+  ),
+)
 const dashboards = new DashboardState(engine.store)
 dashboards.markDirty([`${OWNER}/${REPO}`])
 const createdDashboard = await flush()
@@ -261,7 +275,7 @@ apart.push({
   note: 'a search for an existing dashboard, its creation, and one GraphQL `pinIssue` (not listed: GraphQL)',
 })
 clock.advance(61_000)
-await say(4, '/progress 90')
+await say(4, '/release') // the board changes: task 4 is no longer in progress
 const dashboardRefresh = await flush()
 const dashboardOnly = dashboardRefresh.filter((r) => r.path.startsWith(`${R}/issues/900`))
 rows.push({
