@@ -102,7 +102,7 @@ describe('the bundled orchestrator on Node 24', () => {
   it('fails the step when a handler fails, after saving the state', async () => {
     fake.openIssue({ number: 1 })
     const c = fake.addComment(1, '/claim', 'ada')
-    // The comment names an issue the app cannot read back: GitHub answers 500 to its writes.
+    // The workflow forgot `issues: write`: GitHub refuses every write the app makes.
     const payload = webhookExample(
       'issue_comment.created',
       {

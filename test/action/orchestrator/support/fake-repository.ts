@@ -84,7 +84,7 @@ export interface FakeRepository {
   runId: number
   /** The login the app posts as. */
   appLogin: string
-  /** Answer every REST write (POST/PATCH/PUT/DELETE) with 500, as during an outage. */
+  /** Answer every REST write with 403, as for a workflow without `issues: write`. */
   failWrites: boolean
   /** Add an issue as a person would (not through the app). */
   openIssue(input: {
@@ -335,7 +335,8 @@ export async function startFakeRepository(
       } catch (err) {
         fake.problems.push(`${method} ${path}${url.search}: ${(err as Error).message}`)
       }
-      if (fake.failWrites && method !== 'GET') return send(500, { message: 'Server Error' })
+      if (fake.failWrites && method !== 'GET')
+        return send(403, { message: 'Resource not accessible by integration' })
       const reply = route(method, path, url, body)
       if (!reply) {
         fake.problems.push(`no route for ${method} ${path}`)
