@@ -24,8 +24,13 @@ function fixture() {
   const { engine, clock } = makeEngine({ maxLeaseTtlMs: 8 * HOUR })
   const id = (n: number) => `o/r#${n}`
   engine.add({ id: id(1), title: 'Design the schema', estimated_hours: 2, milestone: 'v1' })
-  engine.add({ id: id(2), title: 'Build the API | v2 <b>',
-    estimated_hours: 2, depends_on: [id(1)], milestone: 'v1' })
+  engine.add({
+    id: id(2),
+    title: 'Build the API | v2 <b>',
+    estimated_hours: 2,
+    depends_on: [id(1)],
+    milestone: 'v1',
+  })
   engine.add({ id: id(3), title: 'Write the docs', depends_on: [id(2)], persona: 'writer' })
   engine.add({ id: id(4), title: 'Set up CI', priority: 'high' })
   engine.add({ id: id(5), title: 'Load test', depends_on: [id(2), id(4)], estimated_hours: 3 })
