@@ -40,6 +40,12 @@ export interface Execution {
   bodies: Map<string, string>
 }
 
+/**
+ * Commands that only read (`/status`, `/metrics`): a reply always, but no
+ * change, so no mirror pass and no dashboard refresh follow them.
+ */
+export const READ_ONLY_COMMANDS: ReadonlySet<string> = new Set(['status', 'metrics'])
+
 function when(iso: string): string {
   return `${iso.slice(0, 16).replace('T', ' ')} UTC`
 }
@@ -127,7 +133,7 @@ export function executeCommands(
         ),
       )
       out.lines.push(line)
-      if (line.outcome.ok && command.name !== 'status') out.changed = true
+      if (line.outcome.ok && !READ_ONLY_COMMANDS.has(command.name)) out.changed = true
     } catch (err) {
       if (!isTaskError(err)) throw err
       const d = err.details as { holder?: string; expires_at?: string }

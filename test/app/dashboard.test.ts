@@ -190,7 +190,7 @@ describe('the dashboard issue', () => {
 })
 
 describe('/metrics', () => {
-  it("replies with the repository's figures and the commenter's own line", async () => {
+  it("replies with the repository's figures and the commenter's own line, and mirrors nothing (like /status)", async () => {
     const { probot, rt, clock } = await appWithTasks()
     rt.engine.claim(`${REPO_KEY}#1`, 'ada')
     clock.advance(2 * 3_600_000)
@@ -202,14 +202,19 @@ describe('/metrics', () => {
     githubApi()
       .post(`${R}/issues/comments/5001/reactions`, { content: '+1' })
       .reply(201, {})
-      .patch(`${R}/issues/1`)
-      .reply(200, {})
       .post(`${R}/issues/1/comments`, (b) => {
         reply = b.body
         return true
       })
       .reply(201, { id: 2 })
+    recordedRequests.length = 0
     await receive(probot, 'issue_comment.created', comment(1, '/metrics'))
+    // A reaction and the reply, nothing else: no mirror pass (no issue edit) follows a read.
+    expect(recordedRequests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      `GET ${R}/collaborators/ada/permission`,
+      `POST ${R}/issues/comments/5001/reactions`,
+      `POST ${R}/issues/1/comments`,
+    ])
     expect(reply).toContain('Metrics of the last 30 days')
     expect(reply).toMatch(/\| all \| 1 \| 2 \| 1 \| 3 h \/ 3 h \|/)
     expect(reply).toMatch(/\| ada \| 1 \| 2 \| 1 \| 3 h \/ 3 h \|/)

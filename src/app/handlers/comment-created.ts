@@ -8,7 +8,7 @@ import type { Context } from 'probot'
 import { commandHelp, parseComment } from '../../github/commands.js'
 import { findAgent } from '../../github/config.js'
 import { MARKER_PREFIX, type ReplyLine, renderReply } from '../../github/replies.js'
-import { executeCommands, needsPermission } from '../execute.js'
+import { executeCommands, needsPermission, READ_ONLY_COMMANDS } from '../execute.js'
 import { ensureNativeDependencies } from '../native-dependencies.js'
 import { publish } from '../publish.js'
 import type { AppRuntime } from '../runtime.js'
@@ -139,8 +139,9 @@ export async function onCommentCreated(
     },
     text: `\`${e.raw}\`: ${e.message}`,
   }))
-  const asksStatus = execution.lines.some((l) => l.outcome.command === 'status')
-  if (execution.changed || refused || asksStatus) {
+  // `/status` and `/metrics` change nothing but always get their answer.
+  const asksToRead = execution.lines.some((l) => READ_ONLY_COMMANDS.has(l.outcome.command))
+  if (execution.changed || refused || asksToRead) {
     // Outcomes in the order the comment wrote them (lines[i] answers commands[i]).
     const lines = [
       ...execution.lines.map((l, i) => ({ at: parsed.commands[i]?.line ?? 0, l })),
