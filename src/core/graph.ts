@@ -215,22 +215,26 @@ export interface CriticalPath {
   hours: number
 }
 
+/** Open statuses, as SQL: a `waiting` task (a question pending) is still work ahead. */
+const OPEN_SQL = `'blocked','pending','in_progress','waiting'`
+
 /**
- * Longest path, weighted by `estimated_hours` (default 1 h), over tasks not
- * yet completed, failed or cancelled. O(V + E) over the open subgraph.
+ * Longest path, weighted by `estimated_hours` (default 1 h), over open tasks
+ * (blocked, pending, in progress, waiting), archived ones left out. O(V + E)
+ * over the open subgraph.
  */
 export function criticalPath(store: Store): CriticalPath {
   const nodes = store.all<{ id: string; hours: number | null }>(
     `SELECT id, estimated_hours AS hours FROM tasks
-     WHERE status IN ('blocked','pending','in_progress')`,
+     WHERE status IN (${OPEN_SQL}) AND archived_at IS NULL`,
   )
   if (nodes.length === 0) return { tasks: [], hours: 0 }
   const weight = new Map(nodes.map((n) => [n.id, n.hours ?? 1]))
   const edges = store.all<{ task_id: string; depends_on_id: string }>(
     `SELECT d.task_id, d.depends_on_id FROM dependencies d
      JOIN tasks a ON a.id = d.task_id JOIN tasks b ON b.id = d.depends_on_id
-     WHERE a.status IN ('blocked','pending','in_progress')
-       AND b.status IN ('blocked','pending','in_progress')`,
+     WHERE a.status IN (${OPEN_SQL}) AND b.status IN (${OPEN_SQL})
+       AND a.archived_at IS NULL AND b.archived_at IS NULL`,
   )
   // Kahn's algorithm from tasks with no open dependencies towards dependents.
   const dependents = new Map<string, string[]>()

@@ -106,4 +106,15 @@ describe('ready set and critical path', () => {
     engine.complete(a.id, 'ada', 1)
     expect(engine.criticalPath()).toEqual({ tasks: [b.id, d.id], hours: 6 })
   })
+
+  it('keeps a task waiting for an answer on the critical path (it is still work ahead)', () => {
+    const { engine } = makeEngine()
+    const a = engine.add({ title: 'a', estimated_hours: 4 })
+    const b = engine.add({ title: 'b', estimated_hours: 1, depends_on: [a.id] })
+    engine.add({ title: 'short', estimated_hours: 2 })
+    engine.claim(a.id, 'ada')
+    engine.ask(a.id, 'ada', 'maint', 'Which licence?')
+    expect(engine.get(a.id).status).toBe('waiting')
+    expect(engine.criticalPath()).toEqual({ tasks: [a.id, b.id], hours: 5 })
+  })
 })

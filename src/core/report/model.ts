@@ -4,6 +4,10 @@
  * (`./markdown.ts` for GitHub, `./html.ts` for a standalone file). Pure: no
  * GitHub, no terminal, no formatting.
  *
+ * Archived tasks (`tm archive`) are out of the working set, so out of the
+ * board, the graph and the critical path, as `engine.list()` leaves them
+ * out; the metrics still count them.
+ *
  * Contents: the board (tasks per status), the dependency graph of open tasks,
  * the critical path, stale leases, unanswered questions, key metrics over a
  * recent window, and the daily throughput and cycle-time series of that
@@ -149,7 +153,7 @@ export function buildReport(ctx: Ctx, options: ReportOptions = {}): Report {
 
   const open = store.all<Row>(
     `SELECT ${COLUMNS} FROM tasks WHERE status IN (${OPEN.map((s) => `'${s}'`).join(', ')})
-       AND (@scope = '' OR substr(id, 1, length(@scope)) = @scope)
+       AND archived_at IS NULL AND (@scope = '' OR substr(id, 1, length(@scope)) = @scope)
      ORDER BY priority_rank DESC, deadline_key, created_at, id`,
     { scope },
   )
@@ -160,6 +164,7 @@ export function buildReport(ctx: Ctx, options: ReportOptions = {}): Report {
        JOIN tasks a ON a.id = d.task_id JOIN tasks b ON b.id = d.depends_on_id
        WHERE a.status IN (${OPEN.map((s) => `'${s}'`).join(', ')})
          AND b.status IN (${OPEN.map((s) => `'${s}'`).join(', ')})
+         AND a.archived_at IS NULL AND b.archived_at IS NULL
        ORDER BY d.task_id, d.depends_on_id`,
     )
     .filter((e) => openIds.has(e.from) && openIds.has(e.to))

@@ -101,6 +101,25 @@ describe('report model', () => {
     ])
   })
 
+  it('leaves archived tasks off the board (as `tm list` does); the metrics still count them', () => {
+    const { engine, clock } = fixture()
+    clock.advance(3 * 86_400_000)
+    expect(engine.archive(1, 'maint').archived.sort()).toEqual(['o/r#1', 'o/r#7'])
+    const r = report(engine)
+    const column = (s: string) => r.board.find((c) => c.status === s)!
+    expect([column('completed').count, column('cancelled').count]).toEqual([0, 0])
+    expect([column('completed').tasks, column('cancelled').tasks]).toEqual([[], []])
+    expect(r.graph.nodes.map((n) => n.id)).not.toContain('o/r#1')
+    expect(r.metrics.throughput.reduce((n, d) => n + d.completed, 0)).toBe(1)
+    expect(r.throughput.find((d) => d.day === '2026-03-01')).toEqual({
+      day: '2026-03-01',
+      completed: 1,
+    })
+    const md = renderMarkdown(r, { link })
+    expect(md).not.toContain('Design the schema')
+    expect(md).not.toContain('Old idea')
+  })
+
   it('the critical path weighs estimates, 1 h where none', () => {
     const t = (id: string, h: number | null) => ({
       id,
