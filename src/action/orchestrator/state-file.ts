@@ -48,52 +48,15 @@ import { openStore } from '../../core/db/open.js'
 import { SCHEMA_VERSION } from '../../core/db/schema.js'
 import { Store, storageError } from '../../core/db/store.js'
 import { TaskError } from '../../core/errors.js'
+import { FALLBACK, refuse, StateFileError, type StateFileProblem } from './state-file-error.js'
+
+export { StateFileError, type StateFileProblem } from './state-file-error.js'
 
 /** Opens a connection (`openBetterSqlite3`, `openNodeSqlite`). */
 export type DriverFactory = (path: string, options: OpenOptions) => SqliteDriver
 
 /** The `settings` key holding the state's generation (JSON integer ≥ 0). */
 export const GENERATION_KEY = 'state.generation'
-
-/**
- * Why a state file was refused (`StateFileError.reason`): `missing` (no
- * file); `digest` (SHA-256 differs from the expected one: damaged or replaced
- * in transit); `not-a-database` (empty, other content, damaged header);
- * `truncated` (shorter than its header says); `not-a-snapshot` (a
- * write-ahead log beside it holds part of its content); `integrity`
- * (`PRAGMA integrity_check` found damage, or SQLite said corrupt);
- * `foreign-keys` (`PRAGMA foreign_key_check` found references to missing
- * rows); `schema` (not a Task Orchestrator database, or from a newer
- * version); `generation` (missing or invalid, or a write that would lower
- * it); `exists` (a write's output path is taken); `unreadable` (SQLite could
- * not read it for another reason, named in the message).
- */
-export type StateFileProblem =
-  | 'missing'
-  | 'digest'
-  | 'not-a-database'
-  | 'truncated'
-  | 'not-a-snapshot'
-  | 'integrity'
-  | 'foreign-keys'
-  | 'schema'
-  | 'generation'
-  | 'exists'
-  | 'unreadable'
-
-/**
- * A state file that must not be used, as `TaskError('StorageError')` (the
- * CLI and the app treat it as any storage error) with a machine-readable
- * {@link StateFileProblem} in `reason` and in `details.reason`.
- */
-export class StateFileError extends TaskError {
-  readonly reason: StateFileProblem
-
-  constructor(reason: StateFileProblem, message: string, details: Record<string, unknown> = {}) {
-    super('StorageError', message, { reason, ...details })
-    this.reason = reason
-  }
-}
 
 /** What a checked state file holds. */
 export interface StateFileInfo {
@@ -108,9 +71,6 @@ export interface StateFileInfo {
   /** Number of rows in `tasks`. */
   tasks: number
 }
-
-const FALLBACK =
-  'The run does not use it: it falls back to the last good state artifact, or rebuilds the state from the issues.'
 
 /**
  * A digest as lowercase hex: accepts `sha256:<64 hex>` (the REST API's
@@ -146,9 +106,10 @@ export function readGeneration(store: Store): number | null {
     value = row.value
   }
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new StateFileError(
+    refuse(
       'generation',
-      `State ${store.driver.path} has an invalid generation (${JSON.stringify(row.value)}; expected an integer ≥ 0). ${FALLBACK}`,
+      store.driver.path,
+      `has an invalid generation (${JSON.stringify(row.value)}; expected an integer ≥ 0)`,
       { generation: row.value },
     )
   }
@@ -163,44 +124,49 @@ const MAGIC = Buffer.from('SQLite format 3\0', 'latin1')
  */
 function checkHeader(path: string, head: Buffer): { wal: boolean } {
   const bytes = head.length
-  if (bytes === 0) {
-    throw new StateFileError('not-a-database', `State file ${path} is empty. ${FALLBACK}`)
-  }
+  if (bytes === 0) refuse('not-a-database', path, 'is empty')
   const n = Math.min(bytes, 16)
   if (!head.subarray(0, n).equals(MAGIC.subarray(0, n))) {
-    throw new StateFileError(
-      'not-a-database',
-      `State file ${path} is not an SQLite database (it does not start with "SQLite format 3"). ${FALLBACK}`,
-    )
+    refuse('not-a-database', path, 'is not an SQLite database (no "SQLite format 3" header)')
   }
-  if (bytes < 100) {
-    throw new StateFileError(
-      'truncated',
-      `State file ${path} is cut off: ${bytes} bytes, less than the 100-byte database header. ${FALLBACK}`,
-      { bytes },
-    )
-  }
+  if (bytes < 100) refuse('truncated', path, `is cut off: ${bytes} bytes, less than its header`)
   const raw = head.readUInt16BE(16)
   const pageSize = raw === 1 ? 65_536 : raw
   if (pageSize < 512 || pageSize > 65_536 || (pageSize & (pageSize - 1)) !== 0) {
-    throw new StateFileError(
-      'not-a-database',
-      `State file ${path} has a damaged header (page size ${raw}). ${FALLBACK}`,
-      { pageSize: raw },
-    )
+    refuse('not-a-database', path, `has a damaged header (page size ${raw})`, { pageSize: raw })
   }
   const inHeader = head.readUInt32BE(28)
   const pages = inHeader > 0 && head.readUInt32BE(24) === head.readUInt32BE(92) ? inHeader : null
   const expected = pages === null ? Math.ceil(bytes / pageSize) * pageSize : pages * pageSize
   if (bytes < expected) {
-    throw new StateFileError(
-      'truncated',
-      `State file ${path} is cut off: ${bytes} bytes where its header says ${expected}. ${FALLBACK}`,
-      { bytes, expected },
-    )
+    refuse('truncated', path, `is cut off: ${bytes} bytes where its header says ${expected}`, {
+      bytes,
+      expected,
+    })
   }
   return { wal: head[18] === 2 || head[19] === 2 }
 }
+
+/** Options of {@link inspectStateFile}. */
+export interface InspectOptions {
+  /** `sha256:<hex>` or hex; checked first when given. */
+  expectedSha256?: string
+  /** Connection factory (default better-sqlite3; the Action passes `openNodeSqlite`). */
+  driver?: DriverFactory
+  /**
+   * `full` (default): `PRAGMA integrity_check`. `quick`: `PRAGMA quick_check`,
+   * the same but without checking that indexes match their tables — about a
+   * quarter of the time (bench/RESULTS.md); enough for a file whose digest
+   * matches one that passed the full check when it was written.
+   */
+  check?: 'full' | 'quick'
+}
+
+/** Bytes of the file SQLite may memory-map while checking it (reads without copies). */
+const MMAP_BYTES = 1 << 30
+
+/** Page size of written snapshots: large rows (issue bodies) waste less of a 16 KiB page. */
+export const SNAPSHOT_PAGE_SIZE = 16_384
 
 /**
  * Check a state file without changing it, in this order: the SHA-256
@@ -213,14 +179,9 @@ function checkHeader(path: string, head: Buffer): { wal: boolean } {
  * make SQLite create `-wal`/`-shm` files beside it even read-only, so such a
  * file is checked through a private copy in a temporary folder.
  *
- * @param options.driver connection factory (default better-sqlite3; the
- *   Action passes `openNodeSqlite`)
  * @throws StateFileError with the failing check's `reason`; TaskError('InvalidInput') for a malformed `expectedSha256`
  */
-export function inspectStateFile(
-  path: string,
-  options: { expectedSha256?: string; driver?: DriverFactory } = {},
-): StateFileInfo {
+export function inspectStateFile(path: string, options: InspectOptions = {}): StateFileInfo {
   const expected =
     options.expectedSha256 === undefined ? undefined : parseSha256(options.expectedSha256)
   if (!existsSync(path)) {
@@ -230,18 +191,16 @@ export function inspectStateFile(
   const bytes = data.length
   const sha256 = createHash('sha256').update(data).digest('hex')
   if (expected !== undefined && sha256 !== expected) {
-    throw new StateFileError(
-      'digest',
-      `State file ${path} does not match its digest (sha256:${sha256}, expected sha256:${expected}): it was damaged or replaced on the way. ${FALLBACK}`,
-      { sha256, expected },
-    )
+    const what = `does not match its digest (sha256:${sha256}, expected sha256:${expected}): it was damaged or replaced on the way`
+    refuse('digest', path, what, { sha256, expected })
   }
   const header = checkHeader(path, data)
   const wal = `${path}-wal`
   if (existsSync(wal) && statSync(wal).size > 0) {
-    throw new StateFileError(
+    refuse(
       'not-a-snapshot',
-      `State file ${path} has a write-ahead log beside it (${basename(wal)}), so the file alone is not the whole state. Write state files with writeSnapshot (VACUUM INTO). ${FALLBACK}`,
+      path,
+      `has a write-ahead log beside it (${basename(wal)}), so the file alone is not the whole state; state files are written by writeSnapshot`,
     )
   }
   let copyDir: string | undefined
@@ -252,7 +211,8 @@ export function inspectStateFile(
     copyFileSync(path, target)
   }
   try {
-    return { path, bytes, sha256, ...checkDatabase(target, path, options.driver) }
+    const check = options.check === 'quick' ? 'quick_check' : 'integrity_check'
+    return { path, bytes, sha256, ...checkDatabase(target, path, options.driver, check) }
   } finally {
     if (copyDir) rmSync(copyDir, { recursive: true, force: true })
   }
@@ -262,25 +222,25 @@ function checkDatabase(
   target: string,
   path: string,
   factory: DriverFactory = openBetterSqlite3,
+  check: 'integrity_check' | 'quick_check' = 'integrity_check',
 ): Omit<StateFileInfo, 'path' | 'bytes' | 'sha256'> {
   let store: Store | undefined
   try {
     store = new Store(factory(target, { readonly: true }))
+    store.driver.exec(`PRAGMA mmap_size = ${MMAP_BYTES}`)
     const problems = store
-      .all<{ integrity_check: string }>('PRAGMA integrity_check(20)')
-      .map((r) => r.integrity_check)
+      .all<Record<string, string>>(`PRAGMA ${check}(20)`)
+      .map((r) => Object.values(r)[0])
     if (problems.length !== 1 || problems[0] !== 'ok') {
-      throw new StateFileError(
-        'integrity',
-        `State file ${path} is damaged: ${problems.slice(0, 3).join('; ')}. ${FALLBACK}`,
-        { problems },
-      )
+      refuse('integrity', path, `is damaged: ${problems.slice(0, 3).join('; ')}`, { problems })
     }
     const broken = store.all<{ table: string; parent: string }>('PRAGMA foreign_key_check')
     if (broken.length > 0) {
-      throw new StateFileError(
+      const first = `${broken[0]!.table} → ${broken[0]!.parent}`
+      refuse(
         'foreign-keys',
-        `State file ${path} has ${broken.length} reference(s) to missing rows (first: ${broken[0]!.table} → ${broken[0]!.parent}). ${FALLBACK}`,
+        path,
+        `has ${broken.length} reference(s) to missing rows (first: ${first})`,
         { broken: broken.length },
       )
     }
@@ -298,17 +258,15 @@ function checkDatabase(
       )
     }
     if (schemaVersion < 1 || ours !== 2) {
-      throw new StateFileError(
-        'schema',
-        `State file ${path} is an SQLite database but not a Task Orchestrator state (schema version ${schemaVersion}, no tasks/settings tables). ${FALLBACK}`,
-        { version: schemaVersion },
-      )
+      const what = `is an SQLite database but not a Task Orchestrator state (schema version ${schemaVersion})`
+      refuse('schema', path, what, { version: schemaVersion })
     }
     const generation = readGeneration(store)
     if (generation === null) {
-      throw new StateFileError(
+      refuse(
         'generation',
-        `State file ${path} has no generation (settings key ${GENERATION_KEY}); state files are written by writeSnapshot, which sets it. ${FALLBACK}`,
+        path,
+        `has no generation (settings key ${GENERATION_KEY}); state files are written by writeSnapshot, which sets it`,
       )
     }
     const tasks = Number(store.get<{ n: number }>('SELECT count(*) AS n FROM tasks')!.n)
@@ -329,7 +287,7 @@ function asStateFileError(err: unknown, path: string): unknown {
     : code.startsWith('SQLITE_CORRUPT')
       ? 'integrity'
       : 'unreadable'
-  return new StateFileError(reason, `State file ${path}: ${message}. ${FALLBACK}`, {
+  return new StateFileError(reason, `State file ${path} cannot be read: ${message}. ${FALLBACK}`, {
     sqlite: code,
   })
 }
@@ -342,13 +300,14 @@ function factoryOf(driver: SqliteDriver): DriverFactory {
 /**
  * Set the generation of `store` to `generation`, write a consistent
  * single-file copy of its committed state to `outPath` with `VACUUM INTO`
- * (no `-wal`, rollback-journal mode, compacted; readers and WAL content are
- * handled by SQLite), then check the copy with {@link inspectStateFile} so
+ * (no `-wal`, rollback-journal mode, compacted, {@link SNAPSHOT_PAGE_SIZE}
+ * pages; WAL content is included, uncommitted work is not), then check the copy with {@link inspectStateFile} so
  * that what is uploaded is known good. Call it outside any transaction.
  *
  * @param generation the new generation: an integer ≥ the stored one
  *   (usually the downloaded state's + 1)
- * @param options.driver factory for the check (default: the library of `store`'s connection)
+ * @param options.driver factory for the check (default: the library of `store`'s connection);
+ *   `options.check` as for {@link inspectStateFile}
  * @returns the copy's {@link StateFileInfo}
  * @throws TaskError('InvalidInput') for a generation that is not an integer ≥ 0;
  *   StateFileError('exists') when `outPath` exists (it is left untouched);
@@ -360,7 +319,7 @@ export function writeSnapshot(
   store: Store,
   outPath: string,
   generation: number,
-  options: { driver?: DriverFactory } = {},
+  options: Pick<InspectOptions, 'driver' | 'check'> = {},
 ): StateFileInfo {
   if (!Number.isSafeInteger(generation) || generation < 0) {
     throw new TaskError('InvalidInput', `Generation must be an integer ≥ 0, got ${generation}.`, {
@@ -388,14 +347,26 @@ export function writeSnapshot(
     )
   })
   mkdirSync(dirname(outPath), { recursive: true })
+  const pragma = (name: string) => Object.values(store.get(`PRAGMA ${name}`) ?? {})[0]
+  const before = { page_size: pragma('page_size'), mmap_size: pragma('mmap_size') }
   try {
+    // Both only shape this copy: the page size of a live database changes only by VACUUM.
+    store.driver.exec(`PRAGMA page_size = ${SNAPSHOT_PAGE_SIZE}`)
+    store.driver.exec(`PRAGMA mmap_size = ${MMAP_BYTES}`)
     store.run('VACUUM INTO ?', [outPath])
   } catch (err) {
     rmSync(outPath, { force: true })
     throw storageError(err, store.driver.path)
+  } finally {
+    for (const [name, value] of Object.entries(before)) {
+      store.driver.exec(`PRAGMA ${name} = ${Number(value)}`)
+    }
   }
   try {
-    return inspectStateFile(outPath, { driver: options.driver ?? factoryOf(store.driver) })
+    return inspectStateFile(outPath, {
+      driver: options.driver ?? factoryOf(store.driver),
+      ...(options.check ? { check: options.check } : {}),
+    })
   } catch (err) {
     rmSync(outPath, { force: true })
     throw err
