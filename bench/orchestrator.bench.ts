@@ -66,7 +66,11 @@ const out: string[] = ['## Actions-hosted mode (orchestrator Action)', '']
   // Some history: a fifth of the tasks claimed and completed.
   for (const t of engine.ready({ limit: TASKS / 5 })) {
     const grant = engine.claim(t.id, 'agent-1')
-    engine.complete(t.id, 'agent-1', grant.lease.token, { summary: 'done' })
+    engine.complete(t.id, 'agent-1', grant.lease.token, {
+      summary: 'done',
+      validate: true,
+      context: { tests: { failed: 0 } },
+    })
   }
   const seeded = writeSnapshot(engine.store, join(dir, 'artifact', STATE_NAME), 1)
   engine.store.close()

@@ -71,7 +71,17 @@ export async function catchUpComments(
   octokit: Octokit,
   repository: RepositoryPayload,
   deliver: (event: EmitterWebhookEvent<'issue_comment.created'>) => Promise<void>,
-  options: { since?: string; firstScanFrom?: string } = {},
+  options: {
+    since?: string
+    firstScanFrom?: string
+    /**
+     * Called once, before the first missed command on an issue the app does
+     * not track: a chance to reconcile issues first (see
+     * {@link reconcileIssues}), so a command on a task whose opening was
+     * missed too is not answered "not a task".
+     */
+    beforeUntracked?: () => Promise<void>
+  } = {},
 ): Promise<CatchUpReport> {
   const r: RepoRef = { owner: repository.owner.login, repo: repository.name }
   const repoKey = rt.repoKey(r)
@@ -80,6 +90,7 @@ export async function catchUpComments(
     ? new Date(Date.parse(cursor) - CATCH_UP_OVERLAP_MS).toISOString()
     : (options.firstScanFrom ?? rt.now())
   const report: CatchUpReport = { scanned: 0, requests: 0, caught: [], cursor }
+  let beforeUntracked = options.beforeUntracked
   const comments: RestComment[] = []
   for await (const page of octokit.paginate.iterator(octokit.rest.issues.listCommentsForRepo, {
     owner: r.owner,
@@ -105,6 +116,11 @@ export async function catchUpComments(
   try {
     for (const c of [...comments].sort((a, b) => a.created_at.localeCompare(b.created_at))) {
       const missed = missedCommands(rt, c, ctx)
+      if (missed && beforeUntracked && !rt.state.issue(rt.taskId(r, missed.issue))?.is_task) {
+        const reconcile = beforeUntracked
+        beforeUntracked = undefined
+        await reconcile()
+      }
       if (missed) {
         const quiet = rt.answeredElsewhere.has(c.id)
         await deliver(commentEvent(c, missed.issue, repository))
@@ -124,6 +140,68 @@ export async function catchUpComments(
     rt.engine.write(() => rt.state.saveCatchUpCursor(repoKey, at))
     report.cursor = rt.state.catchUpCursor(repoKey)
   }
+  return report
+}
+
+/** What one issue reconcile did. */
+export interface IssueReconcileReport {
+  /** Issues listed. */
+  scanned: number
+  /** Pages requested. */
+  requests: number
+  /** Task issues the app had never seen, handed to it as `issues.opened`. */
+  tracked: number[]
+}
+
+/**
+ * Start tracking task issues whose `issues.opened` (or `labeled`) event was
+ * never handled — a cancelled run, a failed delivery. One paginated listing
+ * of the issues updated since the issue cursor (minus the overlap), ⌈n/100⌉
+ * requests; every open issue with the task label that the database does not
+ * track is handed to `deliver` as `issues.opened` from its author. Issues the
+ * app tracks are left alone: their next event re-reads the whole body and
+ * labels (edits are state, not history). The Actions-hosted mode runs this
+ * on its scheduled runs.
+ */
+export async function reconcileIssues(
+  rt: AppRuntime,
+  octokit: Octokit,
+  repository: RepositoryPayload,
+  deliver: (event: EmitterWebhookEvent<'issues.opened'>) => Promise<void>,
+): Promise<IssueReconcileReport> {
+  const r: RepoRef = { owner: repository.owner.login, repo: repository.name }
+  const repoKey = rt.repoKey(r)
+  const key = `${repoKey}#issues`
+  const cursor = rt.state.catchUpCursor(key)
+  const { config } = await rt.config(octokit, r)
+  const report: IssueReconcileReport = { scanned: 0, requests: 0, tracked: [] }
+  let newest = cursor
+  for await (const page of octokit.paginate.iterator(octokit.rest.issues.listForRepo, {
+    owner: r.owner,
+    repo: r.repo,
+    state: 'open',
+    labels: config.task_label,
+    sort: 'updated',
+    direction: 'asc',
+    per_page: 100,
+    ...(cursor ? { since: new Date(Date.parse(cursor) - CATCH_UP_OVERLAP_MS).toISOString() } : {}),
+  })) {
+    report.requests++
+    for (const issue of page.data) {
+      report.scanned++
+      if (!newest || issue.updated_at > newest) newest = issue.updated_at
+      if (issue.pull_request) continue
+      if (rt.state.issue(rt.taskId(r, issue.number))?.is_task) continue
+      const user = issue.user ?? { login: 'ghost', id: 0, type: 'User' }
+      await deliver({
+        id: `reconcile:${issue.id}:${issue.updated_at}`,
+        name: 'issues',
+        payload: { action: 'opened', issue, repository, sender: user },
+      } as unknown as EmitterWebhookEvent<'issues.opened'>)
+      report.tracked.push(issue.number)
+    }
+  }
+  if (newest) rt.engine.write(() => rt.state.saveCatchUpCursor(key, newest))
   return report
 }
 

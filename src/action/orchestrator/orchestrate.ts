@@ -21,7 +21,13 @@ import { copyFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { EmitterWebhookEvent } from '@octokit/webhooks'
 import type { Probot } from 'probot'
-import { type CatchUpReport, catchUpComments, type RepositoryPayload } from '../../app/catch-up.js'
+import {
+  type CatchUpReport,
+  catchUpComments,
+  type IssueReconcileReport,
+  type RepositoryPayload,
+  reconcileIssues,
+} from '../../app/catch-up.js'
 import { taskOrchestrator } from '../../app/index.js'
 import type { Octokit } from '../../app/runtime.js'
 import type { Clock } from '../../core/clock.js'
@@ -29,7 +35,7 @@ import { openStore } from '../../core/db/open.js'
 import { Engine } from '../../core/engine.js'
 import { rebuildFromGitHub } from '../../github/rebuild.js'
 import type { ArtifactStore } from './artifacts.js'
-import { type RunEvent, webhookEvents } from './events.js'
+import { MAINTENANCE_EVENTS, type RunEvent, webhookEvents } from './events.js'
 import { writeSnapshot } from './state-file.js'
 import { type DriverFactory, fetchCandidate, type LoadedState, loadState } from './sync.js'
 
@@ -62,6 +68,8 @@ export interface RunReport {
   changes: Record<string, number>
   swept: number
   catchUp: CatchUpReport | null
+  /** Scheduled runs: task issues whose opening was never handled. */
+  reconciled: IssueReconcileReport | null
   source: LoadedState
   /** Generation and size of the uploaded state. */
   generation: number
@@ -159,6 +167,7 @@ async function handleOn(
       changes: {},
       swept: 0,
       catchUp: null,
+      reconciled: null,
       source: base,
       generation: 0,
       bytes: 0,
@@ -197,8 +206,23 @@ async function handleOn(
       if (event.name === 'issue_comment' && comment?.id) answered.add(comment.id)
     }
     lap('handle')
+    // Task issues whose opening was missed: on scheduled runs, and before a
+    // missed command on an issue this state does not track.
+    const reconcile = async () => {
+      if (report.reconciled) return
+      try {
+        report.reconciled = await reconcileIssues(rt, octokit, o.repository, (e) =>
+          probot.receive(e),
+        )
+      } catch (err) {
+        report.errors.push(`issue reconcile: ${message(err)}`)
+      }
+    }
+    if ((MAINTENANCE_EVENTS as readonly string[]).includes(o.event.name)) await reconcile()
     try {
-      report.catchUp = await catchUpComments(rt, octokit, o.repository, (e) => probot.receive(e))
+      report.catchUp = await catchUpComments(rt, octokit, o.repository, (e) => probot.receive(e), {
+        beforeUntracked: reconcile,
+      })
       for (const c of report.catchUp.caught) answered.add(c.comment)
     } catch (err) {
       report.errors.push(`catch-up: ${message(err)}`)

@@ -227,6 +227,43 @@ describe('orchestrator runs', () => {
     expect(again.catchUp?.caught).toEqual([])
   }, 60_000)
 
+  it('a task issue whose opening was missed is tracked by the next scheduled run', async () => {
+    fake.openIssue({ number: 1 })
+    await runOnce(fake, clock, 'issues', openedPayload(1))
+    clock.advance(60_000)
+    fake.openIssue({ number: 2, body: '### Depends on\n\n- [ ] #1\n' }) // its run was cancelled
+    fake.openIssue({ number: 3, labels: ['question'] }) // not a task
+    clock.advance(60_000)
+    const report = await runOnce(fake, clock, 'schedule', {})
+    expect(report.errors).toEqual([])
+    expect(report.reconciled?.tracked).toEqual([2])
+    expect(boardOf(newest().bytes).map((t) => [t.id, t.status, t.depends_on])).toEqual([
+      ['Codertocat/Hello-World#1', 'pending', []],
+      ['Codertocat/Hello-World#2', 'blocked', ['Codertocat/Hello-World#1']],
+    ])
+    // Tracked once: the next scheduled run lists it again but leaves it alone.
+    const again = await runOnce(fake, clock, 'schedule', {})
+    expect(again.reconciled?.tracked).toEqual([])
+  }, 60_000)
+
+  it('a missed command on an issue whose opening was missed too is run as a task command', async () => {
+    fake.openIssue({ number: 1 })
+    await runOnce(fake, clock, 'issues', openedPayload(1))
+    fake.openIssue({ number: 2 }) // cancelled run
+    const missed = say(2, '/claim', 'ada') // cancelled run
+    const other = say(1, '/status', 'bob')
+    const report = await runOnce(fake, clock, 'issue_comment', other)
+    expect(report.errors).toEqual([])
+    expect(report.reconciled?.tracked).toEqual([2])
+    expect(report.catchUp?.caught.map((c) => c.comment)).toEqual([
+      (missed.comment as { id: number }).id,
+    ])
+    expect(boardOf(newest().bytes)[1]).toMatchObject({ status: 'in_progress', holder: 'ada' })
+    // A plain event run with nothing untracked makes no issue listing.
+    const quiet = await runOnce(fake, clock, 'issue_comment', say(1, '/status', 'bob'))
+    expect(quiet.reconciled).toBeNull()
+  }, 60_000)
+
   it('two runs racing on the same generation both keep their effect', async () => {
     fake.openIssue({ number: 1 })
     fake.openIssue({ number: 2 })
