@@ -3,6 +3,12 @@
  * one command and runs in one `BEGIN IMMEDIATE` transaction that also appends
  * its events, with one "now" read from the injected clock. It knows nothing
  * of GitHub, terminals or CI; front doors (CLI, app, Actions) translate.
+ *
+ * One class in three files: `engine-base.ts` (store, clock, settings,
+ * transactions), `engine-collaboration.ts` (participants, progress,
+ * feedback, shared context, notes, questions, approval, archive, export) and
+ * this one (tasks, dependencies, leases, completion, agents, events,
+ * metrics, import).
  */
 import {
   addTask,
@@ -20,28 +26,10 @@ import {
   pickNext,
   registerAgent,
 } from './agents.js'
-import { type Approval, approve } from './approval.js'
-import { type ArchiveOutcome, archive } from './archive.js'
-import { type Clock, iso, systemClock } from './clock.js'
-import {
-  addNote,
-  type Feedback,
-  giveFeedback,
-  join,
-  latestProgress,
-  type Note,
-  notesOf,
-  type Participant,
-  type ProgressEntry,
-  participants,
-  progressHistory,
-  recordProgress,
-} from './collaboration.js'
+import { type Participant, participants } from './collaboration.js'
 import { type CompleteOutcome, type CompleteRequest, complete } from './completion.js'
-import { type ContextEntry, type MergedContext, mergedContext, share } from './context.js'
-import type { Store } from './db/store.js'
+import { CollaborationEngine } from './engine-collaboration.js'
 import { appendEvent, type EventFilter, listEvents, type TaskEvent } from './events.js'
-import { type ArchiveScope, type ExportedTask, exportTasks } from './export.js'
 import {
   addDependency,
   type CriticalPath,
@@ -68,26 +56,8 @@ import {
 import { computeMetrics, type Metrics, type MetricsOptions } from './metrics.js'
 import type { Lease, NewTask, Status, Task } from './model.js'
 import { type Closing, closeByPerson, reopen, revokeLease } from './overrides.js'
-import {
-  type AnswerOutcome,
-  type AskOutcome,
-  answer,
-  ask,
-  openQuestions,
-  openQuestionsOf,
-  type Question,
-  questionsOf,
-} from './questions.js'
-import { readSettings, writeSettings } from './settings.js'
-import {
-  type Ctx,
-  DEFAULT_SETTINGS,
-  type EngineSettings,
-  requireTaskRow,
-  rowToTask,
-  TASK_COLUMNS,
-  type TaskRow,
-} from './tasks.js'
+import { openQuestionsOf, type Question } from './questions.js'
+import { type Ctx, requireTaskRow, rowToTask, TASK_COLUMNS, type TaskRow } from './tasks.js'
 
 /** Filters for {@link Engine.list}; combined with AND. */
 export interface ListFilter {
@@ -113,44 +83,7 @@ export interface TaskDetail extends Task {
 }
 
 /** The task engine over one store; see the module comment. */
-export class Engine {
-  readonly store: Store
-  readonly clock: Clock
-  readonly settings: EngineSettings
-
-  /**
-   * @param store an open, migrated store (`openStore`)
-   * @param options clock (default: system) and settings overriding those
-   *   saved in the database by `tm init`
-   */
-  constructor(store: Store, options: { clock?: Clock; settings?: Partial<EngineSettings> } = {}) {
-    this.store = store
-    this.clock = options.clock ?? systemClock
-    this.settings = { ...DEFAULT_SETTINGS, ...readSettings(store), ...options.settings }
-  }
-
-  private ctx(): Ctx {
-    const nowMs = this.clock.now()
-    return { store: this.store, nowMs, now: iso(nowMs), settings: this.settings }
-  }
-
-  /** Run `fn` in one write transaction with a fresh context. */
-  write<T>(fn: (ctx: Ctx) => T): T {
-    return this.store.write(() => fn(this.ctx()))
-  }
-
-  /** Run `fn` in one read transaction with a fresh context. */
-  read<T>(fn: (ctx: Ctx) => T): T {
-    return this.store.read(() => fn(this.ctx()))
-  }
-
-  /** Save lease/retry settings in the database (used by `tm init`). */
-  configure(settings: Partial<EngineSettings>): EngineSettings {
-    this.write((ctx) => writeSettings(ctx.store, settings))
-    Object.assign(this.settings, settings)
-    return this.settings
-  }
-
+export class Engine extends CollaborationEngine {
   /** Create a task (see `add-task.addTask`); throws InvalidInput, InvalidExpression, TaskNotFound, Duplicate. */
   add(input: NewTask, actor: string | null = null): Task {
     return this.write((ctx) => addTask(ctx, input, actor))
@@ -347,100 +280,6 @@ export class Engine {
   /** End another agent's lease without its token; returns the former holder. */
   revokeLease(id: string, actor: string | null, reason: string): string {
     return this.write((ctx) => revokeLease(ctx, id, actor, reason))
-  }
-
-  /** Add `agent` as a participant with a role. */
-  join(id: string, agent: string, role: string | null = null): Participant {
-    return this.write((ctx) => join(ctx, id, agent, role))
-  }
-
-  /** Participants of a task. */
-  participants(id: string): Participant[] {
-    return this.read((ctx) => participants(ctx, id))
-  }
-
-  /** Record progress (0–100 %) with a message. */
-  progress(id: string, agent: string, percent: number, message = ''): ProgressEntry {
-    return this.write((ctx) => recordProgress(ctx, id, agent, percent, message))
-  }
-
-  /** Reviewer feedback on a completed task (ratings 1–5). */
-  feedback(id: string, actor: string | null, feedback: Feedback): void {
-    this.write((ctx) => giveFeedback(ctx, id, actor, feedback))
-  }
-
-  /** The progress history of a task, oldest first. */
-  progressHistory(id: string): ProgressEntry[] {
-    return this.read((ctx) => progressHistory(ctx, id))
-  }
-
-  /**
-   * Share `key` = `value` (already parsed, see `context.parseContextValue`)
-   * with everyone on the task (see `context.share`).
-   */
-  share(id: string, key: string, value: unknown, author: string | null = null): ContextEntry {
-    return this.write((ctx) => share(ctx, id, key, value, author))
-  }
-
-  /** The task's context: own, inherited from finished dependencies, and merged (own wins). */
-  context(id: string): MergedContext {
-    return this.read((ctx) => mergedContext(ctx, id))
-  }
-
-  /** Keep a private note of `agent` on a task (database only; see `collaboration.addNote`). */
-  note(id: string, agent: string, text: string): Note {
-    return this.write((ctx) => addNote(ctx, id, agent, text))
-  }
-
-  /** `agent`'s own notes on a task, oldest first. */
-  notes(id: string, agent: string): Note[] {
-    return this.read((ctx) => notesOf(ctx, id, agent))
-  }
-
-  /** Archive finished tasks older than `days` days (see `archive.archive`). */
-  archive(days: number, actor: string | null = null, statuses?: readonly string[]): ArchiveOutcome {
-    return this.write((ctx) => archive(ctx, days, actor, statuses))
-  }
-
-  /** Every task for export, oldest first (see `export.exportTasks`). */
-  exportTasks(scope: ArchiveScope = 'include'): ExportedTask[] {
-    return this.read((ctx) => exportTasks(ctx, scope))
-  }
-
-  /** The latest progress report, or null. */
-  latestProgress(id: string): ProgressEntry | null {
-    return this.read((ctx) => latestProgress(ctx, id))
-  }
-
-  /**
-   * Ask a question about a task (see `questions.ask`): when `askedBy` holds
-   * the lease, the task waits and its lease clock pauses until answered.
-   */
-  ask(id: string, askedBy: string, askedOf: string | null, question: string): AskOutcome {
-    return this.write((ctx) => ask(ctx, id, askedBy, askedOf, question))
-  }
-
-  /** Answer the oldest open question (or `questionId`); resumes a waiting task (see `questions.answer`). */
-  answer(id: string, answeredBy: string, text: string, questionId?: number): AnswerOutcome {
-    return this.write((ctx) => answer(ctx, id, answeredBy, text, questionId))
-  }
-
-  /** Unanswered questions of open tasks, oldest first. */
-  openQuestions(): Question[] {
-    return this.read((ctx) => openQuestions(ctx))
-  }
-
-  /** Every question of one task, oldest first. */
-  questions(id: string): Question[] {
-    return this.read((ctx) => {
-      requireTaskRow(ctx.store, id)
-      return questionsOf(ctx, id)
-    })
-  }
-
-  /** Approve a task that requires approval (see `approval.approve`). */
-  approve(id: string, actor: string): Approval {
-    return this.write((ctx) => approve(ctx, id, actor))
   }
 
   /** Return expired leases to the queue (see `leases.sweep`). */
