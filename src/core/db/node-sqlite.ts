@@ -25,8 +25,8 @@
  * `RangeError` here, where better-sqlite3 silently rounds it to a double.
  * The engine stores none (ids are text, counts and ids are small).
  *
- * Loading: `node:sqlite` exists from Node 22.13 (22.5 behind a flag); Node 20
- * has none, so the module is fetched on first use with
+ * Loading: `node:sqlite` has all this driver uses from Node 22.16 / 23.11
+ * (`StatementSync.columns()`, the busy `timeout` option); Node 20 has none, so the module is fetched on first use with
  * `process.getBuiltinModule('node:sqlite')` — nothing imports it statically
  * and bundling this file is safe for Node 20. Node before 24.15 prints
  * "ExperimentalWarning: SQLite is an experimental feature …" when it first
@@ -52,6 +52,7 @@ interface NodeDatabaseSync {
   close(): void
 }
 interface NodeSqlite {
+  StatementSync: { prototype: Partial<NodeStatementSync> }
   DatabaseSync: new (
     path: string,
     options: {
@@ -67,7 +68,8 @@ let loaded: NodeSqlite | undefined
 
 /**
  * The `node:sqlite` module, loaded once without its ExperimentalWarning.
- * @throws TaskError('StorageError') on a Node without it (Node 20, or 22 before 22.13 without `--experimental-sqlite`).
+ * @throws TaskError('StorageError') on a Node without it, or with one older than
+ *   22.16 / 23.11 (no `StatementSync.columns()`, no busy `timeout` option).
  */
 export function loadNodeSqlite(): NodeSqlite {
   if (loaded) return loaded
@@ -77,10 +79,13 @@ export function loadNodeSqlite(): NodeSqlite {
         | NodeSqlite
         | undefined)
     : undefined
-  if (typeof mod?.DatabaseSync !== 'function') {
+  if (
+    typeof mod?.DatabaseSync !== 'function' ||
+    typeof mod.StatementSync?.prototype.columns !== 'function'
+  ) {
     throw new TaskError(
       'StorageError',
-      `The node:sqlite driver needs Node 22.13 or newer (the orchestrator Action runs on Node 24); this is Node ${process.versions.node}. Use the better-sqlite3 driver (the default) on this Node, or run on Node 24.`,
+      `The node:sqlite driver needs Node 22.16 or newer (the orchestrator Action runs on Node 24); this is Node ${process.versions.node}. Use the better-sqlite3 driver (the default) on this Node, or run on Node 24.`,
       { driver: 'node:sqlite', node: process.versions.node },
     )
   }
@@ -140,7 +145,6 @@ export function openNodeSqlite(path: string, options: OpenOptions = {}): SqliteD
     return db
   }
   try {
-    // Older Node 22 has no `timeout` option: set it in SQL too.
     db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`)
     db.exec('PRAGMA cache_size = -16000')
   } catch (err) {

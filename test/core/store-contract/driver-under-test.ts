@@ -25,7 +25,7 @@ export function driverUnderTest(env: NodeJS.ProcessEnv = process.env): DriverUnd
   throw new Error(`${DRIVER_ENV}=${name}: expected better-sqlite3 or node:sqlite.`)
 }
 
-/** True when this Node has `node:sqlite` (22.13+), false on the tests' Node 20. */
+/** True when this Node has `node:sqlite` (22.5+), false on the tests' Node 20. */
 export function hasNodeSqlite(): boolean {
   const get = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule
   return get?.call(process, 'node:sqlite') !== undefined

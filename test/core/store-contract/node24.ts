@@ -2,7 +2,7 @@
  * Rerun a driver-dependent test file under Node 24 with the node:sqlite
  * driver, from inside the Node 20 test run, and hand back what it reported.
  *
- * Why a child process: node:sqlite exists only from Node 22.13, while the
+ * Why a child process: node:sqlite exists only from Node 22 (this driver needs 22.16), while the
  * tests (and better-sqlite3's addon, compiled for Node 20) run on Node 20.
  * The Node 24 binary comes from test/action/support/node24.ts. The child is
  * vitest itself (`node24 node_modules/vitest/vitest.mjs run <file>`) with

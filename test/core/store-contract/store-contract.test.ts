@@ -36,7 +36,7 @@ if (!process.env[DRIVER_ENV]) {
   describe('the node:sqlite driver', () => {
     it.runIf(!hasNodeSqlite())('refuses clearly on a Node without node:sqlite', () => {
       const err = expectTaskError(() => openNodeSqlite(':memory:'), 'StorageError')
-      expect(err.message).toMatch(/needs Node 22\.13 or newer.*better-sqlite3/)
+      expect(err.message).toMatch(/needs Node 22\.16 or newer.*better-sqlite3/)
       expect(err.details).toMatchObject({ driver: 'node:sqlite', node: process.versions.node })
     })
 
