@@ -120,10 +120,22 @@ export function issueLink(repo: string): MarkdownOptions['link'] {
   return (id) => (id.startsWith(prefix) ? `#${id.slice(prefix.length)}` : id)
 }
 
-/** The dashboard body of `repo`, or null when the repository has no task yet. */
+/**
+ * The dashboard body of `repo`, or null when the repository has no task yet
+ * (archived ones count: once every task is archived the dashboard says the
+ * board is empty rather than keep showing them).
+ */
 export function dashboardBody(rt: AppRuntime, repo: string, config: Config): string | null {
-  const report = rt.engine.read((ctx) => buildReport(ctx, { scope: `${repo}#` }))
-  if (report.board.every((c) => c.count === 0)) return null
+  const scope = `${repo}#`
+  const report = rt.engine.read((ctx) =>
+    ctx.store.get('SELECT 1 AS any FROM tasks WHERE substr(id, 1, length(?)) = ? LIMIT 1', [
+      scope,
+      scope,
+    ])
+      ? buildReport(ctx, { scope })
+      : null,
+  )
+  if (report === null) return null
   return renderMarkdown(report, {
     link: issueLink(repo),
     title: config.dashboard.title,

@@ -179,6 +179,33 @@ describe('the dashboard issue', () => {
     expect(warnings).toHaveLength(1)
   })
 
+  it('says the board is empty once every task is archived, instead of keeping the old board', async () => {
+    const { app, rt, clock } = await appWithTasks()
+    new DashboardState(rt.engine.store).save(REPO_KEY, {
+      number: 7,
+      node_id: 'I_7',
+      title: 'Our board',
+      body: `${DASHBOARD_MARKER}\n# Our board\n\n| #1 | Task 1 |`,
+      refreshed_at: rt.now(),
+      pin: 'pinned',
+      searched: true,
+      dirty: true,
+    })
+    for (const n of [1, 2]) rt.engine.cancel(`${REPO_KEY}#${n}`, 'dropped', 'maint')
+    clock.advance(2 * 86_400_000)
+    rt.engine.archive(1, 'maint')
+    let edited = ''
+    githubApi()
+      .patch(`${R}/issues/7`, (b) => {
+        edited = b.body
+        return true
+      })
+      .reply(200, {})
+    expect(await app.flush()).toBe(1)
+    expect(edited).toContain('No tasks in the working set')
+    expect(edited).not.toContain('Task 1')
+  })
+
   it('is off by default: no request at all', async () => {
     const { app, rt } = await makeApp()
     seedTask(rt, 1)

@@ -194,6 +194,7 @@ function board(report: Report, o: MarkdownOptions, level: Level): string {
       )
     }
   }
+  if (out.length === 1) out.push('No tasks in the working set (archived tasks are left out).')
   return out.join('\n\n')
 }
 

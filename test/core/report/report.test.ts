@@ -120,6 +120,19 @@ describe('report model', () => {
     expect(md).not.toContain('Old idea')
   })
 
+  it('says the board is empty when every task is archived, and keeps the figures', () => {
+    const { engine, clock } = makeEngine()
+    const t = engine.add({ id: 'o/r#1', title: 'Only task' })
+    engine.claim(t.id, 'ada')
+    engine.complete(t.id, 'ada', 1)
+    clock.advance(2 * 86_400_000)
+    engine.archive(1)
+    const md = renderMarkdown(report(engine), { link })
+    expect(md).toContain('## Board\n\nNo tasks in the working set')
+    expect(md).not.toContain('Only task')
+    expect(md).toContain('| Completed | 1 (0.14/day) |')
+  })
+
   it('the critical path weighs estimates, 1 h where none', () => {
     const t = (id: string, h: number | null) => ({
       id,
