@@ -16,7 +16,12 @@ import { comment, makeApp, permission, R, seedTask } from './helpers.js'
 useGitHubHarness()
 
 /** Expect a reaction, optionally an issue update, and a reply; returns what was sent. */
-function expectReply(number: number, commentId: number, reaction: '+1' | '-1', patched = false) {
+function expectReply(
+  number: number,
+  commentId: number,
+  reaction: '+1' | '-1' | 'confused',
+  patched = false,
+) {
   const sent: { reply: string; patch: { labels?: string[]; assignees?: string[] } | null } = {
     reply: '',
     patch: null,
@@ -40,6 +45,90 @@ function expectReply(number: number, commentId: number, reaction: '+1' | '-1', p
     .reply(201, { id: 1 })
   return sent
 }
+
+describe('/join and /progress', () => {
+  it('participants and the progress bar reach the status comment; the lease holder stays single', async () => {
+    const { probot, rt, app } = await makeApp()
+    const id = seedTask(rt, 29)
+    rt.engine.claim(id, 'ada')
+    rt.state.saveIssue({
+      ...rt.state.issue(id)!,
+      labels: ['task', 'status: in_progress', 'priority: medium'],
+      assignees: ['ada'],
+    })
+    permission('grace', 'write')
+    const joined = expectReply(29, 6901, '+1')
+    await receive(probot, 'issue_comment.created', comment(29, '/join reviewer', 'grace', 6901))
+    expect(joined.reply).toContain('@grace joined as reviewer')
+    permission('ada', 'write')
+    const progressed = expectReply(29, 6902, '+1')
+    await receive(
+      probot,
+      'issue_comment.created',
+      comment(29, '/progress 60% endpoint done', 'ada', 6902),
+    )
+    expect(progressed.reply).toContain('Progress 60 %: endpoint done')
+    expect(rt.engine.get(id).lease?.holder).toBe('ada')
+    expect(rt.engine.participants(id)).toEqual([
+      expect.objectContaining({ agent: 'grace', role: 'reviewer' }),
+    ])
+    let status = ''
+    githubApi()
+      .patch(`${R}/issues/comments/9029`, (b) => {
+        status = b.body
+        return true
+      })
+      .reply(200, {})
+    await app.flush()
+    expect(status).toContain('| Participants | @grace (reviewer) |')
+    expect(status).toContain('| Progress | ▓▓▓▓▓▓░░░░ 60 % — endpoint done |')
+  })
+
+  it('a rating of 6 and progress of 150 % are refused with the rule, and change nothing', async () => {
+    const { probot, rt } = await makeApp()
+    const id = seedTask(rt, 28)
+    const open = seedTask(rt, 27)
+    rt.engine.closeByPerson(id, 'completed', 'maint')
+    rt.state.saveIssue({
+      ...rt.state.issue(id)!,
+      state: 'closed',
+      state_reason: 'completed',
+      labels: ['task', 'status: completed', 'priority: medium'],
+    })
+    const before = {
+      task: rt.engine.get(id),
+      open: rt.engine.get(open),
+      events: rt.engine.events().length,
+    }
+    // Malformed commands are refused before any permission look-up or engine call
+    // (😕: nothing in the comment could be read as a command).
+    const rating = expectReply(28, 6801, 'confused')
+    await receive(
+      probot,
+      'issue_comment.created',
+      comment(28, '/feedback quality=6 timeliness=4', 'maint', 6801),
+    )
+    expect(readMarkers(rating.reply)[0]).toMatchObject({
+      command: 'feedback',
+      ok: false,
+      code: 'InvalidCommand',
+    })
+    expect(rating.reply).toMatch(/quality=6 is not a rating.*1 to 5/)
+    // On an open task (where /progress 50 would be recorded).
+    const percent = expectReply(27, 6802, 'confused')
+    await receive(probot, 'issue_comment.created', comment(27, '/progress 150 done', 'ada', 6802))
+    expect(readMarkers(percent.reply)[0]).toMatchObject({
+      command: 'progress',
+      ok: false,
+      code: 'InvalidCommand',
+    })
+    expect(percent.reply).toMatch(/"150" is not a percentage from 0 to 100/)
+    expect(rt.engine.get(id)).toEqual(before.task)
+    expect(rt.engine.get(open)).toEqual(before.open)
+    expect(rt.engine.progressHistory(open)).toEqual([])
+    expect(rt.engine.events().length).toBe(before.events)
+  })
+})
 
 describe('/share', () => {
   it('shares a YAML value with the task; bad YAML is refused and changes nothing', async () => {
