@@ -1,18 +1,34 @@
 /**
  * The SQL behind {@link computeMetrics} (`./metrics.ts`): each function is one
- * aggregate query over the event log and the task table, returning narrow
- * rows that the caller folds into overall, per-agent, per-persona and
- * per-milestone figures. Every query takes `since` ('' for the whole log,
- * else ISO-8601 UTC, compared as text) and `scope` ('' for every task, else
- * a task-id prefix such as `owner/repo#`: one repository's tasks) and runs
- * in the caller's read
- * transaction, so all figures come from one snapshot.
+ * aggregate query returning narrow rows that the caller folds into overall,
+ * per-agent, per-persona and per-milestone figures. Every query takes `since`
+ * ('' for the whole log, else ISO-8601 UTC, compared as text) and `scope`
+ * ('' for every task, else a task-id prefix such as `owner/repo#`: one
+ * repository's tasks) and runs in the caller's read transaction, so all
+ * figures come from one snapshot.
+ *
+ * Where the figures come from (migration 5, `./db/schema-metrics.ts`):
+ *  - lifetime facts per task — first claim, last completion and who made it,
+ *    closed blocked hours and the open blocked stretch, lease counters per
+ *    agent, copies of the task's figures — are kept in the rollup tables as
+ *    events and tasks are written, so the whole-log figures read the rollup
+ *    and never scan the log;
+ *  - windowed figures (`since`) are exact too: lease counters, completions
+ *    and throughput come from the `events` rows in the window (a range of the
+ *    `events_type_at` index, so the cost follows the window, not the log),
+ *    joined to the rollup for the lifetime facts (cycle time counts from the
+ *    first claim ever); time blocked clips the closed spans kept in
+ *    `metrics_blocked` (ranged by their end) and the open stretches to the
+ *    window.
  */
 import type { Store } from './db/store.js'
 
 /** Events that end a lease; each carries `lease_s` (seconds the lease ran). */
 export const LEASE_ENDS = ['released', 'completed', 'failed', 'retry_scheduled', 'lease_expired']
 const LEASE_ENDS_SQL = LEASE_ENDS.map((t) => `'${t}'`).join(', ')
+
+/** `@scope` filter on a task-id column. */
+const inScope = (column: string) => `(@scope = '' OR substr(${column}, 1, length(@scope)) = @scope)`
 
 /** Lease-event counters for one (actor, persona, milestone) combination. */
 export interface CounterRow {
@@ -30,29 +46,41 @@ export interface CounterRow {
 }
 
 /**
- * Claims, completions, failed tries, expiries and lease seconds from the log,
- * grouped by acting agent and the task's persona and milestone — one pass
- * over the lease events (served by the `events_type_at` index).
+ * Claims, completions, failed tries, expiries and lease seconds, grouped by
+ * acting agent and the task's (current) persona and milestone. Whole log:
+ * the per-task, per-agent counters of the rollup; a window: the lease events
+ * in it.
  */
 export function leaseCounters(store: Store, since: string, scope = ''): CounterRow[] {
+  if (since === '') {
+    return store.all<CounterRow>(
+      `SELECT json_extract(a.actor, '$') AS actor, m.persona, m.milestone,
+         sum(a.claims) AS claims, sum(a.completed) AS completed,
+         sum(a.failed_attempts) AS failed_attempts, sum(a.expiries) AS expiries,
+         sum(a.failed) AS failed, sum(a.lease_s) AS lease_s
+       FROM task_metrics_actor a LEFT JOIN task_metrics m ON m.task_id = a.task_id
+       WHERE ${inScope('a.task_id')}
+       GROUP BY a.actor, m.persona, m.milestone`,
+      { scope },
+    )
+  }
   return store.all<CounterRow>(
-    `SELECT e.actor, t.persona, t.milestone,
+    `SELECT e.actor, m.persona, m.milestone,
        sum(e.type = 'claimed') AS claims,
        sum(e.type = 'completed') AS completed,
        sum(e.type IN ('retry_scheduled', 'lease_expired') OR (e.type = 'failed' AND e.actor IS NOT NULL)) AS failed_attempts,
        sum(e.type = 'lease_expired') AS expiries,
        sum(e.type = 'failed') AS failed,
        sum(CASE WHEN e.type IN (${LEASE_ENDS_SQL}) THEN json_extract(e.details, '$.lease_s') END) AS lease_s
-     FROM events e LEFT JOIN tasks t ON t.id = e.task_id
-     WHERE e.type IN ('claimed', ${LEASE_ENDS_SQL}) AND e.at >= @since AND (@scope = '' OR substr(e.task_id, 1, length(@scope)) = @scope)
-     GROUP BY e.actor, t.persona, t.milestone`,
+     FROM events e LEFT JOIN task_metrics m ON m.task_id = e.task_id
+     WHERE e.type IN ('claimed', ${LEASE_ENDS_SQL}) AND e.at >= @since AND ${inScope('e.task_id')}
+     GROUP BY e.actor, m.persona, m.milestone`,
     { since, scope },
   )
 }
 
 /** One task completed here (a `completed` event in the window) and still completed. */
 export interface DoneRow {
-  id: string
   /** Who completed it (the last `completed` event's actor). */
   agent: string | null
   persona: string | null
@@ -69,70 +97,87 @@ export interface DoneRow {
   timeliness: number | null
 }
 
+const DONE_COLUMNS = `m.persona, m.milestone, substr(m.completed_at, 1, 10) AS day,
+  (julianday(m.completed_at) - julianday(m.first_claim_at)) * 24 AS cycle_h,
+  (julianday(m.completed_at) - julianday(m.created_at)) * 24 AS lead_h,
+  m.estimate_ratio AS ratio, m.quality, m.timeliness`
+const STILL_DONE = `m.status = 'completed' AND m.completed_at IS NOT NULL`
+
 /**
  * Tasks completed in the window, with their cycle time (first claim ever →
  * completion), lead time (creation → completion), estimate ratio and
  * feedback. Tasks completed only in imported history have no `completed`
  * event here and are left out; a task completed, reopened and completed
- * again counts once, with its last completion.
+ * again counts once, with its last completion (in the window).
  */
 export function completedTasks(store: Store, since: string, scope = ''): DoneRow[] {
+  if (since === '') {
+    return store.all<DoneRow>(
+      `SELECT m.completed_by AS agent, ${DONE_COLUMNS} FROM task_metrics m
+       WHERE m.completed_id IS NOT NULL AND ${STILL_DONE} AND ${inScope('m.task_id')}`,
+      { scope },
+    )
+  }
   return store.all<DoneRow>(
-    `WITH done AS (
-       SELECT task_id, max(id) AS last_id FROM events
-       WHERE type = 'completed' AND at >= @since AND (@scope = '' OR substr(task_id, 1, length(@scope)) = @scope) GROUP BY task_id
-     ),
-     first_claim AS (
-       SELECT task_id, min(at) AS at FROM events
-       WHERE type = 'claimed' AND task_id IN (SELECT task_id FROM done) GROUP BY task_id
-     )
-     SELECT t.id, e.actor AS agent, t.persona, t.milestone, substr(t.completed_at, 1, 10) AS day,
-       (julianday(t.completed_at) - julianday(f.at)) * 24 AS cycle_h,
-       (julianday(t.completed_at) - julianday(t.created_at)) * 24 AS lead_h,
-       CASE WHEN t.actual_hours IS NOT NULL AND t.estimated_hours > 0
-         THEN t.actual_hours / t.estimated_hours END AS ratio,
-       t.feedback_quality AS quality, t.feedback_timeliness AS timeliness
-     FROM done d JOIN events e ON e.id = d.last_id JOIN tasks t ON t.id = d.task_id
-     LEFT JOIN first_claim f ON f.task_id = d.task_id
-     WHERE t.status = 'completed' AND t.completed_at IS NOT NULL`,
+    `WITH done AS (${DONE_IN_WINDOW})
+     SELECT e.actor AS agent, ${DONE_COLUMNS}
+     FROM done d JOIN events e ON e.id = d.last_id JOIN task_metrics m ON m.task_id = d.task_id
+     WHERE ${STILL_DONE}`,
     { since, scope },
   )
 }
 
+/** The last `completed` event of each task in the window. */
+const DONE_IN_WINDOW = `SELECT task_id, max(id) AS last_id FROM events
+  WHERE type = 'completed' AND at >= @since AND ${inScope('task_id')} GROUP BY task_id`
+
 /** Hours one task spent `blocked` within the window. */
 export interface BlockedRow {
-  id: string
+  /** Who completed the task in the window (as in {@link completedTasks}), else null. */
+  agent: string | null
   persona: string | null
   milestone: string | null
   hours: number
 }
 
 /**
- * Time blocked per task, from the status events: a `blocked` event (or an
- * import of a blocked task) starts blocked time that lasts until the task's
- * next status event — `unblocked`, `completed` (closed by a person),
- * `task_cancelled`, `reopened` — or until `now` while it is still blocked.
- * Successive `blocked` events (a manual block on top of unmet dependencies)
- * just split one stretch. Clipped to the window `[since, now]`.
+ * Time blocked per task: a `blocked` event (or an import of a blocked task)
+ * starts blocked time that lasts until the task's next status event —
+ * `unblocked`, `completed` (closed by a person), `task_cancelled`,
+ * `reopened` — or until `now` while it is still blocked. Successive
+ * `blocked` events just split one stretch. Clipped to the window
+ * `[since, now]`. Whole log: the closed hours kept per task plus the open
+ * stretch; a window: the closed spans ending in it plus the open stretches.
  */
 export function blockedTime(store: Store, since: string, now: string, scope = ''): BlockedRow[] {
+  if (since === '') {
+    return store.all<BlockedRow>(
+      `SELECT CASE WHEN m.completed_id IS NOT NULL AND ${STILL_DONE} THEN m.completed_by END AS agent,
+         m.persona, m.milestone,
+         m.blocked_h + CASE WHEN m.blocked_from < @now
+           THEN (julianday(@now) - julianday(m.blocked_from)) * 24 ELSE 0 END AS hours
+       FROM task_metrics m
+       WHERE m.status IS NOT NULL AND (m.blocked_h > 0 OR m.blocked_from < @now) AND ${inScope('m.task_id')}`,
+      { now, scope },
+    )
+  }
   return store.all<BlockedRow>(
-    `WITH s AS (
-       SELECT task_id, id, at,
-         type = 'blocked' OR (type = 'imported' AND json_extract(details, '$.status') = 'blocked') AS b
-       FROM events
-       WHERE type IN ('blocked', 'unblocked', 'completed', 'task_cancelled', 'reopened', 'imported')
-         AND (@scope = '' OR substr(task_id, 1, length(@scope)) = @scope)
-     ),
-     spans AS (
-       SELECT task_id, b, at, lead(at, 1, @now) OVER (PARTITION BY task_id ORDER BY id) AS until
-       FROM s
+    `WITH spans AS (
+       SELECT task_id, from_at, until_at FROM metrics_blocked
+       WHERE until_at > @since AND ${inScope('task_id')}
+       UNION ALL
+       SELECT task_id, blocked_from, @now FROM task_metrics
+       WHERE blocked_from < @now AND @now > @since AND ${inScope('task_id')}
      ),
      per_task AS (
-       SELECT task_id, sum(julianday(until) - julianday(max(at, @since))) * 24 AS hours
-       FROM spans WHERE b AND until > @since AND until > at GROUP BY task_id
-     )
-     SELECT t.id, t.persona, t.milestone, p.hours FROM per_task p JOIN tasks t ON t.id = p.task_id`,
+       SELECT task_id, sum(julianday(until_at) - julianday(max(from_at, @since))) * 24 AS hours
+       FROM spans GROUP BY task_id
+     ),
+     done AS (${DONE_IN_WINDOW})
+     SELECT CASE WHEN ${STILL_DONE} THEN e.actor END AS agent, m.persona, m.milestone, p.hours
+     FROM per_task p JOIN task_metrics m ON m.task_id = p.task_id
+     LEFT JOIN done d ON d.task_id = p.task_id LEFT JOIN events e ON e.id = d.last_id
+     WHERE m.status IS NOT NULL`,
     { since, now, scope },
   )
 }
@@ -149,7 +194,7 @@ export interface WipRow {
 export function workInProgress(store: Store, scope = ''): WipRow[] {
   return store.all<WipRow>(
     `SELECT lease_holder AS holder, persona, milestone, count(*) AS n FROM tasks
-     WHERE lease_holder IS NOT NULL AND (@scope = '' OR substr(id, 1, length(@scope)) = @scope)
+     WHERE lease_holder IS NOT NULL AND ${inScope('id')}
      GROUP BY lease_holder, persona, milestone`,
     { scope },
   )
@@ -163,7 +208,7 @@ export function throughputByDay(
 ): { day: string; completed: number }[] {
   return store.all<{ day: string; completed: number }>(
     `SELECT substr(at, 1, 10) AS day, count(*) AS completed FROM events
-     WHERE type = 'completed' AND at >= @since AND (@scope = '' OR substr(task_id, 1, length(@scope)) = @scope)
+     WHERE type = 'completed' AND at >= @since AND ${inScope('task_id')}
      GROUP BY day ORDER BY day`,
     { since, scope },
   )
@@ -172,21 +217,27 @@ export function throughputByDay(
 /** Tasks per status (archived tasks included). */
 export function statusCounts(store: Store, scope = ''): Record<string, number> {
   const out: Record<string, number> = {}
-  for (const r of store.all<{ status: string; n: number }>(
-    `SELECT status, count(*) AS n FROM tasks WHERE (@scope = '' OR substr(id, 1, length(@scope)) = @scope) GROUP BY status`,
-    { scope },
-  )) {
-    out[r.status] = r.n
-  }
+  const rows =
+    scope === ''
+      ? store.all<{ status: string; n: number }>(
+          'SELECT status, tasks AS n FROM metrics_status WHERE tasks > 0',
+        )
+      : store.all<{ status: string; n: number }>(
+          `SELECT status, count(*) AS n FROM tasks WHERE ${inScope('id')} GROUP BY status`,
+          { scope },
+        )
+  for (const r of rows) out[r.status] = r.n
   return out
 }
 
 /** Sum of `attempts` over all tasks (failed tries the engine counted). */
 export function attemptsCounted(store: Store, scope = ''): number {
-  return (
-    store.get<{ n: number }>(
-      `SELECT coalesce(sum(attempts), 0) AS n FROM tasks WHERE (@scope = '' OR substr(id, 1, length(@scope)) = @scope)`,
-      { scope },
-    )?.n ?? 0
-  )
+  const row =
+    scope === ''
+      ? store.get<{ n: number }>('SELECT coalesce(sum(attempts), 0) AS n FROM metrics_status')
+      : store.get<{ n: number }>(
+          `SELECT coalesce(sum(attempts), 0) AS n FROM tasks WHERE ${inScope('id')}`,
+          { scope },
+        )
+  return row?.n ?? 0
 }

@@ -256,11 +256,8 @@ export function computeMetrics(ctx: Ctx, options: MetricsOptions = {}): Metrics 
     milestones.of(r.milestone).count(r)
   }
 
-  const done = completedTasks(store, since, scope)
-  const completer = new Map<string, string | null>()
   const byDay = new Map<string, number[]>()
-  for (const r of done) {
-    completer.set(r.id, r.agent)
+  for (const r of completedTasks(store, since, scope)) {
     total.done(r)
     if (r.agent !== null) agents.of(r.agent).done(r)
     personas.of(r.persona).done(r)
@@ -274,8 +271,7 @@ export function computeMetrics(ctx: Ctx, options: MetricsOptions = {}): Metrics 
 
   for (const r of blockedTime(store, since, ctx.now, scope) as BlockedRow[]) {
     total.blocked.push(r.hours)
-    const agent = completer.get(r.id)
-    if (agent) agents.of(agent).blocked.push(r.hours)
+    if (r.agent) agents.of(r.agent).blocked.push(r.hours)
     personas.of(r.persona).blocked.push(r.hours)
     milestones.of(r.milestone).blocked.push(r.hours)
   }

@@ -7,6 +7,8 @@
  * Times are ISO-8601 UTC text (`2026-11-20T23:55:12.740Z`), which sorts
  * correctly as text. JSON columns hold arrays/objects as text.
  */
+import { METRICS_ROLLUP } from './schema-metrics.js'
+
 export const MIGRATIONS: readonly string[] = [
   // 1: the engine's model (DESIGN.md "Task model").
   `
@@ -335,6 +337,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX questions_task ON questions (task_id, id);
   CREATE INDEX questions_open ON questions (asked_at, id) WHERE answered_at IS NULL;
   `,
+  // 5: the metrics rollup (issue 6): per-task facts kept up to date as events
+  // and tasks are written, backfilled from the log (see ./schema-metrics.ts).
+  METRICS_ROLLUP,
 ]
 
 /** The schema version this build of the engine writes. */
