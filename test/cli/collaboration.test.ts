@@ -7,6 +7,10 @@ import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
+import { writeSnapshot } from '../../src/action/orchestrator/state-file.js'
+import { FakeClock } from '../../src/core/clock.js'
+import { openStore } from '../../src/core/db/open.js'
+import { Engine } from '../../src/core/engine.js'
 import { tempDir } from '../helpers.js'
 
 const TM = resolve('build/tm.cjs')
@@ -263,5 +267,39 @@ describe('tm watch', () => {
       expect.stringMatching(/#\d+\s+joined\s+\S+\s+grace/),
     ])
     expect(tm(['watch', '--type', 'nonsense']).code).toBe(2)
+    // An unknown task is refused at once rather than watched in silence forever.
+    const unknown = tm(['watch', '--task', 'nosuchid'])
+    expect(unknown.code).toBe(3)
+    expect(unknown.stderr).toContain('No task with id "nosuchid"')
+  })
+})
+
+describe('tm watch on a state file downloaded from the Actions-hosted orchestrator', () => {
+  it('prints its event log (the snapshot the workflow uploads, as written by writeSnapshot)', () => {
+    const live = openStore(join(dir, 'live.db'))
+    const engine = new Engine(live, { clock: new FakeClock('2026-03-01T09:00:00.000Z') })
+    const t = engine.add({ id: 'octo/api#12', title: 'Ship' }, 'seed')
+    engine.claim(t.id, 'ada')
+    engine.progress(t.id, 'ada', 40, 'half')
+    const state = join(dir, 'task-orchestrator.db')
+    writeSnapshot(live, state, 7)
+    live.close()
+    const child = spawnSync(
+      process.execPath,
+      [TM, '--db', state, '--json', 'watch', '--since-id', '0', '--task', t.id],
+      {
+        cwd: dir,
+        env: { ...process.env, TM_DB: '', TM_AGENT: '' },
+        encoding: 'utf8',
+        timeout: 1_500,
+        killSignal: 'SIGINT',
+      },
+    )
+    expect(child.stderr).toBe('')
+    const types = child.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).type)
+    expect(types).toEqual(['task_created', 'claimed', 'progress'])
   })
 })

@@ -53,6 +53,8 @@ export function registerWatchCommand(program: Command): void {
         const interval = o.interval ? parseDuration(o.interval, '--interval') : 250
         engine = openEngine(g)
         const e = engine
+        // A mistyped id would otherwise wait forever in silence.
+        if (o.task) e.get(o.task)
         let last =
           o.sinceId !== undefined
             ? parseNumber(o.sinceId, '--since-id', 0, Number.MAX_SAFE_INTEGER, true)
