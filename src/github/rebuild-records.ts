@@ -123,6 +123,8 @@ export function commandComments(
     const body = c.body ?? ''
     const issue = commentIssueNumber(c)
     if (!issue || onPullRequest(c) || body.includes('<!-- task-orchestrator')) continue
+    // A command starts a line with `/`: most comments need no Markdown parse.
+    if (!/^[ \t]*\//m.test(body)) continue
     const parsed = parseComment(body, context)
     if (parsed.commands.length + parsed.errors.length === 0) continue
     if (app.answered.has(c.id) || !isTask(issue))

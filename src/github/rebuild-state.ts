@@ -99,12 +99,24 @@ export function normalise(ref: IssueRef, context: RepoContext): IssueRef {
   return isSameRepository(ref, context) ? { ...ref, owner: context.owner, repo: context.repo } : ref
 }
 
-/** The parsed body of a task issue, same-repository references in the repository's spelling. */
+/** Parsed bodies by issue object and context: the fetch and the plan read each body once. */
+const parsed = new WeakMap<RecordedIssue, Map<string, IssueBody>>()
+
+/**
+ * The parsed body of a task issue, same-repository references in the
+ * repository's spelling. Parsed once per issue object and context (treat the
+ * result as read-only).
+ */
 export function bodyOf(issue: RecordedIssue, context: RepoContext): IssueBody {
+  const key = `${context.owner}/${context.repo}@${context.host ?? ''}\n${issue.body ?? ''}`
+  const cached = parsed.get(issue)?.get(key)
+  if (cached) return cached
   const body = parseIssueBody(issue.body ?? '', context)
   const fix = <T extends { ref: IssueRef }>(items: T[]) =>
     items.map((i) => ({ ...i, ref: normalise(i.ref, context) }))
-  return { ...body, dependsOn: fix(body.dependsOn), subtasks: fix(body.subtasks) }
+  const out = { ...body, dependsOn: fix(body.dependsOn), subtasks: fix(body.subtasks) }
+  parsed.set(issue, new Map([[key, out]]))
+  return out
 }
 
 /**

@@ -22,8 +22,11 @@ type Handler = (fake: FakeRepository, m: RegExpExecArray, url: URL, body: Body) 
 
 const NOT_FOUND: Reply = [404, { message: 'Not Found' }]
 
-/** `items` cut to the page `url` asks for, with GitHub's `Link: <…>; rel="next"`. */
-function page(items: unknown[], url: URL): Reply {
+/**
+ * `items` cut to the page `url` asks for, each turned into its REST shape by
+ * `shape` (only the page's), with GitHub's `Link: <…>; rel="next"`.
+ */
+function page<T>(items: T[], url: URL, shape: (item: T) => unknown): Reply {
   const perPage = Number(url.searchParams.get('per_page') ?? 30)
   const n = Number(url.searchParams.get('page') ?? 1)
   const headers: Record<string, string> = {}
@@ -32,7 +35,7 @@ function page(items: unknown[], url: URL): Reply {
     next.searchParams.set('page', String(n + 1))
     headers.link = `<${next.href}>; rel="next"`
   }
-  return [200, items.slice((n - 1) * perPage, n * perPage), headers]
+  return [200, items.slice((n - 1) * perPage, n * perPage).map(shape), headers]
 }
 
 const issueOr404 = (fake: FakeRepository, n: string | undefined) =>
@@ -65,14 +68,9 @@ const ROUTES: [string, RegExp, Handler][] = [
     /^\/labels$/,
     (fake, _m, url) =>
       page(
-        fake.data.labels.map((l, i) => ({
-          id: i + 1,
-          node_id: `L${i}`,
-          url: '',
-          default: false,
-          ...l,
-        })),
+        fake.data.labels.map((l, i) => ({ i, l })),
         url,
+        ({ i, l }) => ({ id: i + 1, node_id: `L${i}`, url: '', default: false, ...l }),
       ),
   ],
   [
@@ -107,10 +105,7 @@ const ROUTES: [string, RegExp, Handler][] = [
         .filter((i) => !label || i.labels.some((l) => l.toLowerCase() === label))
         .filter((i) => state === 'all' || i.state === state)
         .sort((a, b) => b.number - a.number)
-      return page(
-        issues.map((i) => fake.issueJson(i)),
-        url,
-      )
+      return page(issues, url, (i) => fake.issueJson(i))
     },
   ],
   [
@@ -118,8 +113,9 @@ const ROUTES: [string, RegExp, Handler][] = [
     /^\/issues\/comments$/,
     (fake, _m, url) =>
       page(
-        [...fake.data.comments].sort((a, b) => a.id - b.id).map((c) => fake.commentJson(c)),
+        [...fake.data.comments].sort((a, b) => a.id - b.id),
         url,
+        (c) => fake.commentJson(c),
       ),
   ],
   [
@@ -190,8 +186,9 @@ const ROUTES: [string, RegExp, Handler][] = [
     /^\/issues\/(\d+)\/sub_issues$/,
     (fake, m, url) =>
       page(
-        fake.data.issues.filter((c) => c.parent === Number(m[1])).map((c) => fake.issueJson(c)),
+        fake.data.issues.filter((c) => c.parent === Number(m[1])),
         url,
+        (c) => fake.issueJson(c),
       ),
   ],
   [
@@ -210,8 +207,9 @@ const ROUTES: [string, RegExp, Handler][] = [
     (fake, m, url) => {
       const ids = fake.data.blockedBy[Number(m[1])] ?? []
       return page(
-        fake.data.issues.filter((x) => ids.includes(x.id)).map((x) => fake.issueJson(x)),
+        fake.data.issues.filter((x) => ids.includes(x.id)),
         url,
+        (x) => fake.issueJson(x),
       )
     },
   ],
