@@ -43,7 +43,7 @@ export function parseContextValue(text: string): unknown {
   } catch (err) {
     throw new TaskError(
       'InvalidInput',
-      `The value is not valid YAML: ${(err as Error).message.split('\n')[0]}. Quote it to share it as text.`,
+      `The value is not valid YAML: ${(err as Error).message.split('\n')[0]!.replace(/[:.\s]+$/, '')}. Quote it to share it as text.`,
     )
   }
 }

@@ -17,6 +17,10 @@ describe('shared context', () => {
     expect(parseContextValue('https://api.example.com')).toBe('https://api.example.com')
     expect(parseContextValue('')).toBeNull()
     expectTaskError(() => parseContextValue('[unclosed'), 'InvalidInput')
+    // The YAML error's first line, without its dangling ":" before the code frame.
+    expect(expectTaskError(() => parseContextValue('{a: '), 'InvalidInput').message).toMatch(
+      /^The value is not valid YAML: Flow map must end with a \} at line 1, column 5\. Quote it to share it as text\.$/,
+    )
   })
 
   it('is handed to dependents at completion and merged: inherited first, own values win', () => {
