@@ -57,7 +57,8 @@ function status(err: unknown): number | undefined {
 
 /**
  * Read what a rebuild needs from `owner/repo` (see the module comment for
- * the requests). `host` is a GitHub Enterprise Server host, for issue URLs
+ * the requests). The state names the repository as GitHub spells it (from
+ * the issues' `repository_url`), whatever case it was asked for in. `host` is a GitHub Enterprise Server host, for issue URLs
  * in bodies. Errors of the listings (401, 404 for the repository, 5xx,
  * rate limits) propagate as the client raises them; an issue a task names
  * that GitHub will not show (403, 404, 410) is recorded as null, and a
@@ -109,9 +110,13 @@ export async function fetchRepositoryState(
     }),
     all<RecordedComment>('GET /repos/{owner}/{repo}/issues/comments', {}),
   ])
+  // Task ids use the repository's own spelling (as webhooks carry it), whatever was asked for.
+  const spelled = /\/repos\/([^/]+)\/([^/]+)$/.exec(issues[0]?.repository_url ?? '')
+  const same =
+    spelled && `${spelled[1]}/${spelled[2]}`.toLowerCase() === `${owner}/${repo}`.toLowerCase()
   const state: RepositoryState = {
-    owner,
-    repo,
+    owner: same ? spelled[1]! : owner,
+    repo: same ? spelled[2]! : repo,
     config,
     labels: labels.map((l) => l.name),
     issues,
@@ -121,7 +126,9 @@ export async function fetchRepositoryState(
     blockedBy: {},
   }
   const more = followUps(state, parsed, options.host)
-  const tasks = new Set(taskIssues(issues, parsed).map((i) => `${owner}/${repo}#${i.number}`))
+  const tasks = new Set(
+    taskIssues(issues, parsed).map((i) => `${state.owner}/${state.repo}#${i.number}`),
+  )
 
   for (const parent of more.subIssueParents) {
     try {

@@ -102,12 +102,11 @@ export async function rebuildFromGitHub(
 ): Promise<RebuildReport> {
   const clock = options.clock ?? engine.clock
   const started = Date.now()
-  const repoKey = `${repository.owner}/${repository.repo}`
-  const prefix = `${repoKey}#`
-  refuseNonEmpty(engine, repoKey, options.replace ?? false)
+  refuseNonEmpty(engine, `${repository.owner}/${repository.repo}`, options.replace ?? false)
   const { state, requests } = await fetchRepositoryState(client, repository, {
     host: options.host,
   })
+  const repoKey = `${state.owner}/${state.repo}`
   const nowMs = clock.now()
   const now = iso(nowMs)
   const plan = planRebuild(state, {
@@ -123,7 +122,7 @@ export async function rebuildFromGitHub(
     const ctx = { ...engineCtx, nowMs, now }
     refuseNonEmpty(engine, repoKey, options.replace ?? false)
     const { removed, links } = options.replace
-      ? removeTasks(ctx, prefix)
+      ? removeTasks(ctx, `${repoKey}#`)
       : { removed: 0, links: { dependencies: [], parents: [] } }
     // Tasks of other repositories already here (tracked before) stay as they are.
     const kept = new Set(
@@ -195,7 +194,7 @@ function refuseNonEmpty(engine: Engine, repoKey: string, replace: boolean): void
   if (replace) return
   const count = engine.store.get<{ all: number; mine: number }>(
     `SELECT count(*) AS "all",
-       coalesce(sum(substr(id, 1, length(@prefix)) = @prefix), 0) AS mine FROM tasks`,
+       coalesce(sum(lower(substr(id, 1, length(@prefix))) = lower(@prefix)), 0) AS mine FROM tasks`,
     { prefix: `${repoKey}#` },
   ) ?? { all: 0, mine: 0 }
   if (count.all === 0) return

@@ -255,7 +255,8 @@ export function answer(
 ): Reply {
   const prefix = `/repos/${fake.data.owner}/${fake.data.repo}`
   const url = new URL(uri, apiRoot)
-  if (!url.pathname.startsWith(`${prefix}/`)) return NOT_FOUND
+  // GitHub compares owner and repository names case-insensitively.
+  if (!url.pathname.toLowerCase().startsWith(`${prefix}/`.toLowerCase())) return NOT_FOUND
   const path = url.pathname.slice(prefix.length)
   for (const [m, re, handler] of ROUTES) {
     const match = m === method ? re.exec(path) : null
@@ -275,7 +276,10 @@ export function serveRepository(fake: FakeRepository): Served {
   const scope = githubApi().persist()
   const interceptors: nock.Interceptor[] = []
   for (const method of ['GET', 'POST', 'PATCH', 'DELETE']) {
-    const interceptor = scope.intercept((path: string) => path.startsWith(`${prefix}/`), method)
+    const interceptor = scope.intercept(
+      (path: string) => path.toLowerCase().startsWith(`${prefix}/`.toLowerCase()),
+      method,
+    )
     interceptor.reply(((uri: string, body: unknown) => answer(fake, method, uri, body)) as never)
     interceptors.push(interceptor)
   }

@@ -96,6 +96,16 @@ describe('reading a repository', () => {
     ])
   })
 
+  it('names tasks as GitHub spells the repository, whatever case it was asked for in', async () => {
+    const { fake, engine } = setup()
+    fake.open(1, 'One', '', ['task', 'status: pending'])
+    const served = serveRepository(fake) // answers for any case of the name, as GitHub does
+    const report = await rebuildFromGitHub(await client(), { owner: 'OCTO', repo: 'Board' }, engine)
+    served.stop()
+    expect(report.repository).toBe(`${O}/${R}`)
+    expect(engine.list().map((t) => t.id)).toEqual([id(1)])
+  })
+
   it("GitHub's refusal propagates and the database stays empty", async () => {
     const { engine } = setup()
     githubApi()
