@@ -84,6 +84,15 @@ export function desiredIssue(
   }
 }
 
+/**
+ * How a closed issue reads back into a task status (the inverse of the
+ * `state_reason` {@link desiredIssue} sends): closed as not planned →
+ * `cancelled`; as completed, or with no reason → `completed`.
+ */
+export function closedStatus(stateReason: string | null | undefined): 'completed' | 'cancelled' {
+  return stateReason === 'not_planned' ? 'cancelled' : 'completed'
+}
+
 /** The update that turns `current` into `desired`, or null when they agree. */
 export function issuePatch(current: IssueState, desired: IssueState): IssuePatch | null {
   const patch: IssuePatch = {}

@@ -53,6 +53,7 @@ import type { RestorableStatus, RestoredTask, RestorePlan } from '../core/restor
 import { type Config, durationMs } from './config.js'
 import type { IssueBody } from './issue-body.js'
 import { type ParsedLabels, parseLabels } from './labels.js'
+import { closedStatus } from './mirror.js'
 import { commandComments, issueRecords, type UnansweredComment } from './rebuild-records.js'
 import {
   assigneesOf,
@@ -104,8 +105,7 @@ type Skip = (item: string, field: string, value: unknown, reason: string) => voi
 
 /** Status of an issue as the app reads a person's closing, reopening and relabelling. */
 function statusOf(issue: RecordedIssue, labelled: Status | null): Status | null {
-  if (issue.state === 'closed')
-    return issue.state_reason === 'not_planned' ? 'cancelled' : 'completed'
+  if (issue.state === 'closed') return closedStatus(issue.state_reason)
   return labelled
 }
 

@@ -9,6 +9,7 @@ import { isTaskError } from '../../core/errors.js'
 import { type Config, findAgent } from '../../github/config.js'
 import { parseIssueBody } from '../../github/issue-body.js'
 import { parseLabels } from '../../github/labels.js'
+import { closedStatus } from '../../github/mirror.js'
 import { hasPermission } from '../../github/permissions.js'
 import { ensureNativeDependencies } from '../native-dependencies.js'
 import { publish } from '../publish.js'
@@ -247,7 +248,7 @@ export async function onIssueClosedOrReopened(
   }
   const completed: string[] = []
   if (closing) {
-    const how = issue.state_reason === 'not_planned' ? 'cancelled' : 'completed'
+    const how = closedStatus(issue.state_reason)
     if (rt.engine.closeByPerson(taskId, how, actor) && how === 'completed') completed.push(taskId)
   } else {
     rt.engine.reopen(taskId, actor)
