@@ -46,7 +46,8 @@ const opensBlock = (e: string) =>
 const RATIO = (e: string) =>
   `CASE WHEN ${e}actual_hours IS NOT NULL AND ${e}estimated_hours > 0 THEN ${e}actual_hours / ${e}estimated_hours END`
 
-export const METRICS_ROLLUP = `
+/** The rollup's tables (empty). */
+export const METRICS_TABLES = `
   CREATE TABLE task_metrics (
     task_id        TEXT PRIMARY KEY,
     status         TEXT,
@@ -91,12 +92,22 @@ export const METRICS_ROLLUP = `
     attempts INTEGER NOT NULL
   ) WITHOUT ROWID;
 
-  -- Backfill from the task rows and the log.
+`
+
+/**
+ * Fill the (empty) rollup tables from the task rows and the log: the same
+ * figures the triggers below would have kept had they always existed.
+ */
+export const METRICS_BACKFILL = `
   INSERT INTO task_metrics (task_id, status, persona, milestone, attempts, created_at,
     completed_at, estimate_ratio, quality, timeliness)
   SELECT id, status, persona, milestone, attempts, created_at, completed_at, ${RATIO('')},
     feedback_quality, feedback_timeliness
   FROM tasks;
+
+  INSERT OR IGNORE INTO task_metrics (task_id)
+  SELECT DISTINCT task_id FROM events
+  WHERE task_id IS NOT NULL AND type IN ('claimed', ${STATUS_EVENTS});
 
   INSERT INTO task_metrics (task_id, first_claim_at)
   SELECT task_id, min(at) FROM events WHERE type = 'claimed' AND task_id IS NOT NULL GROUP BY task_id
@@ -141,7 +152,10 @@ export const METRICS_ROLLUP = `
   INSERT INTO metrics_status (status, tasks, attempts)
   SELECT status, count(*), sum(attempts) FROM tasks GROUP BY status;
 
-  -- Kept up to date from here on.
+`
+
+/** The triggers that keep the rollup up to date from here on. */
+export const METRICS_TRIGGERS = `
   CREATE TRIGGER metrics_task_added AFTER INSERT ON tasks BEGIN
     INSERT INTO task_metrics (task_id, status, persona, milestone, attempts, created_at,
       completed_at, estimate_ratio, quality, timeliness)
@@ -231,3 +245,6 @@ export const METRICS_ROLLUP = `
       completed_by = CASE WHEN NEW.type = 'completed' THEN NEW.actor ELSE completed_by END;
   END;
 `
+
+/** Migration 5: the tables, filled from the log, then kept up to date. */
+export const METRICS_ROLLUP = METRICS_TABLES + METRICS_BACKFILL + METRICS_TRIGGERS
