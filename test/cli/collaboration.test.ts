@@ -212,6 +212,7 @@ describe('tm collaboration commands', () => {
       feedback_quality: 5,
       feedback_timeliness: 4,
     })
+    expect(tm(['show', 'c34304ed']).stdout).toMatch(/\n {2}feedback {3}quality 5, timeliness 4 \(1–5\)/)
   })
 })
 

@@ -100,6 +100,10 @@ function showTask(
     })
   }
   if (t.completion_summary) lines.push(`  summary    ${t.completion_summary}`)
+  if (t.feedback_quality !== null || t.feedback_timeliness !== null)
+    lines.push(
+      `  feedback   quality ${t.feedback_quality ?? '-'}, timeliness ${t.feedback_timeliness ?? '-'} (1–5)${t.feedback_notes ? `: ${t.feedback_notes}` : ''}`,
+    )
   if (t.context?.length) {
     lines.push('  context:')
     for (const c of t.context) lines.push(`    ${c.key}: ${JSON.stringify(c.value)}`)
