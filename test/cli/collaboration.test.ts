@@ -212,7 +212,9 @@ describe('tm collaboration commands', () => {
       feedback_quality: 5,
       feedback_timeliness: 4,
     })
-    expect(tm(['show', 'c34304ed']).stdout).toMatch(/\n {2}feedback {3}quality 5, timeliness 4 \(1–5\)/)
+    expect(tm(['show', 'c34304ed']).stdout).toMatch(
+      /\n {2}feedback {3}quality 5, timeliness 4 \(1–5\)/,
+    )
   })
 })
 
