@@ -26,6 +26,7 @@
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { readFileSync, rmSync } from 'node:fs'
+import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import {
@@ -315,7 +316,7 @@ if (child) {
       `## State file of the Actions-hosted orchestrator (${TASKS.toLocaleString('en')} tasks)`,
       '',
       `A state built with the engine as the GitHub app leaves it (issue texts from the beads tracker, seed 20260301, ${fmt(built / 1000, 1)} s to build): ${counts.tasks!.toLocaleString('en')} tasks (${counts.completed!.toLocaleString('en')} completed), ${counts.deps!.toLocaleString('en')} dependencies, ${counts.events!.toLocaleString('en')} events, ${counts.comments!.toLocaleString('en')} processed command comments, issue bodies and status comments.`,
-      `Median of ${RUNS} runs after ${WARMUP} warm-up; the run's own file work only (download and upload are measured with the orchestrator).`,
+      `Median of ${RUNS} runs after ${WARMUP} warm-up; the run's own file work only (download and upload are measured with the orchestrator). Load average during the run ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs (other work on the machine slows every figure alike).`,
       '',
       `| step | ${figures.map((f) => `${f.driver}, Node ${f.node}`).join(' | ')} | target | |`,
       `|---|${figures.map(() => '---|').join('')}---|---|`,
