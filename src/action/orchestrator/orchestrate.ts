@@ -184,8 +184,13 @@ async function handleOn(
         state: rt.state,
       })
       report.rebuilt = { tasks: rebuilt.tasks, detail: base.rebuild }
-      // A rebuilt state starts its catch-up now: old commands are in the labels already.
-      engine.write(() => rt.state.saveCatchUpCursor(rt.repoKey(r), rt.now()))
+      // Where the catch-up starts on a rebuilt state: commands the app answered
+      // are recorded by the rebuild; the oldest command no run answered is
+      // where work was lost — unless the app never posted anything here (a
+      // first install), when old commands are history, not work to replay.
+      const lost = rebuilt.comments.unanswered.map((c) => c.created_at).sort()[0]
+      const from = rebuilt.statusComments.found > 0 && lost ? lost : rt.now()
+      engine.write(() => rt.state.saveCatchUpCursor(rt.repoKey(r), from))
       lap('rebuild')
     }
     let events: EmitterWebhookEvent[] = []
@@ -239,7 +244,14 @@ async function handleOn(
     rmSync(outDir, { recursive: true, force: true })
     mkdirSync(outDir, { recursive: true })
     const snapshot = join(outDir, o.stateName)
-    const info = writeSnapshot(store, snapshot, base.generation + 1)
+    // The copy is checked with quick_check (b-trees and pages, not index
+    // contents: VACUUM INTO has just rebuilt them from checked data) and not
+    // hashed (the upload hashes what it sends, and the next download checks it).
+    const info = writeSnapshot(store, snapshot, base.generation + 1, {
+      check: 'quick',
+      digest: false,
+      ...(o.driver ? { driver: o.driver } : {}),
+    })
     report.generation = info.generation
     report.bytes = existsSync(snapshot) ? statSync(snapshot).size : 0
     report.tasks = info.tasks

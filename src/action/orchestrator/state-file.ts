@@ -63,8 +63,11 @@ export interface StateFileInfo {
   path: string
   /** File size in bytes. */
   bytes: number
-  /** SHA-256 of the file, lowercase hex (the artifact API shows it as `sha256:<hex>`). */
-  sha256: string
+  /**
+   * SHA-256 of the file, lowercase hex (the artifact API shows it as
+   * `sha256:<hex>`); null when the check was asked not to hash (`digest: false`).
+   */
+  sha256: string | null
   /** `PRAGMA user_version`: the schema migration the file is at (≤ `SCHEMA_VERSION`). */
   schemaVersion: number
   generation: number
@@ -149,6 +152,13 @@ function checkHeader(path: string, head: Buffer): { wal: boolean } {
 
 /** Options of {@link inspectStateFile}. */
 export interface InspectOptions {
+  /**
+   * Hash the file (default true). False skips the SHA-256 of the whole file
+   * when nothing needs it: a download whose digest the artifact client checked
+   * while streaming, a snapshot that the upload hashes anyway. Ignored when
+   * `expectedSha256` is given.
+   */
+  digest?: boolean
   /** `sha256:<hex>` or hex; checked first when given. */
   expectedSha256?: string
   /** Connection factory (default better-sqlite3; the Action passes `openNodeSqlite`). */
@@ -189,7 +199,10 @@ export function inspectStateFile(path: string, options: InspectOptions = {}): St
   }
   const data = readFileSync(path)
   const bytes = data.length
-  const sha256 = createHash('sha256').update(data).digest('hex')
+  const sha256 =
+    expected !== undefined || options.digest !== false
+      ? createHash('sha256').update(data).digest('hex')
+      : null
   if (expected !== undefined && sha256 !== expected) {
     const what = `does not match its digest (sha256:${sha256}, expected sha256:${expected}): it was damaged or replaced on the way`
     refuse('digest', path, what, { sha256, expected })
@@ -319,7 +332,7 @@ export function writeSnapshot(
   store: Store,
   outPath: string,
   generation: number,
-  options: Pick<InspectOptions, 'driver' | 'check'> = {},
+  options: Pick<InspectOptions, 'driver' | 'check' | 'digest'> = {},
 ): StateFileInfo {
   if (!Number.isSafeInteger(generation) || generation < 0) {
     throw new TaskError('InvalidInput', `Generation must be an integer ≥ 0, got ${generation}.`, {
@@ -366,6 +379,7 @@ export function writeSnapshot(
     return inspectStateFile(outPath, {
       driver: options.driver ?? factoryOf(store.driver),
       ...(options.check ? { check: options.check } : {}),
+      ...(options.digest !== undefined ? { digest: options.digest } : {}),
     })
   } catch (err) {
     rmSync(outPath, { force: true })

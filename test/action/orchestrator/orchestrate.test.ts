@@ -350,6 +350,30 @@ describe('orchestrator runs', () => {
     expect(boardOf(newest().bytes)[0]).toMatchObject({ status: 'in_progress', holder: 'ada' })
   }, 60_000)
 
+  it('a rebuild catches up commands that no run answered, and replays none that were', async () => {
+    fake.openIssue({ number: 1 })
+    fake.openIssue({ number: 2 })
+    await runOnce(fake, clock, 'issues', openedPayload(1))
+    await runOnce(fake, clock, 'issues', openedPayload(2))
+    const answered = say(1, '/claim', 'ada')
+    await runOnce(fake, clock, 'issue_comment', answered)
+    const lost = say(2, '/claim', 'bob') // its run was cancelled …
+    for (const a of fake.artifacts) a.expired = true // … and then every artifact expired
+    clock.advance(60_000)
+    const report = await runOnce(fake, clock, 'schedule', {})
+    expect(report.errors).toEqual([])
+    expect(report.rebuilt).not.toBeNull()
+    expect(report.catchUp?.caught.map((c) => c.comment)).toEqual([
+      (lost.comment as { id: number }).id,
+    ])
+    expect(boardOf(newest().bytes).map((t) => [t.status, t.holder, t.token])).toEqual([
+      ['in_progress', 'ada', 1],
+      ['in_progress', 'bob', 1],
+    ])
+    expect(repliesTo((answered.comment as { id: number }).id)).toHaveLength(1)
+    expect(repliesTo((lost.comment as { id: number }).id)).toHaveLength(1)
+  }, 60_000)
+
   it('no usable artifact at all → rebuilt from GitHub, never an empty board', async () => {
     fake.openIssue({ number: 1 })
     fake.openIssue({ number: 2, body: '### Depends on\n\n- [ ] #1\n' })

@@ -136,7 +136,7 @@ describe(`the state file on ${d.name} (Node ${process.versions.node})`, () => {
     const err = refused(() => inspect(info.path, `sha256:${'0'.repeat(64)}`), 'digest')
     expect(err.message).toMatch(/does not match its digest.*falls back to the last good state/)
     writeFileSync(info.path, 'not even a database')
-    refused(() => inspect(info.path, info.sha256), 'digest')
+    refused(() => inspect(info.path, info.sha256!), 'digest')
   })
 
   test('a truncated file is refused wherever it is cut', () => {
@@ -157,7 +157,7 @@ describe(`the state file on ${d.name} (Node ${process.versions.node})`, () => {
       copyFileSync(info.path, cut)
       truncateSync(cut, at)
       refused(() => inspect(cut), reason)
-      refused(() => inspect(cut, info.sha256), 'digest')
+      refused(() => inspect(cut, info.sha256!), 'digest')
     }
   })
 
@@ -186,7 +186,7 @@ describe(`the state file on ${d.name} (Node ${process.versions.node})`, () => {
       patch(bad, offset, bytes)
       const err = refused(() => inspect(bad), 'integrity')
       expect(err.message, what).toMatch(/damaged|malformed/)
-      refused(() => inspect(bad, info.sha256), 'digest')
+      refused(() => inspect(bad, info.sha256!), 'digest')
       refused(() => inspectStateFile(bad, { driver: d.open, check: 'quick' }), 'integrity')
     }
   })
@@ -199,7 +199,7 @@ describe(`the state file on ${d.name} (Node ${process.versions.node})`, () => {
     copyFileSync(info.path, bad)
     patch(bad, at, Buffer.from('T'))
     expect(inspect(bad).tasks).toBe(40)
-    refused(() => inspect(bad, info.sha256), 'digest')
+    refused(() => inspect(bad, info.sha256!), 'digest')
   })
 
   test('a file that is not a Task Orchestrator database is refused', () => {
