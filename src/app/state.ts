@@ -24,7 +24,7 @@ export interface IssueRecord {
   assignees: string[]
   body: string
   status_comment_id: number | null
-  /** The status comment's body as last sent. */
+  /** Digest of the status comment's body as last sent (`statusCommentDigest`). */
   status_comment: string | null
   /** The status comment needs an edit (coalesced, see the status flusher). */
   status_dirty: boolean
@@ -146,7 +146,9 @@ export class AppState {
 
   /** True when the commands of comment `commentId` were handled (by any run). */
   commentRecorded(commentId: number): boolean {
-    return this.store.get('SELECT 1 FROM gh_comments WHERE comment_id = ?', [commentId]) !== undefined
+    return (
+      this.store.get('SELECT 1 FROM gh_comments WHERE comment_id = ?', [commentId]) !== undefined
+    )
   }
 
   /**

@@ -8,7 +8,11 @@ import type { Config } from '../github/config.js'
 import { parseIssueBody } from '../github/issue-body.js'
 import { LABEL_SPECS } from '../github/labels.js'
 import { desiredIssue, type IssuePatch, issuePatch } from '../github/mirror.js'
-import { renderStatusComment, type StatusView } from '../github/status-comment.js'
+import {
+  renderStatusComment,
+  type StatusView,
+  statusCommentDigest,
+} from '../github/status-comment.js'
 import type { AppRuntime, Octokit, RepoRef } from './runtime.js'
 import type { IssueRecord } from './state.js'
 
@@ -200,7 +204,8 @@ export async function flushStatus(
   const body = renderStatusComment(statusView(rt, record, criteriaState))
   const [owner, repo] = record.repo.split('/') as [string, string]
   const current = rt.state.issue(record.task_id) ?? record
-  if (current.status_comment_id !== null && body === current.status_comment) {
+  const digest = statusCommentDigest(body)
+  if (current.status_comment_id !== null && digest === current.status_comment) {
     rt.state.saveIssue({ ...current, status_dirty: false })
     return false
   }
@@ -208,7 +213,7 @@ export async function flushStatus(
   // in flight marks the record dirty again and is not lost. Undone on failure.
   rt.state.saveIssue({
     ...current,
-    status_comment: body,
+    status_comment: digest,
     status_dirty: false,
     updated_at: rt.now(),
   })

@@ -4,6 +4,7 @@
  * the app last saw and sent: labels, assignees, body, its status comment,
  * its native `blocked_by` links), and which command comments it handled.
  */
+
 import type { IssueRecord } from '../app/state.js'
 import { labelNames } from '../app/tasks-from-issues.js'
 import { parseComment } from './commands.js'
@@ -16,6 +17,7 @@ import {
 } from './rebuild-state.js'
 import { type AppComments, commentIssueNumber, onPullRequest } from './rebuild-status.js'
 import type { RepoContext } from './references.js'
+import { statusCommentDigest } from './status-comment.js'
 
 /** A command comment a rebuild left for the catch-up scan: no reply of the app names it. */
 export interface UnansweredComment {
@@ -69,7 +71,7 @@ export function issueRecords(s: RecordSources): IssueRecord[] {
       assignees: assigneesOf(issue),
       body: issue.body ?? '',
       status_comment_id: found?.id ?? null,
-      status_comment: found?.body ?? null,
+      status_comment: found ? statusCommentDigest(found.body ?? '') : null,
       status_dirty: !found,
       native_blocked_by: (s.blockedBy[issue.number] ?? []).filter((n) => depIds.has(n)),
       github_updated_at: issue.updated_at,

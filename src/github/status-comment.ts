@@ -3,6 +3,7 @@
  * shows the state, the lease holder and expiry, progress, success criteria,
  * dependencies with the context they handed over, and recent history.
  */
+import { createHash } from 'node:crypto'
 import type { Participant } from '../core/collaboration.js'
 import type { TaskEvent } from '../core/events.js'
 import type { Task } from '../core/model.js'
@@ -64,6 +65,16 @@ function historyLine(e: TaskEvent): string {
   const token = typeof e.details.token === 'number' ? ` (token ${e.details.token})` : ''
   const reason = typeof e.details.reason === 'string' ? ` — ${e.details.reason}` : ''
   return `- ${when(e.at)} · ${e.type.replace(/_/g, ' ')}${who}${token}${reason}`
+}
+
+/**
+ * What the app keeps of a status comment it sent: a digest of its body
+ * (`sha256:<hex>`), enough to tell whether a new rendering differs, at a
+ * tenth of the body's size in the state (the state travels as an artifact in
+ * the Actions-hosted mode, so its size is a product figure).
+ */
+export function statusCommentDigest(body: string): string {
+  return `sha256:${createHash('sha256').update(body).digest('hex')}`
 }
 
 /** The Markdown body of a task's status comment. */
