@@ -101,7 +101,7 @@ const DONE_COLUMNS = `m.persona, m.milestone, substr(m.completed_at, 1, 10) AS d
   (julianday(m.completed_at) - julianday(m.first_claim_at)) * 24 AS cycle_h,
   (julianday(m.completed_at) - julianday(m.created_at)) * 24 AS lead_h,
   m.estimate_ratio AS ratio, m.quality, m.timeliness`
-const STILL_DONE = `m.status = 'completed' AND m.completed_at IS NOT NULL`
+const STILL_DONE = `m.task_completed = 1 AND m.completed_at IS NOT NULL`
 
 /**
  * Tasks completed in the window, with their cycle time (first claim ever →
@@ -157,7 +157,7 @@ export function blockedTime(store: Store, since: string, now: string, scope = ''
          m.blocked_h + CASE WHEN m.blocked_from < @now
            THEN (julianday(@now) - julianday(m.blocked_from)) * 24 ELSE 0 END AS hours
        FROM task_metrics m
-       WHERE m.status IS NOT NULL AND (m.blocked_h > 0 OR m.blocked_from < @now) AND ${inScope('m.task_id')}`,
+       WHERE m.task_completed IS NOT NULL AND (m.blocked_h > 0 OR m.blocked_from < @now) AND ${inScope('m.task_id')}`,
       { now, scope },
     )
   }
@@ -177,7 +177,7 @@ export function blockedTime(store: Store, since: string, now: string, scope = ''
      SELECT CASE WHEN ${STILL_DONE} THEN e.actor END AS agent, m.persona, m.milestone, p.hours
      FROM per_task p JOIN task_metrics m ON m.task_id = p.task_id
      LEFT JOIN done d ON d.task_id = p.task_id LEFT JOIN events e ON e.id = d.last_id
-     WHERE m.status IS NOT NULL`,
+     WHERE m.task_completed IS NOT NULL`,
     { since, now, scope },
   )
 }
@@ -217,27 +217,21 @@ export function throughputByDay(
 /** Tasks per status (archived tasks included). */
 export function statusCounts(store: Store, scope = ''): Record<string, number> {
   const out: Record<string, number> = {}
-  const rows =
-    scope === ''
-      ? store.all<{ status: string; n: number }>(
-          'SELECT status, tasks AS n FROM metrics_status WHERE tasks > 0',
-        )
-      : store.all<{ status: string; n: number }>(
-          `SELECT status, count(*) AS n FROM tasks WHERE ${inScope('id')} GROUP BY status`,
-          { scope },
-        )
-  for (const r of rows) out[r.status] = r.n
+  for (const r of store.all<{ status: string; n: number }>(
+    `SELECT status, count(*) AS n FROM tasks WHERE ${inScope('id')} GROUP BY status`,
+    { scope },
+  )) {
+    out[r.status] = r.n
+  }
   return out
 }
 
 /** Sum of `attempts` over all tasks (failed tries the engine counted). */
 export function attemptsCounted(store: Store, scope = ''): number {
-  const row =
-    scope === ''
-      ? store.get<{ n: number }>('SELECT coalesce(sum(attempts), 0) AS n FROM metrics_status')
-      : store.get<{ n: number }>(
-          `SELECT coalesce(sum(attempts), 0) AS n FROM tasks WHERE ${inScope('id')}`,
-          { scope },
-        )
-  return row?.n ?? 0
+  return (
+    store.get<{ n: number }>(
+      `SELECT coalesce(sum(attempts), 0) AS n FROM tasks WHERE ${inScope('id')}`,
+      { scope },
+    )?.n ?? 0
+  )
 }

@@ -13,19 +13,14 @@ export const TABLES = {
   task_metrics: 'task_id',
   task_metrics_actor: 'task_id, actor',
   metrics_blocked: 'task_id, from_at, until_at',
-  metrics_status: 'status',
 } as const
-/** Rows that count (a status whose last task left keeps a row of zeros). */
-const COUNTING: Record<string, string> = { metrics_status: 'WHERE tasks > 0' }
 
 /** Every rollup row, ordered; REAL sums rounded (the order of additions differs). */
 export function rollup(store: Store): Record<string, unknown[]> {
   const out: Record<string, unknown[]> = {}
   for (const [table, order] of Object.entries(TABLES)) {
     out[table] = store
-      .all<Record<string, unknown>>(
-        `SELECT * FROM ${table} ${COUNTING[table] ?? ''} ORDER BY ${order}`,
-      )
+      .all<Record<string, unknown>>(`SELECT * FROM ${table} ORDER BY ${order}`)
       .map((row) => {
         const r = { ...row }
         for (const k of ['blocked_h', 'lease_s'])

@@ -6,10 +6,10 @@
  *
  * Tables:
  *  - `task_metrics`: one row per task id seen in `tasks` or in a metrics
- *    event. Copies of the task row's figures (status, persona, milestone,
- *    attempts, created/completed times, actual / estimated hours, feedback;
- *    `status` is NULL while no task has the id — removed by a rebuild, say)
- *    and facts folded from its events: the first claim (min `at` of
+ *    event. Copies of the task row's figures: whether it is completed
+ *    (`task_completed` 1 or 0; NULL while no task has the id — removed by a
+ *    rebuild, say), persona, milestone, created/completed times, actual /
+ *    estimated hours, feedback. Facts folded from its events: the first claim (min `at` of
  *    `claimed`), the last `completed` event (id and actor), the start of the
  *    open blocked stretch and the hours of the closed ones.
  *  - `task_metrics_actor`: lease-event counters per task and acting agent
@@ -18,7 +18,6 @@
  *    completions, failed tries, expiries, failures for good, lease seconds.
  *  - `metrics_blocked`: every closed blocked span (`from_at` → `until_at`),
  *    for windowed (`--since`) questions; indexed by its end.
- *  - `metrics_status`: tasks and the sum of `attempts` per status.
  *
  * Kept by triggers, each a few single-row statements chosen by event type
  * (nothing scans): on `events` inserts (every writer — the engine, imports,
@@ -46,14 +45,29 @@ const opensBlock = (e: string) =>
 const RATIO = (e: string) =>
   `CASE WHEN ${e}actual_hours IS NOT NULL AND ${e}estimated_hours > 0 THEN ${e}actual_hours / ${e}estimated_hours END`
 
+/** Copy the task row `NEW` into its rollup row. */
+const COPY_TASK = `INSERT INTO task_metrics (task_id, task_completed, persona, milestone, created_at,
+      completed_at, estimate_ratio, quality, timeliness)
+    VALUES (NEW.id, NEW.status = 'completed', NEW.persona, NEW.milestone, NEW.created_at,
+      NEW.completed_at, ${RATIO('NEW.')}, NEW.feedback_quality, NEW.feedback_timeliness)
+    ON CONFLICT (task_id) DO UPDATE SET task_completed = excluded.task_completed,
+      persona = excluded.persona, milestone = excluded.milestone,
+      created_at = excluded.created_at, completed_at = excluded.completed_at,
+      estimate_ratio = excluded.estimate_ratio, quality = excluded.quality,
+      timeliness = excluded.timeliness;`
+/** Clear the copies of a task no longer there (its log facts stay). */
+const FORGET_TASK = (id: string) => `UPDATE task_metrics SET task_completed = NULL, persona = NULL,
+      milestone = NULL, created_at = NULL, completed_at = NULL, estimate_ratio = NULL,
+      quality = NULL, timeliness = NULL
+    WHERE task_id = ${id};`
+
 /** The rollup's tables (empty). */
 export const METRICS_TABLES = `
   CREATE TABLE task_metrics (
     task_id        TEXT PRIMARY KEY,
-    status         TEXT,
+    task_completed INTEGER,
     persona        TEXT,
     milestone      TEXT,
-    attempts       INTEGER NOT NULL DEFAULT 0,
     created_at     TEXT,
     completed_at   TEXT,
     estimate_ratio REAL,
@@ -86,12 +100,6 @@ export const METRICS_TABLES = `
   );
   CREATE INDEX metrics_blocked_until ON metrics_blocked (until_at);
 
-  CREATE TABLE metrics_status (
-    status   TEXT PRIMARY KEY,
-    tasks    INTEGER NOT NULL,
-    attempts INTEGER NOT NULL
-  ) WITHOUT ROWID;
-
 `
 
 /**
@@ -99,9 +107,9 @@ export const METRICS_TABLES = `
  * figures the triggers below would have kept had they always existed.
  */
 export const METRICS_BACKFILL = `
-  INSERT INTO task_metrics (task_id, status, persona, milestone, attempts, created_at,
+  INSERT INTO task_metrics (task_id, task_completed, persona, milestone, created_at,
     completed_at, estimate_ratio, quality, timeliness)
-  SELECT id, status, persona, milestone, attempts, created_at, completed_at, ${RATIO('')},
+  SELECT id, status = 'completed', persona, milestone, created_at, completed_at, ${RATIO('')},
     feedback_quality, feedback_timeliness
   FROM tasks;
 
@@ -149,57 +157,32 @@ export const METRICS_BACKFILL = `
   FROM events WHERE type IN (${LEASE_EVENTS})
   GROUP BY 1, 2;
 
-  INSERT INTO metrics_status (status, tasks, attempts)
-  SELECT status, count(*), sum(attempts) FROM tasks GROUP BY status;
-
 `
 
 /** The triggers that keep the rollup up to date from here on. */
 export const METRICS_TRIGGERS = `
   CREATE TRIGGER metrics_task_added AFTER INSERT ON tasks BEGIN
-    INSERT INTO task_metrics (task_id, status, persona, milestone, attempts, created_at,
-      completed_at, estimate_ratio, quality, timeliness)
-    VALUES (NEW.id, NEW.status, NEW.persona, NEW.milestone, NEW.attempts, NEW.created_at,
-      NEW.completed_at, ${RATIO('NEW.')}, NEW.feedback_quality, NEW.feedback_timeliness)
-    ON CONFLICT (task_id) DO UPDATE SET status = excluded.status, persona = excluded.persona,
-      milestone = excluded.milestone, attempts = excluded.attempts,
-      created_at = excluded.created_at, completed_at = excluded.completed_at,
-      estimate_ratio = excluded.estimate_ratio, quality = excluded.quality,
-      timeliness = excluded.timeliness;
-    INSERT INTO metrics_status (status, tasks, attempts) VALUES (NEW.status, 1, NEW.attempts)
-    ON CONFLICT (status) DO UPDATE SET tasks = tasks + 1, attempts = attempts + excluded.attempts;
+    ${COPY_TASK}
   END;
 
-  CREATE TRIGGER metrics_task_changed AFTER UPDATE OF id, status, persona, milestone, attempts,
+  -- Fires only when a copied figure changes: a claim, a heartbeat or a
+  -- release leaves the rollup alone.
+  CREATE TRIGGER metrics_task_changed AFTER UPDATE OF id, status, persona, milestone,
     created_at, completed_at, estimated_hours, actual_hours, feedback_quality,
     feedback_timeliness ON tasks
+  WHEN OLD.id IS NOT NEW.id OR (OLD.status = 'completed') IS NOT (NEW.status = 'completed')
+    OR OLD.persona IS NOT NEW.persona OR OLD.milestone IS NOT NEW.milestone
+    OR OLD.created_at IS NOT NEW.created_at OR OLD.completed_at IS NOT NEW.completed_at
+    OR OLD.estimated_hours IS NOT NEW.estimated_hours OR OLD.actual_hours IS NOT NEW.actual_hours
+    OR OLD.feedback_quality IS NOT NEW.feedback_quality
+    OR OLD.feedback_timeliness IS NOT NEW.feedback_timeliness
   BEGIN
-    UPDATE task_metrics SET status = NULL, persona = NULL, milestone = NULL, attempts = 0,
-      created_at = NULL, completed_at = NULL, estimate_ratio = NULL, quality = NULL,
-      timeliness = NULL
-    WHERE task_id = OLD.id AND OLD.id IS NOT NEW.id;
-    INSERT INTO task_metrics (task_id, status, persona, milestone, attempts, created_at,
-      completed_at, estimate_ratio, quality, timeliness)
-    VALUES (NEW.id, NEW.status, NEW.persona, NEW.milestone, NEW.attempts, NEW.created_at,
-      NEW.completed_at, ${RATIO('NEW.')}, NEW.feedback_quality, NEW.feedback_timeliness)
-    ON CONFLICT (task_id) DO UPDATE SET status = excluded.status, persona = excluded.persona,
-      milestone = excluded.milestone, attempts = excluded.attempts,
-      created_at = excluded.created_at, completed_at = excluded.completed_at,
-      estimate_ratio = excluded.estimate_ratio, quality = excluded.quality,
-      timeliness = excluded.timeliness;
-    UPDATE metrics_status SET tasks = tasks - 1, attempts = attempts - OLD.attempts
-    WHERE status = OLD.status;
-    INSERT INTO metrics_status (status, tasks, attempts) VALUES (NEW.status, 1, NEW.attempts)
-    ON CONFLICT (status) DO UPDATE SET tasks = tasks + 1, attempts = attempts + excluded.attempts;
+    ${FORGET_TASK('OLD.id AND OLD.id IS NOT NEW.id')}
+    ${COPY_TASK}
   END;
 
   CREATE TRIGGER metrics_task_removed AFTER DELETE ON tasks BEGIN
-    UPDATE task_metrics SET status = NULL, persona = NULL, milestone = NULL, attempts = 0,
-      created_at = NULL, completed_at = NULL, estimate_ratio = NULL, quality = NULL,
-      timeliness = NULL
-    WHERE task_id = OLD.id;
-    UPDATE metrics_status SET tasks = tasks - 1, attempts = attempts - OLD.attempts
-    WHERE status = OLD.status;
+    ${FORGET_TASK('OLD.id')}
   END;
 
   CREATE TRIGGER metrics_lease_event AFTER INSERT ON events
