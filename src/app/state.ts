@@ -6,6 +6,7 @@
  * cache). Plain SQL on the engine's store; every function runs in the
  * caller's transaction when there is one.
  */
+import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import type { Store } from '../core/db/store.js'
 
 /** What the app knows of one issue. `labels`/`assignees` are names/logins. */
@@ -35,11 +36,32 @@ export interface IssueRecord {
   updated_at: string
 }
 
+/**
+ * An issue body as stored in `gh_issues.body`: deflated (RFC 1951, node:zlib)
+ * into a BLOB when that is smaller, else the text itself. The app keeps every
+ * task issue's body to edit checkboxes without reading it back; deflated it
+ * takes about half the room, and the state's size is a product figure in the
+ * Actions-hosted mode (it travels as an artifact on every run).
+ */
+export function packBody(body: string): string | Buffer {
+  if (body.length < 64) return body
+  const packed = deflateRawSync(Buffer.from(body, 'utf8'))
+  return packed.length < Buffer.byteLength(body, 'utf8') ? packed : body
+}
+
+/** The text of a stored body: inflated from a BLOB, or the text as stored. */
+export function unpackBody(value: unknown): string {
+  if (value === null || value === undefined) return ''
+  if (typeof value === 'string') return value
+  return inflateRawSync(value as Uint8Array).toString('utf8')
+}
+
 interface IssueRow
   extends Omit<
     IssueRecord,
-    'is_task' | 'labels' | 'assignees' | 'status_dirty' | 'native_blocked_by'
+    'is_task' | 'labels' | 'assignees' | 'status_dirty' | 'native_blocked_by' | 'body'
   > {
+  body: string | Uint8Array | null
   is_task: number
   native_blocked_by: string
   labels: string
@@ -50,6 +72,7 @@ interface IssueRow
 function toRecord(row: IssueRow): IssueRecord {
   return {
     ...row,
+    body: unpackBody(row.body),
     is_task: row.is_task === 1,
     labels: JSON.parse(row.labels) as string[],
     assignees: JSON.parse(row.assignees) as string[],
@@ -85,6 +108,7 @@ export class AppState {
          updated_at = excluded.updated_at`,
       {
         ...record,
+        body: packBody(record.body),
         is_task: record.is_task ? 1 : 0,
         labels: JSON.stringify(record.labels),
         assignees: JSON.stringify(record.assignees),

@@ -4,6 +4,7 @@
  * dependency edges, hand-over context, the app's issue records (without the
  * times of its own updates), its repository state and handled comments.
  */
+import { unpackBody } from '../../src/app/state.js'
 import type { Engine } from '../../src/core/engine.js'
 
 const sorted = <T>(xs: T[]) => [...xs].sort()
@@ -43,6 +44,7 @@ export function snapshot(engine: Engine) {
     .all<Record<string, unknown>>('SELECT * FROM gh_issues ORDER BY task_id')
     .map(({ updated_at: _u, github_updated_at: _g, ...r }) => ({
       ...r,
+      body: unpackBody(r.body),
       labels: sorted(JSON.parse(r.labels as string) as string[]),
       assignees: sorted(JSON.parse(r.assignees as string) as string[]),
       native_blocked_by: sorted(JSON.parse(r.native_blocked_by as string) as number[]),
