@@ -13,6 +13,7 @@
  *    commands (200 others are commands already handled, 250 are chat).
  *    Target ≤ 5 (paginate, never one request per issue or comment).
  */
+import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -26,7 +27,10 @@ import { AppState } from '../src/app/state.js'
 import { FakeClock } from '../src/core/clock.js'
 import { openStore } from '../src/core/db/open.js'
 import { Engine } from '../src/core/engine.js'
-import { startFakeRepository } from '../test/action/orchestrator/support/fake-repository.js'
+import {
+  type FakeRepository,
+  startFakeRepository,
+} from '../test/action/orchestrator/support/fake-repository.js'
 import {
   repositoryOf,
   STATE_NAME,
@@ -46,7 +50,16 @@ const out: string[] = ['## Actions-hosted mode (orchestrator Action)', '']
 // ---------------------------------------------------------------------------
 {
   const clock = new FakeClock('2026-03-01T09:00:00.000Z')
-  const fake = await startFakeRepository({ now: () => new Date(clock.now()).toISOString() })
+  // The artifact service runs in a process of its own, as it is another
+  // machine on a runner: its work is not on this process's thread.
+  const server = spawn(process.execPath, [join(import.meta.dirname, 'fake-repository-server.js')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const url = await new Promise<string>((resolve, reject) => {
+    server.stdout.setEncoding('utf8').once('data', (d: string) => resolve(d.trim()))
+    server.once('exit', (code) => reject(new Error(`the fake artifact service exited (${code})`)))
+  })
+  const fake = { url, owner: 'Codertocat', repo: 'Hello-World' } as FakeRepository
   useFakeRunner(fake)
   const dir = mkdtempSync(join(tmpdir(), 'orch-bench-'))
   const seedPath = join(dir, 'seed.db')
@@ -179,7 +192,7 @@ const out: string[] = ['## Actions-hosted mode (orchestrator Action)', '']
     `State file: ${(bytes / 1024 / 1024).toFixed(2)} MiB = **${(bytes / TASKS).toFixed(0)} bytes per task** (target ≤ 2 KB) ${bytes / TASKS <= 2048 ? '✅' : '❌'}`,
     '',
   )
-  await fake.close()
+  server.kill('SIGTERM')
   rmSync(dir, { recursive: true, force: true })
 }
 

@@ -16,6 +16,7 @@ await build({
   entryPoints: Object.fromEntries([
     ...files.map((f) => [f.replace(/\.ts$/, ''), `bench/${f}`]),
     ['race-worker', 'test/support/race-worker.ts'],
+    ['fake-repository-server', 'test/action/orchestrator/support/fake-repository-server.ts'],
   ]),
   outdir: 'build/bench',
   bundle: true,

@@ -9,8 +9,8 @@
  * A run reads:
  *
  * ```
- * download state.db                     (run loop: @actions/artifact, digest from the REST API)
- * info  = inspectStateFile(file, { expectedSha256: artifact.digest, driver })
+ * download state.db                     (run loop: @actions/artifact checks the REST API's digest while streaming)
+ * info  = inspectStateFile(file, { digest: false, driver })
  * store = openStateFile(file, workPath, { driver })   // private copy, migrated
  * …handle the event, catch up, sweep…                  // on new Engine(store)
  * out   = writeSnapshot(store, outPath, info.generation + 1)
@@ -30,12 +30,15 @@
  */
 import { createHash } from 'node:crypto'
 import {
+  closeSync,
   constants,
   copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readFileSync,
+  readSync,
   rmSync,
   statSync,
 } from 'node:fs'
@@ -125,8 +128,7 @@ const MAGIC = Buffer.from('SQLite format 3\0', 'latin1')
  * Check the 100-byte database header (SQLite "Database File Format" §1.3)
  * against the file's size; returns whether it says WAL mode (bytes 18–19 = 2).
  */
-function checkHeader(path: string, head: Buffer): { wal: boolean } {
-  const bytes = head.length
+function checkHeader(path: string, head: Buffer, bytes: number): { wal: boolean } {
   if (bytes === 0) refuse('not-a-database', path, 'is empty')
   const n = Math.min(bytes, 16)
   if (!head.subarray(0, n).equals(MAGIC.subarray(0, n))) {
@@ -148,6 +150,17 @@ function checkHeader(path: string, head: Buffer): { wal: boolean } {
     })
   }
   return { wal: head[18] === 2 || head[19] === 2 }
+}
+
+/** The first 100 bytes of a file (SQLite's header), or fewer when it is shorter. */
+function readHead(path: string): Buffer {
+  const fd = openSync(path, 'r')
+  try {
+    const head = Buffer.alloc(100)
+    return head.subarray(0, readSync(fd, head, 0, 100, 0))
+  } finally {
+    closeSync(fd)
+  }
 }
 
 /** Options of {@link inspectStateFile}. */
@@ -197,17 +210,16 @@ export function inspectStateFile(path: string, options: InspectOptions = {}): St
   if (!existsSync(path)) {
     throw new StateFileError('missing', `No state file at ${path}.`)
   }
-  const data = readFileSync(path)
-  const bytes = data.length
-  const sha256 =
-    expected !== undefined || options.digest !== false
-      ? createHash('sha256').update(data).digest('hex')
-      : null
+  // The whole file is read only to hash it; otherwise its header is enough.
+  const hash = expected !== undefined || options.digest !== false
+  const data = hash ? readFileSync(path) : readHead(path)
+  const bytes = hash ? data.length : statSync(path).size
+  const sha256 = hash ? createHash('sha256').update(data).digest('hex') : null
   if (expected !== undefined && sha256 !== expected) {
     const what = `does not match its digest (sha256:${sha256}, expected sha256:${expected}): it was damaged or replaced on the way`
     refuse('digest', path, what, { sha256, expected })
   }
-  const header = checkHeader(path, data)
+  const header = checkHeader(path, data, bytes)
   const wal = `${path}-wal`
   if (existsSync(wal) && statSync(wal).size > 0) {
     refuse(

@@ -10,7 +10,7 @@
  * is usable (first run, all expired, all damaged) is the state rebuilt from
  * GitHub — never an empty board.
  */
-import { copyFileSync, mkdirSync } from 'node:fs'
+import { mkdirSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import type { OpenOptions, SqliteDriver } from '../../core/db/driver.js'
 import { ArtifactDigestError, type ArtifactStore, type StateArtifact } from './artifacts.js'
@@ -107,7 +107,7 @@ export async function loadState(
       rejected.push({ id: artifact.id, created_at: artifact.created_at, reason: got.reason })
       continue
     }
-    copyFileSync(got.file, path)
+    renameSync(got.file, path) // the download is ours: move it, don't copy 10+ MB
     return {
       path,
       artifact,

@@ -26,7 +26,6 @@ export const STATE_NAME = 'task-orchestrator.db'
 export function useFakeRunner(fake: FakeRepository): void {
   process.env.ACTIONS_RUNTIME_TOKEN = runtimeToken()
   process.env.ACTIONS_RESULTS_URL = `${fake.url}/`
-  process.env.ACTIONS_ARTIFACT_UPLOAD_CONCURRENCY = '1'
   process.env.GITHUB_API_URL = fake.url
   githubDefaults.baseUrl = fake.url
 }
