@@ -56,24 +56,100 @@ export class ArtifactDigestError extends Error {
 }
 
 /**
+ * The artifact is no longer there (HTTP 404 or 410 on its download: it
+ * expired or was deleted after the listing). Skipped like a damaged one.
+ */
+export class ArtifactGoneError extends Error {
+  constructor(
+    readonly artifact: StateArtifact,
+    cause: string,
+  ) {
+    super(`artifact ${artifact.id} (${artifact.name}) expired or was deleted (${cause})`)
+    this.name = 'ArtifactGoneError'
+  }
+}
+
+/**
+ * The artifact could not be downloaded now (refused, server error, network):
+ * its bytes may well be good, so a run must neither fall back to an older
+ * state nor rebuild, which would upload over it.
+ */
+export class ArtifactUnavailableError extends Error {
+  constructor(
+    readonly artifact: StateArtifact,
+    readonly problem: string,
+  ) {
+    super(
+      `state artifact ${artifact.id} (${artifact.name}, ${artifact.created_at}) could not be downloaded (${problem})`,
+    )
+    this.name = 'ArtifactUnavailableError'
+  }
+}
+
+/** HTTP status and message of an Octokit `RequestError` (or any error). */
+function httpFailure(err: unknown): { status: number | null; text: string } {
+  const status = (err as { status?: unknown }).status
+  const message =
+    err instanceof Error
+      ? err.message.replace(/ - https:\/\/docs\.github\.com\S*$/, '')
+      : String(err)
+  return typeof status === 'number'
+    ? { status, text: `HTTP ${status}: ${message}` }
+    : { status: null, text: message }
+}
+
+/**
+ * The artifact service of GitHub Enterprise Server is the old one, which
+ * `@actions/artifact` 2+ does not support (see its `isGhes`): the state could
+ * be neither read nor saved. Null on github.com, GHE.com and localhost.
+ */
+export function unsupportedServer(serverUrl: string | undefined): string | null {
+  const host = new URL(serverUrl || 'https://github.com').hostname.toLowerCase()
+  if (host === 'github.com' || host.endsWith('.ghe.com') || host.endsWith('.localhost')) return null
+  return `${host} looks like GitHub Enterprise Server, whose artifact service the Actions-hosted mode cannot use (@actions/artifact 2+ supports github.com and GHE.com only): run the app as a server there (docs/github-app.md)`
+}
+
+/**
  * The artifact store of a GitHub Actions run: `octokit` for the REST listing
  * (the run's `GITHUB_TOKEN` with `actions: read`), `token` for downloads of
  * other runs' artifacts; uploads use the runner's `ACTIONS_RUNTIME_TOKEN` and
  * `ACTIONS_RESULTS_URL`, as `actions/upload-artifact` does.
+ *
+ * Throws at once on GitHub Enterprise Server (`serverUrl`, default
+ * `GITHUB_SERVER_URL`; see {@link unsupportedServer}), before a run handles
+ * anything it could not save. `list` throws an Error saying which permission
+ * is missing when the listing is refused; `download` throws
+ * {@link ArtifactDigestError}, {@link ArtifactGoneError} or
+ * {@link ArtifactUnavailableError}.
  */
 export function githubArtifactStore(
   octokit: Octokit,
   repo: { owner: string; repo: string; id?: number },
   token: string,
+  serverUrl: string | undefined = process.env.GITHUB_SERVER_URL,
 ): ArtifactStore {
+  const unsupported = unsupportedServer(serverUrl)
+  if (unsupported) throw new Error(unsupported)
   const client = new DefaultArtifactClient()
+  const full = `${repo.owner}/${repo.repo}`
   return {
     async list(name) {
-      const { data } = await octokit.rest.actions.listArtifactsForRepo({
-        ...repo,
-        name,
-        per_page: 100,
-      })
+      let data: Awaited<ReturnType<Octokit['rest']['actions']['listArtifactsForRepo']>>['data']
+      try {
+        ;({ data } = await octokit.rest.actions.listArtifactsForRepo({
+          owner: repo.owner,
+          repo: repo.repo,
+          name,
+          per_page: 100,
+        }))
+      } catch (err) {
+        const { status, text } = httpFailure(err)
+        throw new Error(
+          status === 403 || status === 404 || status === 401
+            ? `listing the state artifacts of ${full} was refused (${text}): the workflow needs \`permissions: actions: read\` (and a \`token\` input, if you set one, the same access to ${full}); nothing was changed`
+            : `listing the state artifacts of ${full} failed (${text}); nothing was changed — re-run the workflow run, or wait for the next one`,
+        )
+      }
       return (
         data.artifacts
           .filter((a) => !a.expired && a.name === name)
@@ -100,17 +176,24 @@ export function githubArtifactStore(
     },
     async download(artifact, dir) {
       mkdirSync(dir, { recursive: true })
-      const result = await client.downloadArtifact(artifact.id, {
-        path: dir,
-        skipDecompress: true,
-        ...(artifact.digest ? { expectedHash: artifact.digest } : {}),
-        findBy: {
-          token,
-          workflowRunId: artifact.run_id ?? 0,
-          repositoryOwner: repo.owner,
-          repositoryName: repo.repo,
-        },
-      })
+      let result: Awaited<ReturnType<typeof client.downloadArtifact>>
+      try {
+        result = await client.downloadArtifact(artifact.id, {
+          path: dir,
+          skipDecompress: true,
+          ...(artifact.digest ? { expectedHash: artifact.digest } : {}),
+          findBy: {
+            token,
+            workflowRunId: artifact.run_id ?? 0,
+            repositoryOwner: repo.owner,
+            repositoryName: repo.repo,
+          },
+        })
+      } catch (err) {
+        const { status, text } = httpFailure(err)
+        if (status === 404 || status === 410) throw new ArtifactGoneError(artifact, text)
+        throw new ArtifactUnavailableError(artifact, text)
+      }
       if (result.digestMismatch) throw new ArtifactDigestError(artifact)
       const files = readdirSync(dir)
       if (files.length !== 1) {

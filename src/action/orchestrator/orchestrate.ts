@@ -34,7 +34,7 @@ import type { Clock } from '../../core/clock.js'
 import { openStore } from '../../core/db/open.js'
 import { Engine } from '../../core/engine.js'
 import { rebuildFromGitHub } from '../../github/rebuild.js'
-import type { ArtifactStore } from './artifacts.js'
+import { type ArtifactStore, ArtifactUnavailableError } from './artifacts.js'
 import { MAINTENANCE_EVENTS, type RunEvent, webhookEvents } from './events.js'
 import { writeSnapshot } from './state-file.js'
 import { type DriverFactory, fetchCandidate, type LoadedState, loadState } from './sync.js'
@@ -98,7 +98,17 @@ export async function orchestrate(o: OrchestrateOptions): Promise<RunReport> {
     if (newest && newest.id !== base.artifact?.id && attempt < (o.maxRetries ?? 3)) {
       const ms = { download: 0, verify: 0 }
       const dir = join(o.workDir, `newer-${attempt}`)
-      const got = await fetchCandidate(o.artifacts, newest, dir, o.driver, ms)
+      let got: Awaited<ReturnType<typeof fetchCandidate>>
+      try {
+        got = await fetchCandidate(o.artifacts, newest, dir, o.driver, ms)
+      } catch (err) {
+        if (!(err instanceof ArtifactUnavailableError)) throw err
+        // It may be good: uploading now would replace it with a state that lacks its work.
+        throw new Error(
+          `another run uploaded a newer state meanwhile, and ${err.message}: this run's state is not uploaded over it. ` +
+            'The next run catches up its commands (quietly: the replies are posted)',
+        )
+      }
       if (!('reason' in got) && got.info.generation >= base.generation) {
         const path = join(dir, 'working', o.stateName)
         mkdirSync(join(dir, 'working'), { recursive: true })

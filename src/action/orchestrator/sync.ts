@@ -13,7 +13,13 @@
 import { mkdirSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import type { OpenOptions, SqliteDriver } from '../../core/db/driver.js'
-import { ArtifactDigestError, type ArtifactStore, type StateArtifact } from './artifacts.js'
+import {
+  ArtifactDigestError,
+  ArtifactGoneError,
+  type ArtifactStore,
+  ArtifactUnavailableError,
+  type StateArtifact,
+} from './artifacts.js'
 import { inspectStateFile, type StateFileInfo } from './state-file.js'
 
 /** How many artifacts, newest first, are tried before rebuilding. */
@@ -47,7 +53,10 @@ export type DriverFactory = (path: string, options: OpenOptions) => SqliteDriver
 
 /**
  * Download and verify one artifact into `dir`; its inspected info, or the
- * reason it cannot be used.
+ * reason it cannot be used. Throws {@link ArtifactUnavailableError} when the
+ * download failed for a reason other than damaged or vanished bytes (a
+ * refusal, a server error, the network): the artifact may be good, and
+ * skipping it would let an older state be uploaded over it.
  */
 export async function fetchCandidate(
   artifacts: ArtifactStore,
@@ -61,12 +70,11 @@ export async function fetchCandidate(
   try {
     file = await artifacts.download(artifact, join(dir, `artifact-${artifact.id}`))
   } catch (err) {
-    return {
-      reason:
-        err instanceof ArtifactDigestError
-          ? err.message
-          : `download failed: ${err instanceof Error ? err.message : String(err)}`,
-    }
+    if (err instanceof ArtifactDigestError || err instanceof ArtifactGoneError)
+      return { reason: err.message }
+    if (err instanceof ArtifactUnavailableError) throw err
+    // Anything else the store throws (a download of several files …) is about these bytes.
+    return { reason: `download failed: ${err instanceof Error ? err.message : String(err)}` }
   } finally {
     ms.download += performance.now() - t0
   }
@@ -85,7 +93,9 @@ export async function fetchCandidate(
 
 /**
  * The state to start from: the newest usable artifact named `name` copied to
- * `<workDir>/<name>`, or a rebuild notice when none is usable.
+ * `<workDir>/<name>`, or a rebuild notice when none is usable. Throws an
+ * Error (nothing handled yet, nothing to undo) when an artifact newer than
+ * any usable one could not be downloaded now — see {@link fetchCandidate}.
  */
 export async function loadState(
   artifacts: ArtifactStore,
@@ -102,7 +112,17 @@ export async function loadState(
   const path = join(workDir, 'working', name)
   mkdirSync(join(workDir, 'working'), { recursive: true })
   for (const artifact of candidates.slice(0, MAX_CANDIDATES)) {
-    const got = await fetchCandidate(artifacts, artifact, workDir, driver, ms)
+    let got: Awaited<ReturnType<typeof fetchCandidate>>
+    try {
+      got = await fetchCandidate(artifacts, artifact, workDir, driver, ms)
+    } catch (err) {
+      if (!(err instanceof ArtifactUnavailableError)) throw err
+      throw new Error(
+        `${err.message}: nothing was changed and nothing uploaded, so the state is not replaced by an older one or a rebuild. ` +
+          'Re-run this workflow run (any later run also catches up its commands); if this artifact stays unreadable, ' +
+          `delete it (gh api -X DELETE repos/{owner}/{repo}/actions/artifacts/${artifact.id}) and the run falls back to the one before`,
+      )
+    }
     if ('reason' in got) {
       rejected.push({ id: artifact.id, created_at: artifact.created_at, reason: got.reason })
       continue

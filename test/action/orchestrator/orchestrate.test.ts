@@ -17,8 +17,8 @@ import { FakeClock } from '../../../src/core/clock.js'
 import { openStore } from '../../../src/core/db/open.js'
 import { Engine } from '../../../src/core/engine.js'
 import { loadGitHubDescription } from '../../support/github/openapi.js'
-import { webhookExample } from '../../support/github/webhooks.js'
 import { type FakeRepository, startFakeRepository } from './support/fake-repository.js'
+import { commentPayload, openedPayload as openedPayloadOf } from './support/payloads.js'
 import { repositoryOf, runOnce, STATE_NAME, tokenProbot, useFakeRunner } from './support/runs.js'
 
 let fake: FakeRepository
@@ -37,49 +37,14 @@ afterEach(async () => {
   await fake.close()
 })
 
-function openedPayload(number: number) {
-  const issue = fake.issues.get(number)!
-  return webhookExample('issues.opened', {
-    issue: {
-      number,
-      id: issue.id,
-      node_id: issue.node_id,
-      title: issue.title,
-      body: issue.body,
-      state: 'open',
-      labels: issue.labels.map((name, i) => ({
-        id: i + 1,
-        node_id: `L${i}`,
-        url: '',
-        name,
-        color: 'ededed',
-        default: false,
-        description: null,
-      })),
-      assignees: [],
-      updated_at: issue.updated_at,
-    },
-  }) as unknown as Record<string, unknown>
-}
-
-function commentPayload(number: number, id: number, body: string, login: string) {
-  return webhookExample(
-    'issue_comment.created',
-    {
-      issue: { number, id: 100_000 + number, pull_request: undefined },
-      comment: { id, body, user: { login, type: 'User' } },
-      sender: { login, type: 'User' },
-    },
-    { variant: 2 },
-  ) as unknown as Record<string, unknown>
-}
-
 /** A person comments on GitHub; returns the payload of its `issue_comment.created`. */
 function say(number: number, body: string, login = 'ada') {
   clock.advance(1000)
   const c = fake.addComment(number, body, login)
   return commentPayload(number, c.id, body, login)
 }
+
+const openedPayload = (number: number) => openedPayloadOf(fake, number)
 
 /** The tasks of the newest state artifact, as (id, status, holder, token). */
 function boardOf(bytes: Buffer) {

@@ -86,6 +86,11 @@ export interface FakeRepository {
   appLogin: string
   /** Answer every REST write with 403, as for a workflow without `issues: write`. */
   failWrites: boolean
+  /**
+   * Answer REST requests this returns a reply for (`status`, `message`)
+   * instead of serving them: a token without a permission, an outage.
+   */
+  refuse: ((method: string, path: string) => { status: number; message: string } | undefined) | null
   /** Add an issue as a person would (not through the app). */
   openIssue(input: {
     number: number
@@ -126,6 +131,7 @@ export async function startFakeRepository(
     runId: 1,
     appLogin: 'github-actions[bot]',
     failWrites: false,
+    refuse: null,
     openIssue(input) {
       const at = now()
       const issue: FakeIssue = {
@@ -337,6 +343,8 @@ export async function startFakeRepository(
       }
       if (fake.failWrites && method !== 'GET')
         return send(403, { message: 'Resource not accessible by integration' })
+      const refused = fake.refuse?.(method, path)
+      if (refused) return send(refused.status, { message: refused.message })
       const reply = route(method, path, url, body)
       if (!reply) {
         fake.problems.push(`no route for ${method} ${path}`)
