@@ -54,6 +54,7 @@ import {
   sweepDue,
 } from './leases.js'
 import { computeMetrics, type Metrics, type MetricsOptions } from './metrics.js'
+import { foldRollup, rollupPosition } from './metrics-rollup.js'
 import type { Lease, NewTask, Status, Task } from './model.js'
 import { type Closing, closeByPerson, reopen, revokeLease } from './overrides.js'
 import { openQuestionsOf, type Question } from './questions.js'
@@ -309,9 +310,38 @@ export class Engine extends CollaborationEngine {
     return this.read((ctx) => listEvents(ctx.store, filter))
   }
 
-  /** Metrics computed from the event log (see `metrics.computeMetrics`). */
+  /**
+   * Metrics computed from the event log (see `metrics.computeMetrics`), over
+   * the rollup brought up to date first ({@link Engine.readMetrics}).
+   */
   metrics(options: MetricsOptions = {}): Metrics {
-    return this.read((ctx) => computeMetrics(ctx, options))
+    return this.readMetrics((ctx) => computeMetrics(ctx, options))
+  }
+
+  /**
+   * Run `fn` in a read transaction in which the metrics rollup covers every
+   * event (for `computeMetrics` and `report/model.buildReport`): first the
+   * events written since the last fold are folded in, in a short write
+   * transaction of their own (`metrics-rollup.foldRollup`; none when there
+   * are none), then `fn` reads. Should another process write in between, the
+   * fold is repeated (twice at most); after that `fn` runs in the write
+   * transaction of the fold itself, so the answer is always exact.
+   */
+  readMetrics<T>(fn: (ctx: Ctx) => T): T {
+    const stale = Symbol('stale')
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const { folded, last } = rollupPosition(this.store)
+      if (last > folded) this.write((ctx) => foldRollup(ctx.store))
+      const out = this.read((ctx) => {
+        const now = rollupPosition(ctx.store)
+        return now.last > now.folded ? stale : fn(ctx)
+      })
+      if (out !== stale) return out as T
+    }
+    return this.write((ctx) => {
+      foldRollup(ctx.store)
+      return fn(ctx)
+    })
   }
 
   /** Write an importer's plan in one transaction (see `import/apply.ts`). */

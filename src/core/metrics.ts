@@ -28,6 +28,7 @@ import {
   type WipRow,
   workInProgress,
 } from './metrics-queries.js'
+import { ensureRollup } from './metrics-rollup.js'
 import type { Ctx } from './tasks.js'
 
 export interface MetricsOptions {
@@ -237,13 +238,17 @@ function daysBetween(from: string, to: string): number {
 
 /**
  * Compute {@link Metrics} over the whole log, or over activity at or after
- * `options.since` (ISO-8601 UTC). Reads only; call inside a read transaction
- * (`Engine.metrics`) so every figure comes from one snapshot.
+ * `options.since` (ISO-8601 UTC). Call inside a transaction so every figure
+ * comes from one snapshot: `Engine.metrics` / `Engine.readMetrics` fold the
+ * events not yet in the rollup first, so this only reads; otherwise the
+ * missing events are folded here (`metrics-rollup.ensureRollup`), which
+ * needs the write lock.
  */
 export function computeMetrics(ctx: Ctx, options: MetricsOptions = {}): Metrics {
   const since = options.since ?? ''
   const scope = options.scope ?? ''
   const { store } = ctx
+  ensureRollup(store)
   const total = new Group()
   const agents = new Groups()
   const personas = new Groups()

@@ -1,12 +1,13 @@
 /**
  * Shared by the metrics rollup tests: a seeded, varied history written
- * through the engine's commands, and the rollup tables as kept by the
- * triggers and as the backfill recomputes them from the log.
+ * through the engine's commands, and the rollup tables as folded on read
+ * (migration 6) and as migration 5's backfill recomputes them from the log.
  */
 import type { FakeClock } from '../../src/core/clock.js'
 import { METRICS_BACKFILL } from '../../src/core/db/schema-metrics.js'
 import type { Store } from '../../src/core/db/store.js'
 import type { Engine } from '../../src/core/engine.js'
+import { foldRollup } from '../../src/core/metrics-rollup.js'
 
 const HOUR = 3_600_000
 export const TABLES = {
@@ -15,8 +16,12 @@ export const TABLES = {
   metrics_blocked: 'task_id, from_at, until_at',
 } as const
 
-/** Every rollup row, ordered; REAL sums rounded (the order of additions differs). */
-export function rollup(store: Store): Record<string, unknown[]> {
+/**
+ * Every rollup row, ordered, after folding the events not yet in it (as a
+ * metrics read does); REAL sums rounded (the order of additions differs).
+ */
+export function rollup(store: Store, fold = true): Record<string, unknown[]> {
+  if (fold) store.write(() => foldRollup(store))
   const out: Record<string, unknown[]> = {}
   for (const [table, order] of Object.entries(TABLES)) {
     out[table] = store
@@ -33,11 +38,12 @@ export function rollup(store: Store): Record<string, unknown[]> {
 
 /** The rollup as the backfill computes it from the current log (rolled back afterwards). */
 export function backfilled(store: Store): Record<string, unknown[]> {
+  store.write(() => foldRollup(store))
   store.driver.exec('SAVEPOINT backfill')
   try {
     for (const table of Object.keys(TABLES)) store.run(`DELETE FROM ${table}`)
     store.driver.exec(METRICS_BACKFILL)
-    return rollup(store)
+    return rollup(store, false)
   } finally {
     store.driver.exec('ROLLBACK TO backfill')
     store.driver.exec('RELEASE backfill')

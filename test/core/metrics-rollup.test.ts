@@ -1,18 +1,24 @@
 /**
- * The metrics rollup (migration 5, src/core/db/schema-metrics.ts): what the
- * triggers keep as events and tasks are written must equal what the backfill
- * computes from the log and the task rows — after every kind of writer (the
- * engine's commands, an import, a rebuild that removes and restores tasks) —
- * and the whole-log figures read from it must equal the windowed path, which
- * reads the log itself.
+ * The metrics rollup (migration 5's tables, src/core/db/schema-metrics.ts,
+ * kept on read since migration 6, src/core/metrics-rollup.ts): what the
+ * folds keep — one fold at the end, or many at any points in between — must
+ * equal what migration 5's backfill computes from the log and the task rows,
+ * after every kind of writer (the engine's commands, an import, a rebuild
+ * that removes and restores tasks); the whole-log figures read from it must
+ * equal the windowed path, which reads the log itself; and a read never sees
+ * a rollup behind its snapshot, whoever writes meanwhile.
  */
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import type { Engine } from '../../src/core/engine.js'
+import { openStore } from '../../src/core/db/open.js'
+import { Engine } from '../../src/core/engine.js'
 import { parseV23 } from '../../src/core/import/v23.js'
-import type { Metrics } from '../../src/core/metrics.js'
+import { computeMetrics, type Metrics } from '../../src/core/metrics.js'
+import { foldRollup, rollupPosition } from '../../src/core/metrics-rollup.js'
 import { removeTasks, restoreTasks } from '../../src/core/restore.js'
-import { makeEngine } from '../helpers.js'
+import type { Ctx } from '../../src/core/tasks.js'
+import { expectTaskError, makeEngine, tempDir } from '../helpers.js'
 import { backfilled, busyHistory, rollup } from './metrics-history.js'
 
 const HOUR = 3_600_000
@@ -23,9 +29,9 @@ function comparable(m: Metrics): Omit<Metrics, 'since' | 'throughput_per_day'> {
   return rest
 }
 
-describe('metrics rollup (migration 5)', () => {
+describe('metrics rollup (migrations 5 and 6)', () => {
   it.each([1, 2, 3])(
-    'what the triggers keep equals the backfill from the log (seeded history %i)',
+    'one fold of the whole history equals the backfill from the log (seeded history %i)',
     (seed) => {
       const { engine } = busyHistory(makeEngine({ maxLeaseTtlMs: 8 * HOUR }), seed)
       const store = engine.store
@@ -36,6 +42,92 @@ describe('metrics rollup (migration 5)', () => {
       expect(live).toEqual(backfilled(store))
     },
   )
+
+  it.each([1, 2, 3])(
+    'folds at random points between commands equal the backfill (seeded history %i)',
+    (seed) => {
+      const made = makeEngine({ maxLeaseTtlMs: 8 * HOUR })
+      let n = 0
+      // Fold after every third engine call, reads included: many small folds.
+      const folding = new Proxy(made.engine, {
+        get(target, key, receiver) {
+          const value = Reflect.get(target, key, receiver)
+          if (typeof value !== 'function' || key === 'write' || key === 'read') return value
+          return (...args: unknown[]) => {
+            try {
+              return value.apply(target, args)
+            } finally {
+              if (++n % 3 === 0) target.write((ctx) => foldRollup(ctx.store))
+            }
+          }
+        },
+      })
+      busyHistory({ engine: folding, clock: made.clock }, seed)
+      expect(n).toBeGreaterThan(600)
+      const store = made.engine.store
+      expect(rollupPosition(store).folded).toBeGreaterThan(0)
+      expect(rollup(store)).toEqual(backfilled(store))
+    },
+  )
+
+  it('writes touch no rollup table; a read folds only the events since the last one', () => {
+    const { engine, clock } = makeEngine()
+    const a = engine.add({ title: 'a', persona: 'implementer' })
+    expect(engine.metrics().tasks).toEqual({ pending: 1 })
+    const folded = rollupPosition(engine.store)
+    expect(folded.folded).toBe(folded.last)
+    const before = engine.store.all('SELECT * FROM task_metrics')
+    const grant = engine.claim(a.id, 'ada', 2 * HOUR)
+    clock.advance(HOUR)
+    engine.complete(a.id, 'ada', grant.lease.token)
+    expect(engine.store.all('SELECT * FROM task_metrics')).toEqual(before)
+    expect(engine.store.all('SELECT * FROM task_metrics_actor')).toEqual([])
+    expect(engine.metrics().cycle_time_h).toEqual({ count: 1, mean: 1, p50: 1, p90: 1 })
+    expect(rollupPosition(engine.store).folded).toBe(folded.last + 2)
+  })
+
+  it('another process writing between the fold and the read is folded too (exact figures)', () => {
+    const path = join(tempDir(), 'tasks.db')
+    const other = new Engine(openStore(path))
+    const reader = new Engine(openStore(path))
+    let inject = 0
+    // Each read transaction of `reader` begins with another process's write:
+    // after the fold, before the read's snapshot (taken at its first query).
+    const read = reader.read.bind(reader)
+    reader.read = <T>(fn: (ctx: Ctx) => T): T =>
+      read((ctx) => {
+        if (inject > 0) other.add({ title: `written meanwhile ${inject--}` })
+        return fn(ctx)
+      })
+    reader.add({ title: 'first' })
+    inject = 1 // the first read is stale, the second is not
+    expect(reader.metrics().tasks).toEqual({ pending: 2 })
+    inject = 20 // every read stale: after three, the figures are read in the fold's transaction
+    expect(reader.metrics().tasks).toEqual({ pending: 5 })
+    expect(inject).toBe(17)
+    const { folded, last } = rollupPosition(reader.store)
+    expect(folded).toBe(last)
+    other.store.close()
+    reader.store.close()
+  })
+
+  it('a report read in a plain read transaction folds in place, or says why it cannot', () => {
+    const path = join(tempDir(), 'tasks.db')
+    const { engine } = { engine: new Engine(openStore(path)) }
+    engine.add({ title: 'a' })
+    // Nobody else writing: the read takes the write lock for the fold.
+    expect(engine.read((ctx) => computeMetrics(ctx).tasks)).toEqual({ pending: 1 })
+    engine.add({ title: 'b' })
+    const other = openStore(path, { busyTimeoutMs: 50 })
+    other.driver.exec('BEGIN IMMEDIATE')
+    const err = expectTaskError(() => engine.read((ctx) => computeMetrics(ctx)), 'StorageError')
+    expect(err.message).toMatch(/1 event\(s\) behind the log.*Engine\.readMetrics/)
+    // Engine.readMetrics waits for the lock like any write, then reads.
+    other.driver.exec('COMMIT')
+    expect(engine.readMetrics((ctx) => computeMetrics(ctx).tasks)).toEqual({ pending: 2 })
+    other.close()
+    engine.store.close()
+  })
 
   it('whole-log figures read from the rollup equal the windowed path over the log', () => {
     for (const seed of [1, 2, 3]) {

@@ -7,7 +7,7 @@
  * Times are ISO-8601 UTC text (`2026-11-20T23:55:12.740Z`), which sorts
  * correctly as text. JSON columns hold arrays/objects as text.
  */
-import { METRICS_ROLLUP } from './schema-metrics.js'
+import { METRICS_ON_READ, METRICS_ROLLUP } from './schema-metrics.js'
 
 export const MIGRATIONS: readonly string[] = [
   // 1: the engine's model (DESIGN.md "Task model").
@@ -340,6 +340,9 @@ export const MIGRATIONS: readonly string[] = [
   // 5: the metrics rollup (issue 6): per-task facts kept up to date as events
   // and tasks are written, backfilled from the log (see ./schema-metrics.ts).
   METRICS_ROLLUP,
+  // 6: the rollup kept up to date on read, from a cursor into the log, instead
+  // of by triggers on every write (see ./schema-metrics.ts, ../metrics-rollup.ts).
+  METRICS_ON_READ,
 ]
 
 /** The schema version this build of the engine writes. */
