@@ -41,6 +41,8 @@ export interface CatchUpReport {
   /** Pages requested (API requests made by the scan itself). */
   requests: number
   caught: CaughtUp[]
+  /** Missed comments whose handling failed (retried by the next scan), with the error's message. */
+  failed: (Omit<CaughtUp, 'quiet'> & { error: string })[]
   /** The cursor after the scan (ISO-8601), or null when the repository has no comments yet. */
   cursor: string | null
 }
@@ -61,8 +63,12 @@ type RestComment = Awaited<
 /**
  * Scan `repository` for unhandled command comments and hand each to
  * `deliver` (the app's `probot.receive`) as an `issue_comment.created` event
- * with delivery id `catch-up:<comment id>`. Handler errors propagate after
- * the cursor was saved up to the last comment handled. `since` overrides the
+ * with delivery id `catch-up:<comment id>`. A comment whose handler throws
+ * is listed in `failed` and the scan goes on with the next one (one failing
+ * comment must not hold back every missed command after it); the cursor is
+ * saved just before the first failure, so the next scan retries it (the
+ * handled ones after it are recorded, and skipped then). Listing errors
+ * propagate, the cursor unchanged. `since` overrides the
  * stored cursor (ISO-8601); with neither, the scan starts at `firstScanFrom`
  * (default: now — a new state does not replay the repository's history).
  */
@@ -89,7 +95,7 @@ export async function catchUpComments(
   const from = cursor
     ? new Date(Date.parse(cursor) - CATCH_UP_OVERLAP_MS).toISOString()
     : (options.firstScanFrom ?? rt.now())
-  const report: CatchUpReport = { scanned: 0, requests: 0, caught: [], cursor }
+  const report: CatchUpReport = { scanned: 0, requests: 0, caught: [], failed: [], cursor }
   let beforeUntracked = options.beforeUntracked
   const comments: RestComment[] = []
   for await (const page of octokit.paginate.iterator(octokit.rest.issues.listCommentsForRepo, {
@@ -123,24 +129,34 @@ export async function catchUpComments(
       }
       if (missed) {
         const quiet = rt.answeredElsewhere.has(c.id)
-        await deliver(commentEvent(c, missed.issue, repository))
-        report.caught.push({
+        const what = {
           comment: c.id,
           issue: missed.issue,
           author: c.user?.login ?? '',
           commands: missed.commands,
-          quiet,
-        })
+        }
+        try {
+          await deliver(commentEvent(c, missed.issue, repository))
+          report.caught.push({ ...what, quiet })
+        } catch (err) {
+          report.failed.push({ ...what, error: errorText(err) })
+        }
       }
-      // Only past a handled (or skipped) comment: a failing one is scanned again.
-      if (!newest || c.created_at > newest) newest = c.created_at
+      // Only past handled (or skipped) comments: from the first failing one on, scanned again.
+      if (report.failed.length === 0 && (!newest || c.created_at > newest)) newest = c.created_at
     }
   } finally {
-    const at = newest ?? rt.now()
+    // No comment handled before the first failure and no cursor yet: keep the window's start.
+    const at = newest ?? (report.failed.length > 0 ? from : rt.now())
     rt.engine.write(() => rt.state.saveCatchUpCursor(repoKey, at))
     report.cursor = rt.state.catchUpCursor(repoKey)
   }
   return report
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof AggregateError) return err.errors.map(errorText).join('; ')
+  return err instanceof Error ? err.message : String(err)
 }
 
 /** What one issue reconcile did. */

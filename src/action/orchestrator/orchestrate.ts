@@ -239,6 +239,8 @@ async function handleOn(
         beforeUntracked: reconcile,
       })
       for (const c of report.catchUp.caught) answered.add(c.comment)
+      for (const f of report.catchUp.failed)
+        report.errors.push(`catch-up of #${f.issue} comment ${f.comment}: ${f.error}`)
     } catch (err) {
       report.errors.push(`catch-up: ${message(err)}`)
     }

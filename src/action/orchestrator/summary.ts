@@ -32,6 +32,11 @@ export function renderSummary(report: RunReport): string {
       `- #${c.issue} comment ${c.comment} by @${c.author}: ${c.commands} command${c.commands === 1 ? '' : 's'}${c.quiet ? ' (already answered on GitHub; re-applied quietly)' : ''}`,
     )
   }
+  for (const f of report.catchUp?.failed ?? []) {
+    lines.push(
+      `- ❌ #${f.issue} comment ${f.comment} by @${f.author}: ${f.error} (retried by the next run)`,
+    )
+  }
   if (report.reconciled) {
     lines.push(
       `**Issues reconciled:** ${report.reconciled.tracked.length ? report.reconciled.tracked.map((n) => `#${n}`).join(', ') : 'none'} newly tracked (${report.reconciled.scanned} open task issues listed in ${report.reconciled.requests} request${report.reconciled.requests === 1 ? '' : 's'})`,
