@@ -121,6 +121,13 @@ export async function catchUpComments(
   let newest = cursor
   try {
     for (const c of [...comments].sort((a, b) => a.created_at.localeCompare(b.created_at))) {
+      // `since` selects by last update: an older comment edited lately comes
+      // back too. Editing never runs a command (as on the server): comments
+      // created before the window do not count, and in the overlap before the
+      // cursor (seen by an earlier scan, unless GitHub's listing lagged) only
+      // unedited ones do — an edit there added the command after it was seen.
+      if (c.created_at < from) continue
+      if (cursor && c.created_at <= cursor && c.updated_at !== c.created_at) continue
       const missed = missedCommands(rt, c, ctx)
       if (missed && beforeUntracked && !rt.state.issue(rt.taskId(r, missed.issue))?.is_task) {
         const reconcile = beforeUntracked

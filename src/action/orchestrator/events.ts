@@ -113,3 +113,26 @@ function withoutInstallation(payload: Record<string, unknown>): Record<string, u
   const { installation: _, ...rest } = payload
   return rest
 }
+
+/**
+ * True for a `pull_request` run of a pull request from a fork (or from a
+ * deleted fork). GitHub gives such runs a read-only token, so the
+ * orchestrator skips them: tasks a fork's pull request closes are completed
+ * when GitHub closes their issues on merge (`issues.closed`, a run of the
+ * base repository with a writing token).
+ */
+export function fromFork(event: RunEvent): boolean {
+  if (event.name !== 'pull_request') return false
+  const pr = event.payload.pull_request as { head?: { repo?: { id?: number } | null } } | undefined
+  const repository = event.payload.repository as { id?: number } | undefined
+  if (!pr?.head) return false
+  return !pr.head.repo || pr.head.repo.id !== repository?.id
+}
+
+/** The job summary of a skipped fork run. */
+export const FORK_SUMMARY = `## Task Orchestrator
+
+Skipped: a pull request from a fork. Its workflow token is read-only, so this
+run changes nothing on GitHub or in the state. Tasks the pull request closes
+are completed when GitHub closes their issues on merge.
+`

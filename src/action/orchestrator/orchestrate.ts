@@ -213,12 +213,14 @@ async function handleOn(
       try {
         await probot.receive(event)
         report.delivered.push({ id: event.id, name: event.name, error: null })
+        // Answered on GitHub: a re-application on a newer state stays quiet.
+        // (A failed one is not: re-applied, it still owes its reply.)
+        const comment = (event.payload as { comment?: { id?: number } }).comment
+        if (event.name === 'issue_comment' && comment?.id) answered.add(comment.id)
       } catch (err) {
         report.delivered.push({ id: event.id, name: event.name, error: message(err) })
         report.errors.push(`${event.name} ${event.id}: ${message(err)}`)
       }
-      const comment = (event.payload as { comment?: { id?: number } }).comment
-      if (event.name === 'issue_comment' && comment?.id) answered.add(comment.id)
     }
     lap('handle')
     // Task issues whose opening was missed: on scheduled runs, and before a

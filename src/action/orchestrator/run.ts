@@ -17,6 +17,7 @@ import * as core from '@actions/core'
 import { Probot } from 'probot'
 import { openNodeSqlite } from '../../core/db/node-sqlite.js'
 import { githubArtifactStore } from './artifacts.js'
+import { FORK_SUMMARY, fromFork } from './events.js'
 import { orchestrate } from './orchestrate.js'
 import { renderSummary } from './summary.js'
 
@@ -62,6 +63,16 @@ async function main(): Promise<void> {
     full_name: `${owner}/${name}`,
     owner: { login: owner },
   }
+  const eventName = env('GITHUB_EVENT_NAME')
+  if (fromFork({ name: eventName, payload, runId: '' })) {
+    // The run's token is read-only: nothing could be written, so nothing is
+    // touched — neither GitHub nor the state.
+    await core.summary.addRaw(FORK_SUMMARY).write()
+    core.info(
+      'A pull request from a fork: skipped (its token is read-only); the state is untouched.',
+    )
+    return
+  }
   const apiUrl = process.env.GITHUB_API_URL ?? 'https://api.github.com'
   const server = new URL(process.env.GITHUB_SERVER_URL ?? 'https://github.com')
   const runId = env('GITHUB_RUN_ID')
@@ -69,7 +80,7 @@ async function main(): Promise<void> {
     new Probot({ githubToken: token, baseUrl: apiUrl, logLevel: core.isDebug() ? 'debug' : 'info' })
   const listing = (await newProbot().auth()) as unknown as Parameters<typeof githubArtifactStore>[0]
   const report = await orchestrate({
-    event: { name: env('GITHUB_EVENT_NAME'), payload, runId },
+    event: { name: eventName, payload, runId },
     repository,
     probot: newProbot,
     artifacts: githubArtifactStore(listing, { owner, repo: name, id: repository.id }, token),
@@ -93,6 +104,14 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  core.setFailed(err instanceof Error ? err.message : String(err))
+main().catch(async (err: unknown) => {
+  const text = err instanceof Error ? err.message : String(err)
+  // A run that stops before it has a report still says why in the summary.
+  await core.summary
+    .addRaw(
+      `## Task Orchestrator\n\n❌ The run stopped: ${text}\n\nNothing was uploaded; the state artifact is unchanged.\n`,
+    )
+    .write()
+    .catch(() => {})
+  core.setFailed(text)
 })

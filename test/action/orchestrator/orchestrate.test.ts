@@ -171,6 +171,21 @@ describe('orchestrator runs', () => {
       expect(repliesTo(c.id).length).toBeLessThanOrEqual(1)
   }, 60_000)
 
+  it('an old comment edited into a command is not run by the catch-up (edits never run commands)', async () => {
+    fake.openIssue({ number: 1 })
+    await runOnce(fake, clock, 'issues', openedPayload(1))
+    await runOnce(fake, clock, 'issue_comment', say(1, 'I will look at this tomorrow.', 'ada'))
+    clock.advance(3_600_000)
+    const c = fake.comments.find((x) => x.body.startsWith('I will look'))!
+    c.body = '/claim'
+    c.updated_at = new Date(clock.now()).toISOString()
+    const report = await runOnce(fake, clock, 'schedule', {})
+    expect(report.errors).toEqual([])
+    expect(report.catchUp?.scanned).toBeGreaterThan(0) // the listing returned it …
+    expect(report.catchUp?.caught).toEqual([]) // … and it was left alone
+    expect(boardOf(newest().bytes)[0]).toMatchObject({ status: 'pending', holder: null })
+  }, 60_000)
+
   it('a cancelled run (its event never handled) is caught up by the next run', async () => {
     fake.openIssue({ number: 1 })
     await runOnce(fake, clock, 'issues', openedPayload(1))
