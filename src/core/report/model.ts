@@ -135,7 +135,10 @@ function toTask(r: Row, deps: string[] = []): ReportTask {
 
 /**
  * Build the {@link Report} from the engine's state at `ctx.now`; call inside
- * a read transaction (`engine.read`). Stale leases: `expired` — past
+ * `engine.readMetrics`, a read transaction over the metrics rollup brought up
+ * to date (inside a plain `engine.read` the metrics fold the missing events
+ * themselves, which needs the write lock: see `metrics-rollup.ensureRollup`).
+ * Stale leases: `expired` — past
  * `expires_at` but not swept yet; `expiring` — ends within
  * `expiringWithinMs`; `silent` — no heartbeat for `silentAfterMs`. A
  * `waiting` task's lease is paused and never stale.
