@@ -127,7 +127,7 @@ export function issueLink(repo: string): MarkdownOptions['link'] {
  */
 export function dashboardBody(rt: AppRuntime, repo: string, config: Config): string | null {
   const scope = `${repo}#`
-  const report = rt.engine.read((ctx) =>
+  const report = rt.engine.readMetrics((ctx) =>
     ctx.store.get('SELECT 1 AS any FROM tasks WHERE substr(id, 1, length(?)) = ? LIMIT 1', [
       scope,
       scope,

@@ -38,7 +38,7 @@ export function registerReportCommand(program: Command): void {
           }
           const days = parseNumber(o.days, '--days', 1, 3660, true)
           const engine = openEngine(g)
-          const report = engine.read((ctx) => buildReport(ctx, { days }))
+          const report = engine.readMetrics((ctx) => buildReport(ctx, { days }))
           const link = (id: string) => `\`${id}\``
           const content =
             o.format === 'html'
