@@ -31,6 +31,7 @@ const LAZY_MODULES = [
   'src/core/import/detect.ts',
   'src/cli/demo/run.ts',
   'src/cli/commands/rebuild-run.ts',
+  'src/cli/commands/report-run.ts',
 ]
 
 const fileOf = (name) => `${name.replace(/^@/, '').replace(/[/]/g, '-')}.cjs`

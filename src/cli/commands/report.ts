@@ -9,9 +9,6 @@ import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { TaskError } from '../../core/errors.js'
-import { renderHtml } from '../../core/report/html.js'
-import { renderMarkdown } from '../../core/report/markdown.js'
-import { buildReport } from '../../core/report/model.js'
 import { action, openEngine, parseNumber } from '../runtime.js'
 
 const FORMATS = ['md', 'html'] as const
@@ -29,7 +26,7 @@ export function registerReportCommand(program: Command): void {
     .option('--title <text>', 'heading of the report', 'Task board')
     .action(
       action(
-        (g, o: { format: string; out?: string; days: string; title: string }) => {
+        async (g, o: { format: string; out?: string; days: string; title: string }) => {
           if (!(FORMATS as readonly string[]).includes(o.format)) {
             throw new TaskError(
               'InvalidInput',
@@ -38,12 +35,12 @@ export function registerReportCommand(program: Command): void {
           }
           const days = parseNumber(o.days, '--days', 1, 3660, true)
           const engine = openEngine(g)
-          const report = engine.readMetrics((ctx) => buildReport(ctx, { days }))
-          const link = (id: string) => `\`${id}\``
-          const content =
-            o.format === 'html'
-              ? renderHtml(report, { title: o.title })
-              : renderMarkdown(report, { link, title: o.title })
+          const { renderReport } = await import('./report-run.js')
+          const content = renderReport(engine, {
+            format: o.format as 'md' | 'html',
+            days,
+            title: o.title,
+          })
           const file = o.out ? resolve(o.out) : null
           if (file) {
             try {
