@@ -15,8 +15,9 @@
  * sections), 1–3 criteria, 0–3 dependencies inside epics of 25 tasks; the
  * older 65 % claimed, heart-beaten and completed with gate evidence (8 %
  * after a failed attempt), the next 5 % in progress; the app's bookkeeping
- * per issue (`gh_issues` with the body, labels and the rendered status
- * comment; `gh_comments` for each command comment).
+ * per issue as the app writes it (`gh_issues` with the body deflated, labels
+ * and a digest of the rendered status comment; `gh_comments` for each command
+ * comment).
  *
  * Measured with better-sqlite3 on the Node running the benchmark and with
  * node:sqlite on Node 24 (the Action's runtime; test/action/support/node24.ts),
@@ -35,6 +36,7 @@ import {
   openStateFile,
   writeSnapshot,
 } from '../src/action/orchestrator/state-file.js'
+import { AppState } from '../src/app/state.js'
 import { FakeClock } from '../src/core/clock.js'
 import { openBetterSqlite3 } from '../src/core/db/better-sqlite3.js'
 import { openNodeSqlite } from '../src/core/db/node-sqlite.js'
@@ -42,7 +44,7 @@ import { openStore } from '../src/core/db/open.js'
 import { Store } from '../src/core/db/store.js'
 import { Engine } from '../src/core/engine.js'
 import type { Criterion } from '../src/core/model.js'
-import { renderStatusComment } from '../src/github/status-comment.js'
+import { renderStatusComment, statusCommentDigest } from '../src/github/status-comment.js'
 import { node24 } from '../test/action/support/node24.js'
 import { fmt, median, rng, tempDb, time } from './util.js'
 
@@ -69,6 +71,7 @@ function buildState(path: string): void {
   const clock = new FakeClock('2026-01-05T09:00:00.000Z')
   const engine = new Engine(openStore(path), { clock, settings: { defaultCapacity: TASKS } })
   const store = engine.store
+  const state = new AppState(store)
   const ids: string[] = []
   const bodies = new Map<string, string>()
   const numbers = new Map<string, number>()
@@ -174,28 +177,26 @@ function buildState(path: string): void {
         })),
         history: engine.events({ task: id }).slice(-5),
       })
-      store.run(
-        `INSERT INTO gh_issues (task_id, repo, number, issue_id, installation_id, state, labels, assignees, body,
-           status_comment_id, status_comment, github_updated_at, updated_at)
-         VALUES (?, 'acme/app', ?, ?, 7, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [
-          id,
-          number(id),
-          3_000_000_000 + number(id),
-          task.status === 'completed' ? 'closed' : 'open',
-          JSON.stringify([
-            'task',
-            `status: ${task.status.replace('_', ' ')}`,
-            `priority: ${task.priority}`,
-          ]),
-          JSON.stringify(task.lease ? [task.lease.holder] : []),
-          bodies.get(id)!,
-          4_000_000_000 + number(id),
-          status,
-          task.updated_at,
-          task.updated_at,
-        ],
-      )
+      // As the app writes it (src/app/state.ts): the body deflated, a digest of the status comment.
+      state.saveIssue({
+        task_id: id,
+        repo: 'acme/app',
+        number: number(id),
+        issue_id: 3_000_000_000 + number(id),
+        installation_id: 7,
+        is_task: true,
+        state: task.status === 'completed' ? 'closed' : 'open',
+        state_reason: null,
+        labels: ['task', `status: ${task.status.replace('_', ' ')}`, `priority: ${task.priority}`],
+        assignees: task.lease ? [task.lease.holder] : [],
+        body: bodies.get(id)!,
+        status_comment_id: 4_000_000_000 + number(id),
+        status_comment: statusCommentDigest(status),
+        status_dirty: false,
+        native_blocked_by: [],
+        github_updated_at: task.updated_at,
+        updated_at: task.updated_at,
+      })
     }
   })
   engine.store.close()
