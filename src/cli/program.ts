@@ -7,6 +7,7 @@ import { registerAgentCommands } from './commands/agents.js'
 import { registerArchiveCommands } from './commands/archive.js'
 import { registerCollaborationCommands } from './commands/collaboration.js'
 import { registerDemoCommand } from './commands/demo.js'
+import { registerDependencyCommands } from './commands/dependencies.js'
 import { registerEventCommands } from './commands/events.js'
 import { registerImportCommand } from './commands/import.js'
 import { registerLeaseCommands } from './commands/leases.js'
@@ -58,6 +59,7 @@ Docs: docs/cli.md`,
       },
     })
   registerTaskCommands(program)
+  registerDependencyCommands(program)
   registerLeaseCommands(program)
   registerAgentCommands(program)
   registerCollaborationCommands(program)

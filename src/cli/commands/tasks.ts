@@ -1,6 +1,6 @@
 /**
- * Task commands: init, add, update, cancel, list, show, ready, critical-path,
- * block, unblock, depend, undepend.
+ * Task commands: init, add, update, cancel, list, show, ready, feedback
+ * (dependencies and blocks: ./dependencies.ts).
  */
 import { readFileSync } from 'node:fs'
 import { type Command, Option } from 'commander'
@@ -363,46 +363,6 @@ export function registerTaskCommands(program: Command): void {
     )
 
   program
-    .command('critical-path')
-    .description(
-      'The chain of open tasks with the most estimated work (1 h assumed where missing).',
-    )
-    .action(
-      action(
-        (g) => ({ critical_path: openEngine(g).criticalPath() }),
-        (r) =>
-          r.critical_path.tasks.length
-            ? `${r.critical_path.tasks.join(' → ')}\n${r.critical_path.hours} h of estimated work`
-            : '(no open tasks)',
-      ),
-    )
-
-  program
-    .command('block')
-    .description('Block a task by hand, with a reason.')
-    .argument('<id>', 'task id')
-    .argument('<reason...>', 'why it is blocked')
-    .action(
-      action(
-        (g, id: string, reason: string[]) => ({
-          task: openEngine(g).block(id, reason.join(' '), optionalAgent(g)),
-        }),
-        (r) => `Blocked ${r.task.id}: ${r.task.blocked_reason}`,
-      ),
-    )
-
-  program
-    .command('unblock')
-    .description('Lift a manual block (the task stays blocked while dependencies are unmet).')
-    .argument('<id>', 'task id')
-    .action(
-      action(
-        (g, id: string) => ({ task: openEngine(g).unblock(id, optionalAgent(g)) }),
-        (r) => `${r.task.id} is now ${r.task.status}.`,
-      ),
-    )
-
-  program
     .command('feedback')
     .description('Rate a completed task: quality and timeliness from 1 (poor) to 5 (excellent).')
     .argument('<id>', 'task id')
@@ -422,43 +382,6 @@ export function registerTaskCommands(program: Command): void {
         },
         (r) =>
           `Feedback recorded on ${r.task.id}: quality ${r.task.feedback_quality}, timeliness ${r.task.feedback_timeliness}.`,
-      ),
-    )
-
-  program
-    .command('depend')
-    .description('Make a task depend on others (refused if it would close a cycle).')
-    .argument('<id>', 'the task that waits')
-    .argument('<depends-on...>', 'the tasks it waits for')
-    .action(
-      action(
-        (g, id: string, deps: string[]) => {
-          const engine = openEngine(g)
-          const added = engine.write(() =>
-            deps.filter((d) => engine.depend(id, d, optionalAgent(g))),
-          )
-          return { task: engine.get(id), added }
-        },
-        (r) =>
-          `${r.task.id} now depends on ${r.added.length ? r.added.join(', ') : '(nothing new)'}; status ${r.task.status}.`,
-      ),
-    )
-
-  program
-    .command('undepend')
-    .description('Remove dependencies.')
-    .argument('<id>', 'the task that waits')
-    .argument('<depends-on...>', 'the dependencies to remove')
-    .action(
-      action(
-        (g, id: string, deps: string[]) => {
-          const engine = openEngine(g)
-          const removed = engine.write(() =>
-            deps.filter((d) => engine.undepend(id, d, optionalAgent(g))),
-          )
-          return { task: engine.get(id), removed }
-        },
-        (r) => `Removed ${r.removed.length} dependencies; ${r.task.id} is ${r.task.status}.`,
       ),
     )
 }
