@@ -28,17 +28,15 @@
  * pass it. That is what the SHA-256 digest is for: it is checked first, and
  * a run should always pass the digest the artifact service recorded.
  */
+
 import { createHash } from 'node:crypto'
 import {
-  closeSync,
   constants,
   copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
-  openSync,
   readFileSync,
-  readSync,
   rmSync,
   statSync,
 } from 'node:fs'
@@ -51,6 +49,7 @@ import { openStore } from '../../core/db/open.js'
 import { SCHEMA_VERSION } from '../../core/db/schema.js'
 import { Store, storageError } from '../../core/db/store.js'
 import { TaskError } from '../../core/errors.js'
+import { checkHeader, readHead } from './sqlite-header.js'
 import { FALLBACK, refuse, StateFileError, type StateFileProblem } from './state-file-error.js'
 
 export { StateFileError, type StateFileProblem } from './state-file-error.js'
@@ -120,47 +119,6 @@ export function readGeneration(store: Store): number | null {
     )
   }
   return value
-}
-
-const MAGIC = Buffer.from('SQLite format 3\0', 'latin1')
-
-/**
- * Check the 100-byte database header (SQLite "Database File Format" §1.3)
- * against the file's size; returns whether it says WAL mode (bytes 18–19 = 2).
- */
-function checkHeader(path: string, head: Buffer, bytes: number): { wal: boolean } {
-  if (bytes === 0) refuse('not-a-database', path, 'is empty')
-  const n = Math.min(bytes, 16)
-  if (!head.subarray(0, n).equals(MAGIC.subarray(0, n))) {
-    refuse('not-a-database', path, 'is not an SQLite database (no "SQLite format 3" header)')
-  }
-  if (bytes < 100) refuse('truncated', path, `is cut off: ${bytes} bytes, less than its header`)
-  const raw = head.readUInt16BE(16)
-  const pageSize = raw === 1 ? 65_536 : raw
-  if (pageSize < 512 || pageSize > 65_536 || (pageSize & (pageSize - 1)) !== 0) {
-    refuse('not-a-database', path, `has a damaged header (page size ${raw})`, { pageSize: raw })
-  }
-  const inHeader = head.readUInt32BE(28)
-  const pages = inHeader > 0 && head.readUInt32BE(24) === head.readUInt32BE(92) ? inHeader : null
-  const expected = pages === null ? Math.ceil(bytes / pageSize) * pageSize : pages * pageSize
-  if (bytes < expected) {
-    refuse('truncated', path, `is cut off: ${bytes} bytes where its header says ${expected}`, {
-      bytes,
-      expected,
-    })
-  }
-  return { wal: head[18] === 2 || head[19] === 2 }
-}
-
-/** The first 100 bytes of a file (SQLite's header), or fewer when it is shorter. */
-function readHead(path: string): Buffer {
-  const fd = openSync(path, 'r')
-  try {
-    const head = Buffer.alloc(100)
-    return head.subarray(0, readSync(fd, head, 0, 100, 0))
-  } finally {
-    closeSync(fd)
-  }
 }
 
 /** Options of {@link inspectStateFile}. */
