@@ -71,6 +71,37 @@ export async function sweepAndReport(
 }
 
 /**
+ * Post the replies still owed to comments whose commands ran (a reply GitHub
+ * refused, or a handler that died before sending it). Each is posted once and
+ * then cleared; one that fails again stays owed for the next flush. Returns
+ * the number posted.
+ */
+export async function flushOwedReplies(
+  rt: AppRuntime,
+  octokitFor: OctokitFor,
+  onError: (err: unknown, task: string) => void = () => {},
+): Promise<number> {
+  let sent = 0
+  for (const owed of rt.state.owedReplies()) {
+    const [owner, repo] = owed.repo.split('/') as [string, string]
+    try {
+      const octokit = await octokitFor(owed.installation_id)
+      await octokit.rest.issues.createComment({
+        owner,
+        repo,
+        issue_number: owed.number,
+        body: owed.reply,
+      })
+      rt.engine.write(() => rt.state.replySent(owed.comment_id))
+      sent++
+    } catch (err) {
+      onError(err, `${owed.repo}#${owed.number}`)
+    }
+  }
+  return sent
+}
+
+/**
  * Reconcile every issue marked dirty: the mirror first (a no-op unless an
  * earlier update failed), then the status comment. Returns the number of
  * requests sent.

@@ -10,7 +10,12 @@ import type { ApplicationFunction, Context, Probot } from 'probot'
 import { openStore, resolveDbPath } from '../core/db/open.js'
 import { Engine } from '../core/engine.js'
 import { isTaskError } from '../core/errors.js'
-import { flushStatusComments, type OctokitFor, sweepAndReport } from './background.js'
+import {
+  flushOwedReplies,
+  flushStatusComments,
+  type OctokitFor,
+  sweepAndReport,
+} from './background.js'
 import { DashboardState, refreshDashboards } from './dashboard.js'
 import { onCommentCreated } from './handlers/comment-created.js'
 import { onCheckRunCompleted, onPullRequest } from './handlers/gate-events.js'
@@ -64,6 +69,7 @@ export function taskOrchestrator(options: TaskOrchestratorOptions): TaskOrchestr
     flushing = (async () => {
       do {
         again = false
+        total += await flushOwedReplies(rt, octokitFor, logError('posting an owed reply'))
         total += await flushStatusComments(rt, octokitFor, logError('refreshing the issue'))
         total += await refreshDashboards(
           rt,

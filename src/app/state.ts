@@ -168,6 +168,36 @@ export class AppState {
     )
   }
 
+  /**
+   * Owe the reply `body` to comment `commentId` (call in the transaction that
+   * ran its commands): it stays owed until {@link replySent}, so a reply that
+   * GitHub refused or never got is posted by the next flush.
+   */
+  oweReply(commentId: number, body: string): void {
+    this.store.run('UPDATE gh_comments SET reply = ? WHERE comment_id = ?', [body, commentId])
+  }
+
+  /** The reply to `commentId` was posted. */
+  replySent(commentId: number): void {
+    this.store.run('UPDATE gh_comments SET reply = NULL WHERE comment_id = ?', [commentId])
+  }
+
+  /** Replies still owed, oldest first, with where to post them. */
+  owedReplies(limit = 100): {
+    comment_id: number
+    repo: string
+    number: number
+    reply: string
+    installation_id: number | null
+  }[] {
+    return this.store.all(
+      `SELECT c.comment_id, c.repo, c.number, c.reply, r.installation_id
+       FROM gh_comments c LEFT JOIN gh_repos r ON r.repo = c.repo
+       WHERE c.reply IS NOT NULL ORDER BY c.processed_at, c.comment_id LIMIT ?`,
+      [limit],
+    )
+  }
+
   /** True when the commands of comment `commentId` were handled (by any run). */
   commentRecorded(commentId: number): boolean {
     return (

@@ -46,6 +46,9 @@ describe('migration 5 (metrics rollup)', () => {
       .all() as { name: string }[])
       db.exec(`DROP TRIGGER ${name}`)
     for (const table of [...Object.keys(TABLES), 'metrics_cursor']) db.exec(`DROP TABLE ${table}`)
+    // … and without migration 7's owed replies.
+    db.exec('DROP INDEX gh_comments_owed')
+    db.exec('ALTER TABLE gh_comments DROP COLUMN reply')
     db.pragma('user_version = 4')
     db.close()
 

@@ -87,16 +87,22 @@ export async function onCommentCreated(
     ? await rt.permission(octokit, r, actor)
     : 'none'
   rt.applySettings(config) // no await from here to the end of the transaction
-  const execution = rt.engine.write(() => {
+  const done = rt.engine.write(() => {
     if (
       !rt.state.recordComment(comment.id, repoKey, issue.number, parsed.commands.length, rt.now())
     )
       return null
-    return executeCommands(rt, r, taskId, actor, parsed.commands, config, level)
+    const execution = executeCommands(rt, r, taskId, actor, parsed.commands, config, level)
+    for (const l of execution.lines) l.outcome.comment = comment.id
+    // The reply is owed in the same transaction as the effects it reports:
+    // if posting it fails, the next flush posts it (src/app/background.ts).
+    const body = replyBody(execution, parsed, taskId, comment.id, actor, configError)
+    if (body && !quiet) rt.state.oweReply(comment.id, body)
+    return { execution, body }
   })
-  if (!execution) return 0 // already handled: a redelivery
+  if (!done) return 0 // already handled: a redelivery
+  const { execution } = done
 
-  for (const l of execution.lines) l.outcome.comment = comment.id
   const refused = execution.lines.some((l) => !l.outcome.ok) || parsed.errors.length > 0
   await react(execution.lines.length === 0 ? 'confused' : refused ? '-1' : '+1')
   const completed = execution.lines
@@ -127,6 +133,34 @@ export async function onCommentCreated(
       mirrorError = err
     }
   }
+  if (done.body && !quiet) {
+    await octokit.rest.issues.createComment({
+      owner: r.owner,
+      repo: r.repo,
+      issue_number: issue.number,
+      body: done.body,
+    })
+    rt.engine.write(() => rt.state.replySent(comment.id))
+  }
+  if (mirrorError) throw mirrorError
+  return parsed.commands.length + parsed.errors.length
+}
+
+/**
+ * The reply to a comment whose commands ran, or null when none is due: one
+ * line per command and per unreadable command line, in the comment's order.
+ * A command that changed something, a refusal, or a read (`/status`,
+ * `/metrics`) gets a reply; a comment that changed nothing and asked nothing
+ * does not.
+ */
+function replyBody(
+  execution: ReturnType<typeof executeCommands>,
+  parsed: ReturnType<typeof parseComment>,
+  taskId: string,
+  commentId: number,
+  actor: string,
+  configError: string | null | undefined,
+): string | null {
   const errorLines: ReplyLine[] = parsed.errors.map((e) => ({
     outcome: {
       command: e.command,
@@ -135,33 +169,29 @@ export async function onCommentCreated(
       token: null,
       reason: e.message,
       code: e.code === 'unknown' ? 'UnknownCommand' : 'InvalidCommand',
-      comment: comment.id,
+      comment: commentId,
     },
     text: `\`${e.raw}\`: ${e.message}`,
   }))
+  const refused = execution.lines.some((l) => !l.outcome.ok) || parsed.errors.length > 0
   // `/status` and `/metrics` change nothing but always get their answer.
   const asksToRead = execution.lines.some((l) => READ_ONLY_COMMANDS.has(l.outcome.command))
-  if (execution.changed || refused || asksToRead) {
-    // Outcomes in the order the comment wrote them (lines[i] answers commands[i]).
-    const lines = [
-      ...execution.lines.map((l, i) => ({ at: parsed.commands[i]?.line ?? 0, l })),
-      ...errorLines.map((l, i) => ({ at: parsed.errors[i]?.line ?? 0, l })),
-    ]
-      .sort((a, b) => a.at - b.at)
-      .map((x) => x.l)
-    const unknown = parsed.errors.some((e) => e.code === 'unknown')
-    const footer = [
-      ...(unknown
-        ? [`<details><summary>Commands</summary>\n\n${commandHelp()}\n\n</details>`]
-        : []),
-      ...(configError
-        ? [
-            `⚠️ \`.github/task-orchestrator.yml\` has an error; the last good configuration (or the defaults) is in use:\n\n\`\`\`\n${configError}\n\`\`\``,
-          ]
-        : []),
-    ]
-    await reply(lines, footer.length ? footer.join('\n\n') : undefined)
-  }
-  if (mirrorError) throw mirrorError
-  return parsed.commands.length + parsed.errors.length
+  if (!execution.changed && !refused && !asksToRead) return null
+  // Outcomes in the order the comment wrote them (lines[i] answers commands[i]).
+  const lines = [
+    ...execution.lines.map((l, i) => ({ at: parsed.commands[i]?.line ?? 0, l })),
+    ...errorLines.map((l, i) => ({ at: parsed.errors[i]?.line ?? 0, l })),
+  ]
+    .sort((a, b) => a.at - b.at)
+    .map((x) => x.l)
+  const unknown = parsed.errors.some((e) => e.code === 'unknown')
+  const footer = [
+    ...(unknown ? [`<details><summary>Commands</summary>\n\n${commandHelp()}\n\n</details>`] : []),
+    ...(configError
+      ? [
+          `⚠️ \`.github/task-orchestrator.yml\` has an error; the last good configuration (or the defaults) is in use:\n\n\`\`\`\n${configError}\n\`\`\``,
+        ]
+      : []),
+  ]
+  return renderReply(actor, lines, footer.length ? footer.join('\n\n') : undefined)
 }

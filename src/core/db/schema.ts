@@ -343,6 +343,12 @@ export const MIGRATIONS: readonly string[] = [
   // 6: the rollup kept up to date on read, from a cursor into the log, instead
   // of by triggers on every write (see ./schema-metrics.ts, ../metrics-rollup.ts).
   METRICS_ON_READ,
+  // 7: the reply the app owes for a comment whose commands ran, until GitHub
+  // accepted it (a reply that failed is sent by the next flush, never lost).
+  `
+  ALTER TABLE gh_comments ADD COLUMN reply TEXT;
+  CREATE INDEX gh_comments_owed ON gh_comments (processed_at) WHERE reply IS NOT NULL;
+  `,
 ]
 
 /** The schema version this build of the engine writes. */
