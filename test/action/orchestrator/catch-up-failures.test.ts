@@ -5,27 +5,19 @@
  * scan for everything after it.
  */
 
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { FakeClock } from '../../../src/core/clock.js'
-import { loadGitHubDescription } from '../../support/github/openapi.js'
-import { type FakeRepository, startFakeRepository } from './support/fake-repository.js'
+import { describe, expect, it } from 'vitest'
+import type { FakeClock } from '../../../src/core/clock.js'
+import type { FakeRepository } from './support/fake-repository.js'
+import { useFakeRepository } from './support/harness.js'
 import { commentPayload, openedPayload } from './support/payloads.js'
-import { runOnce, useFakeRunner } from './support/runs.js'
+import { runOnce } from './support/runs.js'
 
 let fake: FakeRepository
 let clock: FakeClock
 
-beforeAll(() => {
-  loadGitHubDescription()
-})
-beforeEach(async () => {
-  clock = new FakeClock('2026-03-01T09:00:00.000Z')
-  fake = await startFakeRepository({ now: () => new Date(clock.now()).toISOString() })
-  useFakeRunner(fake)
-})
-afterEach(async () => {
-  expect(fake.problems).toEqual([])
-  await fake.close()
+useFakeRepository((f, c) => {
+  fake = f
+  clock = c
 })
 
 /** A comment whose run was cancelled: on GitHub, never handled. */

@@ -10,39 +10,26 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { RunReport } from '../../../src/action/orchestrator/orchestrate.js'
 import { taskOrchestrator } from '../../../src/app/index.js'
 import { FakeClock } from '../../../src/core/clock.js'
 import { openStore } from '../../../src/core/db/open.js'
 import { Engine } from '../../../src/core/engine.js'
-import { loadGitHubDescription } from '../../support/github/openapi.js'
 import { type FakeRepository, startFakeRepository } from './support/fake-repository.js'
-import { commentPayload, openedPayload as openedPayloadOf } from './support/payloads.js'
-import { repositoryOf, runOnce, STATE_NAME, tokenProbot, useFakeRunner } from './support/runs.js'
+import { say as sayOn, useFakeRepository } from './support/harness.js'
+import { openedPayload as openedPayloadOf } from './support/payloads.js'
+import { repositoryOf, runOnce, STATE_NAME, tokenProbot } from './support/runs.js'
 
 let fake: FakeRepository
 let clock: FakeClock
 
-beforeAll(() => {
-  loadGitHubDescription()
-})
-beforeEach(async () => {
-  clock = new FakeClock('2026-03-01T09:00:00.000Z')
-  fake = await startFakeRepository({ now: () => new Date(clock.now()).toISOString() })
-  useFakeRunner(fake)
-})
-afterEach(async () => {
-  expect(fake.problems).toEqual([])
-  await fake.close()
+useFakeRepository((f, c) => {
+  fake = f
+  clock = c
 })
 
-/** A person comments on GitHub; returns the payload of its `issue_comment.created`. */
-function say(number: number, body: string, login = 'ada') {
-  clock.advance(1000)
-  const c = fake.addComment(number, body, login)
-  return commentPayload(number, c.id, body, login)
-}
+const say = (number: number, body: string, login = 'ada') => sayOn(fake, clock, number, body, login)
 
 const openedPayload = (number: number) => openedPayloadOf(fake, number)
 

@@ -5,35 +5,23 @@
  * its work), and a token without `actions: read` says so.
  */
 
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { githubArtifactStore } from '../../../src/action/orchestrator/artifacts.js'
-import { FakeClock } from '../../../src/core/clock.js'
-import { loadGitHubDescription } from '../../support/github/openapi.js'
-import { type FakeRepository, startFakeRepository } from './support/fake-repository.js'
-import { commentPayload, openedPayload } from './support/payloads.js'
-import { runOnce, useFakeRunner } from './support/runs.js'
+import type { FakeClock } from '../../../src/core/clock.js'
+import type { FakeRepository } from './support/fake-repository.js'
+import { say as sayOn, useFakeRepository } from './support/harness.js'
+import { openedPayload } from './support/payloads.js'
+import { runOnce } from './support/runs.js'
 
 let fake: FakeRepository
 let clock: FakeClock
 
-beforeAll(() => {
-  loadGitHubDescription()
-})
-beforeEach(async () => {
-  clock = new FakeClock('2026-03-01T09:00:00.000Z')
-  fake = await startFakeRepository({ now: () => new Date(clock.now()).toISOString() })
-  useFakeRunner(fake)
-})
-afterEach(async () => {
-  expect(fake.problems).toEqual([])
-  await fake.close()
+useFakeRepository((f, c) => {
+  fake = f
+  clock = c
 })
 
-function say(number: number, body: string, login = 'ada') {
-  clock.advance(1000)
-  const c = fake.addComment(number, body, login)
-  return commentPayload(number, c.id, body, login)
-}
+const say = (number: number, body: string, login = 'ada') => sayOn(fake, clock, number, body, login)
 
 const zipOf = (id: number) => `/repos/${fake.owner}/${fake.repo}/actions/artifacts/${id}/zip`
 
