@@ -119,4 +119,41 @@ describe('the bundled orchestrator on Node 24', () => {
     expect(result.summary).toContain('**Errors:**')
     expect(fake.artifacts).toHaveLength(1) // saved all the same
   }, 120_000)
+
+  it('a run that stops before handling anything still says why in the job summary', async () => {
+    const result = await runAction({
+      node: node24(),
+      entry: ENTRY,
+      actionYml: 'orchestrator/action.yml',
+      event: { name: 'schedule', payload: { repository: repositoryOf(fake) } },
+      apiUrl: fake.url,
+      env: { GITHUB_RUN_ID: '' },
+    })
+    expect(result.code).toBe(1)
+    expect(result.summary).toContain('❌ The run stopped: GITHUB_RUN_ID is not set')
+    expect(result.summary).toContain('the state artifact is unchanged')
+    expect(fake.artifacts).toEqual([])
+  }, 120_000)
+
+  it('skips a pull request from a fork: nothing read, nothing written', async () => {
+    const result = await runAction({
+      node: node24(),
+      entry: ENTRY,
+      actionYml: 'orchestrator/action.yml',
+      event: {
+        name: 'pull_request',
+        payload: {
+          action: 'opened',
+          repository: repositoryOf(fake),
+          pull_request: { number: 9, head: { repo: { id: 424242 } } },
+        },
+      },
+      apiUrl: fake.url,
+      env: { GITHUB_RUN_ID: '31' },
+    })
+    expect(result.code).toBe(0)
+    expect(result.summary).toContain('Skipped: a pull request from a fork')
+    expect(fake.requests).toEqual([])
+    expect(fake.artifacts).toEqual([])
+  }, 120_000)
 })
