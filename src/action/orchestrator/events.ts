@@ -34,7 +34,6 @@ export const HANDLED_EVENTS = [
   'workflow_run',
   'check_run',
   'push',
-  'sub_issues',
 ] as const
 
 /** Events that only trigger the catch-up scan and the sweep. */
@@ -57,7 +56,6 @@ export async function webhookEvents(
     case 'pull_request':
     case 'check_run':
     case 'push':
-    case 'sub_issues':
       return [{ id, name: event.name, payload } as EmitterWebhookEvent]
     case 'pull_request_target':
       return [{ id, name: 'pull_request', payload } as EmitterWebhookEvent]
