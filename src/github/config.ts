@@ -124,6 +124,15 @@ export interface Config {
     /** Title of the dashboard issue. */
     title: string
   }
+  /** The completion gate (docs/gate.md). */
+  gate: {
+    /**
+     * Slug of the GitHub App whose `Task criteria` check runs carry verdicts
+     * (`check_run.app.slug`); check runs of any other app are ignored.
+     * Default `github-actions`: the gate Action run with a workflow's `GITHUB_TOKEN`.
+     */
+    app: string
+  }
 }
 
 /** Rules whose default does not let listed agents run them without the permission. */
@@ -174,6 +183,7 @@ export const DEFAULT_CONFIG: Config = deepFreeze({
   ) as Record<PermissionRule, CommandPermission>,
   replies: { reactions: true },
   dashboard: { enabled: false, title: 'Task board' },
+  gate: { app: 'github-actions' },
 })
 
 /**
@@ -231,6 +241,8 @@ function onlyType(message: string) {
 /** GitHub login: letters, digits and single hyphens (max 39), or an app's `name[bot]`. */
 const LOGIN_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/
 const LABEL_MAX = 50
+/** A GitHub App's slug, as in `github.com/apps/<slug>`: lowercase letters, digits, single hyphens. */
+const APP_SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){0,99}$/
 
 function build() {
   const D = DEFAULT_CONFIG
@@ -399,6 +411,20 @@ function build() {
     })
       .default(clone(D.dashboard))
       .describe('The dashboard issue (docs/dashboard.md).'),
+    gate: strict({
+      app: z
+        .string({ error: onlyType('expected the slug of a GitHub App, e.g. github-actions') })
+        .regex(APP_SLUG_PATTERN, {
+          error:
+            'expected the slug of a GitHub App as in its URL github.com/apps/<slug>, e.g. github-actions (lowercase letters, digits and hyphens)',
+        })
+        .default(D.gate.app)
+        .describe(
+          'Slug of the GitHub App whose "Task criteria" check runs the gate trusts (github.com/apps/<slug>). Default github-actions: the gate Action run with the GITHUB_TOKEN. Check runs of any other app are ignored.',
+        ),
+    })
+      .default(clone(D.gate))
+      .describe('The completion gate (docs/gate.md).'),
   })
     .check(z.superRefine(checkLabels))
     .meta({

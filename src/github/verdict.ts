@@ -104,6 +104,35 @@ export function parseVerdictMarker(
   )
 }
 
+/** The app that created a check run, as GitHub describes it (`check_run.app`; null when unknown). */
+export interface CheckRunApp {
+  /** The app's numeric id (15368 for GitHub Actions on github.com; differs on GitHub Enterprise Server). */
+  id?: number | null
+  /** The app's slug, as in `github.com/apps/<slug>` (`github-actions`); absent in some old payloads. */
+  slug?: string | null
+}
+
+/**
+ * Why a `Task criteria` check run created by `app` may not vouch for a task,
+ * or null when it may: only check runs of the app the configuration trusts
+ * (`gate.app`, a slug; default `github-actions`) carry verdicts, because any
+ * other app — or any integration with `checks: write` — can create a check
+ * run with that name and a hand-written marker. Slugs are compared
+ * case-insensitively; a check run whose app is unknown (no slug) is refused.
+ * Pure; never throws.
+ */
+export function untrustedVerdictReason(
+  app: CheckRunApp | null | undefined,
+  trustedSlug: string,
+): string | null {
+  const slug = app?.slug ?? null
+  if (!slug) {
+    return `the check run does not say which app created it; only check runs of the app \`${trustedSlug}\` (config \`gate.app\`) count`
+  }
+  if (slug.toLowerCase() === trustedSlug.toLowerCase()) return null
+  return `the check run was created by the app \`${slug}\`${app?.id ? ` (id ${app.id})` : ''}, not by \`${trustedSlug}\` (config \`gate.app\`)`
+}
+
 /**
  * True when every measurable criterion of `verdict` passed: no `fail` or
  * `error` (manual criteria — `unconfirmed`/`confirmed` — do not count; the app

@@ -133,7 +133,7 @@ describe('parseConfig: bad input names the file, the field, its line and what is
     expect(err.lines).toEqual([
       '.github/task-orchestrator.yml is not valid:',
       'lease.tll (line 3, column 3): unknown key; expected one of: ttl, max_ttl, lock_delay, max_attempts, sweep_interval',
-      'colour (line 4, column 1): unknown key; expected one of: task_label, lease, labels, agents, permissions, replies, dashboard',
+      'colour (line 4, column 1): unknown key; expected one of: task_label, lease, labels, agents, permissions, replies, dashboard, gate',
     ])
     expect(err.details.source).toBe('.github/task-orchestrator.yml')
     expect(err.details.problems).toEqual<ConfigProblem[]>([

@@ -10,7 +10,7 @@ import { isTaskError } from '../../core/errors.js'
 import type { Config } from '../../github/config.js'
 import { hasPermission } from '../../github/permissions.js'
 import { tasksOfPullRequest } from '../../github/pull-request-tasks.js'
-import { parseVerdictMarker } from '../../github/verdict.js'
+import { parseVerdictMarker, untrustedVerdictReason } from '../../github/verdict.js'
 import { decideGate } from '../gate.js'
 import type { PullRequestRecord } from '../gate-state.js'
 import { publish } from '../publish.js'
@@ -19,7 +19,15 @@ import type { AppRuntime, Octokit, RepoRef } from '../runtime.js'
 /** The check run the gate Action publishes. */
 export const CHECK_NAME = 'Task criteria'
 
-/** `check_run.completed`: record the verdict carried by a `Task criteria` check run. */
+/**
+ * `check_run.completed`: record the verdict carried by a `Task criteria` check
+ * run — only when the app the repository's config trusts (`gate.app`, default
+ * `github-actions`) created it. A verdict-shaped check run of any other app is
+ * logged (warning, with the app and the check run) and not stored, so it can
+ * never pass the gate. The same rule holds in the Actions-hosted mode, whose
+ * check runs are read back from the API (`checks.listForRef`, which carries
+ * `app`) and delivered here.
+ */
 export async function onCheckRunCompleted(
   rt: AppRuntime,
   context: Context<'check_run.completed'>,
@@ -35,6 +43,24 @@ export async function onCheckRunCompleted(
   const repo = `${repository.owner.login}/${repository.name}`
   if (!verdict.task.startsWith(`${repo}#`)) return
   if (verdict.sha && verdict.sha !== run.head_sha) return
+  // Only the trusted app vouches: anyone with `checks: write` can name a check run `Task criteria`.
+  const { config } = await rt.config(context.octokit, {
+    owner: repository.owner.login,
+    repo: repository.name,
+  })
+  const untrusted = untrustedVerdictReason(run.app, config.gate.app)
+  if (untrusted) {
+    context.log.warn(
+      {
+        check_run: run.id,
+        app: run.app?.slug ?? null,
+        app_id: run.app?.id ?? null,
+        task: verdict.task,
+      },
+      `ignored the Task criteria check run ${run.id} for ${verdict.task}: ${untrusted}`,
+    )
+    return
+  }
   rt.gate.saveVerdict({
     check_run_id: run.id,
     task_id: verdict.task,
