@@ -1,7 +1,9 @@
 /**
  * Where the state file lives between runs: a workflow artifact. Listing uses
- * the REST API ("List artifacts for a repository", filtered by name, and
- * only artifacts of runs whose head is this repository — never a fork's);
+ * the REST API ("List artifacts for a repository", filtered by name), and
+ * only artifacts whose origin is established are trusted: the listing names
+ * the workflow run that uploaded it and that run's head repository, and it is
+ * this repository — never a fork's, never an artifact of unknown origin;
  * download and upload use GitHub's own client, `@actions/artifact` — download
  * with `findBy` (artifacts of other runs, through the REST redirect to blob
  * storage) and the artifact's digest, upload through the Actions results
@@ -32,10 +34,25 @@ export interface StateArtifact {
   run_id: number | null
 }
 
+/** An artifact that is never used, and why (its origin could not be established). */
+export interface UntrustedArtifact {
+  id: number
+  created_at: string
+  reason: string
+}
+
+/** The state artifacts of a name. */
+export interface ArtifactListing {
+  /** Non-expired artifacts uploaded by runs of this repository's own code, newest first. */
+  artifacts: StateArtifact[]
+  /** Non-expired artifacts of that name whose origin is another or unknown: never used. */
+  untrusted: UntrustedArtifact[]
+}
+
 /** What the run loop needs from an artifact store. */
 export interface ArtifactStore {
-  /** Non-expired artifacts named `name`, newest first. One API request. */
-  list(name: string): Promise<StateArtifact[]>
+  /** The artifacts named `name` (see {@link ArtifactListing}). One API request. */
+  list(name: string): Promise<ArtifactListing>
   /**
    * Download `artifact` into the empty folder `dir`; the path of the file.
    * Throws `ArtifactDigestError` when the bytes do not match the digest.
@@ -109,27 +126,59 @@ export function unsupportedServer(serverUrl: string | undefined): string | null 
   return `${host} looks like GitHub Enterprise Server, whose artifact service the Actions-hosted mode cannot use (@actions/artifact 2+ supports github.com and GHE.com only): run the app as a server there (docs/github-app.md)`
 }
 
+/** The REST listing's `workflow_run` of an artifact (all of it optional, or null). */
+type WorkflowRunOfArtifact = { id?: number; head_repository_id?: number } | null | undefined
+
+/**
+ * Why an artifact listed with `run` cannot be trusted as a state of the
+ * repository `repoId`, or null when it can: the listing must name the
+ * uploading run and that run's head repository, and it must be `repoId`. A
+ * pull request from a fork runs its own copy of the workflow (in this
+ * repository, so its artifacts are listed here) and could upload a state of
+ * its choosing; an artifact whose run or head is not named may be one.
+ */
+export function untrustedOrigin(run: WorkflowRunOfArtifact, repoId: number): string | null {
+  if (!run || typeof run.id !== 'number') {
+    return 'its listing names no workflow run, so its origin cannot be established: not trusted, never used'
+  }
+  if (typeof run.head_repository_id !== 'number') {
+    return `its listing names no head repository for run ${run.id}, so its origin cannot be established: not trusted, never used`
+  }
+  if (run.head_repository_id !== repoId) {
+    return `uploaded by a run of repository ${run.head_repository_id}, not this one (${repoId}; a fork's pull request?): not trusted, never used`
+  }
+  return null
+}
+
 /**
  * The artifact store of a GitHub Actions run: `octokit` for the REST listing
  * (the run's `GITHUB_TOKEN` with `actions: read`), `token` for downloads of
  * other runs' artifacts; uploads use the runner's `ACTIONS_RUNTIME_TOKEN` and
- * `ACTIONS_RESULTS_URL`, as `actions/upload-artifact` does.
+ * `ACTIONS_RESULTS_URL`, as `actions/upload-artifact` does. `repo.id` is the
+ * repository's numeric id (`repository.id` of the event, or
+ * `GITHUB_REPOSITORY_ID`): only artifacts whose run's head is that repository
+ * are trusted (see {@link untrustedOrigin}).
  *
  * Throws at once on GitHub Enterprise Server (`serverUrl`, default
- * `GITHUB_SERVER_URL`; see {@link unsupportedServer}), before a run handles
- * anything it could not save. `list` throws an Error saying which permission
- * is missing when the listing is refused; `download` throws
- * {@link ArtifactDigestError}, {@link ArtifactGoneError} or
- * {@link ArtifactUnavailableError}.
+ * `GITHUB_SERVER_URL`; see {@link unsupportedServer}), or when `repo.id` is
+ * not a positive integer, before a run handles anything it could not save.
+ * `list` throws an Error saying which permission is missing when the listing
+ * is refused; `download` throws {@link ArtifactDigestError},
+ * {@link ArtifactGoneError} or {@link ArtifactUnavailableError}.
  */
 export function githubArtifactStore(
   octokit: Octokit,
-  repo: { owner: string; repo: string; id?: number },
+  repo: { owner: string; repo: string; id: number },
   token: string,
   serverUrl: string | undefined = process.env.GITHUB_SERVER_URL,
 ): ArtifactStore {
   const unsupported = unsupportedServer(serverUrl)
   if (unsupported) throw new Error(unsupported)
+  if (!Number.isSafeInteger(repo.id) || repo.id <= 0) {
+    throw new Error(
+      `The id of ${repo.owner}/${repo.repo} is unknown (got ${String(repo.id)}), so the origin of its state artifacts cannot be checked: the event payload's repository.id or GITHUB_REPOSITORY_ID must be set (they are on GitHub's runners); nothing was changed`,
+    )
+  }
   const client = new DefaultArtifactClient()
   const full = `${repo.owner}/${repo.repo}`
   return {
@@ -150,29 +199,26 @@ export function githubArtifactStore(
             : `listing the state artifacts of ${full} failed (${text}); nothing was changed — re-run the workflow run, or wait for the next one`,
         )
       }
-      return (
-        data.artifacts
-          .filter((a) => !a.expired && a.name === name)
-          // Only state written by runs of this repository's own code: a pull
-          // request from a fork runs its own copy of the workflow and could
-          // otherwise upload a state of its choosing.
-          .filter(
-            (a) =>
-              repo.id === undefined ||
-              a.workflow_run?.head_repository_id === undefined ||
-              a.workflow_run.head_repository_id === repo.id,
-          )
-          .map((a) => ({
-            id: a.id,
-            name: a.name,
-            size: a.size_in_bytes,
-            digest: a.digest ?? null,
-            created_at: a.created_at ?? '',
-            expires_at: a.expires_at ?? null,
-            run_id: a.workflow_run?.id ?? null,
-          }))
-          .sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id - a.id)
-      )
+      const untrusted: UntrustedArtifact[] = []
+      const artifacts = data.artifacts
+        .filter((a) => !a.expired && a.name === name)
+        .filter((a) => {
+          const reason = untrustedOrigin(a.workflow_run, repo.id)
+          if (reason) untrusted.push({ id: a.id, created_at: a.created_at ?? '', reason })
+          return reason === null
+        })
+        .map((a) => ({
+          id: a.id,
+          name: a.name,
+          size: a.size_in_bytes,
+          digest: a.digest ?? null,
+          created_at: a.created_at ?? '',
+          expires_at: a.expires_at ?? null,
+          run_id: a.workflow_run?.id ?? null,
+        }))
+      const newestFirst = (a: { created_at: string; id: number }, b: typeof a) =>
+        b.created_at.localeCompare(a.created_at) || b.id - a.id
+      return { artifacts: artifacts.sort(newestFirst), untrusted: untrusted.sort(newestFirst) }
     },
     async download(artifact, dir) {
       mkdirSync(dir, { recursive: true })

@@ -93,7 +93,7 @@ export async function orchestrate(o: OrchestrateOptions): Promise<RunReport> {
     const pass = await handleOn(o, base, answered, join(o.workDir, `out-${attempt}`))
     // Did another run upload since this one started?
     const t1 = performance.now()
-    const newest = (await o.artifacts.list(o.stateName))[0]
+    const newest = (await o.artifacts.list(o.stateName)).artifacts[0]
     let newer: LoadedState | null = null
     if (newest && newest.id !== base.artifact?.id && attempt < (o.maxRetries ?? 3)) {
       const ms = { download: 0, verify: 0 }

@@ -13,7 +13,9 @@ import { TaskError } from '../../core/errors.js'
  * (`PRAGMA integrity_check` found damage, or SQLite said corrupt);
  * `foreign-keys` (`PRAGMA foreign_key_check` found references to missing
  * rows); `schema` (not a Task Orchestrator database, or from a newer
- * version); `generation` (missing or invalid, or a write that would lower
+ * version); `untrusted-schema` (its tables, indexes, views or triggers are not
+ * exactly those our migrations create at its version: a planted trigger, a
+ * view, a changed table … — see `./state-file-schema.ts`); `generation` (missing or invalid, or a write that would lower
  * it); `exists` (a write's output path is taken); `unreadable` (SQLite could
  * not read it for another reason, named in the message).
  */
@@ -26,6 +28,7 @@ export type StateFileProblem =
   | 'integrity'
   | 'foreign-keys'
   | 'schema'
+  | 'untrusted-schema'
   | 'generation'
   | 'exists'
   | 'unreadable'

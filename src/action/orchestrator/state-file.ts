@@ -46,11 +46,11 @@ import { openBetterSqlite3 } from '../../core/db/better-sqlite3.js'
 import type { OpenOptions, SqliteDriver } from '../../core/db/driver.js'
 import { openNodeSqlite } from '../../core/db/node-sqlite.js'
 import { openStore } from '../../core/db/open.js'
-import { SCHEMA_VERSION } from '../../core/db/schema.js'
 import { Store, storageError } from '../../core/db/store.js'
 import { TaskError } from '../../core/errors.js'
 import { checkHeader, readHead } from './sqlite-header.js'
 import { FALLBACK, refuse, StateFileError, type StateFileProblem } from './state-file-error.js'
+import { checkSchema } from './state-file-schema.js'
 
 export { StateFileError, type StateFileProblem } from './state-file-error.js'
 
@@ -152,9 +152,12 @@ export const SNAPSHOT_PAGE_SIZE = 16_384
 /**
  * Check a state file without changing it, in this order: the SHA-256
  * `expectedSha256` when given (`sha256:<hex>` or hex), that it is a whole
- * SQLite database (header, size), no write-ahead log beside it,
- * `PRAGMA integrity_check`, `PRAGMA foreign_key_check`, a Task Orchestrator
- * schema no newer than this code's `SCHEMA_VERSION`, and a generation ≥ 0.
+ * SQLite database (header, size), no write-ahead log beside it, a Task
+ * Orchestrator schema no newer than this code's `SCHEMA_VERSION` whose
+ * tables, indexes, views and triggers are exactly those our migrations
+ * create at its version (`./state-file-schema.ts`: checked before any
+ * statement could run SQL of the file's own), `PRAGMA integrity_check`,
+ * `PRAGMA foreign_key_check`, and a generation ≥ 0.
  *
  * The file is opened read-only. A file whose header is in WAL mode would
  * make SQLite create `-wal`/`-shm` files beside it even read-only, so such a
@@ -210,6 +213,9 @@ function checkDatabase(
   let store: Store | undefined
   try {
     store = new Store(factory(target, { readonly: true }))
+    // First, before any statement could run SQL of the file's own (a
+    // trigger, a view, a CHECK expression): its schema must be ours.
+    const schemaVersion = checkSchema(store.driver, path, factory)
     store.driver.exec(`PRAGMA mmap_size = ${MMAP_BYTES}`)
     const problems = store
       .all<Record<string, string>>(`PRAGMA ${check}(20)`)
@@ -226,23 +232,6 @@ function checkDatabase(
         `has ${broken.length} reference(s) to missing rows (first: ${first})`,
         { broken: broken.length },
       )
-    }
-    const schemaVersion = Number(
-      store.get<{ user_version: number }>('PRAGMA user_version')!.user_version,
-    )
-    const ours = store.get<{ n: number }>(
-      "SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name IN ('tasks', 'settings')",
-    )!.n
-    if (schemaVersion > SCHEMA_VERSION) {
-      throw new StateFileError(
-        'schema',
-        `State file ${path} was written by a newer Task Orchestrator (schema ${schemaVersion}; this one knows up to ${SCHEMA_VERSION}). Upgrade the orchestrator Action in the workflow; the state is left as it is.`,
-        { version: schemaVersion, supported: SCHEMA_VERSION },
-      )
-    }
-    if (schemaVersion < 1 || ours !== 2) {
-      const what = `is an SQLite database but not a Task Orchestrator state (schema version ${schemaVersion})`
-      refuse('schema', path, what, { version: schemaVersion })
     }
     const generation = readGeneration(store)
     if (generation === null) {
@@ -361,11 +350,14 @@ export function writeSnapshot(
  * Copy a checked state file to `workPath` and open the copy with
  * `openStore` (pragmas, pending migrations — with their `.v<N>.bak` backup
  * beside the copy), so the downloaded file stays as it was and the work
- * happens in a private WAL database.
+ * happens in a private WAL database. The copy's schema is checked again
+ * (read-only, as {@link inspectStateFile} does) before `openStore` writes
+ * to it, so no migration or write runs on a schema that is not ours.
  *
  * @throws StateFileError('exists') when `workPath` or one of its `-wal`,
  *   `-shm`, `-journal` files exists (stale side files would corrupt the copy);
- *   TaskError('StorageError') from `openStore`
+ *   StateFileError('schema' | 'untrusted-schema') from the schema check (the
+ *   copy is then deleted); TaskError('StorageError') from `openStore`
  */
 export function openStateFile(
   statePath: string,
@@ -382,6 +374,18 @@ export function openStateFile(
   }
   mkdirSync(dirname(workPath), { recursive: true })
   copyFileSync(statePath, workPath, constants.COPYFILE_EXCL)
+  const factory = options.driver ?? openBetterSqlite3
+  let copy: SqliteDriver | undefined
+  try {
+    copy = factory(workPath, { readonly: true })
+    checkSchema(copy, statePath, factory)
+  } catch (err) {
+    copy?.close()
+    copy = undefined
+    rmSync(workPath, { force: true })
+    throw asStateFileError(err, statePath)
+  }
+  copy.close()
   return openStore(workPath, {
     create: false,
     ...(options.driver ? { driver: options.driver } : {}),

@@ -2,10 +2,14 @@
  * State sync of the Actions-hosted mode: finding the newest usable state
  * artifact, and noticing that another run uploaded a newer one meanwhile.
  *
- * A candidate is usable when its download matches the artifact's digest
- * (checked by the artifact client while streaming) and `inspectStateFile`
- * accepts it (`PRAGMA integrity_check`, foreign keys, schema version, a
- * generation number). Candidates are tried newest first: a truncated or
+ * Only artifacts of established origin are candidates (uploaded by a run
+ * whose head is this repository, see `untrustedOrigin`); the others are
+ * reported as skipped and never downloaded. A candidate is usable when its
+ * download matches the artifact's digest (checked by the artifact client
+ * while streaming) and `inspectStateFile` accepts it (schema objects exactly
+ * ours, `PRAGMA integrity_check`, foreign keys, schema version, a generation
+ * number). Candidates are tried newest first: a truncated, corrupt or
+ * tampered
  * corrupt newest artifact falls back to the last good one, and only when none
  * is usable (first run, all expired, all damaged) is the state rebuilt from
  * GitHub — never an empty board.
@@ -43,6 +47,7 @@ export interface LoadedState {
   info: StateFileInfo | null
   /** Set when no artifact was usable: why the state is rebuilt from GitHub. */
   rebuild: string | null
+  /** Artifacts not used: of unknown or foreign origin (first), then damaged or untrusted content. */
   rejected: RejectedArtifact[]
   /** Milliseconds spent listing, downloading and verifying. */
   ms: { download: number; verify: number }
@@ -106,9 +111,9 @@ export async function loadState(
   mkdirSync(workDir, { recursive: true })
   const ms = { download: 0, verify: 0 }
   const t0 = performance.now()
-  const candidates = await artifacts.list(name)
+  const { artifacts: candidates, untrusted } = await artifacts.list(name)
   ms.download += performance.now() - t0
-  const rejected: RejectedArtifact[] = []
+  const rejected: RejectedArtifact[] = [...untrusted]
   const path = join(workDir, 'working', name)
   mkdirSync(join(workDir, 'working'), { recursive: true })
   for (const artifact of candidates.slice(0, MAX_CANDIDATES)) {
@@ -140,7 +145,7 @@ export async function loadState(
   }
   const rebuild =
     candidates.length === 0
-      ? `no artifact named ${name} (first run, or every one expired)`
+      ? `no artifact named ${name} (first run, or every one expired)${untrusted.length ? `, apart from ${untrusted.length} of unknown or foreign origin, which are never used` : ''}`
       : `none of the ${Math.min(candidates.length, MAX_CANDIDATES)} newest artifacts named ${name} is usable`
   return { path, artifact: null, generation: 0, info: null, rebuild, rejected, ms }
 }

@@ -100,11 +100,16 @@ describe('state sync failures', () => {
 
   it('GitHub Enterprise Server is refused before anything is handled', () => {
     expect(() =>
-      githubArtifactStore({} as never, { owner: 'o', repo: 'r' }, 't', 'https://ghe.example.com'),
+      githubArtifactStore(
+        {} as never,
+        { owner: 'o', repo: 'r', id: 1 },
+        't',
+        'https://ghe.example.com',
+      ),
     ).toThrow(/GitHub Enterprise Server.*artifact.*as a server/s)
     for (const url of ['https://github.com', 'https://octo.ghe.com', undefined]) {
       expect(() =>
-        githubArtifactStore({} as never, { owner: 'o', repo: 'r' }, 't', url),
+        githubArtifactStore({} as never, { owner: 'o', repo: 'r', id: 1 }, 't', url),
       ).not.toThrow()
     }
   })

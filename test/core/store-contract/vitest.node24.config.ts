@@ -11,6 +11,7 @@ export default defineConfig({
     include: [
       'test/core/store-contract/store-contract.test.ts',
       'test/action/orchestrator/state-file.test.ts',
+      'test/security/artifacts.test.ts',
     ],
     testTimeout: 30_000,
     hookTimeout: 30_000,

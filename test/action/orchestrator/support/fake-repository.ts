@@ -56,8 +56,14 @@ export interface FakeArtifact {
   created_at: string
   expired: boolean
   run_id: number
-  /** The repository the uploading run's head came from (a fork's id for a fork's pull request). */
-  head_repository_id?: number
+  /**
+   * The repository the uploading run's head came from (a fork's id for a
+   * fork's pull request; default this repository's). `null`: the listing
+   * names none.
+   */
+  head_repository_id?: number | null
+  /** The listing names no workflow run at all (`workflow_run: null`). */
+  no_workflow_run?: boolean
 }
 
 export interface FakeRequest {
@@ -225,13 +231,17 @@ export async function startFakeRepository(
     created_at: a.created_at,
     updated_at: a.created_at,
     expires_at: '2027-01-01T00:00:00Z',
-    workflow_run: {
-      id: a.run_id,
-      repository_id: 1296269,
-      head_repository_id: a.head_repository_id ?? 1296269,
-      head_branch: 'main',
-      head_sha: 'abc',
-    },
+    workflow_run: a.no_workflow_run
+      ? null
+      : {
+          id: a.run_id,
+          repository_id: 1296269,
+          ...(a.head_repository_id === null
+            ? {}
+            : { head_repository_id: a.head_repository_id ?? 1296269 }),
+          head_branch: 'main',
+          head_sha: 'abc',
+        },
   })
 
   /** One page of `items` and GitHub's Link header for the others. */
