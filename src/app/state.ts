@@ -83,6 +83,14 @@ function toRecord(row: IssueRow): IssueRecord {
 
 /** Typed access to the gh_* tables. */
 export class AppState {
+  /**
+   * Comments whose handler is still running in this process: their owed
+   * replies are the handler's to post, so a flush leaves them alone. In
+   * memory on purpose — a process that stops ends its handlers, and the next
+   * process's flush posts what they still owed.
+   */
+  private readonly inProgress = new Set<number>()
+
   constructor(private readonly store: Store) {}
 
   /** The record of task `taskId`, or undefined. */
@@ -172,9 +180,30 @@ export class AppState {
    * Owe the reply `body` to comment `commentId` (call in the transaction that
    * ran its commands): it stays owed until {@link replySent}, so a reply that
    * GitHub refused or never got is posted by the next flush.
+   * `installationId` is the GitHub App installation the comment's delivery
+   * came from (`payload.installation.id`; null in the Actions-hosted mode,
+   * whose token is the workflow's): the flush posts with its token.
    */
-  oweReply(commentId: number, body: string): void {
-    this.store.run('UPDATE gh_comments SET reply = ? WHERE comment_id = ?', [body, commentId])
+  oweReply(commentId: number, body: string, installationId: number | null): void {
+    this.store.run('UPDATE gh_comments SET reply = ?, installation_id = ? WHERE comment_id = ?', [
+      body,
+      installationId,
+      commentId,
+    ])
+  }
+
+  /**
+   * The handler of comment `commentId` starts: until {@link handlingDone},
+   * {@link owedReplies} leaves its reply out, so a flush running meanwhile
+   * cannot post it a second time.
+   */
+  handlingStarted(commentId: number): void {
+    this.inProgress.add(commentId)
+  }
+
+  /** The handler of comment `commentId` ended (returned or threw): a reply it still owes is the flush's. */
+  handlingDone(commentId: number): void {
+    this.inProgress.delete(commentId)
   }
 
   /** The reply to `commentId` was posted. */
@@ -182,7 +211,12 @@ export class AppState {
     this.store.run('UPDATE gh_comments SET reply = NULL WHERE comment_id = ?', [commentId])
   }
 
-  /** Replies still owed, oldest first, with where to post them. */
+  /**
+   * Replies still owed by finished handlers (not those of comments still
+   * being handled, see {@link handlingStarted}), oldest first, with where to post
+   * them: `installation_id` is the one stored with the reply, else the
+   * issue's, else the repository's (null when none is known).
+   */
   owedReplies(limit = 100): {
     comment_id: number
     repo: string
@@ -191,10 +225,14 @@ export class AppState {
     installation_id: number | null
   }[] {
     return this.store.all(
-      `SELECT c.comment_id, c.repo, c.number, c.reply, r.installation_id
-       FROM gh_comments c LEFT JOIN gh_repos r ON r.repo = c.repo
-       WHERE c.reply IS NOT NULL ORDER BY c.processed_at, c.comment_id LIMIT ?`,
-      [limit],
+      `SELECT c.comment_id, c.repo, c.number, c.reply,
+         coalesce(c.installation_id,
+           (SELECT i.installation_id FROM gh_issues i WHERE i.repo = c.repo AND i.number = c.number),
+           (SELECT r.installation_id FROM gh_repos r WHERE r.repo = c.repo)) AS installation_id
+       FROM gh_comments c
+       WHERE c.reply IS NOT NULL AND c.comment_id NOT IN (SELECT value FROM json_each(?))
+       ORDER BY c.processed_at, c.comment_id LIMIT ?`,
+      [JSON.stringify([...this.inProgress]), limit],
     )
   }
 

@@ -7,14 +7,32 @@
 import type { Context } from 'probot'
 import { commandHelp, parseComment } from '../../github/commands.js'
 import { findAgent } from '../../github/config.js'
+import { code, codeBlock, inline } from '../../github/neutralise.js'
 import { MARKER_PREFIX, type ReplyLine, renderReply } from '../../github/replies.js'
 import { executeCommands, needsPermission, READ_ONLY_COMMANDS } from '../execute.js'
 import { ensureNativeDependencies } from '../native-dependencies.js'
 import { publish } from '../publish.js'
 import type { AppRuntime } from '../runtime.js'
 
-/** Handle one comment. Returns the number of commands read. */
+/**
+ * Handle one comment. Returns the number of commands read. While it runs, the
+ * reply it owes is its own to post: a flush meanwhile leaves it alone
+ * (`AppState.handlingStarted`), and posts it only if the handler ends without.
+ */
 export async function onCommentCreated(
+  rt: AppRuntime,
+  context: Context<'issue_comment.created'>,
+): Promise<number> {
+  const id = context.payload.comment.id
+  rt.state.handlingStarted(id)
+  try {
+    return await handleComment(rt, context)
+  } finally {
+    rt.state.handlingDone(id)
+  }
+}
+
+async function handleComment(
   rt: AppRuntime,
   context: Context<'issue_comment.created'>,
 ): Promise<number> {
@@ -76,7 +94,7 @@ export async function onCommentCreated(
           reason,
           code: 'NotATask',
         },
-        text: `\`${c.raw}\`: ${reason}.`,
+        text: `${code(c.raw)}: ${reason}.`,
       })),
     )
     return parsed.commands.length
@@ -97,7 +115,8 @@ export async function onCommentCreated(
     // The reply is owed in the same transaction as the effects it reports:
     // if posting it fails, the next flush posts it (src/app/background.ts).
     const body = replyBody(execution, parsed, taskId, comment.id, actor, configError)
-    if (body && !quiet) rt.state.oweReply(comment.id, body)
+    if (body && !quiet)
+      rt.state.oweReply(comment.id, body, context.payload.installation?.id ?? null)
     return { execution, body }
   })
   if (!done) return 0 // already handled: a redelivery
@@ -171,7 +190,7 @@ function replyBody(
       code: e.code === 'unknown' ? 'UnknownCommand' : 'InvalidCommand',
       comment: commentId,
     },
-    text: `\`${e.raw}\`: ${e.message}`,
+    text: `${code(e.raw)}: ${inline(e.message)}`,
   }))
   const refused = execution.lines.some((l) => !l.outcome.ok) || parsed.errors.length > 0
   // `/status` and `/metrics` change nothing but always get their answer.
@@ -189,7 +208,7 @@ function replyBody(
     ...(unknown ? [`<details><summary>Commands</summary>\n\n${commandHelp()}\n\n</details>`] : []),
     ...(configError
       ? [
-          `⚠️ \`.github/task-orchestrator.yml\` has an error; the last good configuration (or the defaults) is in use:\n\n\`\`\`\n${configError}\n\`\`\``,
+          `⚠️ \`.github/task-orchestrator.yml\` has an error; the last good configuration (or the defaults) is in use:\n\n${codeBlock(configError)}`,
         ]
       : []),
   ]

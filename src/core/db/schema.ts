@@ -349,6 +349,15 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE gh_comments ADD COLUMN reply TEXT;
   CREATE INDEX gh_comments_owed ON gh_comments (processed_at) WHERE reply IS NOT NULL;
   `,
+  // 8: the installation an owed reply is posted with (a flush on the server
+  // needs its token); replies owed before take their issue's installation.
+  `
+  ALTER TABLE gh_comments ADD COLUMN installation_id INTEGER;
+  UPDATE gh_comments SET installation_id = (
+    SELECT i.installation_id FROM gh_issues i
+    WHERE i.repo = gh_comments.repo AND i.number = gh_comments.number)
+  WHERE reply IS NOT NULL;
+  `,
 ]
 
 /** The schema version this build of the engine writes. */
