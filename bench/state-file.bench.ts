@@ -1,8 +1,8 @@
 /**
  * The state file of the Actions-hosted orchestrator (issue 5, "Figures to
  * reach"), at 10,000 tasks: the time one run spends on the file itself —
- * check the downloaded file (`inspectStateFile`: SHA-256, header,
- * `integrity_check`, `foreign_key_check`, schema, generation), open a working
+ * check the downloaded file (`inspectStateFile`: SHA-256, header, schema
+ * objects, `integrity_check`, `foreign_key_check`, generation), open a working
  * copy (`openStateFile`: copy + `openStore`), write and check the file to
  * upload (`writeSnapshot`: `VACUUM INTO` + inspect) — with the full and the
  * quick check, and the file's size per task, raw and gzip-compressed.
@@ -36,6 +36,7 @@ import {
   openStateFile,
   writeSnapshot,
 } from '../src/action/orchestrator/state-file.js'
+import { checkSchema } from '../src/action/orchestrator/state-file-schema.js'
 import { AppState } from '../src/app/state.js'
 import { FakeClock } from '../src/core/clock.js'
 import { openBetterSqlite3 } from '../src/core/db/better-sqlite3.js'
@@ -209,7 +210,12 @@ const STEPS = {
   sha256: 'SHA-256 of the file (read + hash)',
   integrity: '`PRAGMA integrity_check` (memory-mapped, as inspect runs it)',
   quick: '`PRAGMA quick_check` (the same, without index-versus-table checks)',
-  inspect: '`inspectStateFile` (digest, header, integrity, foreign keys, schema, generation)',
+  schema:
+    "schema objects compared with our migrations' (`checkSchema`: open read-only, read `sqlite_schema`; expected set cached)",
+  schemaCold:
+    'the same, expected set built first (a fresh `:memory:` database migrated; once per process)',
+  inspect:
+    '`inspectStateFile` (digest, header, schema objects, integrity, foreign keys, generation)',
   inspectQuick: '`inspectStateFile` with `check: quick`',
   open: '`openStateFile` (copy, open, pragmas)',
   vacuum: '`VACUUM INTO` alone (16 KiB pages, memory-mapped)',
@@ -238,6 +244,14 @@ function measure(state: string, driver: DriverFactory, name: string): Figures {
     r.sha256 = time(() => createHash('sha256').update(readFileSync(state)).digest('hex'))
     r.integrity = pragma('PRAGMA integrity_check(20)')
     r.quick = pragma('PRAGMA quick_check(20)')
+    const schemaCheck = (open: DriverFactory) => () => {
+      const ro = driver(state, { readonly: true })
+      checkSchema(ro, state, open)
+      ro.close()
+    }
+    r.schema = time(schemaCheck(driver))
+    // A new factory is a new cache key: the expected objects are built again.
+    r.schemaCold = time(schemaCheck((p, o) => driver(p, o)))
     r.inspect = time(() => inspectStateFile(state, { expectedSha256, driver }))
     r.inspectQuick = time(() => inspectStateFile(state, { expectedSha256, driver, check: 'quick' }))
     let store: Store | undefined
@@ -326,6 +340,8 @@ if (child) {
           'sha256',
           'integrity',
           'quick',
+          'schema',
+          'schemaCold',
           'inspect',
           'inspectQuick',
           'open',
