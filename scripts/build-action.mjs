@@ -30,7 +30,7 @@ import { pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
 
 /** Packages src/core/lazy.ts may load in the gate. */
-const LAZY_PACKAGES = ['@marcbachmann/cel-js', 'yaml', 'fast-xml-parser', 'tinyglobby']
+const LAZY_PACKAGES = ['@marcbachmann/cel-js', 're2js', 'yaml', 'fast-xml-parser', 'tinyglobby']
 
 /** src/core/lazy.ts with literal require() calls of `packages`, so esbuild bundles them. */
 const staticLazy = (packages) => ({

@@ -20,6 +20,7 @@ import { build } from 'esbuild'
 /** Packages src/core/lazy.ts may load (and `await import()` may name). */
 const LAZY_PACKAGES = [
   '@marcbachmann/cel-js',
+  're2js',
   'yaml',
   'fast-xml-parser',
   'tinyglobby',

@@ -6,7 +6,7 @@
  * people and reported as `unconfirmed`.
  */
 import { checkExpression } from '../../core/criteria/cel.js'
-import { evaluateCriteria } from '../../core/criteria/evaluate.js'
+import { type CriterionResult, evaluateCriteria } from '../../core/criteria/evaluate.js'
 import { isTaskError } from '../../core/errors.js'
 import type { Criterion } from '../../core/model.js'
 import type { CriterionItem } from '../../github/issue-body.js'
@@ -46,8 +46,10 @@ export interface Judgement {
  * field of `tests`/`coverage` (`checkExpression`, EXPRESSION_LIMITS) is an
  * `error` and is not evaluated; one that names something absent from the
  * context is an `error` saying which input supplies it; one that does not
- * yield a boolean is an `error`. CEL itself has no access to the environment
- * or the file system. Never throws for a bad criterion.
+ * yield a boolean is an `error`; so is one over the evaluation budget
+ * (`../../core/criteria/budget.ts`) or whose evaluation fails unexpectedly.
+ * CEL itself has no access to the environment or the file system. Never
+ * throws: every criterion gets a row, so the check run is always published.
  */
 export function judgeCriteria(
   items: readonly CriterionItem[],
@@ -64,14 +66,20 @@ export function judgeCriteria(
         criterion: { criterion: item.criterion, measurable: item.measurable },
       })
     } catch (err) {
-      if (!isTaskError(err)) throw err
-      invalid.set(i + 1, err.message)
+      invalid.set(i + 1, isTaskError(err) ? err.message : `could not be checked: ${messageOf(err)}`)
     }
   })
-  const evaluated = evaluateCriteria(
-    valid.map((v) => v.criterion),
-    context,
-  ).results
+  let evaluated: CriterionResult[] = []
+  try {
+    evaluated = evaluateCriteria(
+      valid.map((v) => v.criterion),
+      context,
+    ).results
+  } catch (err) {
+    // Not a criterion's fault (the context itself): every one is an error row,
+    // and the check run is still published.
+    for (const v of valid) invalid.set(v.index, `could not be evaluated: ${messageOf(err)}`)
+  }
   const byIndex = new Map(valid.map((v, k) => [v.index, evaluated[k]]))
 
   const criteria = items.map((item, i): JudgedCriterion => {
@@ -99,6 +107,10 @@ export function judgeCriteria(
     passed: criteria.every((c) => c.expression === null || c.outcome === 'pass'),
     criteria,
   }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
 }
 
 /** The input that supplies a context path: `tests.failed` → `junit`. */

@@ -2,8 +2,10 @@
  * Success-criterion expressions in CEL (Common Expression Language,
  * https://github.com/google/cel-spec), compiled and evaluated by
  * `@marcbachmann/cel-js` — never by `eval`. CEL has no loops, no I/O and no
- * access to the environment or file system; we add size and depth limits so
- * that evaluation is bounded.
+ * access to the environment or file system; we add size and depth limits on
+ * the expression, and evaluate it under a budget of steps, size and time
+ * (`budget.ts`, `metered.ts`) with `matches` on RE2 (`regex.ts`), so that
+ * evaluation is bounded.
  *
  * The context an expression sees (DESIGN.md "Success criteria"):
  * `tests.*` (ints, `duration_s` double) from JUnit reports, `coverage.*`
@@ -13,6 +15,8 @@
 import type { Environment } from '@marcbachmann/cel-js'
 import { TaskError } from '../errors.js'
 import { lazy } from '../lazy.js'
+import { type Budget, EVALUATION_BUDGET, Meter } from './budget.js'
+import { checkPatterns, meterTree } from './metered.js'
 
 const celjs = lazy<typeof import('@marcbachmann/cel-js')>('@marcbachmann/cel-js')
 
@@ -78,7 +82,8 @@ function firstLine(message: string): string {
 /**
  * Parse and type-check `expression`; it must yield a bool. Throws
  * `TaskError('InvalidExpression')` naming the expression and the problem
- * (syntax, unknown field of `tests`/`coverage`, type mismatch, limits).
+ * (syntax, unknown field of `tests`/`coverage`, type mismatch, limits, a
+ * literal `matches` pattern that is not RE2 syntax).
  */
 export function checkExpression(expression: string): void {
   if (expression.length > EXPRESSION_LIMITS.maxLength) {
@@ -90,7 +95,9 @@ export function checkExpression(expression: string): void {
   }
   let result: { valid: boolean; type?: string; error?: Error }
   try {
-    result = celEnvironment().check(expression) as typeof result
+    const parsed = celEnvironment().parse(expression)
+    result = parsed.check() as typeof result
+    if (result.valid) checkPatterns(parsed.ast)
   } catch (err) {
     result = { valid: false, error: err as Error }
   }
@@ -151,14 +158,27 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** Result of evaluating one expression. */
 export type Evaluation = { ok: true; value: unknown } | { ok: false; error: string }
 
-/** Evaluate a checked expression against a CEL context (see {@link toCelContext}). */
+/**
+ * Evaluate a checked expression against a CEL context (see {@link toCelContext})
+ * within `budget` (default {@link EVALUATION_BUDGET}: steps, size built, wall
+ * time). Never throws: a CEL error, an expression over budget
+ * (`over the evaluation budget: …`, naming the limit) or anything unexpected
+ * (`RangeError` of a too-deep value, for one) is `{ ok: false, error }` with
+ * the message's first line.
+ */
 export function evaluateExpression(
   expression: string,
   celContext: Record<string, unknown>,
+  budget: Budget = EVALUATION_BUDGET,
 ): Evaluation {
   try {
-    return { ok: true, value: celEnvironment().evaluate(expression, celContext) }
+    const meter = new Meter(budget)
+    const parsed = celEnvironment().parse(expression)
+    const checked = parsed.check() as { valid: boolean; error?: Error }
+    if (!checked.valid) throw checked.error ?? new Error('not valid CEL')
+    meterTree(parsed.ast, meter)
+    return { ok: true, value: parsed(celContext) }
   } catch (err) {
-    return { ok: false, error: firstLine((err as Error).message) }
+    return { ok: false, error: firstLine(err instanceof Error ? err.message : String(err)) }
   }
 }

@@ -5,6 +5,7 @@
  * expression referred to, so a refusal can say exactly what failed and why.
  */
 import type { Criterion } from '../model.js'
+import { type Budget, EVALUATION_BUDGET } from './budget.js'
 import { evaluateExpression, toCelContext } from './cel.js'
 
 /** `pass`/`fail` for expressions, `error` when it could not be evaluated. */
@@ -74,13 +75,18 @@ function lookup(context: Record<string, unknown>, path: string): unknown {
  * Evaluate `criteria` against `context` (plain JSON values, as built by
  * `buildContext`). `confirmed` holds the 1-based indexes of manual criteria a
  * person confirmed. A criterion that names something absent from the context
- * is an `error`, never a pass. The verdict passes only when every measurable
- * criterion is `pass` and every manual one `confirmed`.
+ * is an `error`, never a pass; so is one over the evaluation budget
+ * (`budget`, per expression, default {@link EVALUATION_BUDGET}: the error
+ * says "over the evaluation budget: …", naming the limit) and one
+ * whose evaluation fails in any other way. Never throws for a criterion.
+ * The verdict passes only when every measurable criterion is `pass` and
+ * every manual one `confirmed`.
  */
 export function evaluateCriteria(
   criteria: readonly Criterion[],
   context: Record<string, unknown>,
   confirmed: ReadonlySet<number> = new Set(),
+  budget: Budget = EVALUATION_BUDGET,
 ): Verdict {
   const celContext = toCelContext(context)
   const results = criteria.map((c, i): CriterionResult => {
@@ -96,36 +102,57 @@ export function evaluateCriteria(
         ...(ok ? {} : { message: 'manual criterion not confirmed (use --confirm)' }),
       }
     }
-    const actual: Record<string, unknown> = {}
-    const missing: string[] = []
-    for (const path of referencedPaths(c.measurable)) {
-      const value = lookup(context, path)
-      if (value === undefined) {
-        // `tests.failed` is missing when `tests` is: report the shortest absent path.
-        if (!missing.some((m) => path.startsWith(`${m}.`))) missing.push(path)
-      } else if (typeof value !== 'object' || value === null) actual[path] = value
-    }
-    const base = { index, criterion: c.criterion, measurable: c.measurable, actual }
-    if (missing.length) {
+    try {
+      return evaluateMeasurable(index, c.criterion, c.measurable, context, celContext, budget)
+    } catch (err) {
+      // A bug of ours or the library's must not take the other criteria (or
+      // the gate's check run) with it: this criterion is an error.
       return {
-        ...base,
+        index,
+        criterion: c.criterion,
+        measurable: c.measurable,
         outcome: 'error',
-        message: `not in the context: ${missing.join(', ')} (supply it with --junit, --context or --set)`,
+        actual: {},
+        message: `could not be evaluated: ${err instanceof Error ? err.message : String(err)}`,
       }
     }
-    const result = evaluateExpression(c.measurable, celContext)
-    if (!result.ok) return { ...base, outcome: 'error', message: result.error }
-    if (typeof result.value !== 'boolean') {
-      return {
-        ...base,
-        outcome: 'error',
-        message: `yielded ${String(result.value)}, not a boolean`,
-      }
-    }
-    return result.value ? { ...base, outcome: 'pass' } : { ...base, outcome: 'fail' }
   })
   return {
     passed: results.every((r) => r.outcome === 'pass' || r.outcome === 'confirmed'),
     results,
   }
+}
+
+/** One measurable criterion's result (see {@link evaluateCriteria}). */
+function evaluateMeasurable(
+  index: number,
+  criterion: string,
+  measurable: string,
+  context: Record<string, unknown>,
+  celContext: Record<string, unknown>,
+  budget: Budget,
+): CriterionResult {
+  const actual: Record<string, unknown> = {}
+  const missing: string[] = []
+  for (const path of referencedPaths(measurable)) {
+    const value = lookup(context, path)
+    if (value === undefined) {
+      // `tests.failed` is missing when `tests` is: report the shortest absent path.
+      if (!missing.some((m) => path.startsWith(`${m}.`))) missing.push(path)
+    } else if (typeof value !== 'object' || value === null) actual[path] = value
+  }
+  const base = { index, criterion, measurable, actual }
+  if (missing.length) {
+    return {
+      ...base,
+      outcome: 'error',
+      message: `not in the context: ${missing.join(', ')} (supply it with --junit, --context or --set)`,
+    }
+  }
+  const result = evaluateExpression(measurable, celContext, budget)
+  if (!result.ok) return { ...base, outcome: 'error', message: result.error }
+  if (typeof result.value !== 'boolean') {
+    return { ...base, outcome: 'error', message: `yielded ${String(result.value)}, not a boolean` }
+  }
+  return result.value ? { ...base, outcome: 'pass' } : { ...base, outcome: 'fail' }
 }
