@@ -9,11 +9,13 @@
 import { iso } from '../core/clock.js'
 import { parseContextValue } from '../core/context.js'
 import { isTaskError } from '../core/errors.js'
+import { noLease } from '../core/leases.js'
 import type { Task } from '../core/model.js'
 import { metricsSummary } from '../core/report/markdown.js'
 import type { ParsedCommand } from '../github/commands.js'
 import { COMMANDS, type Config, type CommandName as PermissionCommand } from '../github/config.js'
 import { addChecklistItems } from '../github/issue-body-edit.js'
+import { code, inline, mention } from '../github/neutralise.js'
 import {
   authorize,
   hasPermission,
@@ -107,7 +109,7 @@ export function executeCommands(
           reason: `/${command.name} is not available on this app yet`,
           code: 'Unsupported',
         },
-        text: `\`/${command.name}\` is not available on this app yet.`,
+        text: `${code(`/${command.name}`)} is not available on this app yet.`,
       })
       continue
     }
@@ -115,7 +117,7 @@ export function executeCommands(
     if (!auth.allowed) {
       out.lines.push({
         outcome: { ...base, reason: auth.reason, code: 'Forbidden' },
-        text: `\`${command.raw}\`: ${auth.reason}.`,
+        text: `${code(command.raw)}: ${inline(auth.reason)}.`,
       })
       continue
     }
@@ -145,7 +147,7 @@ export function executeCommands(
           ...(d.holder ? { holder: d.holder } : {}),
           ...(d.expires_at ? { expires_at: d.expires_at } : {}),
         },
-        text: `\`${command.raw}\`: ${err.message}`,
+        text: `${code(command.raw)}: ${inline(err.message)}`,
       })
     }
   }
@@ -180,7 +182,7 @@ function run(
     case 'claim': {
       const grant = e.claim(taskId, actor, command.ttlMs)
       return ok(
-        `@${actor} holds this task: lease token **${grant.lease.token}**, expires ${when(grant.lease.expires_at)}. Send \`/heartbeat\` before then.`,
+        `${mention(actor)} holds this task: lease token **${grant.lease.token}**, expires ${when(grant.lease.expires_at)}. Send \`/heartbeat\` before then.`,
         {
           token: grant.lease.token,
           holder: actor,
@@ -195,7 +197,7 @@ function run(
         holder,
         mine ? tokenOf(task, actor) : (task.lease?.token ?? 0),
       )
-      return ok(`Lease of @${holder} extended to ${when(lease.expires_at)}.`, {
+      return ok(`Lease of ${mention(holder)} extended to ${when(lease.expires_at)}.`, {
         token: lease.token,
         holder,
         expires_at: lease.expires_at,
@@ -207,11 +209,13 @@ function run(
       else e.release(taskId, actor, 0)
       out.formerHolders.set(taskId, task.lease?.holder ?? actor)
       return ok(
-        `Released${mine ? '' : ` @${task.lease?.holder}'s lease`}; the task is back in the queue.`,
+        `Released${mine ? '' : ` ${mention(task.lease?.holder ?? '')}'s lease`}; the task is back in the queue.`,
         { token: task.lease?.token ?? null },
       )
     }
     case 'done': {
+      // Nothing to complete before a claim: say so (NoLease) before asking the gate.
+      if (task.lease === null) throw noLease(taskId, task.status)
       // Tasks with success criteria or an approval checkpoint go through the gate (see gate.ts).
       let verified: { by: string; evidence: Record<string, unknown> } | undefined
       if (task.success_criteria.length > 0 || task.requires_approval) {
@@ -258,7 +262,7 @@ function run(
     }
     case 'block':
       e.block(taskId, command.reason, actor)
-      return ok(`Blocked: ${command.reason}`)
+      return ok(`Blocked: ${inline(command.reason)}`)
     case 'unblock': {
       const after = e.unblock(taskId, actor)
       return ok(
@@ -269,27 +273,29 @@ function run(
     }
     case 'progress':
       e.progress(taskId, actor, command.percent, command.message ?? '')
-      return ok(`Progress ${command.percent} %${command.message ? `: ${command.message}` : ''}.`)
+      return ok(
+        `Progress ${command.percent} %${command.message ? `: ${inline(command.message)}` : ''}.`,
+      )
     case 'join': {
       const p = e.join(taskId, actor, command.role ?? null)
-      return ok(`@${actor} joined${p.role ? ` as ${p.role}` : ''}.`)
+      return ok(`${mention(actor)} joined${p.role ? ` as ${inline(p.role)}` : ''}.`)
     }
     case 'share': {
       const entry = e.share(taskId, command.key, parseContextValue(command.value), actor)
       return ok(
-        `Shared \`${entry.key}\` = \`${JSON.stringify(entry.value)}\` with everyone on this task; dependents inherit it on completion.`,
+        `Shared ${code(entry.key)} = ${code(JSON.stringify(entry.value))} with everyone on this task; dependents inherit it on completion.`,
       )
     }
     case 'ask': {
       const asked = e.ask(taskId, actor, command.user, command.question)
       return ok(
-        `Question for @${command.user} recorded${asked.paused ? '; the task is waiting and its lease clock is paused until `/answer …`' : ''}.`,
+        `Question for ${mention(command.user)} recorded${asked.paused ? '; the task is waiting and its lease clock is paused until `/answer …`' : ''}.`,
       )
     }
     case 'answer': {
       const answered = e.answer(taskId, actor, command.text)
       return ok(
-        `Answered @${answered.question.asked_by}'s question${answered.resumed && answered.expires_at ? `; the task resumed, lease expires ${when(answered.expires_at)}` : ''}.`,
+        `Answered ${mention(answered.question.asked_by)}'s question${answered.resumed && answered.expires_at ? `; the task resumed, lease expires ${when(answered.expires_at)}` : ''}.`,
         answered.resumed && task.lease
           ? { token: task.lease.token, holder: task.lease.holder, expires_at: answered.expires_at! }
           : {},
@@ -299,8 +305,8 @@ function run(
       const approval = e.approve(taskId, actor)
       return ok(
         approval.changed
-          ? `Approved by @${actor}; the task completes once its success criteria hold.`
-          : `Already approved by @${approval.approved_by} ${when(approval.approved_at)}.`,
+          ? `Approved by ${mention(actor)}; the task completes once its success criteria hold.`
+          : `Already approved by ${mention(approval.approved_by)} ${when(approval.approved_at)}.`,
       )
     }
     case 'depends-on': {
@@ -316,7 +322,7 @@ function run(
         const body = out.bodies.get(taskId) ?? rt.state.issue(taskId)?.body ?? ''
         out.bodies.set(taskId, addChecklistItems(body, 'dependsOn', added, context))
       }
-      return ok(added.length ? `Now depends on ${added.join(', ')}.` : 'No new dependency.')
+      return ok(added.length ? `Now depends on ${inline(added.join(', '))}.` : 'No new dependency.')
     }
     case 'feedback':
       e.feedback(taskId, actor, {
@@ -330,7 +336,7 @@ function run(
       return ok(`Priority set to ${command.priority}.`)
     case 'persona':
       e.update(taskId, { persona: command.persona }, actor)
-      return ok(`Persona set to ${command.persona}.`)
+      return ok(`Persona set to ${inline(command.persona)}.`)
     case 'metrics': {
       // This repository's figures over the last 30 days, the commenter's own line included.
       const since = iso(rt.clock.now() - 30 * 86_400_000)
@@ -340,7 +346,7 @@ function run(
     case 'status': {
       const t = e.get(taskId)
       return ok(
-        `Status: ${t.status}${t.lease ? `, held by @${t.lease.holder} until ${when(t.lease.expires_at)}` : ''}; attempts ${t.attempts} of ${t.max_attempts}.`,
+        `Status: ${t.status}${t.lease ? `, held by ${mention(t.lease.holder)} until ${when(t.lease.expires_at)}` : ''}; attempts ${t.attempts} of ${t.max_attempts}.`,
         {
           ...(t.lease
             ? { token: t.lease.token, holder: t.lease.holder, expires_at: t.lease.expires_at }
@@ -356,9 +362,9 @@ function run(
   }
 }
 
-function refuse(command: string, task: string, code: string, reason: string): ReplyLine {
+function refuse(command: string, task: string, errorCode: string, reason: string): ReplyLine {
   return {
-    outcome: { command, ok: false, task, token: null, reason, code },
-    text: `\`/${command}\`: ${reason}`,
+    outcome: { command, ok: false, task, token: null, reason, code: errorCode },
+    text: `${code(`/${command}`)}: ${inline(reason)}`,
   }
 }

@@ -13,6 +13,7 @@
 import { EVENT_TYPES, type EventType } from '../core/events.js'
 import type { Config } from './config.js'
 import { findAgent } from './config.js'
+import { readInline } from './neutralise.js'
 import { MARKER_PREFIX, type Outcome, readMarkers } from './replies.js'
 
 /** A repository comment as `GET /repos/{owner}/{repo}/issues/comments` lists it. */
@@ -93,7 +94,7 @@ function readHistory(body: string): HistoryEntry[] {
       actor: m[4] ?? null,
       details: {
         ...(m[5] ? { token: Number(m[5]) } : {}),
-        ...(m[6] !== undefined ? { reason: m[6] } : {}),
+        ...(m[6] !== undefined ? { reason: readInline(m[6]) } : {}),
       },
     })
   }
@@ -127,7 +128,7 @@ export function readStatusComment(body: string): StatusCommentFacts | null {
     rows.set(row[1]!.trim(), value)
     const q = /^@(\S+?)(?: → @(\S+))?: ([\s\S]*) — reply `\/answer …`$/.exec(value)
     if (row[1]!.trim() === 'Open question' && q)
-      questions.push({ askedBy: q[1]!, askedOf: q[2] ?? null, question: q[3]! })
+      questions.push({ askedBy: q[1]!, askedOf: q[2] ?? null, question: readInline(q[3]!) })
   }
   const approval = /^✅ approved by @(\S+) (\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}) UTC$/.exec(
     rows.get('Approval') ?? '',
@@ -135,7 +136,7 @@ export function readStatusComment(body: string): StatusCommentFacts | null {
   const paused = /^paused since (\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}) UTC/.exec(rows.get('Lease') ?? '')
   const participants = [
     ...(rows.get('Participants') ?? '').matchAll(/@([^\s,(]+)(?: \(([^)]*)\))?/g),
-  ].map((m) => ({ agent: m[1]!, role: m[2] ?? null }))
+  ].map((m) => ({ agent: m[1]!, role: m[2] === undefined ? null : readInline(m[2]) }))
   const holder = /^@(\S+) · lease token (\d+)$/.exec(rows.get('Holder') ?? '')
   const attempts = /^(\d+) of (\d+)$/.exec(rows.get('Attempts') ?? '')
   const summary =
@@ -147,16 +148,23 @@ export function readStatusComment(body: string): StatusCommentFacts | null {
     token: holder ? Number(holder[2]) : null,
     attempts: attempts ? Number(attempts[1]) : null,
     maxAttempts: attempts ? Number(attempts[2]) : null,
-    blockedReason: rows.get('Blocked because') ?? null,
-    completionSummary: summary ? summary[1]! : null,
-    progress: progress ? { percent: Number(progress[1]), message: progress[2] ?? '' } : null,
+    blockedReason: readOptional(rows.get('Blocked because')),
+    completionSummary: summary ? readInline(summary[1]!) : null,
+    progress: progress
+      ? { percent: Number(progress[1]), message: readInline(progress[2] ?? '') }
+      : null,
     history: readHistory(body),
-    milestone: rows.get('Milestone') ?? null,
+    milestone: readOptional(rows.get('Milestone')),
     approval: approval ? { by: approval[1]!, at: isoOfShown(approval[2]!, approval[3]!) } : null,
     participants,
     pausedAt: paused ? isoOfShown(paused[1]!, paused[2]!) : null,
     openQuestions: questions,
   }
+}
+
+/** Echoed text as it was before the status comment neutralised it (`./neutralise.ts`). */
+function readOptional(shown: string | undefined): string | null {
+  return shown === undefined ? null : readInline(shown)
 }
 
 /** Who the app is, to tell its comments from people's. */

@@ -8,10 +8,13 @@ import type { Participant } from '../core/collaboration.js'
 import type { TaskEvent } from '../core/events.js'
 import type { Task } from '../core/model.js'
 import type { Question } from '../core/questions.js'
+import { BODY_LIMIT, fitBody, sizeOf } from './fit.js'
+import { code, inline, mention } from './neutralise.js'
+import { markerJson } from './replies.js'
 
-/** Hidden marker identifying a status comment and its task. */
+/** Hidden marker identifying a status comment and its task (JSON as in `markerJson`). */
 export function statusMarker(task: string): string {
-  return `<!-- task-orchestrator:status ${JSON.stringify({ task }).replace(/>/g, '\\u003e')} -->`
+  return `<!-- task-orchestrator:status ${markerJson({ task })} -->`
 }
 
 const STATUS_ICON: Record<Task['status'], string> = {
@@ -59,11 +62,36 @@ const CRITERION_ICON = {
   pending: '⏳',
 } as const
 
+/**
+ * How much a rendering shows: items per list (criteria, participants, open
+ * questions, hand-overs, history) and characters per free-text field. The
+ * first level that fits GitHub's limit is used (see {@link renderStatusComment}).
+ */
+interface Level {
+  items: number
+  text: number
+}
+
+const LEVELS: Level[] = [
+  { items: Number.POSITIVE_INFINITY, text: 1000 },
+  { items: 50, text: 300 },
+  { items: 10, text: 100 },
+  { items: 3, text: 40 },
+]
+
+/** The first `level.items` of `list`, and a line saying how many more there are. */
+function capped<T>(list: readonly T[], level: Level, render: (item: T) => string, what: string) {
+  const shown = list.slice(0, level.items).map(render)
+  const left = list.length - shown.length
+  return left > 0 ? [...shown, `- …and ${left} more ${what}`] : shown
+}
+
 /** One line of history for an event. */
-function historyLine(e: TaskEvent): string {
-  const who = e.actor ? ` by @${e.actor}` : ''
+function historyLine(e: TaskEvent, level: Level): string {
+  const who = e.actor ? ` by ${mention(e.actor)}` : ''
   const token = typeof e.details.token === 'number' ? ` (token ${e.details.token})` : ''
-  const reason = typeof e.details.reason === 'string' ? ` — ${e.details.reason}` : ''
+  const reason =
+    typeof e.details.reason === 'string' ? ` — ${inline(e.details.reason, level.text)}` : ''
   return `- ${when(e.at)} · ${e.type.replace(/_/g, ' ')}${who}${token}${reason}`
 }
 
@@ -77,13 +105,31 @@ export function statusCommentDigest(body: string): string {
   return `sha256:${createHash('sha256').update(body).digest('hex')}`
 }
 
-/** The Markdown body of a task's status comment. */
+/**
+ * The Markdown body of a task's status comment. Everything echoed from the
+ * task (reasons, roles, questions, criteria, messages, summaries) is
+ * neutralised (`./neutralise.ts`); logins are deliberate mentions. Always
+ * within GitHub's {@link BODY_LIMIT}: the first rendering that fits, from
+ * all items with texts up to 1,000 characters down to 3 items per list with
+ * texts of 40 ("…and N more" says what was left out); the marker, first,
+ * is never cut.
+ */
 export function renderStatusComment(view: StatusView): string {
+  let body = ''
+  for (const level of LEVELS) {
+    body = renderAt(view, level)
+    if (sizeOf(body) <= BODY_LIMIT) return body
+  }
+  return fitBody(body)
+}
+
+function renderAt(view: StatusView, level: Level): string {
   const { task } = view
+  const text = (t: string) => inline(t, level.text)
   const rows: [string, string][] = [['State', STATUS_ICON[task.status]]]
-  if (task.blocked_reason) rows.push(['Blocked because', task.blocked_reason])
+  if (task.blocked_reason) rows.push(['Blocked because', text(task.blocked_reason)])
   if (task.lease) {
-    rows.push(['Holder', `@${task.lease.holder} · lease token ${task.lease.token}`])
+    rows.push(['Holder', `${mention(task.lease.holder)} · lease token ${task.lease.token}`])
     if (task.lease.paused) {
       const minutes = Math.round(task.lease.paused.remaining_ms / 60_000)
       rows.push([
@@ -97,33 +143,42 @@ export function renderStatusComment(view: StatusView): string {
       ])
     }
   }
-  if (task.participants?.length) {
-    rows.push([
-      'Participants',
-      task.participants.map((p) => `@${p.agent}${p.role ? ` (${p.role})` : ''}`).join(', '),
-    ])
+  const participants = task.participants ?? []
+  if (participants.length) {
+    const shown = participants
+      .slice(0, level.items)
+      .map((p) => `${mention(p.agent)}${p.role ? ` (${text(p.role)})` : ''}`)
+    const left = participants.length - shown.length
+    rows.push(['Participants', [...shown, ...(left > 0 ? [`…and ${left} more`] : [])].join(', ')])
   }
-  for (const q of task.open_questions ?? []) {
+  const questions = task.open_questions ?? []
+  for (const q of questions.slice(0, level.items)) {
     rows.push([
       'Open question',
-      `@${q.asked_by}${q.asked_of ? ` → @${q.asked_of}` : ''}: ${q.question.replace(/\s+/g, ' ')} — reply \`/answer …\``,
+      `${mention(q.asked_by)}${q.asked_of ? ` → ${mention(q.asked_of)}` : ''}: ${text(q.question)} — reply \`/answer …\``,
     ])
+  }
+  if (questions.length > level.items) {
+    rows.push(['Open questions', `…and ${questions.length - level.items} more`])
   }
   if (task.requires_approval) {
     rows.push([
       'Approval',
       task.approved_by
-        ? `✅ approved by @${task.approved_by} ${when(task.approved_at!)}`
+        ? `✅ approved by ${mention(task.approved_by)} ${when(task.approved_at!)}`
         : '⏳ required: `/approve` by a maintainer',
     ])
   }
-  if (task.milestone) rows.push(['Milestone', task.milestone])
-  rows.push(['Priority', `${task.priority}${task.persona ? ` · persona \`${task.persona}\`` : ''}`])
+  if (task.milestone) rows.push(['Milestone', text(task.milestone)])
+  rows.push([
+    'Priority',
+    `${task.priority}${task.persona ? ` · persona ${code(task.persona, { max: 100 })}` : ''}`,
+  ])
   rows.push(['Attempts', `${task.attempts} of ${task.max_attempts}`])
   if (view.progress)
     rows.push([
       'Progress',
-      `${bar(view.progress.percent)}${view.progress.message ? ` — ${view.progress.message}` : ''}`,
+      `${bar(view.progress.percent)}${view.progress.message ? ` — ${text(view.progress.message)}` : ''}`,
     ])
   const lines = [
     statusMarker(task.id),
@@ -134,30 +189,50 @@ export function renderStatusComment(view: StatusView): string {
     ...rows.map(([k, v]) => `| ${k} | ${v.replace(/\|/g, '\\|')} |`),
   ]
   if (view.criteria.length) {
-    lines.push('', '**Success criteria**', '')
-    for (const c of view.criteria) {
-      lines.push(
-        `- ${CRITERION_ICON[c.state]} ${c.criterion}${c.measurable ? ` \`${c.measurable}\`` : ' _(manual)_'}`,
-      )
-    }
-  }
-  if (view.dependencies.length) {
     lines.push(
       '',
-      `**Depends on** ${view.dependencies.map((d) => `${d.ref} ${d.done ? '✅' : '⏳'}`).join(' · ')}`,
+      '**Success criteria**',
+      '',
+      ...capped(
+        view.criteria,
+        level,
+        (c) =>
+          `- ${CRITERION_ICON[c.state]} ${text(c.criterion)}${c.measurable ? ` ${code(c.measurable, { max: level.text })}` : ' _(manual)_'}`,
+        'criteria',
+      ),
+    )
+  }
+  if (view.dependencies.length) {
+    const shown = view.dependencies
+      .slice(0, level.items)
+      .map((d) => `${text(d.ref)} ${d.done ? '✅' : '⏳'}`)
+    const left = view.dependencies.length - shown.length
+    lines.push(
+      '',
+      `**Depends on** ${[...shown, ...(left > 0 ? [`…and ${left} more`] : [])].join(' · ')}`,
     )
   }
   if (view.context.length) {
-    lines.push('', '**Handed over by finished dependencies**', '')
-    for (const c of view.context) lines.push(`- ${c.from}: ${c.summary || '_(no summary)_'}`)
+    lines.push(
+      '',
+      '**Handed over by finished dependencies**',
+      '',
+      ...capped(
+        view.context,
+        level,
+        (c) => `- ${text(c.from)}: ${c.summary ? text(c.summary) : '_(no summary)_'}`,
+        'hand-overs',
+      ),
+    )
   }
-  if (task.completion_summary) lines.push('', `**Completion summary:** ${task.completion_summary}`)
+  if (task.completion_summary)
+    lines.push('', `**Completion summary:** ${text(task.completion_summary)}`)
   if (view.history.length) {
     lines.push(
       '',
       '<details><summary>History</summary>',
       '',
-      ...view.history.map(historyLine),
+      ...capped(view.history, level, (e) => historyLine(e, level), 'events'),
       '',
       '</details>',
     )

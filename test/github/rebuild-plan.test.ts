@@ -240,7 +240,8 @@ describe('the status comment, read back', () => {
       attempts: 2,
       maxAttempts: 3,
       blockedReason: 'legal | review',
-      completionSummary: 'two\nlines',
+      // Echoed text is folded onto one line (it cannot add lines to the comment).
+      completionSummary: 'two lines',
       progress: { percent: 40, message: 'half | there' },
       milestone: 'v1.2',
       approval: { by: 'maint', at: '2026-05-01T11:59:00.000Z' },

@@ -4,12 +4,14 @@
  * shown in the `Task criteria` check run (after the hidden verdict marker) and
  * in the job summary.
  */
+import { bytesOf, CHECK_RUN_LIMIT, fitBody, fitItems, JOB_SUMMARY_BYTES } from '../../github/fit.js'
+import { inline, code as neutralCode, truncate } from '../../github/neutralise.js'
 import { renderVerdictMarker } from '../../github/verdict.js'
 import type { GateContext } from './context.js'
 import type { JudgedCriterion, TaskVerdict } from './judge.js'
 
 /** GitHub refuses a check run whose `output.summary` exceeds 65,535 characters. */
-export const SUMMARY_LIMIT = 65_535
+export const SUMMARY_LIMIT = CHECK_RUN_LIMIT
 
 const ICON: Record<JudgedCriterion['outcome'], string> = {
   pass: '✅',
@@ -19,17 +21,21 @@ const ICON: Record<JudgedCriterion['outcome'], string> = {
   confirmed: '✅',
 }
 
-/** Text for a table cell: pipes escaped, line breaks folded. */
+/**
+ * Text from the issue or the run for a table cell or a line: neutralised
+ * (`inline` of `src/github/neutralise.ts`: no HTML, no HTML comment, no
+ * mention pings, one line, at most 1,000 characters) and pipes escaped.
+ */
 export function cell(text: string): string {
-  return text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|')
+  return inline(text).replace(/\|/g, '\\|')
 }
 
-/** `text` as inline code in a table cell, fenced with enough backticks. */
+/**
+ * `text` as inline code in a table cell: fenced with enough backticks, pipes
+ * escaped, no marker or mention possible (`code` of `src/github/neutralise.ts`).
+ */
 export function code(text: string): string {
-  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length))
-  const fence = '`'.repeat(longest + 1)
-  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : ''
-  return `${fence}${pad}${cell(text)}${pad}${fence}`
+  return neutralCode(text, { cell: true })
 }
 
 /** The "actual" cell: the values the expression named, then why it errored. */
@@ -85,7 +91,7 @@ export function renderTally(v: TaskVerdict): string {
 
 /** The check run's title: `✅ octo/api#12: 3 of 3 measurable criteria passed.` */
 export function renderCheckTitle(v: TaskVerdict): string {
-  return `${v.passed ? '✅' : '❌'} ${v.task}: ${renderTally(v)}`.slice(0, 255)
+  return truncate(`${v.passed ? '✅' : '❌'} ${v.task}: ${renderTally(v)}`, 255)
 }
 
 /** Where the context came from, for the footer. */
@@ -109,17 +115,20 @@ export function renderSources(ctx: GateContext): string {
   return parts.length > 0 ? `Context: ${parts.join('; ')}.` : 'Context: empty (no input given).'
 }
 
-/** One task's section: heading, tally, table, and the parser's remarks. */
-export function renderTaskSection(v: TaskVerdict): string {
+/** One task's section: heading, tally, `table` (default: every criterion), and the parser's remarks. */
+export function renderTaskSection(
+  v: TaskVerdict,
+  table: string = renderCriteriaTable(v.criteria),
+): string {
   const lines = [
     `### ${v.passed ? '✅' : '❌'} [${v.task}](${v.url}) ${cell(v.title)}`,
     '',
     `${renderTally(v)} Commit \`${v.sha.slice(0, 7)}\`.`,
   ]
-  if (v.criteria.length > 0) lines.push('', renderCriteriaTable(v.criteria))
+  if (v.criteria.length > 0) lines.push('', table)
   else lines.push('', 'The issue has no `### Success criteria` items.')
   if (v.problems.length > 0) {
-    lines.push('', 'Not read from the issue body:', '', ...v.problems.map((p) => `- ${p}`))
+    lines.push('', 'Not read from the issue body:', '', ...v.problems.map((p) => `- ${cell(p)}`))
   }
   return lines.join('\n')
 }
@@ -127,8 +136,9 @@ export function renderTaskSection(v: TaskVerdict): string {
 /**
  * The check run's `output` for one task: the title, and a summary that starts
  * with the hidden verdict marker, then the task's section and `footer`. Kept
- * under {@link SUMMARY_LIMIT}: when too long, the table is cut (the marker,
- * first, always survives) and a line says the job summary has it all.
+ * under {@link SUMMARY_LIMIT}: when too long, the table keeps its first rows
+ * and a line says how many more the job summary has (the marker, first,
+ * always survives).
  */
 export function renderCheckOutput(
   v: TaskVerdict,
@@ -142,20 +152,32 @@ export function renderCheckOutput(
   })
   let summary = `${marker}\n\n${renderTaskSection(v)}\n\n${footer}\n`
   if (summary.length > SUMMARY_LIMIT) {
-    const note = '\n\n… cut to fit the check run; the job summary has the whole table.\n'
-    const room = SUMMARY_LIMIT - note.length
-    summary = summary.slice(0, summary.lastIndexOf('\n', room)) + note
+    // The section without its table rows, then as many rows as fit.
+    const rows = renderCriteriaTable(v.criteria).split('\n')
+    const [head, rule, ...body] = rows
+    const outside = `${marker}\n\n${renderTaskSection(v, '')}\n\n${footer}\n`
+    const room = SUMMARY_LIMIT - outside.length - (head?.length ?? 0) - (rule?.length ?? 0) - 200
+    const kept = fitItems(
+      body,
+      room,
+      (n) =>
+        `\n… ${n} more criteria cut to fit the check run; the job summary has the whole table.`,
+    )
+    const table = [head, rule, ...kept].join('\n')
+    summary = fitBody(`${marker}\n\n${renderTaskSection(v, table)}\n\n${footer}\n`, SUMMARY_LIMIT)
   }
   return { title: renderCheckTitle(v), summary }
 }
 
-/** The job summary: every task's section, then `footer`. */
+/** The job summary: every task's section, then `footer`; at most 1 MiB (UTF-8), cut at a line. */
 export function renderJobSummary(verdicts: readonly TaskVerdict[], footer: string): string {
-  return [
+  const summary = [
     '## Task criteria',
     '',
     ...verdicts.flatMap((v) => [renderTaskSection(v), '']),
     footer,
     '',
   ].join('\n')
+  // GitHub keeps at most 1 MiB of a step's summary.
+  return fitBody(summary, JOB_SUMMARY_BYTES, bytesOf)
 }

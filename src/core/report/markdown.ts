@@ -65,7 +65,11 @@ const BOARD_ORDER: Status[] = [
   'cancelled',
 ]
 
-/** Text for a Markdown table cell or list item: one line, no HTML, no mentions, `|` escaped. */
+/**
+ * Text for a Markdown table cell or list item: one line, no HTML, no mentions
+ * (`@` is followed by an invisible U+200B: GitHub decodes `&#64;` before it
+ * looks for mentions, a zero-width space it does not match), `|` escaped.
+ */
 export function cell(text: string, max = 80): string {
   const flat = text.replace(/\s+/g, ' ').trim()
   const cut = flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
@@ -75,7 +79,7 @@ export function cell(text: string, max = 80): string {
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/\|/g, '\\|')
-    .replace(/@/g, '&#64;')
+    .replace(/@/g, '@\u200b')
 }
 
 /** Hours as a short duration: `45 min`, `3.5 h`, `2.1 d`; `–` for null. */

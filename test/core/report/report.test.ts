@@ -166,7 +166,7 @@ describe('Markdown report', () => {
 
   it('escapes titles for tables and Mermaid labels', () => {
     expect(cell('a | b <script> @bob `x` *y*')).toBe(
-      'a \\| b &lt;script&gt; &#64;bob \\`x\\` \\*y\\*',
+      'a \\| b &lt;script&gt; @\u200bbob \\`x\\` \\*y\\*',
     )
     expect(cell('x'.repeat(100), 10)).toBe('xxxxxxxxx…')
     expect(mermaidText('say "hi" #1 <b>')).toBe('say #34;hi#34; #35;1 #60;b#62;')
