@@ -58,6 +58,43 @@ const _commandsAreGrammar: readonly GrammarCommand[] = COMMANDS
 void _commandsAreGrammar
 
 /**
+ * Rules for what people do by hand on GitHub (docs/config.md "permissions"):
+ * `track` — making an issue with the task label a task (opening, labelling or
+ * editing it); `close` — completing by hand (closing as completed, or the
+ * `status: completed` label); `cancel` — closing as not planned, or the
+ * `status: cancelled` label; `reopen` — reopening a finished task (the issue,
+ * or a status label); `edit_criteria`, `edit_claimed_criteria` (while the task
+ * is held under a lease), `edit_dependencies`, `edit_subtasks` — changing those
+ * sections of the issue body.
+ */
+export const MANUAL_RULES = [
+  'track',
+  'close',
+  'cancel',
+  'reopen',
+  'edit_criteria',
+  'edit_claimed_criteria',
+  'edit_dependencies',
+  'edit_subtasks',
+] as const
+export type ManualRule = (typeof MANUAL_RULES)[number]
+
+/** What each rule of {@link MANUAL_RULES} allows, for descriptions and replies. */
+export const MANUAL_RULE_WHAT: { readonly [R in ManualRule]: string } = {
+  track: 'making an issue with the task label a task (opening, labelling or editing it)',
+  close:
+    'completing a task by hand (closing its issue as completed, or the status: completed label)',
+  cancel:
+    'cancelling a task by hand (closing its issue as not planned, or the status: cancelled label)',
+  reopen: 'reopening a finished task (reopening its issue, or a status label)',
+  edit_criteria: 'changing the success criteria in the issue body',
+  edit_claimed_criteria:
+    'changing the success criteria in the issue body while the task is held under a lease',
+  edit_dependencies: 'changing the Depends on list in the issue body',
+  edit_subtasks: 'changing the Subtasks list in the issue body',
+}
+
+/**
  * Everything `permissions` has a rule for: the commands, and `override` —
  * acting on a lease someone else holds (`/release`, `/heartbeat`, `/done`,
  * `/fail` by a non-holder).
@@ -65,9 +102,10 @@ void _commandsAreGrammar
 /**
  * Rules beyond the commands: `override` — acting on a lease someone else
  * holds; `confirm` — ticking a manual success criterion in the issue body so
- * that it counts for the completion gate.
+ * that it counts for the completion gate; and the manual edits a person makes
+ * on GitHub instead of a command (see {@link MANUAL_RULES}).
  */
-export const PERMISSION_RULES = [...COMMANDS, 'override', 'confirm'] as const
+export const PERMISSION_RULES = [...COMMANDS, 'override', 'confirm', ...MANUAL_RULES] as const
 export type PermissionRule = (typeof PERMISSION_RULES)[number]
 
 /** Who may run one command: a minimum repository permission, or being a listed agent. */
@@ -141,9 +179,16 @@ const HUMAN_ONLY: ReadonlySet<PermissionRule> = new Set([
   'approve',
   'override',
   'confirm',
+  'edit_criteria',
+  'edit_claimed_criteria',
 ])
 /** Rules that default to `maintain` instead of `write`. */
-const MAINTAIN: ReadonlySet<PermissionRule> = new Set(['feedback', 'approve', 'override'])
+const MAINTAIN: ReadonlySet<PermissionRule> = new Set([
+  'feedback',
+  'approve',
+  'override',
+  'edit_claimed_criteria',
+])
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
@@ -281,7 +326,11 @@ function build() {
     const what =
       rule === 'override'
         ? 'acting on a lease someone else holds (/release, /heartbeat, /done, /fail by a non-holder)'
-        : `/${rule}`
+        : rule === 'confirm'
+          ? 'ticking a manual success criterion so that it counts for the completion gate'
+          : (MANUAL_RULES as readonly string[]).includes(rule)
+            ? MANUAL_RULE_WHAT[rule as ManualRule]
+            : `/${rule}`
     return strict({
       level: z
         .enum(REPO_PERMISSIONS)

@@ -15,6 +15,7 @@ import {
   type CommandName,
   type Config,
   findAgent,
+  type PermissionRule,
   type RepoPermission,
 } from './config.js'
 
@@ -202,5 +203,55 @@ export function authorize(input: {
     allowed: false,
     reason: `${what} needs ${req.level}${alternative}; @${actor.replace(/^@/, '')} has ${has}`,
     needed: req.level,
+  }
+}
+
+/**
+ * May `actor` do what `rule` guards — one of the rules beyond the commands
+ * (`close`, `cancel`, `reopen`, `track`, `edit_criteria`, …; see
+ * `MANUAL_RULES` in config.ts) or a command's rule, for a change made by hand
+ * instead of the command (a status label, closing the issue).
+ *
+ * @param input.rule the rule in `config.permissions`
+ * @param input.what what the actor did, for the reason, e.g. `closing this issue as completed`
+ * @param input.actor the login (a leading `@` is ignored)
+ * @param input.permission the actor's level ({@link permissionFromApi}); `none` when not looked up
+ * @param input.holder the lease holder when the change ends or acts on the
+ *   lease (closing, cancelling, revoking): someone else holding it adds the
+ *   `override` rule — the higher level, agents only if both rules allow them
+ * @returns as {@link authorize}; the reason names the level, the rule and the
+ *   actor's level, e.g. `closing this issue as completed needs write (the
+ *   \`close\` rule, or a listing under agents in the config); @bob has triage`
+ */
+export function authorizeRule(input: {
+  rule: PermissionRule
+  what: string
+  actor: string
+  permission: PermissionLevel | string | null | undefined
+  config: Config
+  holder?: string | null
+}): Authorization {
+  const { rule, config, holder } = input
+  const actor = input.actor.replace(/^@/, '')
+  const actorIsAgent = findAgent(actor, config) !== undefined
+  const override = Boolean(holder) && !sameLogin(holder!, actor)
+  const r = config.permissions[rule]
+  const o = config.permissions.override
+  const level = override ? higher(r.level, o.level) : r.level
+  const agents = override ? r.agents && o.agents : r.agents
+  const has = normalizePermission(input.permission)
+  if (hasPermission(has, level)) return { allowed: true, via: 'permission' }
+  if (actorIsAgent && agents) return { allowed: true, via: 'agent' }
+  const rules = override ? `the \`${rule}\` and \`override\` rules` : `the \`${rule}\` rule`
+  const lease = override ? ` on a lease held by @${holder!.replace(/^@/, '')}` : ''
+  const alternative = agents
+    ? ', or a listing under agents in the config'
+    : actorIsAgent
+      ? '; listed agents too'
+      : ''
+  return {
+    allowed: false,
+    reason: `${input.what}${lease} needs ${level} (${rules}${alternative}); @${actor} has ${has}`,
+    needed: level,
   }
 }

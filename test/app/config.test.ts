@@ -6,7 +6,7 @@ import { Engine } from '../../src/core/engine.js'
 import { useGitHubHarness } from '../support/github/hooks.js'
 import { githubApi } from '../support/github/nock.js'
 import { probotForTests, receive } from '../support/github/webhooks.js'
-import { comment, KNOWN_LABELS, makeApp, openedTask, R, seedTask } from './helpers.js'
+import { comment, KNOWN_LABELS, makeApp, openedTask, permission, R, seedTask } from './helpers.js'
 
 useGitHubHarness()
 
@@ -45,6 +45,7 @@ describe('repository config', () => {
       .reply(201, { id: 70 })
       .patch(`${R}/issues/70`)
       .reply(200, {})
+    permission('Codertocat', 'admin')
     await receive(probot, 'issues.opened', openedTask(70, 'body'))
     expect(report).toContain('lease.ttl')
     expect(rt.engine.get('Codertocat/Hello-World#70').status).toBe('pending')

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { useGitHubHarness } from '../support/github/hooks.js'
 import { githubApi, recordedRequests } from '../support/github/nock.js'
 import { INSTALLATION, receive, webhookExample } from '../support/github/webhooks.js'
-import { makeApp, noConfig, openedTask, R, seedTask } from './helpers.js'
+import { makeApp, noConfig, openedTask, permission, R, seedTask } from './helpers.js'
 
 useGitHubHarness()
 
@@ -10,6 +10,7 @@ describe('an issue with the task label becomes a task', () => {
   it('records it, applies status and priority labels (creating them), and posts the status comment', async () => {
     const { probot, engine, rt } = await makeApp()
     noConfig()
+    permission('Codertocat', 'admin')
     const api = githubApi()
       .get(`${R}/labels`)
       .query({ per_page: 100 })
@@ -61,6 +62,7 @@ describe('an issue with the task label becomes a task', () => {
   it('a redelivered event changes nothing and sends nothing', async () => {
     const { probot } = await makeApp()
     noConfig()
+    permission('Codertocat', 'admin')
     githubApi()
       .get(`${R}/labels`)
       .query({ per_page: 100 })
@@ -89,6 +91,7 @@ describe('native issue dependencies', () => {
     seedTask(rt, 10)
     rt.state.saveRepo('Codertocat/Hello-World', rt.now(), { config: '' })
     const body = '### Depends on\n\n- [ ] #10\n'
+    permission('Codertocat', 'admin')
     githubApi()
       .patch(`${R}/issues/11`)
       .reply(200, {})
@@ -147,6 +150,7 @@ describe('native dependencies follow the body', () => {
       labels: ['task', 'status: blocked', 'priority: medium'],
     })
     rt.state.saveRepo('Codertocat/Hello-World', rt.now(), { config: '' })
+    permission('maint', 'write')
     githubApi()
       .patch(`${R}/issues/21`, (p) => p.labels.includes('status: pending'))
       .reply(200, {})

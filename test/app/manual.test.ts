@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { useGitHubHarness } from '../support/github/hooks.js'
 import { githubApi, recordedRequests } from '../support/github/nock.js'
 import { INSTALLATION, receive, webhookExample } from '../support/github/webhooks.js'
-import { makeApp, R, seedTask } from './helpers.js'
+import { makeApp, permission, R, seedTask } from './helpers.js'
 
 useGitHubHarness()
 
@@ -51,6 +51,7 @@ describe('manual edits', () => {
       labels: ['task', 'status: blocked', 'priority: medium'],
     })
     let body = ''
+    permission('maint', 'write')
     githubApi()
       .patch(
         `${R}/issues/50`,
@@ -94,6 +95,8 @@ describe('manual edits', () => {
       labels: ['task', 'status: in_progress', 'priority: medium'],
       assignees: ['ada'],
     })
+    // Cancelling a lease someone else holds needs the override rule too.
+    permission('maint', 'maintain')
     githubApi()
       .patch(`${R}/issues/52`, (p) => p.labels.includes('status: cancelled'))
       .reply(200, {})
@@ -118,14 +121,17 @@ describe('manual edits', () => {
       sender,
       installation: INSTALLATION,
     })
+    permission('maint', 'write')
     await receive(probot, 'issues.labeled', payload)
     expect(rt.engine.get(a)).toMatchObject({
       priority: 'critical',
       status: 'blocked',
       blocked_reason: 'labelled blocked by @maint',
     })
-    // The labels already say what the task now is: no request at all.
-    expect(recordedRequests).toEqual([])
+    // The labels already say what the task now is: no request but the permission lookup.
+    expect(recordedRequests.map((q) => q.path)).toEqual([
+      '/repos/Codertocat/Hello-World/collaborators/maint/permission',
+    ])
   })
 
   it('assigning someone claims for them; unassigning the holder revokes the lease', async () => {
@@ -169,6 +175,7 @@ describe('manual edits', () => {
     const a = seedTask(rt, 55)
     seedTask(rt, 56, { dependsOn: [55] })
     let note = ''
+    permission('maint', 'write')
     githubApi()
       .patch(`${R}/issues/55`, (p) => p.labels.includes('status: pending'))
       .optionally()
@@ -219,6 +226,7 @@ describe('redelivery and order', () => {
       sender,
       installation: INSTALLATION,
     })
+    permission('maint', 'write')
     githubApi()
       .patch(`${R}/issues/60`, (p) => p.labels.includes('status: completed'))
       .reply(200, { updated_at: '2026-03-01T10:00:05Z' })

@@ -49,9 +49,13 @@ describe('parseConfig: defaults', () => {
   it('requires write (agents allowed) for every command, maintain (no agents) for feedback, approve, override; write without agents to confirm', () => {
     expect(Object.keys(DEFAULT_CONFIG.permissions).sort()).toEqual([...PERMISSION_RULES].sort())
     for (const rule of PERMISSION_RULES) {
-      const special = rule === 'feedback' || rule === 'approve' || rule === 'override'
+      const special =
+        rule === 'feedback' ||
+        rule === 'approve' ||
+        rule === 'override' ||
+        rule === 'edit_claimed_criteria'
       const expected =
-        rule === 'confirm'
+        rule === 'confirm' || rule === 'edit_criteria'
           ? { level: 'write', agents: false }
           : special
             ? { level: 'maintain', agents: false }
@@ -145,7 +149,7 @@ describe('parseConfig: bad input names the file, the field, its line and what is
   it('unknown command under permissions and unknown key in a rule', () => {
     const err = refused('permissions:\n  destroy: {}\n  done:\n    lvl: admin\n')
     expect(err.lines[1]).toMatch(
-      /^permissions\.destroy \(line 2, column 3\): unknown key; expected one of: claim, heartbeat, .*, status, override, confirm$/,
+      /^permissions\.destroy \(line 2, column 3\): unknown key; expected one of: claim, heartbeat, .*, status, override, confirm, track, close, cancel, reopen, edit_criteria, edit_claimed_criteria, edit_dependencies, edit_subtasks$/,
     )
     expect(err.lines[2]).toBe(
       'permissions.done.lvl (line 4, column 5): unknown key; expected one of: level, agents',

@@ -6,11 +6,16 @@
  */
 import type { Context } from 'probot'
 import { isTaskError } from '../../core/errors.js'
+import type { Status } from '../../core/model.js'
 import { type Config, findAgent } from '../../github/config.js'
+import { renderList } from '../../github/fit.js'
 import { parseIssueBody } from '../../github/issue-body.js'
-import { parseLabels } from '../../github/labels.js'
+import { manualEditReplies } from '../../github/manual-edits.js'
 import { closedStatus } from '../../github/mirror.js'
-import { hasPermission } from '../../github/permissions.js'
+import { codeBlock } from '../../github/neutralise.js'
+import { judgeBodyEdit, onlyTicksChanged } from '../body-edits.js'
+import { readLabelsBack } from '../labels-read-back.js'
+import { type ActorPermission, actorPermission } from '../manual-permission.js'
 import { ensureNativeDependencies } from '../native-dependencies.js'
 import { publish } from '../publish.js'
 import type { AppRuntime, Octokit, RepoRef } from '../runtime.js'
@@ -41,13 +46,16 @@ function ignored(context: IssuesContext, config: Config): boolean {
 /**
  * Start tracking an issue as a task (opened with the task label, or labelled
  * later), or re-read it after an edit; then mirror labels, post or refresh the
- * status comment, mirror dependencies natively and report problems.
+ * status comment, mirror dependencies natively and report problems. When
+ * `githubBody` is given, GitHub holds that body while `issue.body` is the one
+ * accepted: the mirror sends the accepted body back (parts of an edit set back).
  */
 async function track(
   rt: AppRuntime,
   context: IssuesContext,
   config: Config,
   issue: IssuePayload,
+  githubBody?: string,
 ): Promise<void> {
   const r = repoOf(context)
   const octokit = context.octokit
@@ -59,7 +67,13 @@ async function track(
     context.payload.installation?.id ?? null,
     context.payload.sender?.login ?? 'github',
   )
-  await publish(octokit, rt, config, rt.repoKey(r), { touched: result.touched })
+  const bodies = new Map<string, string>()
+  const saved = rt.state.issue(result.taskId)
+  if (githubBody !== undefined && saved && githubBody !== saved.body) {
+    bodies.set(result.taskId, saved.body)
+    rt.state.saveIssue({ ...saved, body: githubBody })
+  }
+  await publish(octokit, rt, config, rt.repoKey(r), { touched: result.touched, bodies })
   if (result.created) await readSubIssues(octokit, rt, r, result.taskId)
   const record = rt.state.issue(result.taskId)
   if (record && (result.created || record.status_comment_id === null)) {
@@ -71,27 +85,47 @@ async function track(
   )
   await ensureNativeDependencies(octokit, rt, r, result.taskId, mirrored)
   if (result.problems.length) {
-    await octokit.rest.issues.createComment({
-      owner: r.owner,
-      repo: r.repo,
-      issue_number: issue.number,
-      body: `Task Orchestrator could not apply everything in this issue:\n\n${result.problems.map((p) => `- ${p}`).join('\n')}`,
-    })
+    await reply(
+      octokit,
+      r,
+      issue.number,
+      renderList(
+        'Task Orchestrator could not apply everything in this issue:',
+        result.problems,
+        'problems',
+      ),
+    )
   }
 }
 
-/** `issues.opened`, `issues.edited`, `issues.labeled`, `issues.unlabeled`. */
+async function reply(octokit: Octokit, r: RepoRef, number: number, body: string): Promise<void> {
+  await octokit.rest.issues.createComment({
+    owner: r.owner,
+    repo: r.repo,
+    issue_number: number,
+    body,
+  })
+}
+
+/**
+ * `issues.opened`, `issues.edited`, `issues.labeled`, `issues.unlabeled`.
+ * Only people with the `track` rule make an issue a task; edits of the
+ * guarded parts of the body and relabelling take effect only as far as the
+ * actor's rules allow (see `body-edits.ts`, `labels-read-back.ts`).
+ */
 export async function onIssueChanged(rt: AppRuntime, context: IssuesContext): Promise<void> {
   const r = repoOf(context)
   const { config, error } = await rt.config(context.octokit, r)
   const issue = requireIssue(context.payload.issue)
   const taskId = rt.taskId(r, issue.number)
   const record = rt.state.issue(taskId)
+  const action = context.payload.action
   if (isStale(record, issue)) return
   if (ignored(context, config)) {
     // A bot's edit (the gate Action ticking criteria, say) changes no task, but
-    // the body is remembered so the app's own edits start from it.
-    if (record && context.payload.action === 'edited') {
+    // the body is remembered so the app's own edits start from it — unless it
+    // changed criteria, dependencies or subtasks, which a bot may not.
+    if (record && action === 'edited' && onlyTicksChanged(rt, r, record.body, issue.body ?? '')) {
       rt.state.saveIssue({
         ...record,
         body: issue.body ?? '',
@@ -100,11 +134,7 @@ export async function onIssueChanged(rt: AppRuntime, context: IssuesContext): Pr
     }
     return
   }
-  if (context.payload.action === 'edited' && record?.is_task) {
-    await recordConfirmations(rt, context, r, taskId, issue, config)
-  }
-  if (error && context.payload.action === 'opened')
-    await reportConfigError(context.octokit, r, issue.number, error)
+  if (error && action === 'opened') await reportConfigError(context.octokit, r, issue.number, error)
   if (!isTaskIssue(issue, config)) {
     if (record?.is_task) {
       // The task label was removed: stop mirroring; the task itself is kept.
@@ -117,9 +147,38 @@ export async function onIssueChanged(rt: AppRuntime, context: IssuesContext): Pr
     }
     return
   }
-  const action = context.payload.action
-  if (!record?.is_task || action === 'opened' || action === 'edited')
+  const who = actorPermission(rt, context.octokit, r, config, context.payload.sender?.login)
+  if (!record?.is_task) {
+    // Anyone may open an issue with the task label (the issue form sets it):
+    // it becomes a task only from someone with the `track` rule.
+    const auth = await who.may('track', 'making this issue a task')
+    if (!auth.allowed) {
+      if (tellNotTracked(context, config))
+        await reply(
+          context.octokit,
+          r,
+          issue.number,
+          manualEditReplies.notTracked(auth.reason, config.task_label),
+        )
+      return
+    }
     return track(rt, context, config, issue)
+  }
+  if (action === 'opened' || action === 'edited') {
+    const edited = issue.body ?? ''
+    const decision = await judgeBodyEdit(rt, r, taskId, record.body, edited, who)
+    if (action === 'edited')
+      await recordConfirmations(rt, context, r, taskId, decision.accepted, who)
+    await track(rt, context, config, { ...issue, body: decision.accepted }, edited)
+    if (decision.reasons.length)
+      await reply(
+        context.octokit,
+        r,
+        issue.number,
+        manualEditReplies.bodyPartsRestored(who.actor || 'someone', decision.reasons),
+      )
+    return
+  }
   // A person relabelled a task: read the labels back.
   const labels = labelNames(issue)
   rt.state.saveIssue({
@@ -128,62 +187,39 @@ export async function onIssueChanged(rt: AppRuntime, context: IssuesContext): Pr
     github_updated_at: issue.updated_at ?? record.github_updated_at,
     updated_at: rt.now(),
   })
-  await readLabelsBack(
-    rt,
-    context.octokit,
-    r,
-    taskId,
-    labels,
-    config,
-    context.payload.sender?.login ?? null,
+  await readLabelsBack(rt, context.octokit, r, taskId, labels, config, who)
+}
+
+/**
+ * Say "not a task yet" on opening, and when someone other than the author
+ * adds the task label later (GitHub also sends `labeled` for the labels an
+ * issue is opened with: one reply is enough).
+ */
+function tellNotTracked(context: IssuesContext, config: Config): boolean {
+  const p = context.payload as {
+    action: string
+    label?: { name?: string }
+    issue?: { user?: { login?: string } | null }
+    sender?: { login?: string }
+  }
+  if (p.action === 'opened') return true
+  return (
+    p.action === 'labeled' &&
+    (p.label?.name ?? '').toLowerCase() === config.task_label.toLowerCase() &&
+    (p.sender?.login ?? '').toLowerCase() !== (p.issue?.user?.login ?? '').toLowerCase()
   )
 }
 
-async function readLabelsBack(
-  rt: AppRuntime,
-  octokit: Octokit,
-  r: RepoRef,
-  taskId: string,
-  labels: string[],
-  config: Config,
-  actor: string | null,
-): Promise<void> {
-  const parsed = parseLabels(labels, config)
-  const task = rt.engine.get(taskId)
-  const touched = new Set<string>([taskId])
-  const completed: string[] = []
-  try {
-    rt.engine.write(() => {
-      if (parsed.priority && parsed.priority !== task.priority)
-        rt.engine.update(taskId, { priority: parsed.priority }, actor)
-      if (parsed.persona && parsed.persona !== task.persona)
-        rt.engine.update(taskId, { persona: parsed.persona }, actor)
-      const open = !['completed', 'failed', 'cancelled'].includes(task.status)
-      if (parsed.requiresApproval && !task.requires_approval && open)
-        rt.engine.update(taskId, { requires_approval: true }, actor)
-      const status = parsed.status
-      if (!status || status === task.status) return
-      if (status === 'completed' || status === 'cancelled') {
-        rt.engine.closeByPerson(taskId, status, actor)
-        if (status === 'completed') completed.push(taskId)
-      } else if (status === 'blocked')
-        rt.engine.block(taskId, `labelled blocked by @${actor ?? 'someone'}`, actor)
-      else if (status === 'pending') {
-        if (task.status === 'blocked' && task.blocked_reason) rt.engine.unblock(taskId, actor)
-        else if (task.status === 'in_progress')
-          rt.engine.revokeLease(taskId, actor, 'relabelled pending')
-        else rt.engine.reopen(taskId, actor)
-      }
-    })
-  } catch (err) {
-    if (!isTaskError(err)) throw err
-    // The label asked for something the task cannot do (e.g. block a leased task): keep the task as it is.
-  }
-  for (const id of rt.engine.show(taskId).dependents) touched.add(id)
-  await publish(octokit, rt, config, rt.repoKey(r), { touched, completed })
-}
+const FINAL: readonly Status[] = ['completed', 'failed', 'cancelled']
 
-/** `issues.closed` and `issues.reopened`. */
+/**
+ * `issues.closed` and `issues.reopened`. Closing as completed needs the
+ * `close` rule, as not planned `cancel`, reopening a finished task `reopen`
+ * (and `override` when someone else holds the lease); without it the issue is
+ * set back (reopened, or closed again) with a reply saying why. A task with
+ * success criteria or an approval checkpoint closed by someone without
+ * `override` goes through the completion gate.
+ */
 export async function onIssueClosedOrReopened(
   rt: AppRuntime,
   context: IssuesContext,
@@ -225,30 +261,45 @@ export async function onIssueClosedOrReopened(
       return
     }
   }
-  if (
-    closing &&
-    issue.state_reason !== 'not_planned' &&
-    rt.engine.get(taskId).success_criteria.length > 0
-  ) {
-    // Closing by hand completes a task with success criteria only for a maintainer
-    // (the override permission); anyone else goes through the completion gate.
-    const level = actor ? await rt.permission(context.octokit, r, actor) : 'none'
-    if (!hasPermission(level, config.permissions.override.level)) {
-      await gateOnClose(
-        rt,
+  const task = rt.engine.get(taskId)
+  const how = closedStatus(issue.state_reason)
+  const who = actorPermission(rt, context.octokit, r, config, actor)
+  const changes = closing ? task.status !== how : FINAL.includes(task.status)
+  if (changes && record.is_task) {
+    const auth = closing
+      ? await who.may(
+          how === 'completed' ? 'close' : 'cancel',
+          `closing this issue as ${how === 'completed' ? 'completed' : 'not planned'}`,
+          task.lease?.holder ?? null,
+        )
+      : await who.may('reopen', `reopening this ${task.status} task`)
+    if (!auth.allowed) {
+      // Nothing changes: the mirror sets the issue back (reopens it, or closes it again).
+      await publish(context.octokit, rt, config, rt.repoKey(r), { touched: [taskId] })
+      await reply(
         context.octokit,
         r,
-        taskId,
-        config,
-        actor ?? '',
-        `@${actor ?? 'someone'}`,
+        issue.number,
+        manualEditReplies.stateUndone(closing ? 'Reopened' : 'Closed again', auth.reason),
       )
       return
     }
   }
+  if (
+    closing &&
+    how === 'completed' &&
+    task.status !== 'completed' &&
+    (task.success_criteria.length > 0 || task.requires_approval) &&
+    !(await who.canOverride())
+  ) {
+    // Closing by hand completes a task with success criteria (or an approval
+    // checkpoint) only for a maintainer (the override permission); anyone else
+    // goes through the completion gate.
+    await gateOnClose(rt, context.octokit, r, taskId, config, actor ?? '', `@${actor ?? 'someone'}`)
+    return
+  }
   const completed: string[] = []
   if (closing) {
-    const how = closedStatus(issue.state_reason)
     if (rt.engine.closeByPerson(taskId, how, actor) && how === 'completed') completed.push(taskId)
   } else {
     rt.engine.reopen(taskId, actor)
@@ -304,39 +355,35 @@ export async function reportConfigError(
     owner: r.owner,
     repo: r.repo,
     issue_number: number,
-    body: `⚠️ Task Orchestrator's configuration has an error; the last good configuration (or the defaults) stays in use until it is fixed.\n\n\`\`\`\n${error}\n\`\`\``,
+    body: `⚠️ Task Orchestrator's configuration has an error; the last good configuration (or the defaults) stays in use until it is fixed.\n\n${codeBlock(error)}`,
   })
 }
 
 /**
  * Who ticked or unticked a manual criterion in this edit (GitHub sends the
- * previous body in `changes.body.from`). A tick counts for the gate only when
- * its author has the `confirm` permission; listed agents do not, unless the
- * config says so.
+ * previous body in `changes.body.from`; `body` is the body as accepted, with
+ * refused parts set back). A tick counts for the gate only when its author
+ * has the `confirm` permission; listed agents do not, unless the config says so.
  */
 async function recordConfirmations(
   rt: AppRuntime,
   context: IssuesContext,
   r: RepoRef,
   taskId: string,
-  issue: IssuePayload,
-  config: Config,
+  body: string,
+  who: ActorPermission,
 ): Promise<void> {
   const from = (context.payload as { changes?: { body?: { from?: string } } }).changes?.body?.from
   if (from === undefined) return
   const ctx = { owner: r.owner, repo: r.repo, ...(rt.host ? { host: rt.host } : {}) }
   const before = parseIssueBody(from, ctx).criteria.filter((c) => !c.measurable)
-  const after = parseIssueBody(issue.body ?? '', ctx).criteria.filter((c) => !c.measurable)
+  const after = parseIssueBody(body, ctx).criteria.filter((c) => !c.measurable)
   const changed = after.filter(
     (c) => c.checked !== (before.find((b) => b.criterion === c.criterion)?.checked ?? false),
   )
   if (changed.length === 0) return
-  const sender = context.payload.sender?.login ?? ''
-  const rule = config.permissions.confirm
-  const agent = findAgent(sender, config)
-  const allowed =
-    (agent !== undefined && rule.agents) ||
-    hasPermission(await rt.permission(context.octokit, r, sender), rule.level)
+  const sender = who.actor
+  const allowed = (await who.may('confirm', 'ticking a manual criterion')).allowed
   for (const c of changed) {
     rt.gate.saveConfirmation(taskId, c.criterion, c.checked ? sender : null, allowed, rt.now())
   }

@@ -1,0 +1,67 @@
+/**
+ * An edit of a task's issue body by a person (issue 14, "Issue authors
+ * without write control their task"): the parts that steer the task — success
+ * criteria, dependencies, subtasks, the priority and persona fields — change
+ * only for people with the rule the config names for them (`edit_criteria`,
+ * `edit_claimed_criteria` while a lease is held, `edit_dependencies`,
+ * `edit_subtasks`, `priority`, `persona`). Refused parts are set back to the
+ * last accepted body; the rest of the edit (prose, title, ticks) stays.
+ */
+import { changedParts, type GuardedPart, restoreParts } from '../github/body-sections.js'
+import { partRule, partWhat } from '../github/manual-edits.js'
+import type { ActorPermission } from './manual-permission.js'
+import type { AppRuntime, RepoRef } from './runtime.js'
+
+/** What of an edit is accepted. */
+export interface BodyEditDecision {
+  /** The body to read into the task: the edit with refused parts set back. */
+  accepted: string
+  /** The parts set back. */
+  restored: GuardedPart[]
+  /** Why, one sentence per refused part. */
+  reasons: string[]
+}
+
+/**
+ * Judge an edit of the body of `taskId` from `baseline` (the last accepted
+ * body, as the app recorded it) to `edited`, by `who`. Looks the actor's
+ * permission up only when a changed part needs it.
+ */
+export async function judgeBodyEdit(
+  rt: AppRuntime,
+  r: RepoRef,
+  taskId: string,
+  baseline: string,
+  edited: string,
+  who: ActorPermission,
+): Promise<BodyEditDecision> {
+  const context = { owner: r.owner, repo: r.repo, ...(rt.host ? { host: rt.host } : {}) }
+  const task = rt.engine.get(taskId)
+  const restored: GuardedPart[] = []
+  const reasons: string[] = []
+  for (const part of changedParts(baseline, edited, context)) {
+    const auth = await who.may(partRule(part, task), partWhat(part, task))
+    if (!auth.allowed) {
+      restored.push(part)
+      reasons.push(auth.reason)
+    }
+  }
+  const accepted = restored.length ? restoreParts(edited, baseline, restored, context) : edited
+  return { accepted, restored, reasons }
+}
+
+/**
+ * True when a bot's edit of a task body changed only what bots may change
+ * (ticks): then the app remembers it as the body its own edits start from.
+ * A bot that is not a listed agent changes no task, and its changes to the
+ * guarded parts are not taken as the last accepted body either.
+ */
+export function onlyTicksChanged(
+  rt: AppRuntime,
+  r: RepoRef,
+  before: string,
+  after: string,
+): boolean {
+  const context = { owner: r.owner, repo: r.repo, ...(rt.host ? { host: rt.host } : {}) }
+  return changedParts(before, after, context).length === 0
+}

@@ -1,0 +1,113 @@
+/**
+ * A person relabelled a task by hand: read the labels back into the engine —
+ * but a label may do only what the matching command may do for that person
+ * (issue 14, "Labels bypass the gate"). Each change is checked against its
+ * rule (`priority`, `persona`, `close`, `cancel`, `block`, `unblock`,
+ * `release`, `reopen`; `override` on someone else's lease); `status:
+ * completed` goes through the completion gate as closing by hand does. What is
+ * refused changes nothing: the mirror puts the task's own label back, and one
+ * reply says which permission or which gate condition was missing.
+ */
+import { isTaskError } from '../core/errors.js'
+import type { Config } from '../github/config.js'
+import { parseLabels } from '../github/labels.js'
+import { labelChanges, labelWhat, manualEditReplies } from '../github/manual-edits.js'
+import { decideGate, type GateDecision } from './gate.js'
+import type { ActorPermission } from './manual-permission.js'
+import { publish } from './publish.js'
+import type { AppRuntime, Octokit, RepoRef } from './runtime.js'
+
+/**
+ * Apply what the labels `labels` of the issue of `taskId` ask, as far as
+ * `who` may; publish the result and reply once when something was refused.
+ */
+export async function readLabelsBack(
+  rt: AppRuntime,
+  octokit: Octokit,
+  r: RepoRef,
+  taskId: string,
+  labels: string[],
+  config: Config,
+  who: ActorPermission,
+): Promise<void> {
+  const parsed = parseLabels(labels, config)
+  const task = rt.engine.get(taskId)
+  const actor = who.actor || null
+  const touched = new Set<string>([taskId])
+  const completed: string[] = []
+  const refused: string[] = []
+  let gate: { label: string; decision: GateDecision } | null = null
+  const allowed = []
+  for (const change of labelChanges(task, parsed, config)) {
+    const auth = await who.may(change.rule, labelWhat(change), change.holder)
+    if (!auth.allowed) {
+      refused.push(auth.reason)
+      continue
+    }
+    if (
+      change.action.kind === 'complete' &&
+      (task.success_criteria.length > 0 || task.requires_approval)
+    ) {
+      // As closing by hand: a maintainer completes it; anyone else only through the gate.
+      const canOverride = await who.canOverride()
+      if (!canOverride) {
+        const decision = decideGate(rt, taskId, config, false)
+        if (!decision.passed) {
+          gate = { label: change.label, decision }
+          continue
+        }
+        allowed.push({ ...change, verified: decision })
+        continue
+      }
+    }
+    allowed.push({ ...change, verified: null })
+  }
+  const open = !['completed', 'failed', 'cancelled'].includes(task.status)
+  if (parsed.requiresApproval && !task.requires_approval && open) {
+    // Only ever adds the checkpoint, which makes completing harder: anyone who may label may.
+    rt.engine.update(taskId, { requires_approval: true }, actor)
+  }
+  for (const change of allowed) {
+    try {
+      rt.engine.write(() => {
+        const a = change.action
+        const now = rt.engine.get(taskId)
+        if (a.kind === 'priority') rt.engine.update(taskId, { priority: a.value }, actor)
+        else if (a.kind === 'persona') rt.engine.update(taskId, { persona: a.value }, actor)
+        else if (a.kind === 'complete') {
+          const summary = `completed by @${actor ?? 'someone'} (label \`${change.label}\`)`
+          if (change.verified && now.lease) {
+            rt.engine.complete(taskId, now.lease.holder, now.lease.token, {
+              summary,
+              verified: { by: 'Task criteria check', evidence: change.verified.evidence },
+            })
+          } else if (rt.engine.closeByPerson(taskId, 'completed', actor, summary) === false) return
+          completed.push(taskId)
+        } else if (a.kind === 'cancel') rt.engine.closeByPerson(taskId, 'cancelled', actor)
+        else if (a.kind === 'block')
+          rt.engine.block(taskId, `labelled blocked by @${actor ?? 'someone'}`, actor)
+        else if (a.kind === 'unblock') rt.engine.unblock(taskId, actor)
+        else if (a.kind === 'revoke') rt.engine.revokeLease(taskId, actor, 'relabelled pending')
+        else rt.engine.reopen(taskId, actor)
+      })
+    } catch (err) {
+      if (!isTaskError(err)) throw err
+      // The label asked for something the task cannot do (e.g. block a leased task): keep the task as it is.
+    }
+  }
+  for (const id of rt.engine.show(taskId).dependents) touched.add(id)
+  await publish(octokit, rt, config, rt.repoKey(r), { touched, completed })
+  const replies = [
+    ...(refused.length ? [manualEditReplies.labelsPutBack(refused)] : []),
+    ...(gate ? [manualEditReplies.gateNotPassed(gate.label, gate.decision.missing)] : []),
+  ]
+  const number = rt.state.issue(taskId)?.number
+  if (replies.length && number !== undefined) {
+    await octokit.rest.issues.createComment({
+      owner: r.owner,
+      repo: r.repo,
+      issue_number: number,
+      body: replies.join('\n\n'),
+    })
+  }
+}
