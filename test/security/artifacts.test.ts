@@ -16,11 +16,10 @@
  * against the fake repository use better-sqlite3 on the tests' Node 20.
  */
 import { createHash } from 'node:crypto'
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { githubArtifactStore } from '../../src/action/orchestrator/artifacts.js'
 import {
   inspectStateFile,
@@ -45,6 +44,16 @@ import { runUnderNode24 } from '../core/store-contract/node24.js'
 import { expectTaskError, tempDir } from '../helpers.js'
 
 const d = driverUnderTest()
+const made: string[] = []
+/** A temporary folder, removed after the file's tests. */
+const temp = () => {
+  const dir = tempDir('tm-artifacts-')
+  made.push(dir)
+  return dir
+}
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true })
+})
 const suite: string[] = []
 const test = (title: string, fn: () => unknown) => {
   suite.push(title)
@@ -57,7 +66,7 @@ const HIJACK = `CREATE TRIGGER heartbeat_hijack AFTER UPDATE OF lease_expires_at
   BEGIN UPDATE tasks SET lease_holder = 'mallory', assignee = 'mallory' WHERE id = NEW.id; END`
 
 /** A checked snapshot (generation 1) of a board of three tasks, one claimed by ada. */
-function snapshot(dir = tempDir()): string {
+function snapshot(dir = temp()): string {
   const engine = new Engine(openStore(join(dir, 'work.db'), { driver: d.open }), {
     clock: new FakeClock('2026-03-01T09:00:00.000Z'),
   })
@@ -71,7 +80,7 @@ function snapshot(dir = tempDir()): string {
 }
 
 /** A state file at schema version `version`, as a run of that release would have written it. */
-function stateAt(version: number, dir = tempDir()): string {
+function stateAt(version: number, dir = temp()): string {
   const store = new Store(d.open(join(dir, 'old.db'), {}))
   migrate(store, MIGRATIONS.slice(0, version))
   store.run("INSERT INTO settings (key, value) VALUES ('state.generation', '3')")
@@ -188,7 +197,7 @@ describe(`a state file with schema objects of its own, on ${d.name} (Node ${proc
     )
     expect(refusedSchema(path).message).toMatch(/trigger `metrics_claimed` on `events` .*differs/)
     // Refused before openStateFile could migrate it (migration 6 would run on it).
-    expect(() => openStateFile(path, join(tempDir(), 'work.db'), { driver: d.open })).toThrow(
+    expect(() => openStateFile(path, join(temp(), 'work.db'), { driver: d.open })).toThrow(
       /metrics_claimed/,
     )
   })
@@ -201,7 +210,7 @@ describe(`a state file with schema objects of its own, on ${d.name} (Node ${proc
     // A state that lived through every release: migrated one version per run.
     let path = stateAt(1)
     for (let v = 2; v <= SCHEMA_VERSION; v++) {
-      const dir = tempDir()
+      const dir = temp()
       copyFileSync(path, join(dir, 'copy.db'))
       const copy = new Store(d.open(join(dir, 'copy.db'), {}))
       migrate(copy, MIGRATIONS.slice(0, v))
@@ -231,7 +240,7 @@ if (!process.env[DRIVER_ENV]) {
 
     /** Holder of each task in `bytes` (a state file). */
     function holders(bytes: Buffer): (string | null)[] {
-      const file = join(mkdtempSync(join(tmpdir(), 'holders-')), STATE_NAME)
+      const file = join(temp(), STATE_NAME)
       writeFileSync(file, bytes)
       const engine = new Engine(openStore(file))
       try {
@@ -248,7 +257,7 @@ if (!process.env[DRIVER_ENV]) {
       change: ((file: string) => void) | null,
       extra: Partial<FakeArtifact> = {},
     ): FakeArtifact {
-      const file = join(mkdtempSync(join(tmpdir(), 'plant-')), STATE_NAME)
+      const file = join(temp(), STATE_NAME)
       writeFileSync(file, good.bytes)
       change?.(file)
       const bytes = readFileSync(file)
