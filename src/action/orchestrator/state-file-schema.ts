@@ -15,7 +15,8 @@
  * virtual tables; defence in depth), `PRAGMA user_version`, and a read of
  * `sqlite_schema`, which parses the schema but evaluates none of it.
  * Triggers fire only on writes, and the connection is read-only (it is the
- * caller's; both drivers also run SQLite in defensive mode).
+ * caller's; better-sqlite3, and node:sqlite from Node 24.21 at least, also
+ * open connections in SQLite's defensive mode).
  */
 import type { OpenOptions, SqliteDriver } from '../../core/db/driver.js'
 import { SCHEMA_VERSION } from '../../core/db/schema.js'
