@@ -17,9 +17,10 @@ import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseEnv } from 'node:util'
-import { type ApplicationFunction, run } from 'probot'
+import { type ApplicationFunction, type Probot, run } from 'probot'
 import { resolveDbPath } from '../core/db/open.js'
 import taskOrchestratorApp from './index.js'
+import { guardWebhooks, type NodeMiddleware } from './webhook-guard.js'
 
 /** Probot's log levels (`LOG_LEVEL`). */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const
@@ -76,6 +77,25 @@ export function checkEnvironment(env: NodeJS.ProcessEnv, cwd = process.cwd()): s
   return problems
 }
 
+/**
+ * Put the webhook guard (`./webhook-guard.ts`: signed deliveries must be
+ * JSON with the fields the handlers read, and no error answer carries an
+ * internal message) in front of the middleware Probot's server serves.
+ * Probot 14's `Server.start()` asks the app's `Probot` for its middleware
+ * (`getNodeMiddleware()`) after loading the app and offers no hook before
+ * it, so the instance's method is wrapped; test/security/webhooks.test.ts
+ * runs the built server to keep this true across Probot upgrades.
+ */
+export function guardWebhookEndpoint(probot: Probot): void {
+  const middleware = probot.getNodeMiddleware.bind(probot)
+  probot.getNodeMiddleware = async (options) =>
+    guardWebhooks((await middleware(options)) as NodeMiddleware, {
+      path: (options?.path ?? probot.webhookPath).replace(/\/+$/, ''),
+      verify: (payload, signature) => probot.webhooks.verify(payload, signature),
+      log: probot.log,
+    }) as Awaited<ReturnType<Probot['getNodeMiddleware']>>
+}
+
 /** Apply `.env` from `cwd` to `env` as Probot does (its values win); absent file: nothing. */
 export function loadDotEnv(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): void {
   const path = resolve(cwd, '.env')
@@ -101,6 +121,7 @@ export async function main(): Promise<void> {
     process.exit(1)
   }
   const app: ApplicationFunction = (probot, options) => {
+    guardWebhookEndpoint(probot)
     probot.log.info(`Task Orchestrator: task database ${resolveDbPath()}`)
     return taskOrchestratorApp(probot, options)
   }
