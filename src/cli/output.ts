@@ -2,8 +2,61 @@
  * Output for `tm`: `--json` prints one JSON document per command with a
  * stable shape (`{ "ok": true, … }` or `{ "ok": false, "error": {…} }`);
  * otherwise readable text and tables. Errors go to stderr in text mode.
+ *
+ * Text output never lets stored text act on the terminal: titles,
+ * descriptions, reasons and messages may come from anyone who can write a
+ * task (an issue title, an imported file), so control characters, terminal
+ * escape sequences, bidirectional overrides and invisible characters are
+ * shown escaped (`\x1b`, `\u202e`) — see {@link escapeLine} and
+ * {@link escapeBlock}. JSON output is exact.
  */
 import type { Task } from '../core/model.js'
+
+/**
+ * Characters a terminal would act on or hide, rather than show: C0 controls
+ * but tab and newline, DEL, C1 controls (U+0080–U+009F: `\x9b` is CSI on some
+ * terminals), the bidirectional marks, embeddings, overrides and isolates
+ * (U+061C, U+200E–U+200F, U+202A–U+202E, U+2066–U+2069 — "Trojan Source",
+ * CVE-2021-42574), zero-width and invisible characters (U+200B–U+200D,
+ * U+2060–U+2064, U+FEFF), line and paragraph separators (U+2028–U+2029), and
+ * lone surrogates.
+ */
+const UNSAFE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+  /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+
+/** `\r`, `\x1b`, `\u202e`: how an unsafe character is shown. */
+function escapeChar(c: string): string {
+  if (c === '\r') return '\\r'
+  if (c === '\n') return '\\n'
+  if (c === '\t') return '\\t'
+  const code = c.charCodeAt(0)
+  return code <= 0xff
+    ? `\\x${code.toString(16).padStart(2, '0')}`
+    : `\\u${code.toString(16).padStart(4, '0')}`
+}
+
+/**
+ * `text` made safe for a terminal, keeping its line breaks and tabs: for
+ * multi-line text (descriptions, reports, error messages) and as the last
+ * step before anything is written to stdout or stderr.
+ */
+export function escapeBlock(text: string): string {
+  return text.replace(UNSAFE, escapeChar)
+}
+
+/**
+ * `text` made safe for one line of a table or a header: as
+ * {@link escapeBlock}, and newlines and tabs are shown as `\n` and `\t`.
+ */
+export function escapeLine(text: string): string {
+  return escapeBlock(text).replace(/[\n\t]/g, escapeChar)
+}
+
+/** Write text output to stdout, escaped with {@link escapeBlock}. */
+export function writeText(text: string): void {
+  process.stdout.write(escapeBlock(text))
+}
 
 /** Print `value` as the command's JSON result. */
 export function printJson(value: unknown): void {
@@ -12,7 +65,9 @@ export function printJson(value: unknown): void {
 
 /** Render rows as an aligned text table with a header. */
 export function table(headers: string[], rows: (string | number | null | undefined)[][]): string {
-  const cells = rows.map((r) => r.map((c) => (c === null || c === undefined ? '' : String(c))))
+  const cells = rows.map((r) =>
+    r.map((c) => (c === null || c === undefined ? '' : escapeLine(String(c)))),
+  )
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)))
   const line = (r: string[]) =>
     r

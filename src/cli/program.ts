@@ -17,6 +17,7 @@ import { registerReportCommand } from './commands/report.js'
 import { registerTaskCommands } from './commands/tasks.js'
 import { registerWatchCommand } from './commands/watch.js'
 import { EXIT } from './exit-codes.js'
+import { escapeBlock } from './output.js'
 
 export const VERSION = '0.1.0'
 
@@ -55,7 +56,7 @@ Docs: docs/cli.md`,
     .configureOutput({
       // With --json the error goes to stdout as JSON (above), not as text on stderr.
       writeErr: (text) => {
-        if (!json) process.stderr.write(text)
+        if (!json) process.stderr.write(escapeBlock(text))
       },
     })
   registerTaskCommands(program)

@@ -6,10 +6,12 @@
 import type { Command } from 'commander'
 import ms from 'ms'
 import { openStore, resolveDbPath } from '../core/db/open.js'
+import { isStorageFailure, storageError } from '../core/db/storage-error.js'
 import { Engine } from '../core/engine.js'
 import { isTaskError, TaskError } from '../core/errors.js'
+import { noLease } from '../core/leases.js'
 import { EXIT, exitCodeFor } from './exit-codes.js'
-import { printJson } from './output.js'
+import { escapeBlock, printJson, writeText } from './output.js'
 
 /** Options every command accepts (declared on the root program). */
 export interface Globals {
@@ -63,6 +65,20 @@ export function parseDuration(text: string, flag: string): number {
   return value
 }
 
+/**
+ * The fencing token `--token` gave for task `id` on `engine`. Without one, a
+ * task nobody holds is refused as the engine refuses it with one (`NoLease`:
+ * "claim it first"), which is what an agent that skipped the claim needs to
+ * hear; otherwise `--token` is required (see {@link parseToken}).
+ */
+export function leaseToken(engine: Engine, id: string, text: string | undefined): number {
+  if (text === undefined) {
+    const task = engine.get(id)
+    if (task.lease === null) throw noLease(id, task.status)
+  }
+  return parseToken(text)
+}
+
 /** Parse a fencing token (a positive integer). */
 export function parseToken(text: string | undefined): number {
   if (text === undefined) {
@@ -114,7 +130,7 @@ export function action<A extends unknown[], R>(
       if (g.json) printJson({ ok: true, ...(result as object) })
       else {
         const text = render(result, g)
-        if (text) process.stdout.write(`${text}\n`)
+        if (text) writeText(`${text}\n`)
       }
     } catch (err) {
       process.exitCode = reportError(err, g.json ?? false)
@@ -125,15 +141,27 @@ export function action<A extends unknown[], R>(
   }
 }
 
-/** Print an error (JSON on stdout with `--json`, text on stderr) and return its exit code. */
-export function reportError(err: unknown, json: boolean): number {
+/**
+ * Print an error (JSON on stdout with `--json`, text on stderr, escaped like
+ * all text output) and return its exit code. A failure of the storage that
+ * reached here without a code (a read-only file or full disk outside a write
+ * transaction) is reported as `StorageError` on `dbPath` (default: the
+ * database this command opened) with exit 6, never as an internal error
+ * with a stack trace.
+ */
+export function reportError(
+  err: unknown,
+  json: boolean,
+  dbPath = openEngines[0]?.store.driver.path ?? resolveDbPath(),
+): number {
+  if (isStorageFailure(err)) err = storageError(err, dbPath)
   if (isTaskError(err)) {
     if (json) printJson({ ok: false, error: err.toJSON() })
-    else process.stderr.write(`tm: ${err.message}\n`)
+    else process.stderr.write(escapeBlock(`tm: ${err.message}\n`))
     return exitCodeFor(err.kind)
   }
   const message = err instanceof Error ? (err.stack ?? err.message) : String(err)
   if (json) printJson({ ok: false, error: { code: 'Internal', message, details: {} } })
-  else process.stderr.write(`tm: internal error: ${message}\n`)
+  else process.stderr.write(escapeBlock(`tm: internal error: ${message}\n`))
   return EXIT.internal
 }

@@ -18,6 +18,7 @@ export const ERROR_KINDS = {
   conflict: [
     'LeaseHeld',
     'StaleToken',
+    'UnknownToken',
     'NotHolder',
     'NoLease',
     'DependencyCycle',

@@ -17,6 +17,7 @@ import { iso } from './clock.js'
 import { TaskError } from './errors.js'
 import { appendEvent } from './events.js'
 import type { Lease } from './model.js'
+import { MIN_LEASE_TTL_MS, outOfRange } from './settings.js'
 import {
   type Ctx,
   requireOpen,
@@ -32,17 +33,22 @@ export interface Grant {
   lease: Lease
 }
 
-/** Resolve a requested TTL against the settings; throws when out of range. */
+/**
+ * Resolve a requested TTL (ms) against the settings. Throws
+ * `TaskError('InvalidInput')` naming the allowed range (`lease TTL must be
+ * from 1s to 4h; got 5h.`; details `value_ms`, `min_ms`, `max_ms`) when it is
+ * under {@link MIN_LEASE_TTL_MS} or over the maximum lease TTL.
+ */
 export function leaseTtl(ctx: Ctx, ttlMs?: number): number {
   const ttl = ttlMs ?? ctx.settings.leaseTtlMs
-  if (!Number.isFinite(ttl) || ttl < 1000) {
-    throw new TaskError('InvalidInput', 'Lease TTL must be at least 1 second (e.g. 90s, 30m, 2h).')
-  }
-  if (ttl > ctx.settings.maxLeaseTtlMs) {
-    throw new TaskError(
-      'InvalidInput',
-      `Lease TTL ${Math.round(ttl / 1000)}s exceeds the maximum of ${Math.round(ctx.settings.maxLeaseTtlMs / 1000)}s; heartbeat instead of asking for a longer lease.`,
-      { ttl_ms: ttl, max_ms: ctx.settings.maxLeaseTtlMs },
+  const max = ctx.settings.maxLeaseTtlMs
+  if (!Number.isFinite(ttl) || ttl < MIN_LEASE_TTL_MS || ttl > max) {
+    throw outOfRange(
+      'lease TTL',
+      ttl,
+      MIN_LEASE_TTL_MS,
+      max,
+      ttl > max ? 'Heartbeat instead of asking for a longer lease.' : 'e.g. 90s, 30m, 2h.',
     )
   }
   return ttl
@@ -149,27 +155,44 @@ function touchAgent(ctx: Ctx, agent: string): void {
 }
 
 /**
+ * The refusal of a lease operation (heartbeat, release, complete, fail — on
+ * GitHub also `/done` before the gate is asked) on task `id`, which nobody
+ * holds: `NoLease`, details `{ task, status }`.
+ */
+export function noLease(id: string, status: string): TaskError {
+  return new TaskError(
+    'NoLease',
+    `Task ${id} is ${status} and not leased to anyone; claim it first.`,
+    {
+      task: id,
+      status,
+    },
+  )
+}
+
+/**
  * Check that `agent` holds a live lease on `id` with fencing token `token`.
  * Throws `NoLease` (nobody holds it), `NotHolder` (someone else does),
+ * `UnknownToken` (a token greater than the lease's: never issued for this
+ * task — a token from another task or database, not a lost lease),
  * `StaleToken` (an older grant, or the lease expired). Returns the row.
  */
 export function requireLease(ctx: Ctx, id: string, agent: string, token: number): TaskRow {
   const row = requireTaskRow(ctx.store, id)
-  if (row.lease_holder === null) {
-    throw new TaskError(
-      'NoLease',
-      `Task ${id} is ${row.status} and not leased to anyone; claim it first.`,
-      {
-        task: id,
-        status: row.status,
-      },
-    )
-  }
+  if (row.lease_holder === null) throw noLease(id, row.status)
   if (row.lease_holder !== agent) {
     throw new TaskError('NotHolder', `Task ${id} is leased to ${row.lease_holder}, not ${agent}.`, {
       task: id,
       holder: row.lease_holder,
     })
+  }
+  // Tokens grow with every grant, and the live lease holds the newest one.
+  if (token > Number(row.lease_token)) {
+    throw new TaskError(
+      'UnknownToken',
+      `Fencing token ${token} was never issued for task ${id}; the lease's token is ${row.lease_token}. Use the token your claim printed for this task (\`tm show ${id}\` shows the lease).`,
+      { task: id, token, current: Number(row.lease_token) },
+    )
   }
   if (Number(row.lease_token) !== token) {
     throw new TaskError(

@@ -1,8 +1,12 @@
 /**
  * Validation of engine input with zod (`zod/mini`: the same checks,
  * tree-shakable, a tenth of full zod's start-up cost in `tm`). Schemas are
- * built on first use, and {@link parseInput} turns a zod error into `TaskError('InvalidInput')`
- * whose message names every bad field (`priority: Invalid option …`).
+ * built on first use, and {@link parseInput} turns a zod error into
+ * `TaskError('InvalidInput')` whose message names every bad field in words
+ * and, for a limit, the limit and what was given (`title: at most 300
+ * characters (got 301)`, `success criterion 2 expression: at most 2000
+ * characters (got 2005)`). `zod/mini` loads no message locale, so every
+ * check here carries its own message, and {@link parseInput} words the rest.
  */
 import * as z from 'zod/mini'
 import { TaskError } from './errors.js'
@@ -15,15 +19,34 @@ import {
   TASK_ID_PATTERN,
 } from './model.js'
 
+/** Length of a string or an array as zod's issue carries it in `input`. */
+function lengthOf(input: unknown): number | string {
+  return typeof input === 'string' || Array.isArray(input) ? input.length : '?'
+}
+
+/** At most `max` characters, saying so with the length given. */
+function maxChars(max: number) {
+  return z.maxLength(max, {
+    error: (iss) => `at most ${max} characters (got ${lengthOf(iss.input)})`,
+  })
+}
+
+/** At most `max` entries of a list, saying so with the number given. */
+function maxItems(max: number, what: string) {
+  return z.maxLength(max, {
+    error: (iss) => `at most ${max} ${what} (got ${lengthOf(iss.input)})`,
+  })
+}
+
 function build() {
   const text = (max: number, empty = 'must not be empty') =>
-    z.string().check(z.trim(), z.minLength(1, empty), z.maxLength(max))
+    z.string().check(z.trim(), z.minLength(1, empty), maxChars(max))
   const wholeNumber = (min: number, max: number) =>
     z
       .int('must be a whole number')
       .check(
-        z.gte(min, `must be from ${min} to ${max}`),
-        z.lte(max, `must be from ${min} to ${max}`),
+        z.gte(min, { error: (iss) => `must be from ${min} to ${max} (got ${iss.input})` }),
+        z.lte(max, { error: (iss) => `must be from ${min} to ${max} (got ${iss.input})` }),
       )
   const TaskId = z
     .string()
@@ -41,20 +64,24 @@ function build() {
     z.iso.datetime({ offset: true, local: true, error: 'must be an ISO-8601 date or date-time' }),
     z.iso.date({ error: 'must be an ISO-8601 date or date-time' }),
   ])
-  const Milestone = z
-    .string()
-    .check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(100))
-  const Hours = z.number().check(z.positive('must be greater than 0'), z.lte(10_000))
+  const Milestone = z.string().check(z.trim(), z.minLength(1, 'must not be empty'), maxChars(100))
+  const Hours = z
+    .number()
+    .check(
+      z.positive('must be greater than 0'),
+      z.lte(10_000, { error: (iss) => `at most 10000 hours (got ${iss.input})` }),
+    )
   const Criterion = z.strictObject({
     criterion: text(500, 'must describe the criterion'),
     measurable: z.optional(text(2000)),
   })
-  const Criteria = z.array(Criterion).check(z.maxLength(100))
+  const Criteria = z.array(Criterion).check(maxItems(100, 'success criteria'))
+  const Description = z.string().check(maxChars(65_536))
   return {
     NewTask: z.strictObject({
       id: z.optional(TaskId),
       title: text(300),
-      description: z._default(z.string().check(z.maxLength(65_536)), ''),
+      description: z._default(Description, ''),
       priority: z._default(Priority, 'medium'),
       persona: z.optional(Persona),
       parent_id: z.optional(TaskId),
@@ -68,7 +95,7 @@ function build() {
     }),
     TaskPatch: z.strictObject({
       title: z.optional(text(300)),
-      description: z.optional(z.string().check(z.maxLength(65_536))),
+      description: z.optional(Description),
       priority: z.optional(Priority),
       persona: z.optional(z.nullable(Persona)),
       deadline: z.optional(z.nullable(IsoTime)),
@@ -84,17 +111,17 @@ function build() {
         .string()
         .check(
           z.minLength(1, 'must not be empty'),
-          z.maxLength(100, 'must be at most 100 characters'),
+          maxChars(100),
           z.regex(/^[^\s]+$/, 'must not contain spaces'),
         ),
-      personas: z._default(z.array(Persona).check(z.maxLength(20)), []),
+      personas: z._default(z.array(Persona).check(maxItems(20, 'personas')), []),
       capacity: z._default(wholeNumber(1, 1000), 1),
     }),
     Rating: wholeNumber(1, 5),
     Feedback: z.strictObject({
       quality: wholeNumber(1, 5),
       timeliness: wholeNumber(1, 5),
-      notes: z.optional(z.string().check(z.maxLength(2000))),
+      notes: z.optional(z.string().check(maxChars(2000))),
     }),
   }
 }
@@ -124,10 +151,67 @@ export interface ValidNewTask {
   requires_approval: boolean
 }
 
+/** One zod issue as zod/mini reports it (the fields {@link problemText} reads). */
+interface Issue {
+  code: string
+  path: PropertyKey[]
+  message: string
+  expected?: string
+  values?: unknown[]
+  keys?: string[]
+  maximum?: number | bigint
+  minimum?: number | bigint
+  origin?: string
+}
+
+/**
+ * The field at `path` in words: `title`, `success criterion 2 expression`,
+ * `dependency 1`; other paths as written (`estimated_hours`).
+ */
+export function fieldLabel(path: PropertyKey[], what = 'input'): string {
+  const [head, index, field] = path
+  const n = typeof index === 'number' ? index + 1 : undefined
+  if (head === 'success_criteria') {
+    if (n === undefined) return 'success criteria'
+    return field === 'measurable' ? `success criterion ${n} expression` : `success criterion ${n}`
+  }
+  if (head === 'depends_on' && n !== undefined) return `dependency ${n}`
+  if (head === 'personas' && n !== undefined) return `persona ${n}`
+  return path.length ? path.map(String).join('.') : what
+}
+
+/**
+ * What was wrong with one field. Checks here carry their own message; for the
+ * rest `zod/mini` says only "Invalid input", so the issue's facts are worded
+ * here (expected type, allowed values, unknown keys, bounds).
+ */
+function problemText(issue: Issue): string {
+  if (issue.message !== 'Invalid input') return issue.message
+  const unit =
+    issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' entries' : ''
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${issue.expected === 'int' ? 'a whole number' : (issue.expected ?? 'another type')}`
+    case 'invalid_value':
+      return `expected one of ${(issue.values ?? []).map(String).join(', ')}`
+    case 'unrecognized_keys':
+      return `unknown field${(issue.keys ?? []).length === 1 ? '' : 's'} ${(issue.keys ?? []).join(', ')}`
+    case 'too_big':
+      return `at most ${String(issue.maximum)}${unit}`
+    case 'too_small':
+      return `at least ${String(issue.minimum)}${unit}`
+    default:
+      return issue.message
+  }
+}
+
 /**
  * Parse `value` with `schema`, turning a zod error into
- * `TaskError('InvalidInput')` whose message names every bad field
- * (`priority: expected one of low|medium|high|critical`).
+ * `TaskError('InvalidInput')` whose message names every bad field in words,
+ * and for a limit the limit and what was given (`title: at most 300
+ * characters (got 301)`, `priority: expected one of low, medium, high,
+ * critical`). `details.problems` lists the same lines; `what` names the
+ * whole input (`task`, `agent`).
  */
 export function parseInput<S extends z.ZodMiniType>(
   schema: S,
@@ -136,10 +220,9 @@ export function parseInput<S extends z.ZodMiniType>(
 ): z.output<S> {
   const result = schema.safeParse(value)
   if (result.success) return result.data
-  const problems = result.error.issues.map((issue) => {
-    const field = issue.path.length ? issue.path.join('.') : what
-    return `${field}: ${issue.message}`
-  })
+  const problems = result.error.issues.map(
+    (issue) => `${fieldLabel(issue.path, what)}: ${problemText(issue as Issue)}`,
+  )
   throw new TaskError('InvalidInput', `Invalid ${what}:\n  ${problems.join('\n  ')}`, {
     problems,
   })

@@ -4,7 +4,96 @@
  * them). Keys are the {@link EngineSettings} names; values are JSON.
  */
 import type { Store } from './db/store.js'
+import { TaskError } from './errors.js'
 import { DEFAULT_SETTINGS, type EngineSettings } from './tasks.js'
+
+/** The shortest lease TTL, in ms: a lease must outlive the request that took it. */
+export const MIN_LEASE_TTL_MS = 1000
+
+/**
+ * The longest a lease TTL, the maximum lease TTL or the lock-delay may be, in
+ * ms (30 days). A lease is a promise to heartbeat; beyond this it is an
+ * assignment, and far beyond it the expiry is not a date at all
+ * (`new Date(now + ttl)` fails past the year 275760).
+ */
+export const LEASE_TTL_CEILING_MS = 30 * 24 * 3_600_000
+
+/**
+ * A duration in ms in the units people type: `90s`, `4h`, `1h30m`, `30d`,
+ * `1500ms`; `0s` for zero.
+ */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return String(ms)
+  if (ms === 0) return '0s'
+  if (!Number.isInteger(ms / 1000)) return `${ms}ms`
+  let rest = Math.abs(ms / 1000)
+  const parts: string[] = []
+  for (const [unit, seconds] of [
+    ['d', 86_400],
+    ['h', 3_600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
+    const n = Math.floor(rest / seconds)
+    if (n > 0) parts.push(`${n}${unit}`)
+    rest -= n * seconds
+  }
+  return `${ms < 0 ? '-' : ''}${parts.join('')}`
+}
+
+/**
+ * The refusal of a duration outside `min`..`max` (ms):
+ * `lease TTL must be from 1s to 4h; got 5h.` and `advice`; `details` in ms.
+ */
+export function outOfRange(
+  what: string,
+  value: number,
+  min: number,
+  max: number,
+  advice = '',
+): TaskError {
+  return new TaskError(
+    'InvalidInput',
+    `${what} must be from ${formatDuration(min)} to ${formatDuration(max)}; got ${formatDuration(value)}.${advice ? ` ${advice}` : ''}`,
+    { setting: what, value_ms: value, min_ms: min, max_ms: max },
+  )
+}
+
+/**
+ * Check a whole lease policy; returns it, or throws `TaskError('InvalidInput')`
+ * naming the first setting out of range and the allowed range: the maximum
+ * lease TTL from 1 s to {@link LEASE_TTL_CEILING_MS}, the lease TTL from 1 s
+ * to that maximum, the lock-delay from 0 to the ceiling; `maxAttempts` 1–100
+ * and `defaultCapacity` 1–1000, whole numbers.
+ */
+export function checkSettings(s: EngineSettings): EngineSettings {
+  const ranged = (what: string, v: number, min: number, max: number, advice?: string) => {
+    if (!Number.isFinite(v) || v < min || v > max) throw outOfRange(what, v, min, max, advice)
+  }
+  ranged('maximum lease TTL', s.maxLeaseTtlMs, MIN_LEASE_TTL_MS, LEASE_TTL_CEILING_MS)
+  ranged(
+    'lease TTL',
+    s.leaseTtlMs,
+    MIN_LEASE_TTL_MS,
+    s.maxLeaseTtlMs,
+    s.leaseTtlMs > s.maxLeaseTtlMs
+      ? 'The upper bound is the maximum lease TTL: raise it as well for longer leases.'
+      : undefined,
+  )
+  ranged('lock-delay', s.lockDelayMs, 0, LEASE_TTL_CEILING_MS)
+  for (const [what, v, max] of [
+    ['max attempts', s.maxAttempts, 100],
+    ['default capacity', s.defaultCapacity, 1000],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 1 || v > max) {
+      throw new TaskError(
+        'InvalidInput',
+        `${what} must be a whole number from 1 to ${max}; got ${v}.`,
+      )
+    }
+  }
+  return s
+}
 
 /** Settings stored in the database (only the known keys with numeric values). */
 export function readSettings(store: Store): Partial<EngineSettings> {
@@ -20,8 +109,14 @@ export function readSettings(store: Store): Partial<EngineSettings> {
   return out
 }
 
-/** Upsert settings; call inside a write transaction. */
+/**
+ * Upsert settings; call inside a write transaction. The policy they make with
+ * the stored ones is checked first ({@link checkSettings}): a refusal throws
+ * `TaskError('InvalidInput')` and writes nothing.
+ */
 export function writeSettings(store: Store, settings: Partial<EngineSettings>): void {
+  const defined = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined))
+  checkSettings({ ...DEFAULT_SETTINGS, ...readSettings(store), ...defined })
   for (const [key, value] of Object.entries(settings)) {
     if (value === undefined) continue
     store.run(

@@ -15,6 +15,7 @@ import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml'
 import * as z from 'zod'
 import { TaskError } from '../core/errors.js'
 import { PERSONA_PATTERN } from '../core/model.js'
+import { formatDuration, LEASE_TTL_CEILING_MS } from '../core/settings.js'
 import type { EngineSettings } from '../core/tasks.js'
 import type { CommandName as GrammarCommand } from './commands.js'
 
@@ -406,6 +407,17 @@ function build() {
       },
       path: ['max_ttl'],
     }),
+    // A ceiling, so that an expiry stays a date (see LEASE_TTL_CEILING_MS).
+    ...(['ttl', 'max_ttl', 'lock_delay'] as const).map((key) =>
+      z.refine<Record<typeof key, string>>(
+        (l) => !isDuration(l[key]) || ms(l[key]) <= LEASE_TTL_CEILING_MS,
+        {
+          error: (iss) =>
+            `must be at most ${formatDuration(LEASE_TTL_CEILING_MS)}; got ${describeValue((iss.input as Record<string, unknown>)[key])}`,
+          path: [key],
+        },
+      ),
+    ),
   )
 
   const labels = strict({

@@ -44,7 +44,7 @@ describe('agents and next', () => {
         () => engine.registerAgent({ id: 'ada', personas: ['Bad Persona'] }),
         'InvalidInput',
       ).message,
-    ).toContain('personas.0')
+    ).toContain('persona 1: must be lowercase')
     expectTaskError(() => engine.registerAgent({ id: 'ada', capacity: 0 }), 'InvalidInput')
     engine.registerAgent({ id: 'ada', personas: ['implementer', 'reviewer'], capacity: 2 })
     const t = engine.add({ title: 'a' })

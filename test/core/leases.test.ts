@@ -82,7 +82,8 @@ describe('heartbeat', () => {
     const t = engine.add({ title: 'x' })
     engine.claim(t.id, 'ada')
     expectTaskError(() => engine.heartbeat(t.id, 'grace', 1), 'NotHolder')
-    expectTaskError(() => engine.heartbeat(t.id, 'ada', 2), 'StaleToken')
+    // Token 2 was never issued for this task: not stale, unknown (issue 14).
+    expectTaskError(() => engine.heartbeat(t.id, 'ada', 2), 'UnknownToken')
     clock.advance(30 * MINUTE)
     expectTaskError(() => engine.heartbeat(t.id, 'ada', 1), 'StaleToken')
     expect(engine.events({ type: 'heartbeat' })).toHaveLength(0)

@@ -4,14 +4,17 @@ import { TaskError } from '../../core/errors.js'
 import type { TaskEvent } from '../../core/events.js'
 import type { Metrics } from '../../core/metrics.js'
 import { normaliseTime } from '../../core/model.js'
-import { printJson, table } from '../output.js'
+import { escapeLine, printJson, table, writeText } from '../output.js'
 import { action, globals, openEngine, parseDuration, parseNumber, reportError } from '../runtime.js'
 
+/** One event as one line of text; stored text in it is escaped (see `escapeLine`). */
 function eventLine(e: TaskEvent): string {
   const details = Object.entries(e.details)
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(' ')
-  return `${e.at}  #${e.id}  ${e.type.padEnd(20)} ${(e.task_id ?? '-').padEnd(8)}  ${(e.actor ?? '-').padEnd(12)}  ${details}`
+  return escapeLine(
+    `${e.at}  #${e.id}  ${e.type.padEnd(20)} ${(e.task_id ?? '-').padEnd(8)}  ${(e.actor ?? '-').padEnd(12)}  ${details}`,
+  )
 }
 
 /** `--since` as UTC ISO-8601 (so it compares with stored times); a usage error when not a time. */
@@ -122,16 +125,15 @@ export function registerEventCommands(program: Command): void {
         const first = engine.events({ ...filter, ...(limit ? { limit } : {}) })
         if (!o.follow) {
           if (g.json) printJson({ ok: true, events: first })
-          else
-            process.stdout.write(
-              first.length ? `${first.map(eventLine).join('\n')}\n` : '(no events)\n',
-            )
+          else writeText(first.length ? `${first.map(eventLine).join('\n')}\n` : '(no events)\n')
           engine.store.close()
           return
         }
         // --follow: one JSON object per line (JSON Lines) with --json, else text lines.
-        const emit = (e: TaskEvent) =>
-          process.stdout.write(`${g.json ? JSON.stringify(e) : eventLine(e)}\n`)
+        const emit = (e: TaskEvent) => {
+          if (g.json) process.stdout.write(`${JSON.stringify(e)}\n`)
+          else writeText(`${eventLine(e)}\n`)
+        }
         first.forEach(emit)
         let last = first.at(-1)?.id ?? engine.events({ limit: 1 }).at(-1)?.id ?? 0
         const interval = o.interval ? parseDuration(o.interval as string, '--interval') : 500

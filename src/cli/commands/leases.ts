@@ -9,10 +9,10 @@ import { TaskError } from '../../core/errors.js'
 import { table, taskTable } from '../output.js'
 import {
   action,
+  leaseToken,
   openEngine,
   parseDuration,
   parseNumber,
-  parseToken,
   requireAgent,
 } from '../runtime.js'
 
@@ -105,9 +105,11 @@ export function registerLeaseCommands(program: Command): void {
     .option('--ttl <duration>', 'new time-to-live')
     .action(
       action(
-        (g, id: string, o: { token?: string; ttl?: string }) => ({
-          lease: openEngine(g).heartbeat(id, requireAgent(g), parseToken(o.token), ttlOf(o)),
-        }),
+        (g, id: string, o: { token?: string; ttl?: string }) => {
+          const agent = requireAgent(g)
+          const engine = openEngine(g)
+          return { lease: engine.heartbeat(id, agent, leaseToken(engine, id, o.token), ttlOf(o)) }
+        },
         (r) =>
           r.lease.paused
             ? `Lease paused since ${r.lease.paused.at} while the task waits for an answer; nothing to extend.`
@@ -124,7 +126,9 @@ export function registerLeaseCommands(program: Command): void {
     .action(
       action(
         (g, id: string, o: { token?: string; reason?: string }) => {
-          openEngine(g).release(id, requireAgent(g), parseToken(o.token), o.reason)
+          const agent = requireAgent(g)
+          const engine = openEngine(g)
+          engine.release(id, agent, leaseToken(engine, id, o.token), o.reason)
           return { task: id }
         },
         (r) => `Released ${r.task}.`,
@@ -173,7 +177,8 @@ export function registerLeaseCommands(program: Command): void {
           },
         ) => {
           const agent = requireAgent(g)
-          const token = parseToken(o.token)
+          const engine = openEngine(g)
+          const token = leaseToken(engine, id, o.token)
           let context: Record<string, unknown> = {}
           if (o.validate) {
             const { buildContext } = await import('../../core/criteria/context.js')
@@ -190,7 +195,7 @@ export function registerLeaseCommands(program: Command): void {
               'Context options were given without --validate; add --validate.',
             )
           }
-          return openEngine(g).complete(id, agent, token, {
+          return engine.complete(id, agent, token, {
             ...(o.summary ? { summary: o.summary } : {}),
             validate: o.validate ?? false,
             context,
@@ -220,16 +225,12 @@ export function registerLeaseCommands(program: Command): void {
     .option('--no-retry', 'mark failed now, without another attempt')
     .action(
       action(
-        (g, id: string, reason: string[], o: { token?: string; retry: boolean }) => ({
-          task: id,
-          ...openEngine(g).fail(
-            id,
-            requireAgent(g),
-            parseToken(o.token),
-            reason.join(' '),
-            o.retry,
-          ),
-        }),
+        (g, id: string, reason: string[], o: { token?: string; retry: boolean }) => {
+          const agent = requireAgent(g)
+          const engine = openEngine(g)
+          const token = leaseToken(engine, id, o.token)
+          return { task: id, ...engine.fail(id, agent, token, reason.join(' '), o.retry) }
+        },
         (r) =>
           r.status === 'failed'
             ? `${r.task} failed after ${r.attempts}/${r.max_attempts} attempts; it needs a person.`

@@ -7,7 +7,7 @@ import { type Command, Option } from 'commander'
 import { resolveDbPath } from '../../core/db/open.js'
 import { TaskError } from '../../core/errors.js'
 import { type Criterion, PRIORITIES, STATUSES, type Status, type Task } from '../../core/model.js'
-import { table, taskTable } from '../output.js'
+import { escapeBlock, escapeLine, table, taskTable } from '../output.js'
 import { action, openEngine, optionalAgent, parseDuration, parseNumber } from '../runtime.js'
 
 const collect = (value: string, previous: string[] = []) => [...previous, value]
@@ -108,8 +108,11 @@ function showTask(
     lines.push('  context:')
     for (const c of t.context) lines.push(`    ${c.key}: ${JSON.stringify(c.value)}`)
   }
-  if (t.description) lines.push('', t.description.replace(/^/gm, '  '))
-  return lines.join('\n')
+  // One line per field: stored text in them cannot break the layout (`\n` is
+  // shown escaped); the description keeps its line breaks (see output.ts).
+  const out = lines.map(escapeLine)
+  if (t.description) out.push('', escapeBlock(t.description).replace(/^/gm, '  '))
+  return out.join('\n')
 }
 
 /** Register the task commands on `program`. */

@@ -9,13 +9,17 @@ import type { Command } from 'commander'
 import type { Engine } from '../../core/engine.js'
 import { TaskError } from '../../core/errors.js'
 import { EVENT_TYPES, type TaskEvent } from '../../core/events.js'
+import { escapeLine, writeText } from '../output.js'
 import { globals, openEngine, parseDuration, parseNumber, reportError } from '../runtime.js'
 
+/** One event as one line of text; stored text in it is escaped (see `escapeLine`). */
 function line(e: TaskEvent): string {
   const details = Object.entries(e.details)
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(' ')
-  return `${e.at}  #${e.id}  ${e.type.padEnd(19)} ${(e.task_id ?? '-').padEnd(8)}  ${(e.actor ?? '-').padEnd(12)}  ${details}`.trimEnd()
+  return escapeLine(
+    `${e.at}  #${e.id}  ${e.type.padEnd(19)} ${(e.task_id ?? '-').padEnd(8)}  ${(e.actor ?? '-').padEnd(12)}  ${details}`.trimEnd(),
+  )
 }
 
 /** Register `tm watch` on `program`. */
@@ -68,7 +72,8 @@ export function registerWatchCommand(program: Command): void {
           for (const event of e.events({ ...filter, afterId: last })) {
             last = event.id
             if (types.length > 1 && !types.includes(event.type)) continue
-            process.stdout.write(`${g.json ? JSON.stringify(event) : line(event)}\n`)
+            if (g.json) process.stdout.write(`${JSON.stringify(event)}\n`)
+            else writeText(`${line(event)}\n`)
           }
         }
         poll()

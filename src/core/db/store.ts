@@ -4,8 +4,8 @@
  * `BEGIN IMMEDIATE` so that the write lock is taken up front and two writers
  * never deadlock on a read→write upgrade (SQLite docs, "BEGIN IMMEDIATE").
  */
-import { TaskError } from '../errors.js'
 import type { RunResult, SqliteDriver, SqlParams, Statement } from './driver.js'
+import { isStorageFailure, storageError } from './storage-error.js'
 
 /** A driver with a statement cache and all-or-nothing transactions. */
 export class Store {
@@ -44,8 +44,9 @@ export class Store {
   /**
    * Run `fn` inside `BEGIN IMMEDIATE … COMMIT`; any throw rolls everything
    * back, so a command is all-or-nothing. Nested calls are savepoints in the
-   * outer transaction. SQLITE_BUSY after the busy timeout becomes
-   * `TaskError('StorageError')`.
+   * outer transaction. SQLITE_BUSY after the busy timeout, and a failure of
+   * the storage itself (read-only file, full disk, I/O error: see
+   * `storage-error.ts`), become `TaskError('StorageError')`.
    */
   write<T>(fn: () => T): T {
     return this.transaction('BEGIN IMMEDIATE', fn)
@@ -74,7 +75,8 @@ export class Store {
       } catch {
         // The transaction may already be rolled back by SQLite (e.g. SQLITE_FULL).
       }
-      throw err
+      // A read-only file, a full disk, an I/O error: the storage failed, not the command.
+      throw isStorageFailure(err) ? storageError(err, this.driver.path) : err
     } finally {
       this.depth--
     }
@@ -108,15 +110,4 @@ export class Store {
   }
 }
 
-/** Wrap a driver error as `TaskError('StorageError')` with advice for the usual causes. */
-export function storageError(err: unknown, path: string): TaskError {
-  const message = err instanceof Error ? err.message : String(err)
-  const code = (err as { code?: string }).code ?? ''
-  let advice = ''
-  if (/BUSY|LOCKED/.test(code) || /database is locked/i.test(message)) {
-    advice = ' Another process held the write lock past the busy timeout; retry the command.'
-  } else if (/CORRUPT|NOTADB/.test(code) || /malformed|not a database/i.test(message)) {
-    advice = ' The file is damaged or not a Task Orchestrator database; restore a backup.'
-  }
-  return new TaskError('StorageError', `Database ${path}: ${message}.${advice}`, { sqlite: code })
-}
+export { storageError } from './storage-error.js'
