@@ -372,3 +372,61 @@ describe('an issue opened with the task label by someone without write', () => {
     ])
   })
 })
+
+describe('reopening and bots', () => {
+  it('reopening a completed task by a reader closes the issue again; dependents stay unblocked', async () => {
+    const { probot, rt } = await makeApp()
+    const id = seedTask(rt, 50)
+    const dependent = seedTask(rt, 51, { dependsOn: [50] })
+    rt.engine.closeByPerson(id, 'completed', 'maint')
+    rt.state.saveIssue({
+      ...rt.state.issue(id)!,
+      state: 'closed',
+      state_reason: 'completed',
+      labels: ['task', 'status: completed', 'priority: medium'],
+    })
+    role('reader', 'read')
+    const reply = { text: '' }
+    githubApi()
+      .patch(`${R}/issues/50`, { state: 'closed', state_reason: 'completed' })
+      .reply(200, {})
+    replyOn(50, reply)
+    const reopened = webhookExample('issues.reopened', {
+      issue: {
+        number: 50,
+        id: 1050,
+        labels: ['task', 'status: completed', 'priority: medium'].map(label),
+      },
+      sender: { login: 'reader', type: 'User' },
+      installation: INSTALLATION,
+    })
+    await receive(probot, 'issues.reopened', reopened)
+    expect(rt.engine.get(id).status).toBe('completed')
+    expect(rt.engine.get(dependent).status).toBe('pending')
+    expect(reply.text).toBe(
+      '↩️ Closed again: reopening this completed task needs write (the `reopen` rule, or a listing under agents in the config); @reader has read.',
+    )
+  })
+
+  it("a bot's change of the criteria is not taken as the accepted body (its ticks are)", async () => {
+    const { probot, rt } = await makeApp()
+    const id = seedTask(rt, 60, { criteria: CRITERIA, body: CRITERIA_BODY })
+    const bot = (body: string) =>
+      webhookExample('issues.edited', {
+        issue: { number: 60, id: 1060, title: 'Task 60', body },
+        changes: { body: { from: CRITERIA_BODY } },
+        sender: { login: 'some-app[bot]', type: 'Bot' },
+        installation: INSTALLATION,
+      })
+    await receive(
+      probot,
+      'issues.edited',
+      bot(CRITERIA_BODY.replace('`tests.failed == 0`', '`true`')),
+    )
+    expect(rt.state.issue(id)?.body).toBe(CRITERIA_BODY)
+    const ticked = CRITERIA_BODY.replace('- [ ] All tests', '- [x] All tests')
+    await receive(probot, 'issues.edited', bot(ticked))
+    expect(rt.state.issue(id)?.body).toBe(ticked)
+    expect(recordedRequests).toEqual([])
+  })
+})

@@ -1,8 +1,11 @@
 /**
  * `issues.*`: tasks created from issues, bodies re-read on edit, and manual
  * edits read back into the engine — closing (completed or not planned),
- * reopening, relabelling, assigning. The app never fights a person: what
- * someone did by hand becomes the task's state, and the mirror starts from it.
+ * reopening, relabelling, assigning. What someone did by hand becomes the
+ * task's state as far as their permission rules allow (issue 14): an issue
+ * becomes a task only from someone with `track`; labels, closing, reopening
+ * and edits of the guarded parts of the body are checked against their rules,
+ * and what is refused is set back with one reply saying why.
  */
 import type { Context } from 'probot'
 import { isTaskError } from '../../core/errors.js'
