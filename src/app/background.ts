@@ -6,6 +6,7 @@
  */
 import { isTaskError } from '../core/errors.js'
 import type { ExpiredLease } from '../core/leases.js'
+import { mention } from '../github/neutralise.js'
 import { marker } from '../github/replies.js'
 import { DashboardState } from './dashboard.js'
 import { publish } from './publish.js'
@@ -58,8 +59,8 @@ export async function sweepAndReport(
         issue_number: record.number,
         body: `${marker(outcome)}\n${
           e.status === 'failed'
-            ? `⏰ The lease of @${e.holder} (token ${e.token}) expired at ${e.expired_at}. That was attempt ${e.attempts} of ${task.max_attempts}: the task is **failed** and needs a person (reopen it, or relabel it \`pending\`).`
-            : `⏰ The lease of @${e.holder} (token ${e.token}) expired at ${e.expired_at}; the task is back in the queue (attempt ${e.attempts} of ${task.max_attempts}). @${e.holder}: your token is no longer valid.`
+            ? `⏰ The lease of ${mention(e.holder)} (token ${e.token}) expired at ${e.expired_at}. That was attempt ${e.attempts} of ${task.max_attempts}: the task is **failed** and needs a person (reopen it, or relabel it \`pending\`).`
+            : `⏰ The lease of ${mention(e.holder)} (token ${e.token}) expired at ${e.expired_at}; the task is back in the queue (attempt ${e.attempts} of ${task.max_attempts}). ${mention(e.holder)}: your token is no longer valid.`
         }`,
       })
     } catch (err) {

@@ -5,6 +5,7 @@
  * GitHub Enterprise Server without the feature), the app says so once on the
  * issue, remembers it for the repository and carries on without.
  */
+import { inline } from '../github/neutralise.js'
 import type { IssueRef } from '../github/references.js'
 import type { AppRuntime, Octokit, RepoRef } from './runtime.js'
 
@@ -59,7 +60,7 @@ export async function ensureNativeDependencies(
         owner: r.owner,
         repo: r.repo,
         issue_number: record.number,
-        body: `ℹ️ ${NATIVE_DEPENDENCIES_REFUSED} (HTTP ${status}: ${(err as Error).message}). Task Orchestrator carries on with the \`### Depends on\` task list and will not try again in this repository.`,
+        body: `ℹ️ ${NATIVE_DEPENDENCIES_REFUSED} (HTTP ${status}: ${inline((err as Error).message)}). Task Orchestrator carries on with the \`### Depends on\` task list and will not try again in this repository.`,
       })
       break
     }

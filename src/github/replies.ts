@@ -37,6 +37,8 @@ export const MARKER_PREFIX = '<!-- task-orchestrator: '
 export const REASON_MAX = 1000
 /** Longest `command`, `holder` and other string field a marker carries. */
 export const FIELD_MAX = 200
+/** Longest `reason` when a reply's markers alone are over GitHub's limit. */
+const SHORT_REASON = 100
 
 /**
  * JSON that cannot end or open an HTML comment: `<`, `>`, `&` (and `@`, so
@@ -121,8 +123,9 @@ export interface ReplyLine {
  * for each command a marker and a sentence, then `footer`. Always within
  * GitHub's {@link BODY_LIMIT}: when the whole reply does not fit, the footer
  * goes first, then the sentences (from the last, leaving `✅`/`❌` under each
- * marker), then — only when even the markers alone are too many — the last
- * outcomes, replaced by a line "…and N more outcomes". Markers are never cut.
+ * marker); when even the markers alone are too many, their `reason`s are cut
+ * to 100 characters, and only then are the last outcomes left out, replaced
+ * by a line "…and N more outcomes". A marker is never cut in the middle.
  */
 export function renderReply(to: string, lines: ReplyLine[], footer?: string): string {
   const head = mention(to)
@@ -151,8 +154,14 @@ export function renderReply(to: string, lines: ReplyLine[], footer?: string): st
     const left = lines.length - given
     return join([head, ...parts, ...(left > 0 ? [cutNote(left)] : [])])
   }
+  // Markers alone are too many: their reasons (sentences for people) are cut
+  // short; only if that is not enough are the last outcomes left out.
+  const short = lines.map(
+    (l) =>
+      `${marker({ ...l.outcome, reason: l.outcome.reason && truncate(l.outcome.reason, SHORT_REASON) })}\n${icon(l)}`,
+  )
   const kept = fitItems(
-    compact,
+    short,
     budget,
     (n) =>
       `…and ${n} more outcomes, left out to fit GitHub's ${BODY_LIMIT.toLocaleString('en')}-character limit.`,
