@@ -14,7 +14,11 @@
  * - a *run* is one `<testcase>` element;
  * - a *test* is a distinct (classname, name) pair; a test that ran several
  *   times has one outcome, the most severe of its runs:
- *   error > failed > passed > skipped.
+ *   error > failed > passed > skipped;
+ * - a `<testcase>` with neither `classname` nor `name` is still a test, each
+ *   one distinct (nothing identifies two of them as the same test), as
+ *   dorny/test-reporter and mikepenz/action-junit-report count them. The
+ *   oracle drops such elements; its fixtures have none.
  */
 
 import { TaskError } from '../errors.js'
@@ -31,6 +35,11 @@ export interface JUnitCase {
   classname: string
   /** `name` attribute; '' when absent. */
   name: string
+  /**
+   * Present (true) only when the element has neither `classname` nor `name`:
+   * such a run is a test of its own, never merged with another run.
+   */
+  unnamed?: true
   outcome: Outcome
   /** `time` attribute in seconds; 0 when absent or not a number. */
   time_s: number
@@ -136,9 +145,10 @@ const TEST_SEVERITY: Record<Outcome, number> = { error: 3, failed: 2, passed: 1,
  * `<failure>` over `<skipped>`; none means passed; a testcase with no result
  * child and `status="disabled"` is skipped. Other children (`<system-out>`,
  * Surefire's `<flakyFailure>`/`<rerunFailure>`, `<properties>` …) do not
- * change the outcome. A testcase with neither `classname` nor `name` is not
- * a test and is ignored. These rules follow
- * EnricoMi/publish-unit-test-result-action (python/publish/junit.py).
+ * change the outcome. These rules follow
+ * EnricoMi/publish-unit-test-result-action (python/publish/junit.py). A
+ * testcase with neither `classname` nor `name` is kept, marked `unnamed`, and
+ * counts as a test of its own (see {@link summariseJUnit}).
  *
  * A well-formed report that ran nothing (`no-cases.xml`: one `<testsuite
  * tests="0">` and no testcase) is valid and yields 0 tests, 0 runs and 1
@@ -222,10 +232,7 @@ export function parseJUnit(xml: string, file: string): JUnitSummary {
     const own = elements(suite.testcase)
     for (const child of children) walk(child)
     if (own.length > 0 || children.length === 0) suites += 1
-    for (const testcase of own) {
-      const run = readCase(testcase)
-      if (run !== undefined) cases.push(run)
-    }
+    for (const testcase of own) cases.push(readCase(testcase))
   }
   for (const suite of topSuites) walk(suite)
 
@@ -265,7 +272,8 @@ export function parseJUnit(xml: string, file: string): JUnitSummary {
  *   passed > skipped — a flaky test that failed once and then passed counts
  *   as failed, and a test skipped in one shard but run in another counts as
  *   passed (rule of EnricoMi/publish-unit-test-result-action,
- *   `aggregate_states` in python/publish/unittestresults.py).
+ *   `aggregate_states` in python/publish/unittestresults.py). An `unnamed`
+ *   run (no `classname`, no `name`) is one test with its own outcome.
  *   `runs_*` count every run's own outcome. `duration_s` is the sum of the
  *   files' durations in seconds (for parallel shards that is more than the
  *   wall-clock time). Files read from suite attributes (no testcases) add
@@ -297,6 +305,11 @@ export function summariseJUnit(reports: JUnitSummary[]): TestsContext {
     for (const run of report.cases) {
       result.runs += 1
       addOutcome(result, run.outcome, 'runs')
+      if (run.unnamed) {
+        result.total += 1
+        addOutcome(result, run.outcome, 'tests')
+        continue
+      }
       const key = JSON.stringify([run.classname, run.name])
       const seen = tests.get(key)
       if (seen === undefined || TEST_SEVERITY[run.outcome] > TEST_SEVERITY[seen]) {
@@ -340,20 +353,21 @@ function addOutcome(
   }
 }
 
-function readCase(testcase: XmlNode): JUnitCase | undefined {
+function readCase(testcase: XmlNode): JUnitCase {
   const classname = attr(testcase, 'classname')
   const name = attr(testcase, 'name')
-  if (classname === undefined && name === undefined) return undefined
   let outcome: Outcome = 'passed'
   const result = RESULT_CHILDREN.find(([element]) => elements(testcase[element]).length > 0)
   if (result !== undefined) outcome = result[1]
   else if (attr(testcase, 'status') === 'disabled') outcome = 'skipped'
-  return {
+  const run: JUnitCase = {
     classname: classname ?? '',
     name: name ?? '',
     outcome,
     time_s: number(attr(testcase, 'time')) ?? 0,
   }
+  if (classname === undefined && name === undefined) run.unnamed = true
+  return run
 }
 
 function sumCaseTimes(suite: XmlNode): number {

@@ -202,7 +202,45 @@ describe('parseJUnit details', () => {
       ['disabled', 'skipped'],
       ['flaky-but-passed', 'passed'],
       ['out', 'passed'],
+      ['', 'passed'],
     ])
+  })
+
+  it('counts every testcase without classname and name as a test of its own (issue 13)', () => {
+    const xml = `<testsuites><testsuite name="s">
+      <testcase/>
+      <testcase time="0.5"><failure/></testcase>
+      <testcase><skipped/></testcase>
+      <testcase></testcase>
+    </testsuite></testsuites>`
+    const summary = parseJUnit(xml, 'unnamed.xml')
+    expect(summary.cases).toHaveLength(4)
+    expect(summariseJUnit([summary])).toMatchObject({
+      total: 4,
+      passed: 2,
+      failed: 1,
+      errors: 0,
+      skipped: 1,
+      runs: 4,
+      runs_passed: 2,
+      runs_failed: 1,
+      runs_skipped: 1,
+      suites: 1,
+    })
+    // Unnamed runs in two files are never merged into one test either; named ones still are.
+    const named = '<testcase classname="c" name="t"/>'
+    const other = parseJUnit(`<testsuite><testcase/>${named}</testsuite>`, 'b.xml')
+    const again = parseJUnit(`<testsuite><testcase/>${named}</testsuite>`, 'c.xml')
+    expect(summariseJUnit([other, again])).toMatchObject({ total: 3, runs: 4 })
+  })
+
+  it('an empty name attribute is still a name: same (classname, name) is one test', () => {
+    const xml = '<testsuite><testcase name=""/><testcase name=""><failure/></testcase></testsuite>'
+    expect(summariseJUnit([parseJUnit(xml, 'e.xml')])).toMatchObject({
+      total: 1,
+      failed: 1,
+      runs: 2,
+    })
   })
 
   it('gives a test that ran several times its most severe run: error > failed > passed > skipped', () => {
