@@ -29,10 +29,23 @@ export interface Verdict {
 }
 
 const IDENT_PATH = /\b[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*/g
-const RESERVED = new Set(['true', 'false', 'null', 'in', 'size', 'has', 'int', 'double', 'string'])
+/** Names that are never context paths: literals, keywords and the `cel` namespace (`cel.bind`). */
+const RESERVED = new Set([
+  'true',
+  'false',
+  'null',
+  'in',
+  'size',
+  'has',
+  'int',
+  'double',
+  'string',
+  'cel',
+])
 
-/** CEL macros that bind a variable: `list.all(x, x > 0)`, `m.map(k, …)`, … */
-const BINDING_MACROS = /\.(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,/g
+/** CEL macros that bind a variable: `list.all(x, x > 0)`, `m.map(k, …)`, `cel.bind(v, …)` … */
+const BINDING_MACROS =
+  /\.(?:all|exists|exists_one|map|filter|bind)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,/g
 
 /**
  * Context paths an expression mentions: string literals, function names,

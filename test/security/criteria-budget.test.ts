@@ -1,0 +1,258 @@
+/**
+ * Hostile success criteria (issue 14, "Criteria have no time or memory
+ * bound"): a backtracking `matches` took 88 s on 32 characters, nested
+ * comprehensions took 2 GB and aborted the process — in `tm`, and in the gate,
+ * which then published no check run. Every expression is now evaluated under
+ * a budget (src/core/criteria/budget.ts) and `matches` runs on RE2: a hostile
+ * criterion is an `error` outcome naming the limit, everywhere, and the gate
+ * still publishes its check run. No timing assertions: the budget's limits
+ * are named in the messages; the times are in bench/criteria-budget.bench.ts.
+ */
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { EVALUATION_BUDGET } from '../../src/core/criteria/budget.js'
+import { checkExpression, evaluateExpression, toCelContext } from '../../src/core/criteria/cel.js'
+import { evaluateCriteria } from '../../src/core/criteria/evaluate.js'
+import type { TaskError } from '../../src/core/errors.js'
+import { parseVerdictMarker } from '../../src/github/verdict.js'
+import { type FakeGitHub, startFakeGitHub } from '../action/support/fake-github.js'
+import { node24 } from '../action/support/node24.js'
+import { runAction } from '../action/support/run-action.js'
+import { expectTaskError, makeEngine } from '../helpers.js'
+import { webhookExample } from '../support/github/webhooks.js'
+import { HOSTILE_CRITERIA } from './support/hostile-criteria.js'
+
+/** The words of each limit in the error message (budget.ts). */
+const LIMIT_WORDS = {
+  steps: 'more than 1,000,000 evaluation steps',
+  size: 'builds more than 1,000,000 list elements, map entries and string characters',
+  ms: 'more than 250 ms',
+} as const
+
+/**
+ * The default budget with the clock out of the way (a loaded machine must not
+ * turn a `steps` or `size` case into `ms`), for the cases named by a count.
+ */
+const COUNTS_ONLY = { ...EVALUATION_BUDGET, ms: 120_000 }
+
+const TASK = 'Codertocat/Hello-World#1'
+const hostile = (name: string) => HOSTILE_CRITERIA.find((h) => h.name.startsWith(name))!.expression
+
+const evaluate = (measurable: string, context: Record<string, unknown> = {}, budget?: object) =>
+  evaluateCriteria(
+    [{ criterion: 'hostile', measurable }],
+    context,
+    new Set(),
+    budget ? { ...EVALUATION_BUDGET, ...budget } : undefined,
+  ).results[0]!
+
+describe('hostile criteria are errors naming the limit they ran into', () => {
+  for (const hostile of HOSTILE_CRITERIA) {
+    const limit = hostile.limit
+    if (limit === null || limit === 'ms') continue
+    it(`${hostile.name} (${limit})`, () => {
+      expect(() => checkExpression(hostile.expression)).not.toThrow()
+      const result = evaluate(hostile.expression, {}, COUNTS_ONLY)
+      expect(result.outcome).toBe('error')
+      expect(result.message).toBe(
+        `over the evaluation budget: ${LIMIT_WORDS[limit]}${limit === 'steps' ? ' (comprehension iterations, calls, regular-expression matching)' : ''}; simplify the expression`,
+      )
+    })
+  }
+
+  it('work the counts miss runs into the clock (ms)', () => {
+    const slow = HOSTILE_CRITERIA.find((h) => h.limit === 'ms')!
+    const result = evaluate(slow.expression)
+    expect(result).toMatchObject({ outcome: 'error' })
+    expect(result.message).toContain(`over the evaluation budget: ${LIMIT_WORDS.ms}`)
+  })
+
+  it('every one of them is an error under the default budget too', () => {
+    const verdict = evaluateCriteria(
+      HOSTILE_CRITERIA.map((h) => ({ criterion: h.name, measurable: h.expression })),
+      {},
+    )
+    expect(verdict.passed).toBe(false)
+    for (const [i, { limit }] of HOSTILE_CRITERIA.entries()) {
+      const result = verdict.results[i]!
+      expect(result.outcome).toBe(limit === null ? 'fail' : 'error')
+      if (limit !== null) expect(result.message).toMatch(/^over the evaluation budget: /)
+    }
+  })
+
+  it('an error absorbed by || or a quantifier does not reset the budget', () => {
+    // CEL's `error || true` is true, and `exists` goes on after an error: once
+    // over the budget, every further step must fail too, or this would pass.
+    const size = hostile('list concatenation')
+    for (const expression of [
+      `${size} || true`,
+      `[1, 2, 3].exists(i, ${size} || i > 0)`,
+      `[1, 2, 3].all(i, i > 0 && ${size}) || true`,
+    ]) {
+      const result = evaluate(expression, {}, COUNTS_ONLY)
+      expect(result).toMatchObject({ outcome: 'error' })
+      expect(result.message).toContain(LIMIT_WORDS.size)
+    }
+  })
+
+  it('a criterion over a context value counts its work too', () => {
+    const context = { metrics: { samples: Array.from({ length: 2000 }, (_, i) => i) } }
+    const result = evaluate(
+      'metrics.samples.all(a, metrics.samples.all(b, a + b >= 0))',
+      context,
+      COUNTS_ONLY,
+    )
+    expect(result).toMatchObject({ outcome: 'error', actual: {} })
+    expect(result.message).toContain(LIMIT_WORDS.steps)
+  })
+})
+
+describe('matches() uses RE2 (linear time, the syntax the CEL specification names)', () => {
+  it('the issue’s backtracking pattern answers at once', () => {
+    expect(evaluate('"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!".matches("(a+)+$")').outcome).toBe('fail')
+    expect(evaluate('"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".matches("(a+)+$")').outcome).toBe('pass')
+    expect(evaluate(hostile('backtracking')).outcome).toBe('fail')
+  })
+
+  it('RE2 syntax works (inline flags), patterns RE2 refuses are refused up front', () => {
+    expect(evaluate('"Release v2.10.0".matches("(?i)^release v[0-9]+\\\\.")').outcome).toBe('pass')
+    expect(evaluate('"abc".matches("^b")').outcome).toBe('fail')
+    for (const pattern of ['(?=a)a', '(a)\\\\1', '(a']) {
+      const err = expectTaskError(
+        () => checkExpression(`"aa".matches("${pattern}")`),
+        'InvalidExpression',
+      )
+      expect(err.message).toContain('Invalid regular expression')
+    }
+    // A pattern computed at run time is checked when it is matched.
+    expect(evaluate('"aa".matches("(?=" + "a)")')).toMatchObject({ outcome: 'error' })
+    expect(evaluate('"aa".matches("(?=" + "a)")').message).toMatch(/^Invalid regular expression/)
+  })
+})
+
+describe('ordinary criteria are unaffected', () => {
+  const context = {
+    tests: { total: 120, passed: 120, failed: 0, errors: 0, skipped: 0, duration_s: 12.5 },
+    coverage: { lines: 91.2, branches: 80 },
+    metrics: {
+      latency_ms: Array.from({ length: 1000 }, (_, i) => 10 + (i % 90)),
+      version: 'v2.3.1',
+      files: ['a.ts', 'b.ts', 'c.ts'],
+    },
+    test_suite: { exit_code: 0 },
+  }
+  it.each([
+    'tests.failed == 0 && tests.total >= 100',
+    'coverage.lines >= 90.0 && coverage.branches >= 80.0',
+    'metrics.latency_ms.all(x, x < 100)',
+    'metrics.latency_ms.filter(x, x > 95).size() < 100',
+    'metrics.latency_ms.map(x, x * 2).exists(x, x == 20)',
+    'metrics.version.matches("^v[0-9]+\\\\.[0-9]+\\\\.[0-9]+$")',
+    'metrics.files.join(",").split(",").size() == 3',
+    'metrics.files.all(f, f.endsWith(".ts")) && test_suite.exit_code == 0',
+  ])('%s passes', (measurable) => {
+    expect(evaluate(measurable, context)).toMatchObject({ outcome: 'pass' })
+    expect(evaluateExpression(measurable, toCelContext(context))).toEqual({ ok: true, value: true })
+  })
+})
+
+describe('tm complete --validate (the engine every front door uses)', () => {
+  it('a hostile criterion refuses completion with an error naming the limit; nothing changes', () => {
+    const { engine } = makeEngine()
+    const task = engine.add({
+      title: 'Hostile',
+      success_criteria: [
+        { criterion: 'No failing tests', measurable: 'tests.failed == 0' },
+        { criterion: 'Hostile', measurable: hostile('nested map building') },
+      ],
+    })
+    engine.claim(task.id, 'ada')
+    const err = expectTaskError(
+      () =>
+        engine.complete(task.id, 'ada', 1, {
+          validate: true,
+          context: { tests: { total: 1, failed: 0 } },
+        }),
+      'CriteriaFailed',
+    )
+    const results = (err as TaskError).details.results as { outcome: string; message?: string }[]
+    expect(results.map((r) => r.outcome)).toEqual(['pass', 'error'])
+    expect(results[1]!.message).toMatch(/^over the evaluation budget: /)
+    expect(err.message).toContain('over the evaluation budget')
+    expect(engine.get(task.id).status).toBe('in_progress')
+  })
+})
+
+describe('the bundled gate publishes its check run with an error row for hostile criteria', () => {
+  /** The gate bundle built from the current source into a temporary directory. */
+  let bundleDir = ''
+  let api: FakeGitHub | undefined
+  const workspaces: string[] = []
+
+  beforeAll(() => {
+    bundleDir = mkdtempSync(join(tmpdir(), 'criteria-budget-dist-'))
+    execFileSync(process.execPath, ['scripts/build-action.mjs', bundleDir], { stdio: 'ignore' })
+  }, 120_000)
+  afterEach(async () => {
+    await api?.close()
+    api = undefined
+  })
+  afterAll(() => {
+    for (const dir of [bundleDir, ...workspaces]) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it.each([
+    ['the tests’ own Node', () => process.execPath],
+    ['Node 24 (runs.using: node24)', node24],
+  ])(
+    'on %s, next to ordinary criteria',
+    async (_name, binary) => {
+      const body = [
+        '### Success criteria',
+        '',
+        '- [ ] No failures `test_suite.exit_code == 0`',
+        `- [ ] Nested maps \`${hostile('nested map building')}\``,
+        `- [ ] Strings \`${hostile('string doubling')}\``,
+        `- [ ] Nesting \`${hostile('deepest nesting')}\``,
+        '- [ ] Backtracking `"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!".matches("(a+)+$") == false`',
+        '',
+      ].join('\n')
+      api = await startFakeGitHub({ [TASK]: { title: 'Hostile', body } })
+      const ws = mkdtempSync(join(tmpdir(), 'criteria-budget-ws-'))
+      workspaces.push(ws)
+      writeFileSync(join(ws, 'placeholder.txt'), '')
+      const run = await runAction({
+        node: binary(),
+        entry: join(bundleDir, 'gate', 'index.js'),
+        event: {
+          name: 'pull_request',
+          payload: webhookExample('pull_request.opened', {
+            pull_request: { body: 'Closes #1', head: { ref: 'changes' } },
+          }),
+        },
+        apiUrl: api.url,
+        cwd: ws,
+        inputs: { context: 'test_suite:\n  exit_code: 0\n' },
+      })
+      expect(run.code).toBe(1)
+      const checks = api.find('POST', '/repos/Codertocat/Hello-World/check-runs')
+      expect(checks).toHaveLength(1)
+      const check = checks[0]!.body as { conclusion: string; output: { summary: string } }
+      expect(check.conclusion).toBe('failure')
+      expect(parseVerdictMarker(check.output.summary)?.results.map((r) => r.outcome)).toEqual([
+        'pass',
+        'error',
+        'error',
+        'error',
+        'pass',
+      ])
+      expect(check.output.summary).toContain('over the evaluation budget: more than 1,000,000')
+      expect(check.output.summary).toContain('over the evaluation budget: builds more than')
+      expect(run.stdout).toContain('over the evaluation budget')
+    },
+    120_000,
+  )
+})

@@ -1,0 +1,107 @@
+/**
+ * The worst success criteria we know how to write within the expression
+ * limits (2,000 characters, 500 syntax nodes, depth 32, literals of 200
+ * elements): each one, unbounded, takes minutes or gigabytes. Shared by
+ * test/security/criteria-budget.test.ts (each ends as an `error` naming its
+ * limit) and bench/criteria-budget.bench.ts (time and peak memory of each).
+ *
+ * No vitest import here: benchmarks bundle this file and run it under plain Node.
+ */
+
+/** `[1, 2, …, n]` as CEL. */
+const list = (n: number) => `[${Array.from({ length: n }, (_, i) => i + 1).join(', ')}]`
+
+/** A hostile criterion, the budget limit it runs into and what it did unbounded. */
+export interface HostileCriterion {
+  name: string
+  expression: string
+  /**
+   * The limit named in its `error` outcome (`budget.ts`); null when it is
+   * answered within the budget (`fail`): RE2 matches the backtracking pattern
+   * in linear time.
+   */
+  limit: 'steps' | 'size' | 'ms' | null
+  /** What it took before the budget (measured on the issue's machine or estimated). */
+  unbounded: string
+}
+
+export const HOSTILE_CRITERIA: HostileCriterion[] = [
+  {
+    name: 'backtracking regex on a long text',
+    expression: `cel.bind(s, "${'a'.repeat(1000)}", cel.bind(t, s + s + s + s + s + s + s + s, (t + t + t + t + "!").matches("(a+)+$")))`,
+    limit: null,
+    unbounded: 'never ends (exponential in the length: 88 s on 32 characters)',
+  },
+  {
+    name: 'regex with a large program on a long text',
+    expression: `cel.bind(s, "${'a'.repeat(1000)}", cel.bind(t, s + s + s + s + s + s + s + s + s + s, (t + t + t + t + t + t + t + t + t + t).matches("(?:a?){300}a{300}$")))`,
+    limit: 'steps',
+    unbounded: '1.3 s per 100,000 characters with RE2, longer with RegExp',
+  },
+  {
+    name: 'nested map: 100³ list elements',
+    expression: `${list(100)}.map(x, ${list(100)}.map(y, ${list(100)}.map(z, x + y + z))).size() > 0`,
+    limit: 'steps',
+    unbounded: '10⁶ elements, ~1 s',
+  },
+  {
+    name: 'nested all over one bound list: 100⁴ steps',
+    expression: `cel.bind(l, ${list(100)}, l.all(a, l.all(b, l.all(c, l.all(d, a + b + c + d > 0)))))`,
+    limit: 'steps',
+    unbounded: '10⁸ iterations, minutes',
+  },
+  {
+    name: 'nested exists_one: 100⁴ steps',
+    expression: `cel.bind(l, ${list(100)}, l.exists_one(a, l.exists_one(b, l.exists_one(c, l.exists_one(d, a + b + c + d == 4)))))`,
+    limit: 'steps',
+    unbounded: '10⁸ iterations, minutes',
+  },
+  {
+    name: 'nested map building lists: 100⁴ elements',
+    expression: `cel.bind(l, ${list(100)}, l.map(a, l.map(b, l.map(c, l.map(d, [a, b, c, d])))).size() > 0)`,
+    limit: 'steps',
+    unbounded: '10⁸ lists of 4: 2 GB, then the process aborts',
+  },
+  {
+    name: 'string doubling through cel.bind',
+    expression: `cel.bind(a, "${'x'.repeat(200)}", ${Array.from(
+      { length: 11 },
+      (_, i) =>
+        `cel.bind(v${i}, ${Array(4)
+          .fill(i === 0 ? 'a' : `v${i - 1}`)
+          .join(' + ')}, `,
+    ).join('')}size(v10.lowerAscii()) > 0${')'.repeat(12)}`,
+    limit: 'size',
+    unbounded: '800 M characters: out of memory, or a RangeError past V8’s string limit',
+  },
+  {
+    name: 'list concatenation in a map',
+    expression: `cel.bind(l, ${list(200)}, l.map(a, l + l + l + l + l + l + l + l).size() > 0)`,
+    limit: 'size',
+    unbounded: '320,000 elements per 200 steps',
+  },
+  {
+    name: 'string repetition via + in maps',
+    expression: `cel.bind(s, "${'y'.repeat(1000)}", cel.bind(l, ${list(200)}, l.map(a, l.map(b, s + s + s)).size() > 0))`,
+    limit: 'size',
+    unbounded: '120 M characters',
+  },
+  {
+    name: 'split and join amplification',
+    expression: `cel.bind(s, "${'a,'.repeat(500)}", ${list(100)}.map(i, ${list(100)}.map(j, s.split(",")).size()).size() > 0)`,
+    limit: 'size',
+    unbounded: '5 M list elements',
+  },
+  {
+    name: 'deep equality of large lists, repeated',
+    expression: `cel.bind(l, ${list(200)}, cel.bind(m, l.map(a, l + l), cel.bind(n, l.map(a, l + l), l.all(x, l.all(y, m == n)))))`,
+    limit: 'ms',
+    unbounded: '40,000 comparisons of 80,000 elements: minutes',
+  },
+  {
+    name: 'deepest nesting the limits allow',
+    expression: `${Array.from({ length: 10 }, (_, i) => `[1, 2, 3, 4, 5, 6, 7].all(x${i}, `).join('')}true${')'.repeat(10)}`,
+    limit: 'steps',
+    unbounded: '7¹⁰ = 282 M iterations, minutes',
+  },
+]
