@@ -40,8 +40,9 @@ import {
   readyTasks,
   removeDependency,
 } from './graph.js'
-import { applyImport, type ImportReport } from './import/apply.js'
+import { type ImportReport, writeImport } from './import/apply.js'
 import type { ImportPlan } from './import/plan.js'
+import { prepareImport } from './import/prepare.js'
 import {
   claim,
   type ExpiredLease,
@@ -344,13 +345,18 @@ export class Engine extends CollaborationEngine {
     })
   }
 
-  /** Write an importer's plan in one transaction (see `import/apply.ts`). */
+  /**
+   * Write an importer's plan in one transaction: decided in a read
+   * transaction first (`import/prepare.ts`), so that the write lock is held
+   * only to insert (`import/apply.ts`).
+   */
   import(
     plan: ImportPlan,
     actor: string | null = null,
     onProgress?: (done: number, total: number) => void,
   ): ImportReport {
-    return this.write((ctx) => applyImport(ctx, plan, actor, onProgress))
+    const prepared = this.read((ctx) => prepareImport(ctx, plan))
+    return this.write((ctx) => writeImport(ctx, prepared, actor, onProgress))
   }
 }
 

@@ -6,11 +6,10 @@
  * {@link ImportPlan}; it writes nothing.
  */
 import { TaskError } from '../errors.js'
-import type { Criterion, Priority, Status } from '../model.js'
+import type { Priority, Status } from '../model.js'
+import { criteriaFromText } from './criteria-text.js'
+import { describeType, textOf, timeOf, wrongType } from './field-types.js'
 import type { ImportedTask, ImportPlan, Unmapped } from './plan.js'
-
-/** Longest criterion text the model accepts (`Criterion.criterion`). */
-export const CRITERION_MAX = 500
 
 /**
  * Beads issue types that are not work at all but records gastown keeps in the
@@ -82,54 +81,6 @@ const KNOWN_FIELDS = new Set([
   'delete_reason',
   'original_type',
 ])
-
-/**
- * Manual success criteria from free text: one criterion per non-empty line,
- * with list markers (`-`, `*`, `+`, `1.`, `1)`, `[ ]`, `[x]`) removed. A line
- * longer than {@link CRITERION_MAX} characters is cut (ending in `…`) and
- * reported in `unmapped` under `item`/`field`.
- *
- * Shared by the beads and task-master importers.
- */
-export function criteriaFromText(
-  text: string,
-  item: string,
-  field: string,
-  unmapped: Unmapped[],
-): Criterion[] {
-  const criteria: Criterion[] = []
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw
-      .trim()
-      .replace(/^(?:[-*+]|\d+[.)])\s+/, '')
-      .replace(/^\[[ xX]\]\s*/, '')
-      .trim()
-    if (line === '') continue
-    criteria.push({ criterion: capCriterion(line, item, field, unmapped) })
-  }
-  return criteria
-}
-
-/**
- * `text` (already trimmed) cut to {@link CRITERION_MAX} characters; a cut is
- * reported in `unmapped`.
- */
-export function capCriterion(
-  text: string,
-  item: string,
-  field: string,
-  unmapped: Unmapped[],
-  extraReason = '',
-): string {
-  if (text.length <= CRITERION_MAX) return text
-  unmapped.push({
-    item,
-    field,
-    value: text,
-    reason: `criterion of ${text.length} characters cut to ${CRITERION_MAX}${extraReason}`,
-  })
-  return `${text.slice(0, CRITERION_MAX - 1).trimEnd()}…`
-}
 
 interface BeadsDependency {
   issue_id?: unknown
@@ -207,9 +158,10 @@ export function parseBeads(jsonlText: string, file: string): ImportPlan {
   )
   const tasks: ImportedTask[] = []
 
-  for (const { issue } of lines) {
+  for (const { issue, line } of lines) {
     const id = issue.id as string
     const type = typeof issue.issue_type === 'string' ? issue.issue_type : 'task'
+    const first = unmapped.length
     if (!imported.has(id)) {
       unmapped.push({
         item: id,
@@ -217,9 +169,11 @@ export function parseBeads(jsonlText: string, file: string): ImportPlan {
         value: type,
         reason: `beads '${type}' record (gastown bookkeeping, not work); issue not imported as a task`,
       })
-      continue
+    } else {
+      tasks.push(mapIssue(issue, id, type, allIds, imported, unmapped))
     }
-    tasks.push(mapIssue(issue, id, type, allIds, imported, unmapped))
+    // Every report about this issue names its line.
+    for (let i = first; i < unmapped.length; i++) unmapped[i]!.line = line
   }
 
   return {
@@ -263,7 +217,10 @@ function readLines(text: string, file: string): Line[] {
       )
     }
     for (const key of ['id', 'title'] as const) {
-      if (typeof issue[key] !== 'string' || (issue[key] as string).trim() === '') {
+      const value = issue[key]
+      // A title that is a number or boolean is imported as its text (reported).
+      if (key === 'title' && (typeof value === 'number' || typeof value === 'boolean')) continue
+      if (typeof value !== 'string' || value.trim() === '') {
         throw new TaskError(
           'BadImport',
           `${file}:${line}: beads issue has no "${key}" (a non-empty string is required)`,
@@ -296,12 +253,25 @@ function mapIssue(
 ): ImportedTask {
   const report = (field: string, value: unknown, reason: string) =>
     unmapped.push({ item: id, field, value, reason })
+  const text = (field: string) => textOf(issue[field], (why) => report(field, issue[field], why))
+  const timeField = (field: string) =>
+    timeOf(issue[field], (why) => report(field, issue[field], why))
 
   // status
   const rawStatus = issue.status
   const mapped = typeof rawStatus === 'string' ? STATUS_MAP[rawStatus] : undefined
   const status: Status = mapped?.status ?? 'pending'
-  if (!mapped) {
+  if (!mapped && typeof rawStatus !== 'string') {
+    report(
+      'status',
+      rawStatus,
+      wrongType(
+        'a string (a beads status such as open or closed)',
+        rawStatus,
+        'imported as pending',
+      ),
+    )
+  } else if (!mapped) {
     report('status', rawStatus, 'unknown beads status; imported as pending')
   } else if (rawStatus === 'tombstone') {
     const how = [
@@ -312,6 +282,10 @@ function mapIssue(
       .filter(Boolean)
       .join(' ')
     report('status', rawStatus, `deleted in beads (${how}); imported as cancelled`)
+    for (const key of ['deleted_at', 'deleted_by', 'delete_reason'] as const) {
+      if (key === 'deleted_at') timeField(key)
+      else text(key)
+    }
   } else if (mapped.note) {
     report('status', rawStatus, mapped.note)
   }
@@ -330,7 +304,13 @@ function mapIssue(
   const rawPriority = issue.priority
   let priority: Priority = 'medium'
   const p = typeof rawPriority === 'number' ? PRIORITY_MAP[rawPriority] : undefined
-  if (p === undefined) {
+  if (typeof rawPriority !== 'number') {
+    report(
+      'priority',
+      rawPriority ?? null,
+      wrongType('a number (a beads priority 0-4)', rawPriority ?? null, 'imported as medium'),
+    )
+  } else if (p === undefined) {
     report('priority', rawPriority, 'not a beads priority 0-4; imported as medium')
   } else {
     priority = p
@@ -338,7 +318,17 @@ function mapIssue(
       report('priority', 4, 'P4 (backlog) has no level of its own; mapped to low')
   }
 
-  if (type !== 'task') {
+  if (
+    issue.issue_type !== undefined &&
+    issue.issue_type !== null &&
+    typeof issue.issue_type !== 'string'
+  ) {
+    report(
+      'issue_type',
+      issue.issue_type,
+      wrongType('a string (a beads issue type)', issue.issue_type, 'imported as a task'),
+    )
+  } else if (type !== 'task') {
     report('issue_type', type, `beads issue type '${type}' is not kept; imported as a task`)
   }
   if (Array.isArray(issue.labels) ? issue.labels.length > 0 : issue.labels !== undefined) {
@@ -347,16 +337,16 @@ function mapIssue(
 
   // description
   const parts: string[] = []
-  const description = optionalString(issue.description)
-  if (description) parts.push(description.trimEnd())
-  const design = optionalString(issue.design)
-  if (design) parts.push(`## Design\n\n${design.trim()}`)
-  const notes = optionalString(issue.notes)
-  if (notes) parts.push(`## Notes\n\n${notes.trim()}`)
+  const description = text('description')
+  if (description?.trim()) parts.push(description.trimEnd())
+  const design = text('design')
+  if (design?.trim()) parts.push(`## Design\n\n${design.trim()}`)
+  const notes = text('notes')
+  if (notes?.trim()) parts.push(`## Notes\n\n${notes.trim()}`)
 
   const task: ImportedTask = {
     sourceId: id,
-    title: (issue.title as string).trim(),
+    title: text('title')!.trim(),
     description: parts.join('\n\n'),
     status,
     priority,
@@ -365,29 +355,35 @@ function mapIssue(
   }
 
   if (status === 'blocked') task.blocked_reason = BEADS_BLOCKED_REASON
-  const criteria = optionalString(issue.acceptance_criteria)
-  if (criteria) {
+  const criteria = text('acceptance_criteria')
+  if (criteria?.trim()) {
     task.success_criteria = criteriaFromText(criteria, id, 'acceptance_criteria', unmapped)
   }
-  const assignee = optionalString(issue.assignee)
-  if (assignee) task.assignee = assignee.trim()
+  const assignee = text('assignee')?.trim()
+  if (assignee) task.assignee = assignee
   for (const key of ['created_at', 'updated_at'] as const) {
-    const at = optionalString(issue[key])
-    if (at) task[key] = at
+    const at = timeField(key)
+    if (at?.trim()) task[key] = at
   }
-  const closedAt = optionalString(issue.closed_at)
+  const closedAt = timeField('closed_at')?.trim() || undefined
   if (closedAt) {
     if (status === 'completed') task.completed_at = closedAt
     else report('closed_at', closedAt, `issue is ${status}, not completed; close time dropped`)
   }
-  const closeReason = optionalString(issue.close_reason)
-  if (closeReason) task.completion_summary = closeReason.trim()
+  const closeReason = text('close_reason')?.trim()
+  if (closeReason) task.completion_summary = closeReason
   if (issue.estimated_minutes !== undefined && issue.estimated_minutes !== null) {
     const minutes = issue.estimated_minutes
     if (typeof minutes === 'number' && minutes > 0 && minutes / 60 <= 10_000) {
       task.estimated_hours = minutes / 60
     } else {
-      report('estimated_minutes', minutes, 'not a positive number of minutes; dropped')
+      report(
+        'estimated_minutes',
+        minutes,
+        typeof minutes === 'number'
+          ? 'not a positive number of minutes (at most 600,000); dropped'
+          : wrongType('a number of minutes', minutes, 'dropped'),
+      )
     }
   }
 
@@ -412,14 +408,21 @@ function mapDependencies(
   const deps = issue.dependencies
   if (deps === undefined || deps === null) return
   if (!Array.isArray(deps)) {
-    report('dependencies', deps, 'not a list; dropped')
+    report('dependencies', deps, wrongType('a list of {depends_on_id, type}', deps, 'dropped'))
     return
   }
   const parents: { target: string; at: number; field: string; value: unknown }[] = []
+  const blocks = new Set<string>()
   deps.forEach((dep: BeadsDependency, i) => {
     const field = `dependencies[${i}]`
     if (!isRecord(dep) || typeof dep.depends_on_id !== 'string' || typeof dep.type !== 'string') {
-      report(field, dep, 'not a {depends_on_id, type} dependency; dropped')
+      report(
+        field,
+        dep,
+        isRecord(dep)
+          ? `expected {depends_on_id, type} as strings, found depends_on_id ${describeType(dep.depends_on_id)} and type ${describeType(dep.type)}; dropped`
+          : wrongType('an object {depends_on_id, type}', dep, 'dropped'),
+      )
       return
     }
     const target = dep.depends_on_id
@@ -453,13 +456,17 @@ function mapDependencies(
       return
     }
     if (dep.type === 'blocks') {
-      if (!task.dependsOn.includes(target)) task.dependsOn.push(target)
+      if (!blocks.has(target)) {
+        blocks.add(target)
+        task.dependsOn.push(target)
+      }
     } else {
       const at = typeof dep.created_at === 'string' ? Date.parse(dep.created_at) : Number.NaN
       parents.push({ target, at: Number.isNaN(at) ? Number.POSITIVE_INFINITY : at, field, value })
     }
   })
-  const distinct = parents.filter((p, i) => parents.findIndex((q) => q.target === p.target) === i)
+  const targets = new Set<string>()
+  const distinct = parents.filter((p) => !targets.has(p.target) && targets.add(p.target))
   if (distinct.length === 0) return
   const chosen = distinct.reduce((a, b) => (b.at < a.at ? b : a))
   task.parentSourceId = chosen.target

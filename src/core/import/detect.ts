@@ -2,11 +2,12 @@
  * Which importer reads a path, and reading it: the front door of `tm import`.
  * The parsers themselves are pure; this module does the file-system reads.
  */
-import { readFileSync, statSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { basename, dirname, extname, join } from 'node:path'
 import { TaskError } from '../errors.js'
 import { parseBeads } from './beads.js'
 import type { ImportPlan } from './plan.js'
+import { IMPORT_LIMITS, readSourceFile } from './source-file.js'
 import { parseTaskMaster } from './taskmaster.js'
 import { parseV23 } from './v23.js'
 
@@ -22,6 +23,20 @@ function bad(path: string, why: string): TaskError {
   return new TaskError('BadImport', `${path}: ${why}; ${SUPPORTED}`, {
     path,
     formats: [...IMPORT_FORMATS],
+  })
+}
+
+/**
+ * The text of the file a person named: followed if it is a link (they chose
+ * the name), but only a regular file of at most
+ * `IMPORT_LIMITS.sourceFileBytes` is read.
+ */
+function readNamedFile(path: string): string {
+  return readSourceFile(path, {
+    label: path,
+    limit: IMPORT_LIMITS.sourceFileBytes,
+    limitFor: 'a beads or task-master file',
+    followLink: true,
   })
 }
 
@@ -69,7 +84,8 @@ function looksLikeBeads(text: string): boolean {
  * apart needs (the parser does that).
  *
  * @throws TaskError('BadImport') when the path does not exist or matches no
- *   format; the message lists the supported formats.
+ *   format (the message lists the supported formats), or is not a regular
+ *   file within the size cap (see `source-file.ts`).
  */
 export function detectFormat(path: string): ImportFormat {
   const st = statOf(path)
@@ -80,12 +96,7 @@ export function detectFormat(path: string): ImportFormat {
   }
   if (basename(path) === 'tasks.db') return 'task-orchestrator-v2.3'
   if (extname(path).toLowerCase() === '.jsonl') return 'beads'
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (err) {
-    throw bad(path, `cannot be read (${(err as Error).message})`)
-  }
+  const text = readNamedFile(path)
   let doc: unknown
   try {
     doc = JSON.parse(text)
@@ -103,8 +114,13 @@ export function detectFormat(path: string): ImportFormat {
  * `task-orchestrator-v2.3`, `path` may be the data directory or its
  * `tasks.db`.
  *
+ * Files are read only when they are regular files within the caps of
+ * `IMPORT_LIMITS` (`source-file.ts`); the path named may be a symbolic link,
+ * but nothing inside a v2.3 data directory may.
+ *
  * @throws TaskError('BadImport') for an unknown format name, an unreadable
- *   path, or whatever the parser refuses.
+ *   path, a FIFO, device or other non-regular file, a file over its cap, or
+ *   whatever the parser refuses.
  */
 export function readImportPlan(path: string, format?: string): ImportPlan {
   const chosen = format ?? detectFormat(path)
@@ -115,11 +131,6 @@ export function readImportPlan(path: string, format?: string): ImportPlan {
     const dir = statOf(path)?.isFile() && basename(path) === 'tasks.db' ? dirname(path) : path
     return parseV23(dir)
   }
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (err) {
-    throw bad(path, `cannot be read (${(err as Error).message})`)
-  }
+  const text = readNamedFile(path)
   return chosen === 'beads' ? parseBeads(text, path) : parseTaskMaster(text, path)
 }

@@ -81,8 +81,13 @@ export interface Unmapped {
   field: string
   /** The value that was not mapped, as found. */
   value: unknown
-  /** What we did instead, in a sentence (`kept as label`, `dropped`). */
+  /**
+   * What we did instead, in a sentence (`kept as label`, `dropped`); for a
+   * field of the wrong type it starts `expected <type>, found <type>`.
+   */
   reason: string
+  /** 1-based line in the source file, for line-based sources (beads JSON Lines). */
+  line?: number
 }
 
 /** Everything an importer read from one source. */

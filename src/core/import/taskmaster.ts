@@ -7,7 +7,8 @@
  */
 import { TaskError } from '../errors.js'
 import type { Priority, Status } from '../model.js'
-import { capCriterion, criteriaFromText } from './beads.js'
+import { capCriterion, criteriaFromText } from './criteria-text.js'
+import { textOf, timeOf, wrongType } from './field-types.js'
 import type { ImportedTask, ImportPlan, Unmapped } from './plan.js'
 
 const STATUS_MAP: Record<string, { status: Status; note?: string }> = {
@@ -57,6 +58,11 @@ type Raw = Record<string, unknown>
 
 function isRecord(value: unknown): value is Raw {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** A title as text: a string, or a number or boolean written as text (reported by the caller). */
+function titleOf(value: unknown): string {
+  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : text(value)
 }
 
 function text(value: unknown): string {
@@ -234,7 +240,7 @@ function parseTag(
     if (!isRecord(raw)) throw bad(`tasks[${i}]`, 'not an object')
     const id = idOf(raw.id)
     if (id === undefined) throw bad(`tasks[${i}]`, 'task has no id')
-    if (text(raw.title) === '') throw bad(`task ${id}`, 'task has no title')
+    if (titleOf(raw.title) === '') throw bad(`task ${id}`, 'task has no title')
     const node: Node = {
       raw,
       sourceId: unique(`${tag}:${id}`, `tag ${tag}`, 'task', id),
@@ -252,7 +258,7 @@ function parseTag(
       if (!isRecord(sub)) throw bad(`task ${id} subtasks[${j}]`, 'not an object')
       const subId = idOf(sub.id)
       if (subId === undefined) throw bad(`task ${id} subtasks[${j}]`, 'subtask has no id')
-      if (text(sub.title) === '') throw bad(`subtask ${id}.${subId}`, 'subtask has no title')
+      if (titleOf(sub.title) === '') throw bad(`subtask ${id}.${subId}`, 'subtask has no title')
       const child: Node = {
         raw: sub,
         sourceId: unique(`${node.sourceId}.${subId}`, node.sourceId, 'subtask', subId),
@@ -281,7 +287,18 @@ function parseTag(
     let status: Status = 'pending'
     if (rawStatus !== undefined && rawStatus !== null) {
       const mapped = typeof rawStatus === 'string' ? STATUS_MAP[rawStatus] : undefined
-      if (!mapped) report('status', rawStatus, 'unknown task-master status; imported as pending')
+      if (typeof rawStatus !== 'string') {
+        report(
+          'status',
+          rawStatus,
+          wrongType(
+            'a string (a task-master status such as pending or done)',
+            rawStatus,
+            'imported as pending',
+          ),
+        )
+      } else if (!mapped)
+        report('status', rawStatus, 'unknown task-master status; imported as pending')
       else {
         status = mapped.status
         if (mapped.note) report('status', rawStatus, mapped.note)
@@ -295,7 +312,17 @@ function parseTag(
     if (typeof rawPriority === 'string' && PRIORITIES.includes(rawPriority)) {
       priority = rawPriority as Priority
     } else if (rawPriority !== undefined && rawPriority !== null) {
-      report('priority', rawPriority, `unknown priority; imported as ${priority}`)
+      report(
+        'priority',
+        rawPriority,
+        typeof rawPriority === 'string'
+          ? `unknown priority; imported as ${priority}`
+          : wrongType(
+              'a string (low, medium, high or critical)',
+              rawPriority,
+              `imported as ${priority}`,
+            ),
+      )
     } else if (!parent) {
       report('priority', rawPriority ?? null, 'no priority; imported as medium')
     }
@@ -303,11 +330,14 @@ function parseTag(
 
     // description, details, criteria
     const parts: string[] = []
-    if (text(raw.description)) parts.push(text(raw.description))
-    if (text(raw.details)) parts.push(`## Details\n\n${text(raw.details)}`)
+    const field = (key: string) => textOf(raw[key], (why) => report(key, raw[key], why))?.trim()
+    const description = field('description')
+    if (description) parts.push(description)
+    const details = field('details')
+    if (details) parts.push(`## Details\n\n${details}`)
     const task: ImportedTask = {
       sourceId,
-      title: text(raw.title),
+      title: field('title') ?? '',
       description: '',
       status,
       priority,
@@ -317,7 +347,7 @@ function parseTag(
     if (parent) task.parentSourceId = parent.sourceId
     if (status === 'blocked') task.blocked_reason = TASKMASTER_BLOCKED_REASON
 
-    const strategy = text(raw.testStrategy)
+    const strategy = field('testStrategy')
     if (strategy) {
       const criterion = capCriterion(
         strategy,
@@ -339,12 +369,21 @@ function parseTag(
         task.success_criteria.push(...criteriaFromText(a, sourceId, 'acceptanceCriteria', unmapped))
       }
     } else if (acceptance !== undefined && acceptance !== null) {
-      report('acceptanceCriteria', acceptance, 'not text or a list of text; dropped')
+      report(
+        'acceptanceCriteria',
+        acceptance,
+        wrongType('a string or a list of strings', acceptance, 'dropped'),
+      )
     }
     task.description = parts.join('\n\n')
 
-    if (text(raw.createdAt)) task.created_at = text(raw.createdAt)
-    if (text(raw.updatedAt)) task.updated_at = text(raw.updatedAt)
+    for (const [key, to] of [
+      ['createdAt', 'created_at'],
+      ['updatedAt', 'updated_at'],
+    ] as const) {
+      const at = timeOf(raw[key], (why) => report(key, raw[key], why))?.trim()
+      if (at) task[to] = at
+    }
 
     // dependencies
     const deps = raw.dependencies
@@ -381,7 +420,7 @@ function parseTag(
         }
       })
     } else if (deps !== undefined && deps !== null) {
-      report('dependencies', deps, 'not a list; dropped')
+      report('dependencies', deps, wrongType('a list of task ids', deps, 'dropped'))
     }
 
     // everything else

@@ -242,12 +242,14 @@ describe('parseBeads on small inputs', () => {
         field: 'dependencies[1]',
         value: { type: 'blocks', depends_on_id: 'gone-9' },
         reason: 'gone-9 is not in the file; blocks link dropped',
+        line: 1,
       },
       {
         item: 'a-1',
         field: 'dependencies[2]',
         value: { type: 'parent-child', depends_on_id: 'gone-8' },
         reason: 'gone-8 is not in the file; parent-child link dropped',
+        line: 1,
       },
     ])
   })

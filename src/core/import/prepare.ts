@@ -1,0 +1,252 @@
+/**
+ * Everything an import decides before it writes: local ids, which tasks an
+ * earlier import already brought, which dependencies and parent links are
+ * kept (cycles broken in one linear pass, see `cycles.ts`), the status each
+ * task lands in, and which criteria compile. It runs in a read transaction,
+ * so the write transaction that follows (`apply.ts`) holds the write lock
+ * only to insert rows.
+ */
+import { checkExpression } from '../criteria/cel.js'
+import { TaskError } from '../errors.js'
+import { type Criterion, isPersona, isTaskId, type Status } from '../model.js'
+import { type Ctx, findTaskRow } from '../tasks.js'
+import { breakCycles } from './cycles.js'
+import type { ImportedTask, ImportPlan, Unmapped } from './plan.js'
+
+/** One task of the plan that will be written, with what was decided for it. */
+export interface PreparedTask {
+  task: ImportedTask
+  /** Local id (kept from the source when valid and free, else derived). */
+  id: string
+  status: Status
+  /** Lease holder for an `in_progress` task with an assignee, else null. */
+  holder: string | null
+  persona: string | null
+  criteria: Criterion[]
+  /** Local id of the parent, when kept. */
+  parentId: string | null
+}
+
+/** A plan checked against the store, ready for {@link writeImport}. */
+export interface PreparedImport {
+  plan: ImportPlan
+  /**
+   * `PRAGMA data_version` when prepared: it changes when another connection
+   * commits, and then the write prepares again inside its transaction.
+   */
+  dataVersion: number
+  /** Source id → local id, for every task of the plan. */
+  ids: Record<string, string>
+  /** Tasks to write, in plan order. */
+  fresh: PreparedTask[]
+  /** Tasks already present from an earlier import of the same source. */
+  skipped: number
+  /** Dependency edges to insert, as local ids `[task, depends on]`. */
+  edges: [string, string][]
+  /** The plan's report plus what preparing found. */
+  unmapped: Unmapped[]
+}
+
+/** SQLite's count of commits by other connections (see {@link PreparedImport.dataVersion}). */
+export function dataVersion(ctx: Ctx): number {
+  return Number(ctx.store.get<{ data_version: number }>('PRAGMA data_version')?.data_version ?? 0)
+}
+
+/** Local id for a source task: kept when valid and free, else derived by hash. */
+function localIdFor(ctx: Ctx, prefix: string, t: ImportedTask, taken: Set<string>): string {
+  if (
+    t.localId &&
+    isTaskId(t.localId) &&
+    !taken.has(t.localId) &&
+    !findTaskRow(ctx.store, t.localId)
+  ) {
+    return t.localId
+  }
+  for (let salt = 0; ; salt++) {
+    const id = fnv1a64(`${prefix}:${t.sourceId}:${salt}`).toString(36).padStart(8, '0').slice(-8)
+    if (!taken.has(id) && !findTaskRow(ctx.store, id)) return id
+  }
+}
+
+/** 64-bit FNV-1a hash (Fowler–Noll–Vo): stable, fast, good spread for ids. */
+function fnv1a64(text: string): bigint {
+  let hash = 0xcbf29ce484222325n
+  for (const byte of Buffer.from(text, 'utf8')) {
+    hash ^= BigInt(byte)
+    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn
+  }
+  return hash
+}
+
+/**
+ * Check `plan` against the store and decide everything the write needs.
+ * Reads only; call in a read transaction (or inside the write, as
+ * `writeImport` does when the store changed meanwhile).
+ *
+ * - A task whose `source` (`<prefix>:<source id>`) is already in the store
+ *   is skipped (counted in `skipped`).
+ * - Dependencies to ids not in the source are reported and dropped; so is
+ *   every dependency that would close a cycle, and every parent link that
+ *   would make a task its own ancestor (a parent cannot complete before its
+ *   subtasks, so such tasks could never complete). Cycles are found among
+ *   the tasks written now: a task already in the store has no edge to them.
+ * - `pending` with an unfinished dependency becomes `blocked`; `blocked`
+ *   with none and no reason becomes `pending`; `in_progress` without an
+ *   assignee becomes `pending` (reported).
+ * - A criterion expression that does not compile becomes manual, an invalid
+ *   persona is dropped (both reported).
+ *
+ * O(V + E) besides one indexed lookup per task.
+ *
+ * @throws TaskError('BadImport') when a source id appears twice in the plan.
+ */
+export function prepareImport(ctx: Ctx, plan: ImportPlan): PreparedImport {
+  const unmapped: Unmapped[] = [...plan.unmapped]
+  const report = (item: string, field: string, value: unknown, reason: string) =>
+    unmapped.push({ item, field, value, reason })
+  const ids: Record<string, string> = {}
+  const taken = new Set<string>()
+  const fresh = new Map<string, ImportedTask>()
+  let skipped = 0
+  const seenSource = new Set<string>()
+  for (const t of plan.tasks) {
+    if (seenSource.has(t.sourceId)) {
+      throw new TaskError(
+        'BadImport',
+        `${plan.format}: task ${t.sourceId} appears twice in the source.`,
+        { task: t.sourceId },
+      )
+    }
+    seenSource.add(t.sourceId)
+    const existing = ctx.store.get<{ id: string }>('SELECT id FROM tasks WHERE source = ?', [
+      `${plan.sourcePrefix}:${t.sourceId}`,
+    ])
+    if (existing) {
+      ids[t.sourceId] = existing.id
+      skipped++
+      continue
+    }
+    const id = localIdFor(ctx, plan.sourcePrefix, t, taken)
+    taken.add(id)
+    ids[t.sourceId] = id
+    fresh.set(t.sourceId, t)
+  }
+
+  // Dependencies between known tasks, duplicates merged, cycles broken.
+  const dependsOn = new Map<string, string[]>()
+  for (const t of fresh.values()) {
+    const targets = new Set<string>()
+    for (const dep of t.dependsOn) {
+      if (!ids[dep])
+        report(t.sourceId, 'dependsOn', dep, 'dependency not found in the source; dropped')
+      else targets.add(dep)
+    }
+    dependsOn.set(t.sourceId, [...targets])
+  }
+  const droppedDeps = new Set<string>()
+  for (const d of breakCycles(fresh.keys(), (s) => dependsOn.get(s) ?? [])) {
+    droppedDeps.add(`${d.from}\n${d.to}`)
+    report(d.from, 'dependsOn', d.to, `dependency would close a cycle (${d.cycle}); dropped`)
+  }
+  const edges: [string, string][] = []
+  const unmetOf = new Map<string, number>()
+  const statusOf = (sourceId: string): Status | undefined =>
+    fresh.get(sourceId)?.status ??
+    ctx.store.get<{ status: Status }>('SELECT status FROM tasks WHERE id = ?', [ids[sourceId]!])
+      ?.status
+  for (const [from, targets] of dependsOn) {
+    let unmet = 0
+    for (const to of targets) {
+      if (droppedDeps.has(`${from}\n${to}`)) continue
+      edges.push([ids[from]!, ids[to]!])
+      if (statusOf(to) !== 'completed') unmet++
+    }
+    unmetOf.set(from, unmet)
+  }
+
+  // Parent links: a task may not become its own ancestor.
+  const parentOf = new Map<string, string>()
+  for (const t of fresh.values()) {
+    if (!t.parentSourceId) continue
+    if (!ids[t.parentSourceId]) {
+      report(
+        t.sourceId,
+        'parent',
+        t.parentSourceId,
+        'parent not found in the source; imported without parent',
+      )
+    } else parentOf.set(t.sourceId, t.parentSourceId)
+  }
+  for (const d of breakCycles(parentOf.keys(), (s) => {
+    const parent = parentOf.get(s)
+    return parent !== undefined && fresh.has(parent) ? [parent] : []
+  })) {
+    parentOf.delete(d.from)
+    report(
+      d.from,
+      'parent',
+      d.to,
+      `parent link would close a cycle (${d.cycle}): a parent cannot complete before its subtasks; imported without parent`,
+    )
+  }
+
+  const prepared: PreparedTask[] = []
+  for (const t of fresh.values()) {
+    const criteria: Criterion[] = t.success_criteria.map((c, i) => {
+      if (!c.measurable) return c
+      try {
+        checkExpression(c.measurable)
+        return c
+      } catch (err) {
+        report(
+          t.sourceId,
+          `success_criteria.${i}.measurable`,
+          c.measurable,
+          `${(err as Error).message} — kept as a manual criterion`,
+        )
+        return { criterion: c.criterion }
+      }
+    })
+    let persona = t.persona ?? null
+    if (persona && !isPersona(persona)) {
+      report(t.sourceId, 'persona', persona, 'not a valid persona name; dropped')
+      persona = null
+    }
+    let status: Status = t.status
+    let holder: string | null = null
+    if (status === 'in_progress') {
+      if (t.assignee) holder = t.assignee
+      else {
+        status = 'pending'
+        report(
+          t.sourceId,
+          'status',
+          'in_progress',
+          'in progress with no assignee to hold the lease; imported as pending',
+        )
+      }
+    }
+    const unmet = unmetOf.get(t.sourceId) ?? 0
+    if (status === 'pending' && unmet > 0) status = 'blocked'
+    if (status === 'blocked' && unmet === 0 && !t.blocked_reason) status = 'pending'
+    const parent = parentOf.get(t.sourceId)
+    prepared.push({
+      task: t,
+      id: ids[t.sourceId]!,
+      status,
+      holder,
+      persona,
+      criteria,
+      parentId: parent === undefined ? null : ids[parent]!,
+    })
+  }
+  return {
+    plan,
+    dataVersion: dataVersion(ctx),
+    ids,
+    fresh: prepared,
+    skipped,
+    edges,
+    unmapped,
+  }
+}
