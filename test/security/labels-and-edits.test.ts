@@ -338,7 +338,7 @@ describe('an issue opened with the task label by someone without write', () => {
     replyOn(40, reply)
     const opened = openedTask(40, '### Success criteria\n\n- [ ] Trust me\n')
     opened.sender = { ...opened.sender, login: 'reader' }
-    opened.issue.user = { ...opened.issue.user, login: 'reader' }
+    opened.issue.user = { ...opened.issue.user, login: 'reader' } as never
     await receive(probot, 'issues.opened', opened)
     expect(() => rt.engine.get('Codertocat/Hello-World#40')).toThrow(/No task with id/)
     expect(reply.text).toContain(
