@@ -247,7 +247,8 @@ describe.each(binaries)('dist/gate/index.js on %s', (_name, binary, version) => 
     expect(run.code).toBe(1)
     const check = api.find('POST', '/repos')[0]!.body as { output: { summary: string } }
     expect(check.output.summary).toContain(
-      '| ⚠️ | 6 | Small bundle | `metrics.bundle_kb < 300` | _not in the context: metrics.bundle_kb (supply it with the `metrics` input)_ |',
+      // The message quotes the expression: neutralised as text (shows as typed).
+      '| ⚠️ | 6 | Small bundle | `metrics.bundle_kb < 300` | _not in the context: metrics.bundle\\_kb (supply it with the \\`metrics\\` input)_ |',
     )
   })
 
