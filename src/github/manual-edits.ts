@@ -13,6 +13,7 @@ import type { GuardedPart } from './body-sections.js'
 import type { Config, PermissionRule } from './config.js'
 import type { ParsedLabels } from './labels.js'
 import { statusLabel } from './labels.js'
+import { code, inline, mention } from './neutralise.js'
 
 /** One thing a relabelling asks for, with the rule that guards it. */
 export interface LabelChange {
@@ -95,7 +96,7 @@ export function labelWhat(change: LabelChange): string {
     revoke: 'ending the lease',
     reopen: 'reopening the task',
   }
-  return `the label \`${change.label}\` (${doing[change.action.kind]})`
+  return `the label ${code(change.label, { max: 100 })} (${doing[change.action.kind]})`
 }
 
 /**
@@ -145,11 +146,11 @@ export const manualEditReplies = {
   },
   /** `status: completed` refused by the completion gate. */
   gateNotPassed(label: string, missing: readonly string[]): string {
-    return `↩️ Label put back: \`${label}\` would complete this task, but its completion gate has not passed:\n\n${bullets(missing)}`
+    return `↩️ Label put back: ${code(label, { max: 100 })} would complete this task, but its completion gate has not passed:\n\n${bullets(missing.map((m) => inline(m)))}`
   },
   /** Parts of a body edit set back. */
   bodyPartsRestored(actor: string, reasons: readonly string[]): string {
-    return `↩️ Parts of @${actor}'s edit were set back to their last accepted version (the rest of the edit stays): ${list(reasons)}`
+    return `↩️ Parts of ${mention(actor)}'s edit were set back to their last accepted version (the rest of the edit stays): ${list(reasons)}`
   },
   /** A closing, cancelling or reopening by hand undone. */
   stateUndone(undone: 'Reopened' | 'Closed again', reason: string): string {
