@@ -13,8 +13,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { judgeCriteria } from '../../src/action/gate/judge.js'
 import { EVALUATION_BUDGET } from '../../src/core/criteria/budget.js'
-import { checkExpression, evaluateExpression, toCelContext } from '../../src/core/criteria/cel.js'
+import {
+  checkExpression,
+  evaluateExpression,
+  MAX_CONTEXT_DEPTH,
+  toCelContext,
+} from '../../src/core/criteria/cel.js'
 import { evaluateCriteria } from '../../src/core/criteria/evaluate.js'
 import type { TaskError } from '../../src/core/errors.js'
 import { parseVerdictMarker } from '../../src/github/verdict.js'
@@ -159,6 +165,44 @@ describe('ordinary criteria are unaffected', () => {
   })
 })
 
+describe('a context nested too deeply for evaluation', () => {
+  const deep = JSON.parse(`${'['.repeat(50_000)}${']'.repeat(50_000)}`) as unknown
+
+  it('is an error row for each criterion in the gate, naming the value (it overflowed the stack)', () => {
+    const judged = judgeCriteria(
+      [
+        { criterion: 'ok', measurable: 'metrics.x == 1', checked: false, line: 1 },
+        { criterion: 'manual', measurable: null, checked: false, line: 2 },
+      ] as never,
+      { metrics: { x: 1, deep } },
+    )
+    expect(judged.passed).toBe(false)
+    expect(judged.criteria.map((c) => c.outcome)).toEqual(['error', 'unconfirmed'])
+    expect(judged.criteria[0]!.message).toBe(
+      `could not be evaluated: Context value \`metrics.deep\` is nested more than ${MAX_CONTEXT_DEPTH} levels deep; criteria cannot use it. Flatten it in the file or input that supplies it.`,
+    )
+  })
+
+  it('is refused by tm complete --validate as invalid input; nothing changes', () => {
+    const { engine } = makeEngine()
+    const task = engine.add({
+      title: 'Deep',
+      success_criteria: [{ criterion: 'ok', measurable: 'metrics.x == 1' }],
+    })
+    engine.claim(task.id, 'ada')
+    const err = expectTaskError(
+      () =>
+        engine.complete(task.id, 'ada', 1, {
+          validate: true,
+          context: { metrics: { x: 1, deep } },
+        }),
+      'InvalidInput',
+    )
+    expect(err.message).toContain('`metrics.deep` is nested more than')
+    expect(engine.get(task.id).status).toBe('in_progress')
+  })
+})
+
 describe('tm complete --validate (the engine every front door uses)', () => {
   it('a hostile criterion refuses completion with an error naming the limit; nothing changes', () => {
     const { engine } = makeEngine()
@@ -255,4 +299,36 @@ describe('the bundled gate publishes its check run with an error row for hostile
     },
     120_000,
   )
+
+  it('on the tests’ own Node, with a metrics file nested too deeply to evaluate', async () => {
+    const body = '### Success criteria\n\n- [ ] Fast `metrics.p95_ms < 300`\n'
+    api = await startFakeGitHub({ [TASK]: { title: 'Deep', body } })
+    const ws = mkdtempSync(join(tmpdir(), 'criteria-budget-ws-'))
+    workspaces.push(ws)
+    writeFileSync(
+      join(ws, 'bench.json'),
+      `{"p95_ms": 120, "deep": ${'['.repeat(50_000)}${']'.repeat(50_000)}}`,
+    )
+    const run = await runAction({
+      entry: join(bundleDir, 'gate', 'index.js'),
+      event: {
+        name: 'pull_request',
+        payload: webhookExample('pull_request.opened', {
+          pull_request: { body: 'Closes #1', head: { ref: 'changes' } },
+        }),
+      },
+      apiUrl: api.url,
+      cwd: ws,
+      inputs: { metrics: 'bench.json' },
+    })
+    expect(run.code).toBe(1)
+    const check = api.find('POST', '/repos/Codertocat/Hello-World/check-runs')[0]?.body as
+      | { conclusion: string; output: { summary: string } }
+      | undefined
+    expect(check?.conclusion).toBe('failure')
+    expect(parseVerdictMarker(check!.output.summary)?.results).toEqual([
+      { index: 1, outcome: 'error' },
+    ])
+    expect(check!.output.summary).toContain('is nested more than 64 levels deep')
+  }, 60_000)
 })

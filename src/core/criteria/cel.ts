@@ -117,38 +117,52 @@ export function checkExpression(expression: string): void {
   }
 }
 
+/** How deeply context values may nest (lists and maps) before criteria refuse them. */
+export const MAX_CONTEXT_DEPTH = 64
+
 /**
  * Convert plain JSON-ish values to CEL values: whole numbers become `int`
  * (BigInt), except fields declared `double`, which stay JS numbers.
+ *
+ * @throws TaskError `InvalidInput` naming the path of a value nested more
+ *   than {@link MAX_CONTEXT_DEPTH} levels deep (a metrics file of
+ *   `[[[[…]]]]` would otherwise overflow the stack of every evaluation).
  */
 export function toCelContext(context: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(context)) {
-    if (key === 'tests' && isRecord(value)) out[key] = typed(value, TESTS_FIELDS)
-    else if (key === 'coverage' && isRecord(value)) out[key] = typed(value, COVERAGE_FIELDS)
-    else out[key] = toCel(value)
+    if (key === 'tests' && isRecord(value)) out[key] = typed(value, TESTS_FIELDS, key)
+    else if (key === 'coverage' && isRecord(value)) out[key] = typed(value, COVERAGE_FIELDS, key)
+    else out[key] = toCel(value, key, 1)
   }
   return out
 }
 
-function typed(value: Record<string, unknown>, fields: Record<string, string>) {
+function typed(value: Record<string, unknown>, fields: Record<string, string>, path: string) {
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(value)) {
     const type = fields[k]
     if (type === 'double' && typeof v === 'number') out[k] = v
     else if (type === 'int' && typeof v === 'number' && Number.isInteger(v)) out[k] = BigInt(v)
-    else if (type) out[k] = toCel(v)
+    else if (type) out[k] = toCel(v, `${path}.${k}`, 2)
   }
   return out
 }
 
-function toCel(value: unknown): unknown {
+function toCel(value: unknown, path: string, depth: number): unknown {
   if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value
-  if (Array.isArray(value)) return value.map(toCel)
-  if (isRecord(value)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toCel(v)]))
+  if (typeof value !== 'object' || value === null) return value
+  if (depth > MAX_CONTEXT_DEPTH) {
+    throw new TaskError(
+      'InvalidInput',
+      `Context value \`${path.length > 80 ? `${path.slice(0, 80)}…` : path}\` is nested more than ${MAX_CONTEXT_DEPTH} levels deep; criteria cannot use it. Flatten it in the file or input that supplies it.`,
+      { path, limit: MAX_CONTEXT_DEPTH },
+    )
   }
-  return value
+  if (Array.isArray(value)) return value.map((v) => toCel(v, path, depth + 1))
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, toCel(v, `${path}.${k}`, depth + 1)]),
+  )
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
