@@ -5,6 +5,7 @@
  * claim it in the same transaction, so two agents asking at once never get
  * the same task.
  */
+import { CLAIMABLE_SQL } from './claim-rules.js'
 import { appendEvent } from './events.js'
 import { claim, type Grant, sweep } from './leases.js'
 import type { Task } from './model.js'
@@ -70,10 +71,12 @@ export function listAgents(ctx: Ctx): Agent[] {
 const ORDER = 'ORDER BY priority_rank DESC, deadline_key, created_at LIMIT 1'
 
 /**
- * The best claimable task for `agent`: tasks for one of its personas first,
- * then tasks without a persona, then any other claimable task; within each
- * group by priority, deadline (none last) and age. Returns undefined when
- * nothing is claimable. Each probe is one indexed query.
+ * The best claimable task for `agent` (claimable as `claim-rules.ts` says:
+ * pending, past any lock-delay, no open subtask): tasks for one of its
+ * personas first, then tasks without a persona, then — unless personas are
+ * enforced on claims (`settings.enforcePersonas`) — any other claimable
+ * task; within each group by priority, deadline (none last) and age.
+ * Returns undefined when nothing is claimable. Each probe is one indexed query.
  */
 export function pickNext(ctx: Ctx, agent: string): Task | undefined {
   const row = pickNextRow(ctx, getAgent(ctx, agent)?.personas ?? [])
@@ -82,7 +85,7 @@ export function pickNext(ctx: Ctx, agent: string): Task | undefined {
 
 /** {@link pickNext} on rows, for callers that go on to claim in the same transaction. */
 function pickNextRow(ctx: Ctx, personas: string[]): TaskRow | undefined {
-  const claimable = `status = 'pending' AND (claimable_after IS NULL OR claimable_after <= @now)`
+  const claimable = CLAIMABLE_SQL
   const candidates: TaskRow[] = []
   for (const persona of personas) {
     const row = ctx.store.get<TaskRow>(
@@ -92,15 +95,14 @@ function pickNextRow(ctx: Ctx, personas: string[]): TaskRow | undefined {
     if (row) candidates.push(row)
   }
   if (candidates.length) return candidates.sort(byUrgency)[0]!
-  return (
-    ctx.store.get<TaskRow>(
-      `SELECT ${TASK_COLUMNS} FROM tasks WHERE ${claimable} AND persona IS NULL ${ORDER}`,
-      { now: ctx.now },
-    ) ??
-    ctx.store.get<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE ${claimable} ${ORDER}`, {
-      now: ctx.now,
-    })
+  const unassigned = ctx.store.get<TaskRow>(
+    `SELECT ${TASK_COLUMNS} FROM tasks WHERE ${claimable} AND persona IS NULL ${ORDER}`,
+    { now: ctx.now },
   )
+  if (unassigned || ctx.settings.enforcePersonas) return unassigned
+  return ctx.store.get<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE ${claimable} ${ORDER}`, {
+    now: ctx.now,
+  })
 }
 
 type Ranked = TaskRow & { priority_rank?: number; deadline_key?: string }

@@ -54,6 +54,7 @@ import {
   sweep,
   sweepDue,
 } from './leases.js'
+import { assign, deleteTask } from './maintenance.js'
 import { computeMetrics, type Metrics, type MetricsOptions } from './metrics.js'
 import { foldRollup, rollupPosition } from './metrics-rollup.js'
 import type { Lease, NewTask, Status, Task } from './model.js'
@@ -277,6 +278,26 @@ export class Engine extends CollaborationEngine {
   /** Reopen a finished task (see `overrides.reopen`). */
   reopen(id: string, actor: string | null = null): boolean {
     return this.write((ctx) => reopen(ctx, id, actor))
+  }
+
+  /**
+   * Grant `agent` a lease on `id` on behalf of `actor`, a maintainer (see
+   * `maintenance.assign`): refused like a claim, personas aside; `ttlMs` in ms.
+   * Sweeps `id`'s expired lease first, as {@link Engine.claim} does.
+   */
+  assign(id: string, agent: string, actor: string | null = null, ttlMs?: number): Grant {
+    return this.write((ctx) => {
+      sweep(ctx, id)
+      return assign(ctx, id, agent, actor, ttlMs)
+    })
+  }
+
+  /**
+   * Delete a task nobody depends on (see `maintenance.deleteTask`); its events
+   * stay, with a `deleted` event. Throws HasDependents, HasSubtasks, LeaseHeld.
+   */
+  delete(id: string, actor: string | null = null): Task {
+    return this.write((ctx) => deleteTask(ctx, id, actor))
   }
 
   /** End another agent's lease without its token; returns the former holder. */

@@ -27,6 +27,9 @@ export const ERROR_KINDS = {
     'LockDelay',
     'DependenciesUnmet',
     'SubtasksOpen',
+    'PersonaMismatch',
+    'HasDependents',
+    'HasSubtasks',
     'Duplicate',
   ],
   /** Completion refused because success criteria do not hold. */

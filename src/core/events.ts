@@ -36,6 +36,7 @@ export const EVENT_TYPES = [
   'approved',
   'archived',
   'imported',
+  'deleted',
 ] as const
 export type EventType = (typeof EVENT_TYPES)[number]
 

@@ -5,6 +5,7 @@
  * Also: the ready set, hand-over of completion summaries to dependents, and
  * the critical path (longest chain of open work, CPM — Kelley & Walker 1959).
  */
+import { CLAIMABLE_SQL } from './claim-rules.js'
 import { ownContext } from './context.js'
 import type { Store } from './db/store.js'
 import { TaskError } from './errors.js'
@@ -190,17 +191,18 @@ export interface ReadyOptions {
 }
 
 /**
- * The ready set: claimable tasks (`pending`, not in lock-delay), most urgent
- * first — priority, then deadline (none last), then age. Served by the
- * `tasks_claimable` index: cost grows with `limit`, not with the backlog.
+ * The ready set: claimable tasks (`pending`, not in lock-delay, no open
+ * subtask — see `claim-rules.ts`), most urgent first — priority, then
+ * deadline (none last), then age. Served by the `tasks_claimable` index (and
+ * one `tasks_parent` probe per row): cost grows with `limit`, not with the
+ * backlog.
  */
 export function readyTasks(ctx: Ctx, options: ReadyOptions = {}): Task[] {
   const limit = Math.max(1, Math.min(options.limit ?? 50, 10_000))
   const persona = options.persona
   const rows = ctx.store.all<TaskRow>(
     `SELECT ${TASK_COLUMNS} FROM tasks
-     WHERE status = 'pending' ${persona ? 'AND persona = @persona' : ''}
-       AND (claimable_after IS NULL OR claimable_after <= @now)
+     WHERE ${CLAIMABLE_SQL} ${persona ? 'AND persona = @persona' : ''}
      ORDER BY priority_rank DESC, deadline_key, created_at LIMIT @limit`,
     persona ? { persona, now: ctx.now, limit } : { now: ctx.now, limit },
   )

@@ -13,6 +13,7 @@
  * `failed`. With a lock-delay, a task whose lease *expired* stays unclaimable
  * for a grace period (Chubby's lock-delay, Burrows 2006).
  */
+import { requireNoOpenSubtasks, requirePersona } from './claim-rules.js'
 import { iso } from './clock.js'
 import { TaskError } from './errors.js'
 import { appendEvent } from './events.js'
@@ -74,16 +75,22 @@ export function capacityOf(ctx: Ctx, agent: string): number {
  * Grant `agent` a lease on task `id` for `ttlMs` (default from settings).
  * Refusals: `TaskNotFound`; `LeaseHeld` (details: holder, expires_at);
  * `InvalidTransition` when blocked or finished; `LockDelay` (details:
- * claimable_after); `AgentAtCapacity`. Callers sweep expired leases first
- * (in the same transaction) so that an expired task is claimable.
+ * claimable_after); `SubtasksOpen` (details: subtasks) for a parent whose
+ * subtasks are open; `PersonaMismatch` (details: persona) when personas are
+ * enforced (see `claim-rules.ts`); `AgentAtCapacity`. Callers sweep expired
+ * leases first (in the same transaction) so that an expired task is claimable.
  */
 export function claim(
   ctx: Ctx,
   id: string,
   agent: string,
   ttlMs?: number,
-  /** What the caller already read in this transaction, to skip re-reading it. */
-  known: { row?: TaskRow; capacity?: number } = {},
+  /**
+   * What the caller already read in this transaction, to skip re-reading it;
+   * `assignedBy`: a person granting the lease to `agent` (`maintenance.assign`):
+   * recorded on the `claimed` event, and personas are not enforced.
+   */
+  known: { row?: TaskRow; capacity?: number; assignedBy?: string | null } = {},
 ): Grant {
   const ttl = leaseTtl(ctx, ttlMs)
   const row = known.row ?? requireTaskRow(ctx.store, id)
@@ -110,6 +117,8 @@ export function claim(
       { task: id, claimable_after: row.claimable_after },
     )
   }
+  requireNoOpenSubtasks(ctx, row)
+  if (known.assignedBy === undefined) requirePersona(ctx, row, agent)
   const capacity = known.capacity ?? capacityOf(ctx, agent)
   const held = leasesHeld(ctx, agent)
   if (held >= capacity) {
@@ -136,7 +145,12 @@ export function claim(
     type: 'claimed',
     task_id: id,
     actor: agent,
-    details: { token, expires_at: expires, ttl_s: ttl / 1000 },
+    details: {
+      token,
+      expires_at: expires,
+      ttl_s: ttl / 1000,
+      ...(known.assignedBy !== undefined ? { assigned_by: known.assignedBy } : {}),
+    },
   })
   return {
     task: id,

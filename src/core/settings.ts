@@ -64,7 +64,7 @@ export function outOfRange(
  * naming the first setting out of range and the allowed range: the maximum
  * lease TTL from 1 s to {@link LEASE_TTL_CEILING_MS}, the lease TTL from 1 s
  * to that maximum, the lock-delay from 0 to the ceiling; `maxAttempts` 1–100
- * and `defaultCapacity` 1–1000, whole numbers.
+ * and `defaultCapacity` 1–1000, whole numbers; `enforcePersonas` a boolean.
  */
 export function checkSettings(s: EngineSettings): EngineSettings {
   const ranged = (what: string, v: number, min: number, max: number, advice?: string) => {
@@ -92,21 +92,34 @@ export function checkSettings(s: EngineSettings): EngineSettings {
       )
     }
   }
+  if (typeof s.enforcePersonas !== 'boolean') {
+    throw new TaskError(
+      'InvalidInput',
+      `enforce personas must be true or false; got ${JSON.stringify(s.enforcePersonas)}.`,
+    )
+  }
   return s
 }
 
-/** Settings stored in the database (only the known keys with numeric values). */
+/**
+ * Settings stored in the database: only the known keys, with a value of the
+ * default's type (numbers; `true`/`false` for `enforcePersonas`).
+ */
 export function readSettings(store: Store): Partial<EngineSettings> {
-  const out: Partial<EngineSettings> = {}
+  const out: Record<string, number | boolean> = {}
   for (const { key, value } of store.all<{ key: string; value: string }>(
     'SELECT key, value FROM settings',
   )) {
-    if (key in DEFAULT_SETTINGS) {
-      const n = Number(JSON.parse(value))
-      if (Number.isFinite(n)) out[key as keyof EngineSettings] = n
+    if (!(key in DEFAULT_SETTINGS)) continue
+    const parsed = JSON.parse(value) as unknown
+    if (typeof DEFAULT_SETTINGS[key as keyof EngineSettings] === 'boolean') {
+      if (typeof parsed === 'boolean') out[key] = parsed
+    } else {
+      const n = Number(parsed)
+      if (Number.isFinite(n)) out[key] = n
     }
   }
-  return out
+  return out as Partial<EngineSettings>
 }
 
 /**

@@ -39,6 +39,12 @@ export interface EngineSettings {
   maxAttempts: number
   /** Concurrent leases an unregistered agent may hold (default 1). */
   defaultCapacity: number
+  /**
+   * Refuse a claim of a task with a persona by an agent not registered with
+   * it (`PersonaMismatch`, see `claim-rules.ts`); default false: personas
+   * only rank `next`.
+   */
+  enforcePersonas: boolean
 }
 
 export const DEFAULT_SETTINGS: EngineSettings = {
@@ -47,6 +53,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   lockDelayMs: 0,
   maxAttempts: 3,
   defaultCapacity: 1,
+  enforcePersonas: false,
 }
 
 /** A row of the `tasks` table. */

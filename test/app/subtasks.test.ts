@@ -13,9 +13,10 @@ describe('subtasks', () => {
     const child = seedTask(rt, 91)
     const parentBody = '### Subtasks\n\n- [ ] #91\n'
     const parent = seedTask(rt, 90, { body: parentBody })
+    // Claimed before the subtask was linked: a parent with open subtasks cannot be claimed.
+    rt.engine.claim(parent, 'ada')
     rt.engine.update(child, { parent_id: parent })
     rt.state.saveRepo('Codertocat/Hello-World', rt.now(), { labels: KNOWN_LABELS })
-    rt.engine.claim(parent, 'ada')
     rt.state.saveIssue({
       ...rt.state.issue(parent)!,
       labels: ['task', 'status: in_progress', 'priority: medium'],
