@@ -23,6 +23,19 @@
  *    (with a "did you mean" suggestion when it is close to a known one), so a
  *    lone path like `/tmp` on its own line gets a help reply; escape it.
  *
+ * 6. Bounds (issue 14): a comment is read in one linear pass
+ *    (./comment-blocks.ts) that finds the block structure and the paragraphs
+ *    holding a line starting with `/` and a letter; only those paragraphs
+ *    are given to the Markdown parser. A comment with no such line costs no
+ *    parse at all. A comment is not read — no command in it runs, and it
+ *    gets one `unreadable` error saying which limit — when it is longer than
+ *    GitHub's 65,536 characters, when lists and block quotes nest more than
+ *    {@link MAX_NESTING} levels anywhere in it, or when its paragraphs
+ *    holding command lines exceed {@link PARSE_LIMITS} (8,192 characters,
+ *    200 lines, 512 Markdown punctuation marks in all). So any comment is
+ *    read in a bounded time (bench/comments.bench.ts: ≤ 50 ms at 65,536
+ *    characters, any shape).
+ *
  * Commands that take no arguments ignore any text after them (it stays in
  * `raw`). Parsing is pure: nothing here talks to GitHub or the engine.
  */
@@ -32,6 +45,13 @@ import { gfmFromMarkdown } from 'mdast-util-gfm'
 import { gfm } from 'micromark-extension-gfm'
 import { TaskError } from '../core/errors.js'
 import { PERSONA_PATTERN, PRIORITIES, type Priority } from '../core/model.js'
+import {
+  CANDIDATE,
+  MAX_NESTING,
+  PARSE_LIMITS,
+  paragraphsWithCandidates,
+  type Unreadable,
+} from './comment-blocks.js'
 import { type IssueRef, parseIssueReference, type RepoContext } from './references.js'
 
 /** Every command word, in the order of the help text. */
@@ -98,13 +118,18 @@ export type ParsedCommand = At &
 
 /**
  * A command line that could not be read. `code` is `unknown` for a command
- * word that does not exist (then `suggestion` may name the closest one) and
- * `invalid` for a known command with bad arguments. `command` is the word as
+ * word that does not exist (then `suggestion` may name the closest one),
+ * `invalid` for a known command with bad arguments, and `unreadable` for a
+ * comment not read at all (longer than {@link MAX_COMMENT_CHARS}, nested
+ * deeper than {@link MAX_NESTING}, or with paragraphs holding command lines
+ * beyond {@link PARSE_LIMITS}): then it is the only error, there are no
+ * commands, `command` is empty and `raw` is the start of the line where the
+ * limit was passed (at most 60 characters and `…`). `command` is the word as
  * read, lower-cased, without the `/`. `message` says what is wrong and gives
  * the correct form.
  */
 export interface CommandError {
-  code: 'unknown' | 'invalid'
+  code: 'unknown' | 'invalid' | 'unreadable'
   line: number
   raw: string
   command: string
@@ -444,29 +469,62 @@ function lineText(text: string, starts: number[], n: number): string {
   return text.slice(start, end).replace(/\r?\n$|\r$/, '')
 }
 
+/** Does any line of a comment start (after blanks) with `/` and a letter? */
+const ANY_CANDIDATE = /(?:^|[\r\n])[ \t]*\/[A-Za-z]/
+
+/** The `fromMarkdown` options, built once. */
+const MARKDOWN = { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] }
+
 /**
  * 1-based numbers of the lines that start with plain paragraph text outside
- * block quotes (rule 1–2 of the module comment, minus the `/word` shape).
+ * block quotes (rule 1–2 of the module comment, minus the `/word` shape), or
+ * why the comment is not read. The block structure comes from the bounded
+ * pre-pass (./comment-blocks.ts); only the paragraphs holding candidate
+ * lines are parsed as Markdown, together, so the parser's input is bounded.
  */
-function commandLines(body: string, starts: number[]): number[] {
-  const tree = fromMarkdown(body, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] })
-  const lines = new Set<number>()
+function commandLines(body: string): number[] | Unreadable {
+  if (body.length > MAX_COMMENT_CHARS) {
+    return {
+      line: 1,
+      message: `the comment is ${body.length} characters long; commands are read only from comments of at most ${MAX_COMMENT_CHARS} characters (GitHub's limit)`,
+    }
+  }
+  if (!ANY_CANDIDATE.test(body)) return []
+  const lines = body.split(/\r\n|\r|\n/)
+  const paragraphs = paragraphsWithCandidates(lines)
+  if (!Array.isArray(paragraphs)) return paragraphs
+  // One document: the paragraphs, a blank line apart; `origin[i]` is the comment line of its line i + 1.
+  const origin: number[] = []
+  const texts: string[] = []
+  for (const p of paragraphs) {
+    if (texts.length > 0) {
+      texts.push('')
+      origin.push(0)
+    }
+    texts.push(...p.texts)
+    origin.push(...p.lines)
+  }
+  const doc = texts.join('\n')
+  const docStarts = lineStarts(doc)
+  const tree = fromMarkdown(doc, MARKDOWN)
+  const found = new Set<number>()
   const scan = (paragraph: Paragraph): void => {
     for (const child of paragraph.children) {
       if (child.type !== 'text' || !child.position) continue
       const { start, end } = child.position
       for (let n = start.line; n <= end.line; n++) {
-        const lineStart = starts[n - 1] ?? 0
-        const indent = /^[ \t]*/.exec(lineText(body, starts, n))?.[0].length ?? 0
-        const first = lineStart + indent
+        const text = texts[n - 1] ?? ''
+        const first = (docStarts[n - 1] ?? 0) + (/^[ \t]*/.exec(text)?.[0].length ?? 0)
+        const line = origin[n - 1] ?? 0
         if (
           start.offset !== undefined &&
           end.offset !== undefined &&
           first >= start.offset &&
           first < end.offset &&
-          body[first] === '/'
+          doc[first] === '/' &&
+          CANDIDATE.test(lines[line - 1] ?? '')
         ) {
-          lines.add(n)
+          found.add(line)
         }
       }
     }
@@ -477,8 +535,13 @@ function commandLines(body: string, starts: number[]): number[] {
     else if ('children' in node) for (const child of node.children) visit(child)
   }
   visit(tree)
-  return [...lines].sort((a, b) => a - b)
+  return [...found].sort((a, b) => a - b)
 }
+
+/** GitHub's limit on a comment's length, in characters: longer bodies are not read. */
+export const MAX_COMMENT_CHARS = 65_536
+
+export { MAX_NESTING, PARSE_LIMITS }
 
 const COMMAND_LINE = /^\/([A-Za-z](?:[A-Za-z-]*[A-Za-z])?)(?:[ \t\u00a0]+([\s\S]*))?$/
 
@@ -522,7 +585,19 @@ export function parseComment(
   const commands: ParsedCommand[] = []
   const errors: CommandError[] = []
   const starts = lineStarts(body)
-  for (const n of commandLines(body, starts)) {
+  const found = commandLines(body)
+  if (!Array.isArray(found)) {
+    const raw = lineText(body, starts, found.line).trim()
+    errors.push({
+      code: 'unreadable',
+      line: found.line,
+      raw: raw.length > 60 ? `${raw.slice(0, 60)}…` : raw,
+      command: '',
+      message: `This comment was not read: ${found.message}. Nothing in it was run.`,
+    })
+    return { commands, errors }
+  }
+  for (const n of found) {
     const raw = lineText(body, starts, n).trim()
     const m = COMMAND_LINE.exec(raw)
     if (!m) continue
