@@ -8,10 +8,10 @@
  * still publishes its check run. No timing assertions: the budget's limits
  * are named in the messages; the times are in bench/criteria-budget.bench.ts.
  */
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { judgeCriteria } from '../../src/action/gate/judge.js'
 import { EVALUATION_BUDGET } from '../../src/core/criteria/budget.js'
@@ -227,6 +227,44 @@ describe('tm complete --validate (the engine every front door uses)', () => {
     expect(results[1]!.message).toMatch(/^over the evaluation budget: /)
     expect(err.message).toContain('over the evaluation budget')
     expect(engine.get(task.id).status).toBe('in_progress')
+  })
+})
+
+describe('tm (the bundled CLI, build/tm.cjs)', () => {
+  it('evaluates matches with RE2 and refuses a hostile criterion with exit 5, naming the limit', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'criteria-budget-tm-'))
+    const tm = (...args: string[]) => {
+      const r = spawnSync(process.execPath, [resolve('build/tm.cjs'), '--json', ...args], {
+        cwd: dir,
+        env: { ...process.env, TM_DB: '', TM_AGENT: 'ada' },
+        encoding: 'utf8',
+      })
+      return { code: r.status, out: JSON.parse(r.stdout) }
+    }
+    try {
+      expect(tm('init').code).toBe(0)
+      const id = tm(
+        'add',
+        'Release',
+        '-c',
+        'Tagged `version.matches("(?i)^V[0-9]+\\\\.")`',
+        '-c',
+        `Hostile \`${hostile('nested exists_one')}\``,
+      ).out.task?.id as string
+      expect(id, 'tm add').toBeTruthy()
+      expect(
+        tm('add', 'Bad', '-c', 'Look-ahead `version.matches("(?=v)v")`').out.error,
+      ).toMatchObject({ code: 'InvalidExpression' })
+      tm('claim', id)
+      const refused = tm('complete', id, '--token', '1', '--validate', '--set', 'version=v2.3.1')
+      expect(refused.code).toBe(5)
+      expect(refused.out.error.details.results).toMatchObject([
+        { outcome: 'pass' },
+        { outcome: 'error', message: expect.stringMatching(/^over the evaluation budget: /) },
+      ])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 
