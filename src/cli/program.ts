@@ -11,6 +11,7 @@ import { registerDependencyCommands } from './commands/dependencies.js'
 import { registerEventCommands } from './commands/events.js'
 import { registerImportCommand } from './commands/import.js'
 import { registerLeaseCommands } from './commands/leases.js'
+import { registerMaintenanceCommands } from './commands/maintenance.js'
 import { registerQuestionCommands } from './commands/questions.js'
 import { registerRebuildCommand } from './commands/rebuild.js'
 import { registerReportCommand } from './commands/report.js'
@@ -62,6 +63,7 @@ Docs: docs/cli.md`,
   registerTaskCommands(program)
   registerDependencyCommands(program)
   registerLeaseCommands(program)
+  registerMaintenanceCommands(program)
   registerAgentCommands(program)
   registerCollaborationCommands(program)
   registerQuestionCommands(program)

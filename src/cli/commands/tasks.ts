@@ -131,9 +131,14 @@ export function registerTaskCommands(program: Command): void {
     )
     .option('--max-attempts <n>', 'attempts before a task is failed (default 3)')
     .option('--default-capacity <n>', 'leases an unregistered agent may hold at once (default 1)')
+    .option(
+      '--enforce-personas',
+      'refuse a claim of a task with a persona by an agent not registered with it',
+    )
+    .option('--no-enforce-personas', 'personas only rank `tm next` (the default)')
     .action(
       action(
-        (g, o: Record<string, string | undefined>) => {
+        (g, o: Record<string, string | undefined> & { enforcePersonas?: boolean }) => {
           const engine = openEngine(g, { create: true })
           const settings = engine.configure({
             ...(o.leaseTtl ? { leaseTtlMs: parseDuration(o.leaseTtl, '--lease-ttl') } : {}),
@@ -154,6 +159,9 @@ export function registerTaskCommands(program: Command): void {
                     true,
                   ),
                 }
+              : {}),
+            ...(typeof o.enforcePersonas === 'boolean'
+              ? { enforcePersonas: o.enforcePersonas }
               : {}),
           })
           return { db: resolveDbPath(g.db), settings }
