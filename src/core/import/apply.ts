@@ -76,16 +76,16 @@ export function writeImport(
 
   const ttl = ctx.settings.leaseTtlMs
   let done = 0
-  for (const { task: t, id, status, holder, persona, criteria } of fresh) {
+  for (const { task: t, id, status, holder, persona, criteria, parentId } of fresh) {
     const created = time(t.created_at, ctx.now)
     const final = FINAL_STATUSES.includes(status)
     ctx.store.run(
-      `INSERT INTO tasks (id, title, description, status, priority, persona, success_criteria,
+      `INSERT INTO tasks (id, title, description, status, priority, persona, parent_id, success_criteria,
          deadline, estimated_hours, actual_hours, completion_summary, feedback_quality,
          feedback_timeliness, feedback_notes, max_attempts, blocked_reason, assignee,
          lease_holder, lease_token, lease_acquired_at, lease_heartbeat_at, lease_expires_at,
          fencing_seq, source, created_at, updated_at, completed_at)
-       VALUES (@id, @title, @description, @status, @priority, @persona, @criteria, @deadline,
+       VALUES (@id, @title, @description, @status, @priority, @persona, @parent, @criteria, @deadline,
          @estimated, @actual, @summary, @fq, @ft, @fn, @max_attempts, @blocked_reason, @assignee,
          @holder, @token, @lease_at, @lease_at, @expires, @fencing, @source, @created, @updated, @completed)`,
       {
@@ -95,6 +95,7 @@ export function writeImport(
         status,
         priority: t.priority,
         persona,
+        parent: parentId,
         criteria: JSON.stringify(criteria),
         deadline: t.deadline ? time(t.deadline, '') || null : null,
         estimated: t.estimated_hours && t.estimated_hours > 0 ? t.estimated_hours : null,
@@ -132,13 +133,7 @@ export function writeImport(
     if (onProgress && (done % 100 === 0 || done === fresh.length)) onProgress(done, fresh.length)
   }
 
-  // Parents after every task exists, so that a parent later in the plan is there.
-  let parents = 0
-  for (const { id, parentId } of fresh) {
-    if (parentId === null) continue
-    ctx.store.run('UPDATE tasks SET parent_id = ? WHERE id = ?', [parentId, id])
-    parents++
-  }
+  const parents = fresh.filter((t) => t.parentId !== null).length
   for (const [from, to] of edges) {
     ctx.store.run(
       'INSERT INTO dependencies (task_id, depends_on_id, created_at) VALUES (?, ?, ?)',
