@@ -12,13 +12,18 @@
  * to the app as an `issue_comment.created` event (the same handler, so the
  * same rules and the same idempotence: the comment id is recorded in the
  * transaction of its effects). Comments the app already answered — a reply
- * carrying the comment's id in its marker, posted by a run whose state was
- * then lost — are re-applied without a second reaction or reply.
+ * carrying the comment's id in its marker, posted by the app itself (its
+ * login, `appLogin`) in a run whose state was then lost — are re-applied
+ * without a second reaction or reply; markers in anyone else's comments
+ * are ignored.
  */
 import type { EmitterWebhookEvent } from '@octokit/webhooks'
 import { parseComment } from '../github/commands.js'
 import { MARKER_PREFIX, readMarkers } from '../github/replies.js'
 import type { AppRuntime, Octokit, RepoRef } from './runtime.js'
+
+/** The login of replies posted with a workflow's `GITHUB_TOKEN` (the Actions-hosted mode). */
+export const ACTIONS_LOGIN = 'github-actions[bot]'
 
 /** Comments created this long before the cursor are scanned again (GitHub's listings can lag). */
 export const CATCH_UP_OVERLAP_MS = 10 * 60_000
@@ -34,6 +39,12 @@ export interface CaughtUp {
   quiet: boolean
 }
 
+/**
+ * Scans that may fail on one comment before it is given up: recorded as
+ * handled (so never retried again) and reported with its last error.
+ */
+export const CATCH_UP_ATTEMPTS = 3
+
 /** What one scan did. */
 export interface CatchUpReport {
   /** Comments listed. */
@@ -41,8 +52,16 @@ export interface CatchUpReport {
   /** Pages requested (API requests made by the scan itself). */
   requests: number
   caught: CaughtUp[]
-  /** Missed comments whose handling failed (retried by the next scan), with the error's message. */
-  failed: (Omit<CaughtUp, 'quiet'> & { error: string })[]
+  /**
+   * Missed comments whose handling failed (retried by the next scan), with
+   * the error's message and the failures so far (this one included).
+   */
+  failed: (Omit<CaughtUp, 'quiet'> & { error: string; attempts: number })[]
+  /**
+   * Missed comments whose handling failed for the {@link CATCH_UP_ATTEMPTS}th
+   * time in this scan: recorded as handled without effect, never retried.
+   */
+  gaveUp: (Omit<CaughtUp, 'quiet'> & { error: string; attempts: number })[]
   /** The cursor after the scan (ISO-8601), or null when the repository has no comments yet. */
   cursor: string | null
 }
@@ -67,8 +86,11 @@ type RestComment = Awaited<
  * is listed in `failed` and the scan goes on with the next one (one failing
  * comment must not hold back every missed command after it); the cursor is
  * saved just before the first failure, so the next scan retries it (the
- * handled ones after it are recorded, and skipped then). Listing errors
- * propagate, the cursor unchanged. `since` overrides the
+ * handled ones after it are recorded, and skipped then). Failures are
+ * counted per comment: at the {@link CATCH_UP_ATTEMPTS}th the comment is
+ * given up — recorded as handled with nothing applied, its last error kept
+ * in the state, listed in `gaveUp` — and the cursor may pass it. Listing
+ * errors propagate, the cursor unchanged. `since` overrides the
  * stored cursor (ISO-8601); with neither, the scan starts at `firstScanFrom`
  * (default: now — a new state does not replay the repository's history).
  */
@@ -87,6 +109,13 @@ export async function catchUpComments(
      * missed too is not answered "not a task".
      */
     beforeUntracked?: () => Promise<void>
+    /**
+     * The login the app posts its replies as (`my-app[bot]` for a GitHub
+     * App, {@link ACTIONS_LOGIN} with a workflow's token, the default):
+     * markers in comments by anyone else are ignored, so nobody can make
+     * a missed command look answered.
+     */
+    appLogin?: string
   } = {},
 ): Promise<CatchUpReport> {
   const r: RepoRef = { owner: repository.owner.login, repo: repository.name }
@@ -95,7 +124,14 @@ export async function catchUpComments(
   const from = cursor
     ? new Date(Date.parse(cursor) - CATCH_UP_OVERLAP_MS).toISOString()
     : (options.firstScanFrom ?? rt.now())
-  const report: CatchUpReport = { scanned: 0, requests: 0, caught: [], failed: [], cursor }
+  const report: CatchUpReport = {
+    scanned: 0,
+    requests: 0,
+    caught: [],
+    failed: [],
+    gaveUp: [],
+    cursor,
+  }
   let beforeUntracked = options.beforeUntracked
   const comments: RestComment[] = []
   for await (const page of octokit.paginate.iterator(octokit.rest.issues.listCommentsForRepo, {
@@ -110,9 +146,12 @@ export async function catchUpComments(
     comments.push(...page.data)
   }
   report.scanned = comments.length
-  // Replies the app posted carry the id of the comment they answer.
+  // Replies the app posted carry the id of the comment they answer. Only
+  // the app's own comments count: anyone can write a marker into theirs.
+  const own = (options.appLogin ?? ACTIONS_LOGIN).toLowerCase()
   for (const c of comments) {
     if (!c.body?.includes(MARKER_PREFIX)) continue
+    if (c.user?.login.toLowerCase() !== own) continue
     for (const outcome of readMarkers(c.body)) {
       if (outcome.comment !== undefined) rt.answeredElsewhere.add(outcome.comment)
     }
@@ -146,7 +185,18 @@ export async function catchUpComments(
           await deliver(commentEvent(c, missed.issue, repository))
           report.caught.push({ ...what, quiet })
         } catch (err) {
-          report.failed.push({ ...what, error: errorText(err) })
+          // A comment that fails every time (a poison comment) must not be
+          // retried forever: after CATCH_UP_ATTEMPTS scans it is recorded
+          // as handled, with nothing applied, and reported once.
+          const error = errorText(err)
+          const at = rt.now()
+          const attempts = rt.engine.write(() => {
+            const n = rt.state.catchUpFailed(c.id, error, at)
+            if (n >= CATCH_UP_ATTEMPTS) rt.state.recordComment(c.id, repoKey, missed.issue, 0, at)
+            return n
+          })
+          if (attempts >= CATCH_UP_ATTEMPTS) report.gaveUp.push({ ...what, error, attempts })
+          else report.failed.push({ ...what, error, attempts })
         }
       }
       // Only past handled (or skipped) comments: from the first failing one on, scanned again.

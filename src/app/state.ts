@@ -256,6 +256,32 @@ export class AppState {
     )
   }
 
+  /**
+   * Count one more failed catch-up of comment `commentId` (its handler threw
+   * `error`) and return how many there have been. Kept in the settings table
+   * (`app.catch_up_failed.<id>` → `{ attempts, error, at }`, `at` ISO-8601),
+   * so no migration is needed.
+   */
+  catchUpFailed(commentId: number, error: string, at: string): number {
+    const key = `app.catch_up_failed.${commentId}`
+    const before = this.store.get<{ value: string }>('SELECT value FROM settings WHERE key = ?', [
+      key,
+    ])
+    let attempts = 1
+    try {
+      const prev = (JSON.parse(before?.value ?? '{}') as { attempts?: unknown }).attempts
+      if (typeof prev === 'number' && Number.isSafeInteger(prev) && prev > 0) attempts += prev
+    } catch {
+      // an unreadable record counts as none
+    }
+    this.store.run(
+      `INSERT INTO settings (key, value) VALUES (?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      [key, JSON.stringify({ attempts, error, at })],
+    )
+    return attempts
+  }
+
   /** Move the catch-up cursor of `repo` to `at` (never backwards). */
   saveCatchUpCursor(repo: string, at: string): void {
     this.store.run(

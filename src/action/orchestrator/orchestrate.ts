@@ -57,6 +57,12 @@ export interface OrchestrateOptions {
   host?: string
   /** Re-applications on a newer state before giving the work to the next run's catch-up. */
   maxRetries?: number
+  /**
+   * The login the run's token posts as (default `github-actions[bot]`, the
+   * `GITHUB_TOKEN`): only reply markers in its comments mark a missed
+   * command as answered.
+   */
+  appLogin?: string
 }
 
 /** What a run did, for the job summary and the step's outputs. */
@@ -239,10 +245,15 @@ async function handleOn(
     try {
       report.catchUp = await catchUpComments(rt, octokit, o.repository, (e) => probot.receive(e), {
         beforeUntracked: reconcile,
+        ...(o.appLogin ? { appLogin: o.appLogin } : {}),
       })
       for (const c of report.catchUp.caught) answered.add(c.comment)
       for (const f of report.catchUp.failed)
         report.errors.push(`catch-up of #${f.issue} comment ${f.comment}: ${f.error}`)
+      for (const f of report.catchUp.gaveUp)
+        report.errors.push(
+          `catch-up of #${f.issue} comment ${f.comment}: given up after ${f.attempts} failed runs, nothing applied (${f.error})`,
+        )
     } catch (err) {
       report.errors.push(`catch-up: ${message(err)}`)
     }

@@ -34,7 +34,12 @@ export function renderSummary(report: RunReport): string {
   }
   for (const f of report.catchUp?.failed ?? []) {
     lines.push(
-      `- ❌ #${f.issue} comment ${f.comment} by @${f.author}: ${f.error} (retried by the next run)`,
+      `- ❌ #${f.issue} comment ${f.comment} by @${f.author}: ${f.error} (failed ${f.attempts} time${f.attempts === 1 ? '' : 's'}; retried by the next run)`,
+    )
+  }
+  for (const f of report.catchUp?.gaveUp ?? []) {
+    lines.push(
+      `- ⛔ #${f.issue} comment ${f.comment} by @${f.author}: given up after ${f.attempts} failed runs, nothing in it applied and it is not retried; last error: ${f.error}`,
     )
   }
   if (report.reconciled) {

@@ -187,10 +187,15 @@ function replyBody(
       task: taskId,
       token: null,
       reason: e.message,
-      code: e.code === 'unknown' ? 'UnknownCommand' : 'InvalidCommand',
+      code:
+        e.code === 'unknown'
+          ? 'UnknownCommand'
+          : e.code === 'unreadable'
+            ? 'UnreadableComment'
+            : 'InvalidCommand',
       comment: commentId,
     },
-    text: `${code(e.raw)}: ${inline(e.message)}`,
+    text: e.code === 'unreadable' ? inline(e.message) : `${code(e.raw)}: ${inline(e.message)}`,
   }))
   const refused = execution.lines.some((l) => !l.outcome.ok) || parsed.errors.length > 0
   // `/status` and `/metrics` change nothing but always get their answer.
