@@ -37,7 +37,10 @@ export interface CounterRow {
   milestone: string | null
   claims: number
   completed: number
-  /** Failed tries: `fail` by an agent, a retry scheduled, an expired lease. */
+  /**
+   * Failed lease tries: `fail` by an agent, a retry scheduled, an expired
+   * lease (refused completions are counted by {@link refusedCompletions}).
+   */
   failed_attempts: number
   expiries: number
   /** `failed` events: tasks that failed for good (attempts exhausted or no retry). */
@@ -74,6 +77,36 @@ export function leaseCounters(store: Store, since: string, scope = ''): CounterR
        sum(CASE WHEN e.type IN (${LEASE_ENDS_SQL}) THEN json_extract(e.details, '$.lease_s') END) AS lease_s
      FROM events e LEFT JOIN task_metrics m ON m.task_id = e.task_id
      WHERE e.type IN ('claimed', ${LEASE_ENDS_SQL}) AND e.at >= @since AND ${inScope('e.task_id')}
+     GROUP BY e.actor, m.persona, m.milestone`,
+    { since, scope },
+  )
+}
+
+/** Refused completions for one (actor, persona, milestone) combination. */
+export interface RefusedRow {
+  actor: string | null
+  persona: string | null
+  milestone: string | null
+  refused: number
+}
+
+/**
+ * Completions refused because a success criterion did not hold, grouped
+ * like {@link leaseCounters}: the engine's `criteria_evaluated` events
+ * (written when `complete` throws `CriteriaFailed`) with `passed: false`
+ * and at least one evaluated result. A refusal that evaluated nothing —
+ * measurable criteria but no `--validate` — is a usage mistake, not a try,
+ * and is left out. Both paths read one event type through `events_type_at`
+ * (from `since`, or from the start), so the cost follows the number of
+ * refusals, not the size of the log.
+ */
+export function refusedCompletions(store: Store, since: string, scope = ''): RefusedRow[] {
+  return store.all<RefusedRow>(
+    `SELECT e.actor, m.persona, m.milestone, count(*) AS refused
+     FROM events e LEFT JOIN task_metrics m ON m.task_id = e.task_id
+     WHERE e.type = 'criteria_evaluated' AND e.at >= @since AND ${inScope('e.task_id')}
+       AND json_extract(e.details, '$.passed') = 0
+       AND json_array_length(e.details, '$.results') > 0
      GROUP BY e.actor, m.persona, m.milestone`,
     { since, scope },
   )

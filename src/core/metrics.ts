@@ -8,9 +8,16 @@
  * percentiles in memory; no state of its own. Archived tasks count like any
  * other.
  *
- * Attribution: lease events (claims, completions, failed tries, expiries,
- * lease time) count for the agent that acted and for the task's persona and
- * milestone; task-level figures (cycle, lead and blocked time, estimate
+ * One definition everywhere (overall, per agent, persona and milestone; in
+ * `tm metrics`, `tm report`, the `/metrics` reply and the dashboard): a
+ * *failed try* is a `fail` (with or without a retry), an expired lease, or a
+ * completion refused because a success criterion did not hold; the *success
+ * rate* is completions ÷ (completions + failed tries) — of the tries that
+ * ended, the share that completed the task. Releases are not tries.
+ *
+ * Attribution: lease events and refused completions (claims, completions,
+ * failed tries, expiries, lease time) count for the agent that acted and for
+ * the task's persona and milestone; task-level figures (cycle, lead and blocked time, estimate
  * accuracy, feedback) count for the agent that completed the task and for
  * its persona and milestone. Tasks without a persona or milestone are
  * grouped under `(none)`.
@@ -23,6 +30,8 @@ import {
   completedTasks,
   type DoneRow,
   leaseCounters,
+  type RefusedRow,
+  refusedCompletions,
   statusCounts,
   throughputByDay,
   type WipRow,
@@ -64,8 +73,10 @@ export interface FeedbackAverages {
 export interface Breakdown {
   claims: number
   completed: number
-  /** Failed tries: `fail` calls plus expired leases. */
+  /** Failed tries: `fail` calls, expired leases and refused completions. */
   failed_attempts: number
+  /** Completions refused because a success criterion did not hold (part of `failed_attempts`). */
+  refused_completions: number
   expiries: number
   lease_hours: number
   /** First claim → completion, hours. */
@@ -74,7 +85,7 @@ export interface Breakdown {
   lead_time_h: Distribution
   /** Hours the group's tasks spent blocked in the window (per agent: the tasks it completed). */
   blocked_hours: number
-  /** completed / (completed + failed tries); null when neither happened. */
+  /** completed / (completed + failed_attempts); null when neither happened. */
   success_rate: number | null
   estimate_accuracy: EstimateAccuracy
   feedback: FeedbackAverages
@@ -109,9 +120,13 @@ export interface Metrics {
   lease_hours: number
   expiries: number
   claims: number
-  /** Sum of `attempts` over tasks (failed tries counted by the engine). */
+  /** Sum of `attempts` over tasks (the engine's retry accounting: fails and expiries). */
   attempts: number
-  /** completed / (completed + failed); null when neither happened. */
+  /** Failed tries: `fail` calls, expired leases and refused completions. */
+  failed_attempts: number
+  /** Completions refused because a success criterion did not hold (part of `failed_attempts`). */
+  refused_completions: number
+  /** completions / (completions + failed_attempts); null when neither happened. */
   success_rate: number | null
   /** Mean and median of actual_hours / estimated_hours over completed tasks with both. */
   estimate_accuracy: EstimateAccuracy
@@ -160,8 +175,8 @@ class Group {
   claims = 0
   completed = 0
   failed_attempts = 0
+  refused = 0
   expiries = 0
-  failed = 0
   lease_s = 0
   cycle: number[] = []
   lead: number[] = []
@@ -176,8 +191,11 @@ class Group {
     this.completed += r.completed
     this.failed_attempts += r.failed_attempts
     this.expiries += r.expiries
-    this.failed += r.failed
     this.lease_s += r.lease_s ?? 0
+  }
+
+  refuse(r: RefusedRow): void {
+    this.refused += r.refused
   }
 
   done(r: DoneRow): void {
@@ -189,12 +207,14 @@ class Group {
   }
 
   breakdown(): Breakdown {
-    const tries = this.completed + this.failed_attempts
+    const failedTries = this.failed_attempts + this.refused
+    const tries = this.completed + failedTries
     const ratios = distribution(this.ratios)
     return {
       claims: this.claims,
       completed: this.completed,
-      failed_attempts: this.failed_attempts,
+      failed_attempts: failedTries,
+      refused_completions: this.refused,
       expiries: this.expiries,
       lease_hours: round(this.lease_s / 3600),
       cycle_time_h: distribution(this.cycle),
@@ -261,6 +281,13 @@ export function computeMetrics(ctx: Ctx, options: MetricsOptions = {}): Metrics 
     milestones.of(r.milestone).count(r)
   }
 
+  for (const r of refusedCompletions(store, since, scope)) {
+    total.refuse(r)
+    if (r.actor !== null) agents.of(r.actor).refuse(r)
+    personas.of(r.persona).refuse(r)
+    milestones.of(r.milestone).refuse(r)
+  }
+
   const byDay = new Map<string, number[]>()
   for (const r of completedTasks(store, since, scope)) {
     total.done(r)
@@ -311,10 +338,9 @@ export function computeMetrics(ctx: Ctx, options: MetricsOptions = {}): Metrics 
     expiries: overall.expiries,
     claims: overall.claims,
     attempts: attemptsCounted(store, scope),
-    success_rate:
-      total.completed + total.failed
-        ? round(total.completed / (total.completed + total.failed))
-        : null,
+    failed_attempts: overall.failed_attempts,
+    refused_completions: overall.refused_completions,
+    success_rate: overall.success_rate,
     estimate_accuracy: overall.estimate_accuracy,
     feedback: overall.feedback,
     wip: total.wip,

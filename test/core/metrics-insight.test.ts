@@ -61,7 +61,9 @@ describe('metrics: cycle and lead time, time blocked, feedback, work in progress
     expect(m.lease_hours).toBeCloseTo(4, 5)
     expect(m.claims).toBe(4)
     expect(m.expiries).toBe(1)
-    expect(m.success_rate).toBe(1)
+    // 2 completions, 1 failed try (c's expired lease): the per-group rule, overall too.
+    expect(m.success_rate).toBe(0.66667)
+    expect(m.failed_attempts).toBe(1)
     expect(m.estimate_accuracy).toEqual({ count: 2, mean_ratio: 1.25, median_ratio: 0.5 })
     expect(m.feedback).toEqual({ count: 2, quality: 3, timeliness: 4 })
     expect(m.wip).toBe(1)

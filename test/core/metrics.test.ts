@@ -36,7 +36,9 @@ describe('metrics from the event log', () => {
     expect(m.expiries).toBe(1)
     expect(m.claims).toBe(4)
     expect(m.attempts).toBe(2)
-    expect(m.success_rate).toBeCloseTo(2 / 3, 3)
+    // 2 completions, 2 failed tries (an expiry and a fail): 2 / 4.
+    expect(m.success_rate).toBe(0.5)
+    expect(m.failed_attempts).toBe(2)
     expect(m.estimate_accuracy).toEqual({ count: 2, mean_ratio: 1.75, median_ratio: 0.5 })
     expect(m.per_agent.ada).toMatchObject({
       claims: 3,

@@ -4,6 +4,8 @@ import { TaskError } from '../../core/errors.js'
 import type { TaskEvent } from '../../core/events.js'
 import type { Metrics } from '../../core/metrics.js'
 import { normaliseTime } from '../../core/model.js'
+import { FAILED_TRIES_LABEL, failedTries } from '../../core/report/markdown.js'
+import { formatHours } from '../../core/report/units.js'
 import { escapeLine, printJson, table, writeText } from '../output.js'
 import { action, globals, openEngine, parseDuration, parseNumber, reportError } from '../runtime.js'
 
@@ -29,14 +31,9 @@ export function sinceOption(text: string): string {
   }
 }
 
-/** Hours as a readable duration: `42 s`, `3.5 min`, `2.25 h`, `3.1 d`. */
+/** Hours as a readable duration (`1.6 s`, `3.5 min`, `2.3 h`, `3.1 d`; `-` for none): the report's units. */
 export function duration(hours: number | null): string {
-  if (hours === null) return '-'
-  const s = hours * 3600
-  if (s < 90) return `${Math.round(s * 10) / 10} s`
-  if (s < 5400) return `${Math.round(s / 6) / 10} min`
-  if (hours < 48) return `${Math.round(hours * 100) / 100} h`
-  return `${Math.round((hours / 24) * 10) / 10} d`
+  return formatHours(hours, '-')
 }
 
 /** Human rendering of {@link Metrics}. */
@@ -56,7 +53,8 @@ export function metricsText(m: Metrics): string {
     `Lead time (created → done): p50 ${duration(lead.p50)}, p90 ${duration(lead.p90)}, mean ${duration(lead.mean)} over ${lead.count} tasks`,
     `Time blocked: ${duration(m.blocked_h.total)} over ${m.blocked_h.count} tasks (p50 ${duration(m.blocked_h.p50)}, p90 ${duration(m.blocked_h.p90)})`,
     `Leases: ${m.claims} claims, ${duration(m.lease_hours)} under lease, ${m.expiries} expired; attempts counted ${m.attempts}`,
-    `Success rate: ${pct(m.success_rate)}`,
+    `Success rate: ${pct(m.success_rate)} (completions ÷ (completions + failed tries))`,
+    `${FAILED_TRIES_LABEL}: ${failedTries(m)}`,
     `Estimate accuracy (actual/estimated): mean ${f(m.estimate_accuracy.mean_ratio)}, median ${f(m.estimate_accuracy.median_ratio)} over ${m.estimate_accuracy.count}`,
     `Feedback (1–5): quality ${f(m.feedback.quality)}, timeliness ${f(m.feedback.timeliness)} over ${m.feedback.count}`,
   ]

@@ -6,9 +6,10 @@
  */
 import type { Metrics } from '../metrics.js'
 import type { Status } from '../model.js'
-import { hours } from './markdown.js'
+import { FAILED_TRIES_LABEL, failedTries, percent } from './markdown.js'
 import type { Report, ReportTask } from './model.js'
 import { barChart, escapeHtml as e, lineChart } from './svg.js'
+import { chartUnit, formatHours as hours } from './units.js'
 
 export interface HtmlOptions {
   /** How a task is referenced (default: its id). */
@@ -35,10 +36,6 @@ td,th{border:1px solid #d0d7de;padding:.25rem .5rem;text-align:left;vertical-ali
 svg .grid{stroke:#e5e7eb}svg .tick{font-size:11px;fill:#57606a}svg .bar{fill:#2563eb}
 .status-in_progress{color:#2563eb}.status-blocked{color:#dc2626}.status-waiting{color:#d97706}`
 
-function percent(r: number | null): string {
-  return r === null ? '–' : `${Math.round(r * 1000) / 10} %`
-}
-
 function table(head: string[], rows: string[][], total: number, what: string): string {
   if (rows.length === 0) return ''
   const more =
@@ -56,6 +53,7 @@ function figures(m: Metrics): string {
     ['Lead time p50 / p90', `${hours(m.lead_time_h.p50)} / ${hours(m.lead_time_h.p90)}`],
     ['Time blocked (total)', hours(m.blocked_h.total)],
     ['Success rate', percent(m.success_rate)],
+    [FAILED_TRIES_LABEL, failedTries(m)],
     ['Claims / expired leases', `${m.claims} / ${m.expiries}`],
     ['Work in progress', `${m.wip}`],
     ['Estimate accuracy (median actual ÷ estimated)', `${m.estimate_accuracy.median_ratio ?? '–'}`],
@@ -131,15 +129,17 @@ export function renderHtml(report: Report, options: HtmlOptions = {}): string {
   const throughput = barChart(
     days,
     report.throughput.map((d) => d.completed),
-    { title: 'Tasks completed per day', unit: 'tasks' },
+    { title: 'Tasks completed per day', unit: 'tasks', integers: true },
   )
+  const unit = chartUnit(report.cycle_time.flatMap((d) => [d.p50, d.p90]))
+  const scaled = (h: number | null) => (h === null ? null : h / unit.hours)
   const cycle = lineChart(
     days,
     [
-      { name: 'p50', color: '#2563eb', values: report.cycle_time.map((d) => d.p50) },
-      { name: 'p90', color: '#d97706', values: report.cycle_time.map((d) => d.p90) },
+      { name: 'p50', color: '#2563eb', values: report.cycle_time.map((d) => scaled(d.p50)) },
+      { name: 'p90', color: '#d97706', values: report.cycle_time.map((d) => scaled(d.p90)) },
     ],
-    { title: 'Cycle time per day of completion', unit: 'hours' },
+    { title: `Cycle time per day of completion, ${unit.name}`, unit: unit.name },
   )
   return `<!doctype html>
 <html lang="en">

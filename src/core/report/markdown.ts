@@ -15,6 +15,7 @@ import type { Breakdown, Metrics } from '../metrics.js'
 import type { Status } from '../model.js'
 import { dependencyFlowchart, xyChart } from './mermaid.js'
 import type { Report, ReportTask } from './model.js'
+import { chartUnit, formatHours as hours } from './units.js'
 
 /** GitHub's limit on an issue body, in characters. */
 export const GITHUB_BODY_LIMIT = 65_536
@@ -82,15 +83,21 @@ export function cell(text: string, max = 80): string {
     .replace(/@/g, '@\u200b')
 }
 
-/** Hours as a short duration: `45 min`, `3.5 h`, `2.1 d`; `–` for null. */
-export function hours(h: number | null): string {
-  if (h === null) return '–'
-  if (h < 1) return `${Math.round(h * 60)} min`
-  if (h < 48) return `${Math.round(h * 10) / 10} h`
-  return `${Math.round((h / 24) * 10) / 10} d`
+/** Label of the failed-tries figure: its parts, in the order {@link failedTries} gives them. */
+export const FAILED_TRIES_LABEL = 'Failed tries (failed, expired, refused completions)'
+
+/**
+ * The failed tries of `m` and their parts, e.g. `3 (1, 1, 1)`: `fail` calls,
+ * expired leases, completions refused by their criteria (see `metrics.ts`
+ * for the one definition of a failed try and of the success rate).
+ */
+export function failedTries(m: Metrics): string {
+  const fails = m.failed_attempts - m.expiries - m.refused_completions
+  return `${m.failed_attempts} (${fails}, ${m.expiries}, ${m.refused_completions})`
 }
 
-function percent(r: number | null): string {
+/** A rate in [0, 1] as a percentage with one decimal: `96.6 %`; `–` for null. */
+export function percent(r: number | null): string {
   return r === null ? '–' : `${Math.round(r * 1000) / 10} %`
 }
 
@@ -155,6 +162,7 @@ function figures(m: Metrics, days: number): string {
       `${hours(m.blocked_h.total)}, ${hours(m.blocked_h.p50)}`,
     ],
     ['Success rate', percent(m.success_rate)],
+    [FAILED_TRIES_LABEL, failedTries(m)],
     ['Claims / expired leases', `${m.claims} / ${m.expiries}`],
     ['Work in progress', `${m.wip}`],
     ['Estimate accuracy (actual ÷ estimated, median)', num(m.estimate_accuracy.median_ratio)],
@@ -287,14 +295,16 @@ function charts(report: Report): string {
   ]
   const measured = report.cycle_time.filter((d) => d.p50 !== null)
   if (measured.length) {
+    const unit = chartUnit(measured.flatMap((d) => [d.p50, d.p90]))
+    const scaled = (h: number | null) => (h ?? 0) / unit.hours
     out.push(
       `\`\`\`mermaid\n${xyChart(
-        'Cycle time per day of completion, hours (p50, p90)',
+        `Cycle time per day of completion, ${unit.name} (p50, p90)`,
         measured.map((d) => d.day.slice(5)),
-        'hours',
+        unit.name,
         [
-          { kind: 'line', values: measured.map((d) => d.p50 ?? 0) },
-          { kind: 'line', values: measured.map((d) => d.p90 ?? 0) },
+          { kind: 'line', values: measured.map((d) => scaled(d.p50)) },
+          { kind: 'line', values: measured.map((d) => scaled(d.p90)) },
         ],
       )}\n\`\`\``,
     )
@@ -315,7 +325,8 @@ export function metricsSummary(m: Metrics, agent: string, days: number): string 
   const overall: Breakdown = {
     claims: m.claims,
     completed: m.throughput.reduce((a, d) => a + d.completed, 0),
-    failed_attempts: Object.values(m.per_agent).reduce((a, b) => a + b.failed_attempts, 0),
+    failed_attempts: m.failed_attempts,
+    refused_completions: m.refused_completions,
     expiries: m.expiries,
     lease_hours: m.lease_hours,
     cycle_time_h: m.cycle_time_h,

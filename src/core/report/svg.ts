@@ -4,6 +4,7 @@
  * (a tooltip in every browser). No scripts, no external resources: the file
  * works offline and under a strict Content-Security-Policy.
  */
+import { axisTicks, readableNumber } from './units.js'
 
 /** Escape text for HTML and SVG content and attribute values. */
 export function escapeHtml(text: string): string {
@@ -18,8 +19,10 @@ export function escapeHtml(text: string): string {
 export interface ChartOptions {
   /** Accessible name of the chart. */
   title: string
-  /** Unit shown on the y axis and in tooltips (`tasks`, `h`). */
+  /** Unit shown on the y axis and in tooltips (`tasks`, `seconds`, `hours`). */
   unit: string
+  /** Values are counts: whole-number ticks only. */
+  integers?: boolean
   width?: number
   height?: number
 }
@@ -33,21 +36,19 @@ export interface LineSeries {
 
 const PAD = { left: 44, right: 12, top: 12, bottom: 36 }
 
-function niceMax(n: number): number {
-  if (n <= 0) return 1
-  const p = 10 ** Math.floor(Math.log10(n))
-  for (const m of [1, 2, 5, 10]) if (m * p >= n) return m * p
-  return 10 * p
-}
-
 function fmt(n: number): string {
   return `${Math.round(n * 100) / 100}`
 }
 
+/**
+ * The axes, gridlines and labels of a chart whose largest value is `max`:
+ * five distinct round ticks from 0 (see `axisTicks`), each printed with the
+ * decimals it needs.
+ */
 function frame(
   o: ChartOptions,
   labels: string[],
-  top: number,
+  max: number,
 ): {
   svg: string[]
   w: number
@@ -56,6 +57,8 @@ function frame(
   y: (v: number) => number
   step: number
 } {
+  const axis = axisTicks(max, 4, o.integers ?? false)
+  const top = axis.ticks.at(-1)!
   const w = o.width ?? 720
   const h = o.height ?? 240
   const plotW = w - PAD.left - PAD.right
@@ -67,11 +70,10 @@ function frame(
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="${escapeHtml(o.title)}">`,
     `<title>${escapeHtml(o.title)}</title>`,
   ]
-  for (let k = 0; k <= 4; k++) {
-    const v = (top / 4) * k
+  for (const v of axis.ticks) {
     svg.push(
       `<line x1="${PAD.left}" x2="${w - PAD.right}" y1="${fmt(y(v))}" y2="${fmt(y(v))}" class="grid"/>`,
-      `<text x="${PAD.left - 6}" y="${fmt(y(v) + 4)}" text-anchor="end" class="tick">${fmt(v)}</text>`,
+      `<text x="${PAD.left - 6}" y="${fmt(y(v) + 4)}" text-anchor="end" class="tick">${v.toFixed(axis.decimals)}</text>`,
     )
   }
   const every = Math.max(1, Math.ceil(labels.length / 10))
@@ -89,13 +91,12 @@ function frame(
 
 /** A bar chart: one bar per label. */
 export function barChart(labels: string[], values: number[], o: ChartOptions): string {
-  const top = niceMax(Math.max(0, ...values))
-  const f = frame(o, labels, top)
+  const f = frame(o, labels, Math.max(0, ...values))
   const barW = Math.max(1, f.step * 0.7)
   values.forEach((v, i) => {
     const y = f.y(v)
     f.svg.push(
-      `<rect x="${fmt(f.x(i) - barW / 2)}" y="${fmt(y)}" width="${fmt(barW)}" height="${fmt(f.y(0) - y)}" class="bar"><title>${escapeHtml(labels[i] ?? '')}: ${fmt(v)} ${escapeHtml(o.unit)}</title></rect>`,
+      `<rect x="${fmt(f.x(i) - barW / 2)}" y="${fmt(y)}" width="${fmt(barW)}" height="${fmt(f.y(0) - y)}" class="bar"><title>${escapeHtml(labels[i] ?? '')}: ${readableNumber(v)} ${escapeHtml(o.unit)}</title></rect>`,
     )
   })
   f.svg.push('</svg>')
@@ -105,8 +106,7 @@ export function barChart(labels: string[], values: number[], o: ChartOptions): s
 /** A line chart: one polyline per series (gaps where a value is null), with a legend. */
 export function lineChart(labels: string[], series: LineSeries[], o: ChartOptions): string {
   const all = series.flatMap((s) => s.values.filter((v): v is number => v !== null))
-  const top = niceMax(Math.max(0, ...all))
-  const f = frame(o, labels, top)
+  const f = frame(o, labels, Math.max(0, ...all))
   series.forEach((s, k) => {
     let run: string[] = []
     const flush = () => {
@@ -124,7 +124,7 @@ export function lineChart(labels: string[], series: LineSeries[], o: ChartOption
       const px = `${fmt(f.x(i))},${fmt(f.y(v))}`
       run.push(px)
       f.svg.push(
-        `<circle cx="${fmt(f.x(i))}" cy="${fmt(f.y(v))}" r="3" fill="${s.color}"><title>${escapeHtml(labels[i] ?? '')} ${escapeHtml(s.name)}: ${fmt(v)} ${escapeHtml(o.unit)}</title></circle>`,
+        `<circle cx="${fmt(f.x(i))}" cy="${fmt(f.y(v))}" r="3" fill="${s.color}"><title>${escapeHtml(labels[i] ?? '')} ${escapeHtml(s.name)}: ${readableNumber(v)} ${escapeHtml(o.unit)}</title></circle>`,
       )
     })
     flush()

@@ -231,6 +231,71 @@ describe('HTML report', () => {
   })
 })
 
+describe('units chosen from the data (issue 13)', () => {
+  /** Tasks completed 1.6 s and 2.4 s after their claims, as in the demo. */
+  function fast() {
+    const { engine, clock } = makeEngine()
+    for (const [n, ms] of [
+      [1, 1600],
+      [2, 2400],
+    ] as const) {
+      engine.add({ id: `o/r#${n}`, title: `fast ${n}` })
+      engine.claim(`o/r#${n}`, 'ada')
+      clock.advance(ms)
+      engine.complete(`o/r#${n}`, 'ada', 1)
+    }
+    return report(engine)
+  }
+
+  /** The y-axis tick labels of the `index`-th SVG chart. */
+  const ticks = (html: string, index: number) =>
+    [...html.split('<svg ')[index + 1]!.matchAll(/text-anchor="end" class="tick">([^<]*)</g)].map(
+      (m) => m[1],
+    )
+
+  it('HTML: key figures in seconds, the cycle-time axis in seconds with distinct ticks', () => {
+    const html = renderHtml(fast())
+    expect(html).toContain('<tr><th>Cycle time p50 / p90</th><td>1.6 s / 2.4 s</td></tr>')
+    expect(html).not.toContain('0 min')
+    const cycle = ticks(html, 1)
+    expect(cycle).toEqual(['0', '1', '2', '3', '4'])
+    expect(new Set(cycle).size).toBe(5)
+    expect(html).toContain('Cycle time per day of completion, seconds')
+    expect(html).toMatch(/p50: 1\.6 seconds<\/title>/)
+    // Counts of tasks get whole-number ticks.
+    expect(ticks(html, 0)).toEqual(['0', '1', '2', '3', '4'])
+  })
+
+  it('Markdown (the dashboard): the same figures, the chart in seconds', () => {
+    const md = renderMarkdown(fast(), { link })
+    expect(md).toContain('| Cycle time (first claim → done), p50 / p90 | 1.6 s / 2.4 s |')
+    expect(md).toContain('y-axis "seconds" 0 --> 5')
+    // The metrics keep hours to 5 decimals (0.036 s), so 1.6 s reads back as 1.58.
+    const lines = [...md.matchAll(/ {2}line \[([\d.]+)\]/g)].map((m) => Number(m[1]))
+    expect(lines).toHaveLength(2)
+    expect(lines[0]).toBeCloseTo(1.6, 1)
+    expect(lines[1]).toBeCloseTo(2.4, 1)
+    expect(md).not.toContain('0 min')
+  })
+
+  it('the charts switch to minutes, hours and days as the values grow', () => {
+    for (const [hours, unit] of [
+      [0.5, 'minutes'],
+      [5, 'hours'],
+      [100, 'days'],
+    ] as const) {
+      const { engine, clock } = makeEngine({ maxLeaseTtlMs: 200 * HOUR })
+      engine.add({ id: 'o/r#1', title: 'slow' })
+      engine.claim('o/r#1', 'ada', 150 * HOUR)
+      clock.advance(hours * HOUR)
+      engine.complete('o/r#1', 'ada', 1)
+      const html = renderHtml(report(engine))
+      expect(html).toContain(`Cycle time per day of completion, ${unit}`)
+      expect(new Set(ticks(html, 1)).size).toBe(5)
+    }
+  })
+})
+
 /**
  * `n` open tasks (ids `t0000000…`) with dependencies on earlier ones, bulk-inserted
  * with SQL in one transaction: this tests rendering, not the engine.
