@@ -3,8 +3,10 @@
  * worst shape we know for micromark (deep lists and quotes, brackets,
  * emphasis, code spans, HTML, tables, long lines) at GitHub's 65,536
  * characters, with and without command lines in it, and `parseComment` reads
- * it; the figure is the slowest of 5 runs after a warm-up, in event-loop
- * milliseconds (the parse is synchronous). Target: ≤ 50 ms for any comment.
+ * it; the figure is the slowest of 5 runs after a warm-up, in CPU
+ * milliseconds of the process (the parse is synchronous, so this is
+ * event-loop time), with the median wall time beside it. Target: ≤ 50 ms
+ * for any comment.
  */
 import { parseComment } from '../src/github/commands.js'
 
@@ -48,14 +50,30 @@ const families: Record<string, () => string> = {
   'lazy quote lines': () => fill('> a\n/status\n'),
   'blank-separated deep lists': () => fill(`${'- '.repeat(40)}x\n\n/status\n\n`),
   'hostile filler, command at the end': () => withCommand(fill('[*a_`<')),
+  'at the parse limits: 16 open brackets': () =>
+    `${Array.from({ length: 98 }, (_, i) => `${i < 16 ? '[' : ''}${'word '.repeat(8)}`).join('\n')}\n/status`,
+  'at the parse limits: 8 `[` then 8 `]`': () =>
+    `${'['.repeat(8)}\n${Array.from({ length: 97 }, (_, i) => `${i < 8 ? ']' : ''}${'word '.repeat(8)}`).join('\n')}\n/status`,
+  'at the parse limits: 250 emphasis marks': () =>
+    `${Array.from({ length: 90 }, (_, i) => `${i < 62 ? '*a _' : ''}${'word '.repeat(8)}`).join('\n')}\n/status`,
+  'at the parse limits: 99 short lines': () =>
+    `${Array.from({ length: 99 }, () => 'a').join('\n')}\n/status`,
   'plain prose, command at the end': () =>
     withCommand(fill('Hello world, this is a normal comment with some text.\n')),
 }
 
-function time(body: string): number {
+/**
+ * CPU milliseconds (user + system, `process.cpuUsage`) of one read: the work
+ * the event loop does, without the time the process waits for a core (the
+ * machine is shared); wall milliseconds beside it.
+ */
+function time(body: string): { cpu: number; wall: number } {
+  const c0 = process.cpuUsage()
   const t0 = performance.now()
   parseComment(body, { owner: 'o', repo: 'r' })
-  return performance.now() - t0
+  const wall = performance.now() - t0
+  const c = process.cpuUsage(c0)
+  return { cpu: (c.user + c.system) / 1000, wall }
 }
 
 const rows: string[] = []
@@ -64,7 +82,13 @@ for (const [name, make] of Object.entries(families)) {
   const body = make()
   time(body) // warm-up
   let max = 0
-  for (let i = 0; i < 5; i++) max = Math.max(max, time(body))
+  const walls: number[] = []
+  for (let i = 0; i < 5; i++) {
+    const t = time(body)
+    max = Math.max(max, t.cpu)
+    walls.push(t.wall)
+  }
+  const wall = walls.sort((a, b) => a - b)[2] ?? 0
   worst = Math.max(worst, max)
   const parsed = parseComment(body)
   const outcome =
@@ -72,14 +96,16 @@ for (const [name, make] of Object.entries(families)) {
       ? 'not read (limit)'
       : `${parsed.commands.length} commands, ${parsed.errors.length} errors`
   rows.push(
-    `| ${name} | ${body.length} | ${outcome} | ${max.toFixed(1)} | ${max <= TARGET_MS ? '✅' : '❌'} |`,
+    `| ${name} | ${body.length} | ${outcome} | ${wall.toFixed(1)} | ${max.toFixed(1)} | ${max <= TARGET_MS ? '✅' : '❌'} |`,
   )
 }
 console.log(`## Hostile comments (bench/comments.bench.ts)
 
-Each family at GitHub's limit of 65,536 characters; slowest of 5 runs after a warm-up.
+Each family at GitHub's limit of 65,536 characters, or at the limits of what is given to the
+Markdown parser; 5 runs after a warm-up: median wall time, and the slowest run's CPU time
+(\`process.cpuUsage\`: the event loop's work, without waiting for a core on a shared machine).
 Target: every comment read in ≤ ${TARGET_MS} ms of event-loop time (worst: ${worst.toFixed(1)} ms ${worst <= TARGET_MS ? '✅' : '❌'}).
 
-| family | characters | outcome | max ms | ≤ ${TARGET_MS} ms |
-|---|---:|---|---:|:---:|
+| family | characters | outcome | median wall ms | max CPU ms | ≤ ${TARGET_MS} ms |
+|---|---:|---|---:|---:|:---:|
 ${rows.join('\n')}`)

@@ -31,8 +31,9 @@
  *    gets one `unreadable` error saying which limit — when it is longer than
  *    GitHub's 65,536 characters, when lists and block quotes nest more than
  *    {@link MAX_NESTING} levels anywhere in it, or when its paragraphs
- *    holding command lines exceed {@link PARSE_LIMITS} (8,192 characters,
- *    200 lines, 512 Markdown punctuation marks in all). So any comment is
+ *    holding command lines exceed {@link PARSE_LIMITS} (4,096 characters,
+ *    100 lines, 256 Markdown punctuation marks of which 16 brackets, in
+ *    all). So any comment is
  *    read in a bounded time (bench/comments.bench.ts: ≤ 50 ms at 65,536
  *    characters, any shape).
  *

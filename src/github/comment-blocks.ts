@@ -25,11 +25,16 @@ export const MAX_NESTING = 32
 /** What the Markdown parser may be given at most, over all the paragraphs that hold candidates. */
 export const PARSE_LIMITS = {
   /** Characters. */
-  chars: 8192,
+  chars: 4096,
   /** Lines. */
-  lines: 200,
+  lines: 100,
   /** Characters that open or close inline constructs: `` ` `` `*` `_` `~` `[` `]` `<` `>` `!` `\` `|`. */
-  marks: 512,
+  marks: 256,
+  /**
+   * Of those, brackets `[` `]`: micromark looks back from every `]` over the
+   * whole paragraph for its `[` (quadratic: 128 of each took 80 ms; 16 in 4 KB take about 25 ms).
+   */
+  brackets: 16,
 }
 
 /** A line that may be a command line: its first non-blank character is `/` then a letter. */
@@ -384,11 +389,18 @@ function closesFence(rest: string, char: string, length: number): boolean {
   return i >= length && /^[ \t]*$/.test(rest.slice(i))
 }
 
-/** Characters of {@link PARSE_LIMITS}`.marks` in `text`, counted up to `max + 1`. */
-function countMarks(text: string, max: number): number {
-  let n = 0
-  for (let i = 0; i < text.length && n <= max; i++) if (MARK_CODES.has(text.charCodeAt(i))) n++
-  return n
+/** Characters of {@link PARSE_LIMITS}`.marks` in `text`, and of those brackets. */
+function countMarks(text: string): { marks: number; brackets: number } {
+  let marks = 0
+  let brackets = 0
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (MARK_CODES.has(code)) {
+      marks++
+      if (code === 91 || code === 93) brackets++
+    }
+  }
+  return { marks, brackets }
 }
 
 /** A paragraph line other than the first, as the parser should see it. */
@@ -433,12 +445,15 @@ function checkLimits(found: CandidateParagraph[]): CandidateParagraph[] | Unread
   let chars = 0
   let lineCount = 0
   let marks = 0
+  let brackets = 0
   for (const p of found) {
     lineCount += p.texts.length
     for (const t of p.texts) {
       chars += t.length + 1
       if (chars > PARSE_LIMITS.chars) break
-      marks += countMarks(t, PARSE_LIMITS.marks - marks)
+      const counted = countMarks(t)
+      marks += counted.marks
+      brackets += counted.brackets
     }
     const over =
       chars > PARSE_LIMITS.chars
@@ -447,7 +462,9 @@ function checkLimits(found: CandidateParagraph[]): CandidateParagraph[] | Unread
           ? `${PARSE_LIMITS.lines} lines`
           : marks > PARSE_LIMITS.marks
             ? `${PARSE_LIMITS.marks} Markdown punctuation marks`
-            : null
+            : brackets > PARSE_LIMITS.brackets
+              ? `${PARSE_LIMITS.brackets} brackets`
+              : null
     if (over) {
       const line = p.lines[0] ?? 1
       return {

@@ -71,7 +71,7 @@ describe('hostile comments are read without throwing', () => {
     expect(read(fill('/progress 50 ok\n'))).toMatchObject({ commands: [], errors: 1 })
     expect(read(fill('x\n/status\n\n'))).toMatchObject({ commands: [], errors: 1 })
     expect(read(`${fill('[', '\n/status')}`)).toMatchObject({ commands: [], unreadable: [1] })
-    expect(read(`${'*a_'.repeat(300)}\n/status`)).toMatchObject({ commands: [], unreadable: [1] })
+    expect(read(`${'*a_'.repeat(150)}\n/status`)).toMatchObject({ commands: [], unreadable: [1] })
   })
 
   it('hostile filler (not nested) before a short command paragraph does not hide the command', () => {
