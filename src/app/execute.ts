@@ -271,6 +271,23 @@ function run(
           : 'Unblocked; the task is pending.',
       )
     }
+    case 'reopen': {
+      // Reopening a completed task blocks its dependents again (a lease on one
+      // ends): their issues are mirrored too.
+      const dependents = e.show(taskId).dependents.map((id) => e.get(id))
+      if (!e.reopen(taskId, actor)) {
+        // As `/approve` twice: nothing to do is not a refusal.
+        return ok(`Nothing to reopen: the task is ${task.status}, not finished.`)
+      }
+      for (const d of dependents) {
+        out.touched.add(d.id)
+        if (d.lease && e.get(d.id).lease === null) out.formerHolders.set(d.id, d.lease.holder)
+      }
+      const after = e.get(taskId)
+      return ok(
+        `Reopened (was ${task.status}): the task is ${after.status}${after.status === 'blocked' ? ' until its dependencies complete' : ''}, attempts reset to 0 of ${after.max_attempts}.`,
+      )
+    }
     case 'progress':
       e.progress(taskId, actor, command.percent, command.message ?? '')
       return ok(

@@ -64,6 +64,7 @@ export const COMMAND_NAMES = [
   'fail',
   'block',
   'unblock',
+  'reopen',
   'progress',
   'feedback',
   'join',
@@ -103,6 +104,7 @@ export type ParsedCommand = At &
     | { name: 'fail'; reason?: string }
     | { name: 'block'; reason: string }
     | { name: 'unblock' }
+    | { name: 'reopen' }
     | { name: 'progress'; percent: number; message?: string }
     | { name: 'feedback'; quality: Rating; timeliness: Rating; notes?: string }
     | { name: 'join'; role?: string }
@@ -242,6 +244,13 @@ const SPECS: { [N in CommandName]: Spec<N> } = {
     usage: '/unblock',
     example: '/unblock',
     summary: 'lift a block set by hand',
+    parse: noArgs,
+  },
+  reopen: {
+    usage: '/reopen',
+    example: '/reopen',
+    summary:
+      'bring a failed, completed or cancelled task back to pending (attempts reset, history kept)',
     parse: noArgs,
   },
   progress: {

@@ -40,6 +40,7 @@ export const COMMANDS = [
   'fail',
   'block',
   'unblock',
+  'reopen',
   'progress',
   'feedback',
   'approve',
@@ -87,7 +88,7 @@ export const MANUAL_RULE_WHAT: { readonly [R in ManualRule]: string } = {
     'completing a task by hand (closing its issue as completed, or the status: completed label)',
   cancel:
     'cancelling a task by hand (closing its issue as not planned, or the status: cancelled label)',
-  reopen: 'reopening a finished task (reopening its issue, or a status label)',
+  reopen: 'reopening a finished task (/reopen, reopening its issue, or a status label)',
   edit_criteria: 'changing the success criteria in the issue body',
   edit_claimed_criteria:
     'changing the success criteria in the issue body while the task is held under a lease',
@@ -106,8 +107,13 @@ export const MANUAL_RULE_WHAT: { readonly [R in ManualRule]: string } = {
  * that it counts for the completion gate; and the manual edits a person makes
  * on GitHub instead of a command (see {@link MANUAL_RULES}).
  */
-export const PERMISSION_RULES = [...COMMANDS, 'override', 'confirm', ...MANUAL_RULES] as const
-export type PermissionRule = (typeof PERMISSION_RULES)[number]
+const ALL_RULES = [...COMMANDS, 'override', 'confirm', ...MANUAL_RULES] as const
+export type PermissionRule = (typeof ALL_RULES)[number]
+/**
+ * Every rule once: `reopen` is both a command (`/reopen`) and a manual rule
+ * (reopening the issue): one rule for both, since they do the same thing.
+ */
+export const PERMISSION_RULES: readonly PermissionRule[] = [...new Set(ALL_RULES)]
 
 /** Who may run one command: a minimum repository permission, or being a listed agent. */
 export interface CommandPermission {
@@ -142,6 +148,8 @@ export interface Config {
     max_attempts: number
     /** How often the server sweeps expired leases. */
     sweep_interval: string
+    /** Refuse a /claim of a task with a persona by someone not listed under agents with it. */
+    enforce_personas: boolean
   }
   labels: {
     status_prefix: string
@@ -211,6 +219,7 @@ export const DEFAULT_CONFIG: Config = deepFreeze({
     lock_delay: '0s',
     max_attempts: 3,
     sweep_interval: '1m',
+    enforce_personas: false,
   },
   labels: {
     status_prefix: 'status: ',
@@ -265,6 +274,7 @@ export function engineSettings(config: Config): Partial<EngineSettings> {
     maxLeaseTtlMs: durationMs(config.lease.max_ttl),
     lockDelayMs: durationMs(config.lease.lock_delay),
     maxAttempts: config.lease.max_attempts,
+    enforcePersonas: config.lease.enforce_personas,
   }
 }
 
@@ -399,6 +409,12 @@ function build() {
       '1s',
       'How often the server looks for expired leases.',
     ),
+    enforce_personas: z
+      .boolean({ error: onlyType('expected true or false') })
+      .default(D.lease.enforce_personas)
+      .describe(
+        'Refuse a /claim of a task with a persona by anyone not listed under agents with that persona (PersonaMismatch). Off: personas only label tasks.',
+      ),
   }).check(
     z.refine((l) => !isDuration(l.ttl) || !isDuration(l.max_ttl) || ms(l.max_ttl) >= ms(l.ttl), {
       error: (iss) => {

@@ -95,6 +95,7 @@ describe('parseConfig: defaults', () => {
       maxLeaseTtlMs: 4 * 3_600_000,
       lockDelayMs: 0,
       maxAttempts: 3,
+      enforcePersonas: false,
     })
     const c = parseConfig('lease:\n  ttl: 90s\n  lock_delay: 1.5m\n  max_attempts: 5\n')
     expect(engineSettings(c)).toMatchObject({
@@ -136,7 +137,7 @@ describe('parseConfig: bad input names the file, the field, its line and what is
     const err = refused('lease:\n  ttl: 20m\n  tll: 3m\ncolour: red\n')
     expect(err.lines).toEqual([
       '.github/task-orchestrator.yml is not valid:',
-      'lease.tll (line 3, column 3): unknown key; expected one of: ttl, max_ttl, lock_delay, max_attempts, sweep_interval',
+      'lease.tll (line 3, column 3): unknown key; expected one of: ttl, max_ttl, lock_delay, max_attempts, sweep_interval, enforce_personas',
       'colour (line 4, column 1): unknown key; expected one of: task_label, lease, labels, agents, permissions, replies, dashboard, gate',
     ])
     expect(err.details.source).toBe('.github/task-orchestrator.yml')
@@ -149,7 +150,7 @@ describe('parseConfig: bad input names the file, the field, its line and what is
   it('unknown command under permissions and unknown key in a rule', () => {
     const err = refused('permissions:\n  destroy: {}\n  done:\n    lvl: admin\n')
     expect(err.lines[1]).toMatch(
-      /^permissions\.destroy \(line 2, column 3\): unknown key; expected one of: claim, heartbeat, .*, status, override, confirm, track, close, cancel, reopen, edit_criteria, edit_claimed_criteria, edit_dependencies, edit_subtasks$/,
+      /^permissions\.destroy \(line 2, column 3\): unknown key; expected one of: claim, heartbeat, .*, unblock, reopen, .*, status, override, confirm, track, close, cancel, edit_criteria, edit_claimed_criteria, edit_dependencies, edit_subtasks$/,
     )
     expect(err.lines[2]).toBe(
       'permissions.done.lvl (line 4, column 5): unknown key; expected one of: level, agents',
