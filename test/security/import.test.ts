@@ -144,9 +144,11 @@ describe('parent-child cycles', () => {
 describe('files that are not regular files', () => {
   it('refuses a v2.3 file that is a symbolic link to /dev/zero, without reading it', () => {
     const data = copyV23()
-    symlinkSync('/dev/zero', join(data, 'contexts', 'zzzzzzzz.yaml'))
+    // Named as the context file of a real task, so an importer would read it.
+    const id = parseV23(data).tasks[0]!.sourceId
+    symlinkSync('/dev/zero', join(data, 'contexts', `${id}.yaml`))
     const err = expectTaskError(() => parseV23(data), 'BadImport')
-    expect(err.message).toContain('contexts/zzzzzzzz.yaml')
+    expect(err.message).toContain(`contexts/${id}.yaml`)
     expect(err.message).toContain('symbolic link')
   })
 

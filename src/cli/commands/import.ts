@@ -21,7 +21,7 @@ export function importText(r: ImportReport): string {
         groups.set(key, {
           count: 1,
           reason: u.reason,
-          example: `${u.item}: ${JSON.stringify(u.value)}`,
+          example: `${u.item}${u.line ? ` (line ${u.line})` : ''}: ${JSON.stringify(u.value)}`,
         })
     }
     lines.push(

@@ -7,8 +7,9 @@
  */
 import { TaskError } from '../errors.js'
 import type { Priority, Status } from '../model.js'
+import { mapDependencies } from './beads-links.js'
 import { criteriaFromText } from './criteria-text.js'
-import { describeType, textOf, timeOf, wrongType } from './field-types.js'
+import { textOf, timeOf, wrongType } from './field-types.js'
 import type { ImportedTask, ImportPlan, Unmapped } from './plan.js'
 
 /**
@@ -47,16 +48,6 @@ const PRIORITY_MAP: Record<number, Priority> = {
   4: 'low',
 }
 
-const DEPENDENCY_REASON: Record<string, string> = {
-  'discovered-from':
-    "'discovered-from' records where the issue was found, not an order of work; link dropped",
-  related: "'related' is an informational link, not a dependency; link dropped",
-  'relates-to': "'relates-to' is an informational link, not a dependency; link dropped",
-  supersedes: "'supersedes' is an informational link, not a dependency; link dropped",
-  duplicates: "'duplicates' is an informational link, not a dependency; link dropped",
-  'replies-to': "'replies-to' links mail messages, not work; link dropped",
-}
-
 /** Fields this importer reads (everything else is reported as dropped). */
 const KNOWN_FIELDS = new Set([
   'id',
@@ -81,13 +72,6 @@ const KNOWN_FIELDS = new Set([
   'delete_reason',
   'original_type',
 ])
-
-interface BeadsDependency {
-  issue_id?: unknown
-  depends_on_id?: unknown
-  type?: unknown
-  created_at?: unknown
-}
 
 interface Line {
   issue: Record<string, unknown>
@@ -395,87 +379,4 @@ function mapIssue(
     }
   }
   return task
-}
-
-function mapDependencies(
-  issue: Record<string, unknown>,
-  id: string,
-  task: ImportedTask,
-  allIds: Set<string>,
-  imported: Set<string>,
-  report: (field: string, value: unknown, reason: string) => void,
-): void {
-  const deps = issue.dependencies
-  if (deps === undefined || deps === null) return
-  if (!Array.isArray(deps)) {
-    report('dependencies', deps, wrongType('a list of {depends_on_id, type}', deps, 'dropped'))
-    return
-  }
-  const parents: { target: string; at: number; field: string; value: unknown }[] = []
-  const blocks = new Set<string>()
-  deps.forEach((dep: BeadsDependency, i) => {
-    const field = `dependencies[${i}]`
-    if (!isRecord(dep) || typeof dep.depends_on_id !== 'string' || typeof dep.type !== 'string') {
-      report(
-        field,
-        dep,
-        isRecord(dep)
-          ? `expected {depends_on_id, type} as strings, found depends_on_id ${describeType(dep.depends_on_id)} and type ${describeType(dep.type)}; dropped`
-          : wrongType('an object {depends_on_id, type}', dep, 'dropped'),
-      )
-      return
-    }
-    const target = dep.depends_on_id
-    const value = { type: dep.type, depends_on_id: target }
-    if (dep.issue_id !== undefined && dep.issue_id !== id) {
-      report(
-        field,
-        { ...value, issue_id: dep.issue_id },
-        `belongs to ${String(dep.issue_id)}, not ${id}; dropped`,
-      )
-      return
-    }
-    if (dep.type !== 'blocks' && dep.type !== 'parent-child') {
-      report(
-        `${field}.type`,
-        value,
-        DEPENDENCY_REASON[dep.type] ?? `unknown beads link type '${dep.type}'; link dropped`,
-      )
-      return
-    }
-    if (target === id) {
-      report(field, value, 'an issue cannot depend on itself; dropped')
-      return
-    }
-    if (!allIds.has(target)) {
-      report(field, value, `${target} is not in the file; ${dep.type} link dropped`)
-      return
-    }
-    if (!imported.has(target)) {
-      report(field, value, `${target} is not imported (not a work item); ${dep.type} link dropped`)
-      return
-    }
-    if (dep.type === 'blocks') {
-      if (!blocks.has(target)) {
-        blocks.add(target)
-        task.dependsOn.push(target)
-      }
-    } else {
-      const at = typeof dep.created_at === 'string' ? Date.parse(dep.created_at) : Number.NaN
-      parents.push({ target, at: Number.isNaN(at) ? Number.POSITIVE_INFINITY : at, field, value })
-    }
-  })
-  const targets = new Set<string>()
-  const distinct = parents.filter((p) => !targets.has(p.target) && targets.add(p.target))
-  if (distinct.length === 0) return
-  const chosen = distinct.reduce((a, b) => (b.at < a.at ? b : a))
-  task.parentSourceId = chosen.target
-  for (const other of distinct) {
-    if (other === chosen) continue
-    report(
-      other.field,
-      other.value,
-      `second parent; a task has one parent, kept the earliest (${chosen.target}), link dropped`,
-    )
-  }
 }

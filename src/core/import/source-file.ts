@@ -103,12 +103,22 @@ function linkRefusal(path: string, label: string): TaskError {
  * @param path the entry's path (a link's target is named in the message)
  * @param label the name used in the message
  * @param kind what the entry is ({@link kindOf})
+ * @param named true for the path a person named, false for an entry found
+ *   inside a data directory (the advice differs)
  */
-export function notRegularFile(path: string, label: string, kind: string): TaskError {
+export function notRegularFile(
+  path: string,
+  label: string,
+  kind: string,
+  named = false,
+): TaskError {
   if (kind === 'symbolic link') return linkRefusal(path, label)
+  const fix = named
+    ? 'give the path of a regular file'
+    : 'remove it from the data directory, or replace it with a regular file'
   return refuse(
     label,
-    `is a ${kind}, not a regular file; an import reads regular files only — give the path of a regular file, or remove it from the directory`,
+    `is a ${kind}, not a regular file; an import reads regular files only — ${fix}`,
     { kind },
   )
 }
@@ -143,7 +153,7 @@ export function openSourceFile(
   }
   try {
     const st = fstatSync(fd)
-    if (!st.isFile()) throw notRegularFile(path, label, kindOf(st))
+    if (!st.isFile()) throw notRegularFile(path, label, kindOf(st), options.followLink === true)
     if (st.size > limit) {
       throw refuse(
         label,

@@ -10,7 +10,6 @@ import { lstatSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { TaskError } from '../errors.js'
 import {
-  type Criterion,
   isPersona,
   PRIORITIES,
   type Priority,
@@ -18,9 +17,9 @@ import {
   type Status,
   TASK_ID_PATTERN,
 } from '../model.js'
-import { capCriterion } from './criteria-text.js'
 import type { ImportedParticipant, ImportedTask, Unmapped } from './plan.js'
 import { checkSourceFile, IMPORT_LIMITS } from './source-file.js'
+import { mapCriteria } from './v23-criteria.js'
 
 /** Blocked reason for a v2.3 task blocked by hand (blocked, without dependencies). */
 export const V23_BLOCKED_REASON = 'imported as blocked from Task Orchestrator v2.3'
@@ -363,85 +362,4 @@ function mapTask(row: Row, unmapped: Unmapped[]): ImportedTask {
     }
   }
   return task
-}
-
-function mapCriteria(
-  id: string,
-  raw: unknown,
-  report: (field: string, value: unknown, reason: string) => void,
-  unmapped: Unmapped[],
-): Criterion[] {
-  if (typeof raw === 'string' && raw.trim() === '') return []
-  let list: unknown
-  try {
-    list = typeof raw === 'string' ? JSON.parse(raw) : raw
-  } catch {
-    report('success_criteria', raw, 'not valid JSON; no criteria imported')
-    return []
-  }
-  if (!Array.isArray(list)) {
-    report('success_criteria', raw, 'not a JSON list; no criteria imported')
-    return []
-  }
-  const criteria: Criterion[] = []
-  list.forEach((item: unknown, i) => {
-    const field = `success_criteria[${i}]`
-    if (typeof item === 'string') item = { criterion: item }
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-      report(field, item, 'not a {criterion, measurable} object; dropped')
-      return
-    }
-    const entry = item as Row
-    let measurable: string | undefined
-    const m = entry.measurable
-    const flag = typeof m === 'string' ? m.trim().toLowerCase() : m
-    if (flag === true || flag === 'true') {
-      measurable = 'true'
-      report(
-        `${field}.measurable`,
-        m,
-        'v2.3 flag "true" kept as the CEL expression `true`, which always holds; replace it with a real check or remove it to make the criterion manual',
-      )
-    } else if (flag === false || flag === 'false') {
-      report(
-        `${field}.measurable`,
-        m,
-        'v2.3 flag "false" (not measurable): imported as a manual criterion without an expression',
-      )
-    } else if (typeof m === 'string' && m.trim() !== '') {
-      if (m.trim().length <= 2000) measurable = m.trim()
-      else
-        report(
-          `${field}.measurable`,
-          m,
-          'expression longer than 2000 characters; criterion imported as manual',
-        )
-    } else if (m !== undefined && m !== null && m !== '') {
-      report(`${field}.measurable`, m, 'not an expression; criterion imported as manual')
-    }
-    let text = typeof entry.criterion === 'string' ? entry.criterion.trim() : ''
-    if (text === '') {
-      if (measurable === undefined) {
-        report(field, item, 'criterion has neither text nor expression; dropped')
-        return
-      }
-      text = measurable
-      report(
-        `${field}.criterion`,
-        entry.criterion ?? null,
-        'no criterion text; the expression is used as its text',
-      )
-    }
-    const criterion: Criterion = {
-      criterion: capCriterion(text, id, `${field}.criterion`, unmapped),
-    }
-    if (measurable !== undefined) criterion.measurable = measurable
-    for (const key of Object.keys(entry)) {
-      if (key !== 'criterion' && key !== 'measurable') {
-        report(`${field}.${key}`, entry[key], 'no such criterion field; dropped')
-      }
-    }
-    criteria.push(criterion)
-  })
-  return criteria
 }
