@@ -53,6 +53,27 @@ export function escapeLine(text: string): string {
   return escapeBlock(text).replace(/[\n\t]/g, escapeChar)
 }
 
+/**
+ * End `tm` quietly when the reader of its output goes away (`tm list | head`):
+ * a write to a closed pipe fails with `EPIPE`, which Node reports as an
+ * `error` event on the stream — unhandled, a stack trace and exit 1. Unix
+ * tools end silently there (killed by SIGPIPE, which Node ignores). `tm`
+ * exits at once with the exit code the command has set (0 when it
+ * succeeded: output is written after the command's transaction committed,
+ * so the work is done; `set -o pipefail` scripts see success), writing
+ * nothing more. Any other stream error is thrown as before.
+ */
+export function endQuietlyOnClosedPipe(
+  streams: NodeJS.WriteStream[] = [process.stdout, process.stderr],
+): void {
+  for (const stream of streams) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err
+      process.exit()
+    })
+  }
+}
+
 /** Write text output to stdout, escaped with {@link escapeBlock}. */
 export function writeText(text: string): void {
   process.stdout.write(escapeBlock(text))

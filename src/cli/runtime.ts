@@ -9,7 +9,7 @@ import { openStore, resolveDbPath } from '../core/db/open.js'
 import { isStorageFailure, storageError } from '../core/db/storage-error.js'
 import { Engine } from '../core/engine.js'
 import { isTaskError, TaskError } from '../core/errors.js'
-import { noLease } from '../core/leases.js'
+import { type LeaseOperation, noLease } from '../core/leases.js'
 import { EXIT, exitCodeFor } from './exit-codes.js'
 import { escapeBlock, printJson, writeText } from './output.js'
 
@@ -28,9 +28,13 @@ export function globals(cmd: Command): Globals {
 let openEngines: Engine[] = []
 
 /**
- * Open the engine on the database from `--db`, `TM_DB` or the default. With
- * `create: false` a missing file is a clear error rather than a new empty
- * database (a typo in a path should not look like an empty backlog).
+ * Open the engine on the database from `--db`, `TM_DB` or the default. A
+ * missing file is `StorageError` "No task database at …; run `tm init`
+ * first" (exit 6) rather than a new empty database: a typo in a path, or a
+ * command run in the wrong folder, should not look like an empty backlog or
+ * start a second one. Only the commands that start a database pass
+ * `create: true`: `tm init`, `tm import` and `tm rebuild` (and `tm demo`
+ * opens its own); docs/cli.md says so.
  */
 export function openEngine(g: Globals, options: { create?: boolean } = {}): Engine {
   const store = openStore(resolveDbPath(g.db), { create: options.create ?? false })
@@ -66,15 +70,21 @@ export function parseDuration(text: string, flag: string): number {
 }
 
 /**
- * The fencing token `--token` gave for task `id` on `engine`. Without one, a
- * task nobody holds is refused as the engine refuses it with one (`NoLease`:
- * "claim it first"), which is what an agent that skipped the claim needs to
+ * The fencing token `--token` gave for `operation` on task `id` on `engine`.
+ * Without one, a task nobody holds is refused as the engine refuses it with
+ * one (`NoLease`: "claim it first" on an open task, "nothing to heartbeat"
+ * on a finished one), which is what an agent that skipped the claim needs to
  * hear; otherwise `--token` is required (see {@link parseToken}).
  */
-export function leaseToken(engine: Engine, id: string, text: string | undefined): number {
+export function leaseToken(
+  engine: Engine,
+  id: string,
+  text: string | undefined,
+  operation: LeaseOperation,
+): number {
   if (text === undefined) {
     const task = engine.get(id)
-    if (task.lease === null) throw noLease(id, task.status)
+    if (task.lease === null) throw noLease(id, task.status, operation)
   }
   return parseToken(text)
 }
@@ -116,7 +126,9 @@ export function parseNumber(
 
 /**
  * Wrap a command's action: run it, print its result (JSON or text), and map
- * errors to exit codes. `render` turns the result into human text.
+ * errors to exit codes. `render` turns the result into human text. A result
+ * with `warnings` (strings) keeps them in its JSON; in text mode each goes to
+ * stderr as `tm: warning: …`, so stdout stays the result.
  */
 export function action<A extends unknown[], R>(
   run: (g: Globals, ...args: A) => R | Promise<R>,
@@ -131,6 +143,9 @@ export function action<A extends unknown[], R>(
       else {
         const text = render(result, g)
         if (text) writeText(`${text}\n`)
+        for (const warning of (result as { warnings?: unknown[] } | undefined)?.warnings ?? []) {
+          process.stderr.write(escapeBlock(`tm: warning: ${String(warning)}\n`))
+        }
       }
     } catch (err) {
       process.exitCode = reportError(err, g.json ?? false)

@@ -9,7 +9,7 @@ import { isTaskError, TaskError } from './errors.js'
 import { appendEvent } from './events.js'
 import { addDependency } from './graph.js'
 import type { Criterion, NewTask, Task } from './model.js'
-import { parseInput, schemas } from './schemas.js'
+import { fieldLabel, parseInput, schemas } from './schemas.js'
 import {
   type Ctx,
   findTaskRow,
@@ -31,7 +31,7 @@ export function checkCriteria(criteria: readonly Criterion[]): void {
       if (isTaskError(err)) {
         throw new TaskError(
           'InvalidExpression',
-          `success_criteria.${i}.measurable: ${err.message}`,
+          `${fieldLabel(['success_criteria', i, 'measurable'])}: ${err.message}`,
           { ...err.details, index: i + 1 },
         )
       }

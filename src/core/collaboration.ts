@@ -1,7 +1,9 @@
 /**
  * Working together on a task: participants (agent + role; the lease holder
- * stays single) and progress reports (percent + message, kept as a history).
+ * stays single), progress reports (percent and/or message, kept as a
+ * history) and shared notes under a generated key.
  */
+import { type ContextEntry, share } from './context.js'
 import { TaskError } from './errors.js'
 import { appendEvent } from './events.js'
 import { parseInput, schemas } from './schemas.js'
@@ -14,7 +16,7 @@ export interface Participant {
   joined_at: string
 }
 
-/** A progress report. `percent` is 0–100. */
+/** A progress report. `percent` is 0–100, or null for a note without one. */
 export interface ProgressEntry {
   agent: string | null
   percent: number | null
@@ -52,24 +54,42 @@ export function participants(ctx: Ctx, id: string): Participant[] {
   )
 }
 
+/** Longest progress message accepted, in characters. */
+export const PROGRESS_MESSAGE_MAX = 65_536
+
 /**
  * Record progress on an open task. `percent` must be a whole number from 0
- * to 100 (`InvalidInput` otherwise; nothing is recorded).
+ * to 100, or null for a note without a percentage (the original v2.3's
+ * `tm progress ID "message"`), which then needs a message. Throws
+ * `InvalidInput` (nothing recorded), `TaskNotFound`, `InvalidTransition`
+ * (finished task).
  */
 export function recordProgress(
   ctx: Ctx,
   id: string,
   agent: string,
-  percent: number,
+  percent: number | null,
   message: string,
 ): ProgressEntry {
-  if (!Number.isInteger(percent) || percent < 0 || percent > 100) {
+  if (percent !== null && (!Number.isInteger(percent) || percent < 0 || percent > 100)) {
     throw new TaskError(
       'InvalidInput',
       `Progress must be a whole percentage from 0 to 100, not ${percent}.`,
       {
         percent,
       },
+    )
+  }
+  if (percent === null && !message.trim()) {
+    throw new TaskError(
+      'InvalidInput',
+      'Progress needs a percentage or a message, e.g. `tm progress ID 50 "parser done"` or `tm progress ID "parser done"`.',
+    )
+  }
+  if (message.length > PROGRESS_MESSAGE_MAX) {
+    throw new TaskError(
+      'InvalidInput',
+      `A progress message is at most ${PROGRESS_MESSAGE_MAX} characters (got ${message.length}).`,
     )
   }
   const row = requireTaskRow(ctx.store, id)
@@ -86,6 +106,42 @@ export function recordProgress(
     details: { percent, message },
   })
   return { agent, percent, message, at: ctx.now }
+}
+
+/** The key prefix of shared notes without a key of their own ({@link shareUpdate}). */
+export const SHARED_UPDATE_PREFIX = 'update.'
+
+/**
+ * Share a free-text note with everyone on open task `id` under a generated
+ * key, `update.<n>` with n one more than the highest `update.<number>` key
+ * of the task (from 1) — the original v2.3's `tm share ID "message"`, named
+ * as the v2.3 importer names shared updates. The value is the text as given
+ * (not parsed as YAML). Throws `InvalidInput` (empty text, value too long),
+ * `TaskNotFound`, `InvalidTransition` (finished task); see `context.share`.
+ */
+export function shareUpdate(
+  ctx: Ctx,
+  id: string,
+  text: string,
+  author: string | null,
+): ContextEntry {
+  if (!text.trim()) {
+    throw new TaskError(
+      'InvalidInput',
+      'A shared note needs text, e.g. `tm share ID "API base is /api/v1"` (or `tm share ID KEY VALUE`).',
+    )
+  }
+  requireTaskRow(ctx.store, id)
+  const keys = ctx.store.all<{ key: string }>(
+    `SELECT key FROM shared_context WHERE task_id = ? AND key GLOB 'update.[0-9]*'`,
+    [id],
+  )
+  let highest = 0
+  for (const { key } of keys) {
+    const n = key.slice(SHARED_UPDATE_PREFIX.length)
+    if (/^\d+$/.test(n)) highest = Math.max(highest, Number(n))
+  }
+  return share(ctx, id, `${SHARED_UPDATE_PREFIX}${highest + 1}`, text, author)
 }
 
 /** The latest progress report of a task, or null. */

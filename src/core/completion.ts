@@ -59,7 +59,7 @@ export function complete(
   token: number,
   request: CompleteRequest = {},
 ): CompleteOutcome {
-  const row = requireLease(ctx, id, agent, token)
+  const row = requireLease(ctx, id, agent, token, 'complete')
   if (row.status === 'waiting') {
     throw new TaskError(
       'InvalidTransition',

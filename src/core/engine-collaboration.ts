@@ -20,6 +20,7 @@ import {
   participants,
   progressHistory,
   recordProgress,
+  shareUpdate,
 } from './collaboration.js'
 import { type ContextEntry, type MergedContext, mergedContext, share } from './context.js'
 import { EngineBase } from './engine-base.js'
@@ -47,8 +48,11 @@ export class CollaborationEngine extends EngineBase {
     return this.read((ctx) => participants(ctx, id))
   }
 
-  /** Record progress (0–100 %) with a message; throws `InvalidInput` outside 0–100. */
-  progress(id: string, agent: string, percent: number, message = ''): ProgressEntry {
+  /**
+   * Record progress (0–100 %, or null for a note without a percentage) with a
+   * message; throws `InvalidInput` outside 0–100 or with neither.
+   */
+  progress(id: string, agent: string, percent: number | null, message = ''): ProgressEntry {
     return this.write((ctx) => recordProgress(ctx, id, agent, percent, message))
   }
 
@@ -73,6 +77,14 @@ export class CollaborationEngine extends EngineBase {
    */
   share(id: string, key: string, value: unknown, author: string | null = null): ContextEntry {
     return this.write((ctx) => share(ctx, id, key, value, author))
+  }
+
+  /**
+   * Share free text under the next `update.<n>` key (see
+   * `collaboration.shareUpdate`; v2.3's `tm share ID "message"`).
+   */
+  shareUpdate(id: string, text: string, author: string | null = null): ContextEntry {
+    return this.write((ctx) => shareUpdate(ctx, id, text, author))
   }
 
   /** The task's context: own, inherited from finished dependencies, and merged (own wins). */

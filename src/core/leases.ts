@@ -168,20 +168,25 @@ function touchAgent(ctx: Ctx, agent: string): void {
   ctx.store.run('UPDATE agents SET last_seen_at = ? WHERE id = ?', [ctx.now, agent])
 }
 
+/** What a lease operation is called in messages: `heartbeat`, `release`, … */
+export type LeaseOperation = 'heartbeat' | 'release' | 'complete' | 'fail'
+
 /**
  * The refusal of a lease operation (heartbeat, release, complete, fail — on
  * GitHub also `/done` before the gate is asked) on task `id`, which nobody
- * holds: `NoLease`, details `{ task, status }`.
+ * holds: `NoLease`, details `{ task, status }`. The message fits the status:
+ * a finished task (completed, failed, cancelled) has nothing to `operation`
+ * (no "claim it first": it cannot be claimed); a blocked one can be claimed
+ * once unblocked; a pending one must be claimed first.
  */
-export function noLease(id: string, status: string): TaskError {
-  return new TaskError(
-    'NoLease',
-    `Task ${id} is ${status} and not leased to anyone; claim it first.`,
-    {
-      task: id,
-      status,
-    },
-  )
+export function noLease(id: string, status: string, operation?: LeaseOperation): TaskError {
+  const finished = status === 'completed' || status === 'failed' || status === 'cancelled'
+  const message = finished
+    ? `Task ${id} is ${status}: it has no lease, so there is nothing to ${operation ?? 'do under a lease'}.`
+    : status === 'blocked'
+      ? `Task ${id} is blocked and not leased to anyone; it can be claimed once it is unblocked.`
+      : `Task ${id} is ${status} and not leased to anyone; claim it first.`
+  return new TaskError('NoLease', message, { task: id, status })
 }
 
 /**
@@ -189,11 +194,19 @@ export function noLease(id: string, status: string): TaskError {
  * Throws `NoLease` (nobody holds it), `NotHolder` (someone else does),
  * `UnknownToken` (a token greater than the lease's: never issued for this
  * task — a token from another task or database, not a lost lease),
- * `StaleToken` (an older grant, or the lease expired). Returns the row.
+ * `StaleToken` (a token of an earlier lease: the message names the token of
+ * the lease the caller holds now, which is fine — or the lease expired).
+ * `operation` words the `NoLease` message. Returns the row.
  */
-export function requireLease(ctx: Ctx, id: string, agent: string, token: number): TaskRow {
+export function requireLease(
+  ctx: Ctx,
+  id: string,
+  agent: string,
+  token: number,
+  operation?: LeaseOperation,
+): TaskRow {
   const row = requireTaskRow(ctx.store, id)
-  if (row.lease_holder === null) throw noLease(id, row.status)
+  if (row.lease_holder === null) throw noLease(id, row.status, operation)
   if (row.lease_holder !== agent) {
     throw new TaskError('NotHolder', `Task ${id} is leased to ${row.lease_holder}, not ${agent}.`, {
       task: id,
@@ -208,11 +221,20 @@ export function requireLease(ctx: Ctx, id: string, agent: string, token: number)
       { task: id, token, current: Number(row.lease_token) },
     )
   }
+  // An older token, from the holder itself (another agent got `NotHolder`):
+  // the lease it names ended, but the caller holds the task now under a newer
+  // grant — a mistyped or outdated token, not a lost lease.
   if (Number(row.lease_token) !== token) {
     throw new TaskError(
       'StaleToken',
-      `Fencing token ${token} is stale for task ${id}: the current lease has token ${row.lease_token}. Your lease was lost; stop working on it.`,
-      { task: id, token, current: Number(row.lease_token) },
+      `Fencing token ${token} is from an earlier lease on task ${id}; the lease you (${agent}) hold now has token ${row.lease_token}, granted at ${row.lease_acquired_at}. Use token ${row.lease_token}; only a process still working under token ${token} should stop.`,
+      {
+        task: id,
+        token,
+        current: Number(row.lease_token),
+        holder: agent,
+        acquired_at: row.lease_acquired_at,
+      },
     )
   }
   // A paused lease (the task is `waiting`) does not expire: its clock stopped.
@@ -240,7 +262,7 @@ export function heartbeat(
   ttlMs?: number,
 ): Lease {
   const ttl = leaseTtl(ctx, ttlMs)
-  const row = requireLease(ctx, id, agent, token)
+  const row = requireLease(ctx, id, agent, token, 'heartbeat')
   if (row.lease_paused_at !== null) {
     return {
       holder: agent,
@@ -323,7 +345,7 @@ export function endLease(
 
 /** Give a lease back without counting an attempt; the task returns to the queue. */
 export function release(ctx: Ctx, id: string, agent: string, token: number, reason?: string): void {
-  const row = requireLease(ctx, id, agent, token)
+  const row = requireLease(ctx, id, agent, token, 'release')
   const seconds = endLease(ctx, row, 'pending', ctx.now)
   appendEvent(ctx.store, {
     at: ctx.now,
@@ -355,7 +377,7 @@ export function fail(
   reason: string,
   retry = true,
 ): FailOutcome {
-  const row = requireLease(ctx, id, agent, token)
+  const row = requireLease(ctx, id, agent, token, 'fail')
   const attempts = row.attempts + 1
   const status = retry && attempts < row.max_attempts ? 'pending' : 'failed'
   const seconds = endLease(ctx, row, status, ctx.now, { attempts })

@@ -142,6 +142,7 @@ describe('tm', () => {
   })
 
   it('prints readable tables and complete help', () => {
+    tm(['init'])
     tm(['add', 'first task'])
     const list = tm(['list'])
     expect(list.stdout).toMatch(/^ID\s+STATUS\s+PRIORITY\s+PERSONA\s+HOLDER\s+TITLE/m)
@@ -196,11 +197,13 @@ describe('tm', () => {
 
   it('reads the database from --db or TM_DB', () => {
     const db = join(dir, 'elsewhere.db')
+    tm(['--db', db, 'init'])
     tm(['--db', db, 'add', 'here'])
     expect(json(['list'], { TM_DB: db }).out.tasks).toHaveLength(1)
   })
 
   it('next --claim picks by persona and sweep reports expired leases', () => {
+    tm(['init'])
     json(['agent', 'register', 'rev', '--persona', 'reviewer'])
     json(['add', 'implement', '-p', 'critical'])
     const review = json(['add', 'review it', '--persona', 'reviewer']).out.task

@@ -19,7 +19,7 @@ describe('success criteria at creation', () => {
         }),
       'InvalidExpression',
     )
-    expect(syntax.message).toMatch(/success_criteria\.0\.measurable.*tests\.failed ==/)
+    expect(syntax.message).toMatch(/^success criterion 1 expression: .*tests\.failed ==/)
     const field = expectTaskError(
       () =>
         engine.add({

@@ -15,7 +15,7 @@ export function registerAgentCommands(program: Command): void {
     .action(
       action(
         (g, name: string, o: { persona?: string; capacity?: string }) => ({
-          agent: openEngine(g, { create: true }).registerAgent({
+          agent: openEngine(g).registerAgent({
             id: name,
             personas: o.persona
               ? o.persona

@@ -34,18 +34,26 @@ export function registerCollaborationCommands(program: Command): void {
   program
     .command('progress')
     .description(
-      'Report progress (0–100 %) with a message, or show the history with no percentage.',
+      'Report progress: a percentage (0–100) and a message, or only a message (as in the original v2.3: tm progress ID "message"); with neither, show the history.',
     )
     .argument('<id>', 'task id')
-    .argument('[percent]', 'a whole number from 0 to 100')
+    .argument(
+      '[percent]',
+      'a whole number from 0 to 100 (`50` or `50%`); other text is the message',
+    )
     .argument('[message...]', 'what was done')
     .action(
       action(
-        (g, id: string, percent: string | undefined, message: string[]) => {
+        (g, id: string, first: string | undefined, rest: string[]) => {
           const engine = openEngine(g)
-          if (percent !== undefined) {
-            const value = parseNumber(percent.replace(/%$/, ''), 'percent', 0, 100, true)
-            engine.progress(id, requireAgent(g), value, message.join(' '))
+          if (first !== undefined) {
+            // A first argument that is a number is the percentage (checked:
+            // `150` is refused); anything else starts the message.
+            const percent = /^[-+]?\d+(\.\d+)?%?$/.test(first)
+              ? parseNumber(first.replace(/%$/, ''), 'percent', 0, 100, true)
+              : null
+            const message = (percent === null ? [first, ...rest] : rest).join(' ')
+            engine.progress(id, requireAgent(g), percent, message)
           }
           return { task: id, progress: engine.progressHistory(id) }
         },
@@ -62,16 +70,20 @@ export function registerCollaborationCommands(program: Command): void {
   program
     .command('share')
     .description(
-      'Share a value with everyone on the task (YAML: 42, true, [a, b], {k: v}, text); dependents inherit it on completion.',
+      'Share a value with everyone on the task (YAML: 42, true, [a, b], {k: v}, text); dependents inherit it on completion. With only a message (as in the original v2.3: tm share ID "message") it is shared under the next key update.1, update.2, …',
     )
     .argument('<id>', 'task id')
-    .argument('<key>', 'letters, digits, "_", "-", "."')
-    .argument('<value...>', 'a YAML value')
+    .argument('<key>', 'letters, digits, "_", "-", "." — or, alone, the message to share')
+    .argument('[value...]', 'a YAML value')
     .action(
       action(
         (g, id: string, key: string, value: string[]) => {
           const engine = openEngine(g)
-          const entry = engine.share(id, key, parseContextValue(value.join(' ')), requireAgent(g))
+          const agent = requireAgent(g)
+          const entry =
+            value.length === 0
+              ? engine.shareUpdate(id, key, agent)
+              : engine.share(id, key, parseContextValue(value.join(' ')), agent)
           return { task: id, entry }
         },
         (r) => `Shared ${r.entry.key} = ${JSON.stringify(r.entry.value)} on ${r.task}.`,

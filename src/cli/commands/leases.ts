@@ -108,7 +108,14 @@ export function registerLeaseCommands(program: Command): void {
         (g, id: string, o: { token?: string; ttl?: string }) => {
           const agent = requireAgent(g)
           const engine = openEngine(g)
-          return { lease: engine.heartbeat(id, agent, leaseToken(engine, id, o.token), ttlOf(o)) }
+          return {
+            lease: engine.heartbeat(
+              id,
+              agent,
+              leaseToken(engine, id, o.token, 'heartbeat'),
+              ttlOf(o),
+            ),
+          }
         },
         (r) =>
           r.lease.paused
@@ -128,7 +135,7 @@ export function registerLeaseCommands(program: Command): void {
         (g, id: string, o: { token?: string; reason?: string }) => {
           const agent = requireAgent(g)
           const engine = openEngine(g)
-          engine.release(id, agent, leaseToken(engine, id, o.token), o.reason)
+          engine.release(id, agent, leaseToken(engine, id, o.token, 'release'), o.reason)
           return { task: id }
         },
         (r) => `Released ${r.task}.`,
@@ -178,7 +185,7 @@ export function registerLeaseCommands(program: Command): void {
         ) => {
           const agent = requireAgent(g)
           const engine = openEngine(g)
-          const token = leaseToken(engine, id, o.token)
+          const token = leaseToken(engine, id, o.token, 'complete')
           let context: Record<string, unknown> = {}
           if (o.validate) {
             const { buildContext } = await import('../../core/criteria/context.js')
@@ -228,7 +235,7 @@ export function registerLeaseCommands(program: Command): void {
         (g, id: string, reason: string[], o: { token?: string; retry: boolean }) => {
           const agent = requireAgent(g)
           const engine = openEngine(g)
-          const token = leaseToken(engine, id, o.token)
+          const token = leaseToken(engine, id, o.token, 'fail')
           return { task: id, ...engine.fail(id, agent, token, reason.join(' '), o.retry) }
         },
         (r) =>

@@ -2,46 +2,14 @@
  * Task commands: init, add, update, cancel, list, show, ready, feedback
  * (dependencies and blocks: ./dependencies.ts).
  */
-import { readFileSync } from 'node:fs'
 import { type Command, Option } from 'commander'
 import { resolveDbPath } from '../../core/db/open.js'
-import { TaskError } from '../../core/errors.js'
-import { type Criterion, PRIORITIES, STATUSES, type Status, type Task } from '../../core/model.js'
+import { PRIORITIES, STATUSES, type Status, type Task } from '../../core/model.js'
+import { criteriaOptions } from '../criteria.js'
 import { escapeBlock, escapeLine, table, taskTable } from '../output.js'
 import { action, openEngine, optionalAgent, parseDuration, parseNumber } from '../runtime.js'
 
 const collect = (value: string, previous: string[] = []) => [...previous, value]
-
-/**
- * Parse a criterion as written in issue bodies: text, optionally ending in a
- * CEL expression in backticks (`All tests pass \`tests.failed == 0\``).
- */
-export function parseCriterionText(text: string): Criterion {
-  const match = /^(.*?)\s*`([^`]+)`\s*$/s.exec(text.trim())
-  if (match)
-    return {
-      criterion: match[1]!.replace(/[:\s-]+$/, '') || match[2]!,
-      measurable: match[2]!.trim(),
-    }
-  return { criterion: text.trim() }
-}
-
-async function readCriteriaFile(path: string): Promise<Criterion[]> {
-  const { parse: parseYaml } = await import('yaml')
-  let data: unknown
-  try {
-    data = parseYaml(readFileSync(path, 'utf8'))
-  } catch (err) {
-    throw new TaskError('InvalidInput', `--criteria-file ${path}: ${(err as Error).message}`)
-  }
-  if (!Array.isArray(data)) {
-    throw new TaskError(
-      'InvalidInput',
-      `--criteria-file ${path}: expected a YAML/JSON list of {criterion, measurable}.`,
-    )
-  }
-  return data as Criterion[]
-}
 
 function showTask(
   t: Task & {
@@ -201,11 +169,11 @@ export function registerTaskCommands(program: Command): void {
     .action(
       action(
         async (g, title: string, o: Record<string, string | string[] | undefined>) => {
-          const criteria = [
-            ...((o.criterion as string[] | undefined) ?? []).map(parseCriterionText),
-            ...(o.criteriaFile ? await readCriteriaFile(o.criteriaFile as string) : []),
-          ]
-          const engine = openEngine(g, { create: true })
+          const { criteria, warnings } = await criteriaOptions(
+            o.criterion as string[] | undefined,
+            o.criteriaFile as string | undefined,
+          )
+          const engine = openEngine(g)
           const task = engine.add(
             {
               title,
@@ -236,7 +204,7 @@ export function registerTaskCommands(program: Command): void {
             },
             optionalAgent(g),
           )
-          return { task }
+          return { task, warnings }
         },
         (r) => `Added ${r.task.id} (${r.task.status}): ${r.task.title}`,
       ),
@@ -260,13 +228,14 @@ export function registerTaskCommands(program: Command): void {
     .action(
       action(
         async (g, id: string, o: Record<string, string | string[] | boolean | undefined>) => {
-          const criteria =
+          const given =
             o.criterion || o.criteriaFile
-              ? [
-                  ...((o.criterion as string[] | undefined) ?? []).map(parseCriterionText),
-                  ...(o.criteriaFile ? await readCriteriaFile(o.criteriaFile as string) : []),
-                ]
+              ? await criteriaOptions(
+                  o.criterion as string[] | undefined,
+                  o.criteriaFile as string | undefined,
+                )
               : undefined
+          const criteria = given?.criteria
           const clear = (v: unknown) => (v === 'none' ? null : v)
           const task = openEngine(g).update(
             id,
@@ -287,7 +256,7 @@ export function registerTaskCommands(program: Command): void {
             },
             optionalAgent(g),
           )
-          return { task }
+          return { task, warnings: given?.warnings ?? [] }
         },
         (r) => `Updated ${r.task.id}.`,
       ),
