@@ -1,7 +1,8 @@
 /**
  * One workflow run of the Actions-hosted mode: download → verify → handle the
  * run's event → catch up on missed command comments → sweep expired leases →
- * write a checked snapshot → upload it with generation + 1.
+ * write a checked snapshot → upload it with a generation above every listed one
+ * (`nextGeneration` in ./sync.ts).
  *
  * The app is the same Probot app as the server's (src/app/), loaded in-process
  * with the run's `GITHUB_TOKEN`. A handler that fails fails the run (after the
@@ -37,7 +38,14 @@ import { rebuildFromGitHub } from '../../github/rebuild.js'
 import { type ArtifactStore, ArtifactUnavailableError } from './artifacts.js'
 import { MAINTENANCE_EVENTS, type RunEvent, webhookEvents } from './events.js'
 import { writeSnapshot } from './state-file.js'
-import { type DriverFactory, fetchCandidate, type LoadedState, loadState } from './sync.js'
+import {
+  type DriverFactory,
+  fetchCandidate,
+  type LoadedState,
+  loadState,
+  nextGeneration,
+  raiseGeneration,
+} from './sync.js'
 
 /** Everything a run needs; the Action builds it from the runner's environment. */
 export interface OrchestrateOptions {
@@ -99,7 +107,8 @@ export async function orchestrate(o: OrchestrateOptions): Promise<RunReport> {
     const pass = await handleOn(o, base, answered, join(o.workDir, `out-${attempt}`))
     // Did another run upload since this one started?
     const t1 = performance.now()
-    const newest = (await o.artifacts.list(o.stateName)).artifacts[0]
+    const listed = (await o.artifacts.list(o.stateName)).artifacts
+    const newest = listed[0]
     let newer: LoadedState | null = null
     if (newest && newest.id !== base.artifact?.id && attempt < (o.maxRetries ?? 3)) {
       const ms = { download: 0, verify: 0 }
@@ -126,6 +135,7 @@ export async function orchestrate(o: OrchestrateOptions): Promise<RunReport> {
           info: got.info,
           rebuild: null,
           rejected: [],
+          listed,
           ms,
         }
       }
@@ -135,6 +145,18 @@ export async function orchestrate(o: OrchestrateOptions): Promise<RunReport> {
       reapplied++
       base = newer
       continue
+    }
+    // Above every artifact listed now, also one uploaded since this run's state was loaded.
+    const generation = nextGeneration(listed, [base.generation])
+    if (pass.report.generation < generation) {
+      const raised = raiseGeneration(
+        pass.snapshot,
+        join(o.workDir, `raised-${attempt}`),
+        generation,
+        o.driver,
+      )
+      pass.snapshot = raised.file
+      pass.report.generation = raised.info.generation
     }
     const t2 = performance.now()
     pass.report.uploaded = await o.artifacts.upload(pass.snapshot, o.retentionDays)
@@ -272,7 +294,7 @@ async function handleOn(
     // The copy is checked with quick_check (b-trees and pages, not index
     // contents: VACUUM INTO has just rebuilt them from checked data) and not
     // hashed (the upload hashes what it sends, and the next download checks it).
-    const info = writeSnapshot(store, snapshot, base.generation + 1, {
+    const info = writeSnapshot(store, snapshot, nextGeneration(base.listed, [base.generation]), {
       check: 'quick',
       digest: false,
       ...(o.driver ? { driver: o.driver } : {}),

@@ -9,14 +9,15 @@
  * while streaming) and `inspectStateFile` accepts it (schema objects exactly
  * ours, `PRAGMA integrity_check`, foreign keys, schema version, a generation
  * number). Candidates are tried newest first: a truncated, corrupt or
- * tampered
- * corrupt newest artifact falls back to the last good one, and only when none
- * is usable (first run, all expired, all damaged) is the state rebuilt from
- * GitHub — never an empty board.
+ * tampered newest artifact falls back to the last good one, and only when
+ * none is usable (first run, all expired, all damaged) is the state rebuilt
+ * from GitHub — never an empty board. The next upload's generation is above
+ * every listed artifact's, used or not ({@link nextGeneration}).
  */
 import { mkdirSync, renameSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import type { OpenOptions, SqliteDriver } from '../../core/db/driver.js'
+import { openStore } from '../../core/db/open.js'
 import {
   ArtifactDigestError,
   ArtifactGoneError,
@@ -24,7 +25,7 @@ import {
   ArtifactUnavailableError,
   type StateArtifact,
 } from './artifacts.js'
-import { inspectStateFile, type StateFileInfo } from './state-file.js'
+import { inspectStateFile, type StateFileInfo, writeSnapshot } from './state-file.js'
 
 /** How many artifacts, newest first, are tried before rebuilding. */
 export const MAX_CANDIDATES = 5
@@ -49,6 +50,8 @@ export interface LoadedState {
   rebuild: string | null
   /** Artifacts not used: of unknown or foreign origin (first), then damaged or untrusted content. */
   rejected: RejectedArtifact[]
+  /** Every trusted artifact of the name listed when the state was loaded, newest first. */
+  listed: StateArtifact[]
   /** Milliseconds spent listing, downloading and verifying. */
   ms: { download: number; verify: number }
 }
@@ -140,6 +143,7 @@ export async function loadState(
       info: got.info,
       rebuild: null,
       rejected,
+      listed: candidates,
       ms,
     }
   }
@@ -147,5 +151,63 @@ export async function loadState(
     candidates.length === 0
       ? `no artifact named ${name} (first run, or every one expired)${untrusted.length ? `, apart from ${untrusted.length} of unknown or foreign origin, which are never used` : ''}`
       : `none of the ${Math.min(candidates.length, MAX_CANDIDATES)} newest artifacts named ${name} is usable`
-  return { path, artifact: null, generation: 0, info: null, rebuild, rejected, ms }
+  return {
+    path,
+    artifact: null,
+    generation: 0,
+    info: null,
+    rebuild,
+    rejected,
+    listed: candidates,
+    ms,
+  }
+}
+
+/**
+ * The generation of the next upload: one above every generation in `known`
+ * (the state it started from, any state it read) and above the id of every
+ * trusted artifact in `listed` (the listing just before writing or
+ * uploading). The listing does not carry generations, and a damaged
+ * artifact's cannot be read, so the ids stand in for them: an upload's
+ * generation is at most its own artifact's id, because that id is assigned
+ * after the listing its generation came from and GitHub assigns artifact ids
+ * in increasing order. So the result is above the generation of every listed
+ * artifact, read or not — after a fallback past a damaged newer one, after a
+ * rebuild, and after two uploads crossed. Two runs that list before either
+ * uploads can still get the same number (the artifact service has no
+ * compare-and-swap); the next run's is above both.
+ */
+export function nextGeneration(listed: readonly StateArtifact[], known: readonly number[]): number {
+  let top = 0
+  for (const generation of known) top = Math.max(top, generation)
+  for (const artifact of listed) top = Math.max(top, artifact.id)
+  return top + 1
+}
+
+/**
+ * Copy the checked snapshot `file` into the folder `dir` (same file name)
+ * with its generation raised to `generation` — for a run that finds, in the
+ * listing just before its upload, an artifact its snapshot's generation is
+ * not above (see {@link nextGeneration}). The copy is written and checked
+ * like the snapshot (`writeSnapshot`, quick check); returns its path and
+ * info. Throws what `writeSnapshot` throws (nothing is then uploaded).
+ */
+export function raiseGeneration(
+  file: string,
+  dir: string,
+  generation: number,
+  driver?: DriverFactory,
+): { file: string; info: StateFileInfo } {
+  const store = openStore(file, driver ? { driver } : {})
+  try {
+    const out = join(dir, basename(file))
+    const info = writeSnapshot(store, out, generation, {
+      check: 'quick',
+      digest: false,
+      ...(driver ? { driver } : {}),
+    })
+    return { file: out, info }
+  } finally {
+    store.close()
+  }
 }

@@ -98,13 +98,18 @@ describe('orchestrator runs', () => {
     events.push(['issue_comment', say(2, '/claim', 'bob')])
 
     // Actions-hosted: one run per event, state only in artifacts.
-    const reports = []
+    const reports: RunReport[] = []
     for (const [name, payload] of events) {
       clock.advance(5000)
       reports.push(await runOnce(fake, clock, name, payload))
     }
     expect(reports.map((r) => r.errors)).toEqual(events.map(() => []))
-    expect(reports.map((r) => r.generation)).toEqual([1, 2, 3, 4, 5, 6])
+    // Generations grow: each one above the previous and above every artifact listed before it.
+    expect(reports[0]!.generation).toBe(1)
+    reports.slice(1).forEach((r, i) => {
+      expect(r.generation).toBeGreaterThan(reports[i]!.generation)
+      expect(r.generation).toBe(fake.artifacts[i]!.id + 1)
+    })
     expect(reports[0]!.rebuilt).not.toBeNull() // first run: nothing to download
     expect(reports.slice(1).every((r) => r.source.artifact !== null)).toBe(true)
     expect(fake.artifacts).toHaveLength(6)
@@ -235,21 +240,22 @@ describe('orchestrator runs', () => {
     fake.openIssue({ number: 1 })
     fake.openIssue({ number: 2 })
     await runOnce(fake, clock, 'issues', openedPayload(1))
-    await runOnce(fake, clock, 'issues', openedPayload(2))
-    // Run B starts from generation 2 and handles /claim on #2 …
+    const second = await runOnce(fake, clock, 'issues', openedPayload(2))
+    // Run B starts from the second state and handles /claim on #2 …
     const b = say(2, '/claim', 'bob')
     const runB = pausedRun(b)
     await runB.reached
-    // … meanwhile run A, also from generation 2, handles /claim on #1 and uploads generation 3.
+    // … meanwhile run A, from the same state, handles /claim on #1 and uploads a newer one.
     const a = say(1, '/claim', 'ada')
     const ra = await runOnce(fake, clock, 'issue_comment', a)
-    expect(ra.source.generation).toBe(2)
+    expect(ra.source.generation).toBe(second.generation)
     runB.release()
     const rb = await runB.done
     expect([ra.errors, rb.errors]).toEqual([[], []])
-    // B found generation 3 before uploading: it re-applied its work there, and saved 4.
+    // B found A's newer state before uploading: it re-applied its work there, and saved above it.
     expect(rb.reapplied).toBe(1)
-    expect([ra.generation, rb.generation]).toEqual([3, 4])
+    expect(rb.source.generation).toBe(ra.generation)
+    expect(rb.generation).toBeGreaterThan(ra.generation)
     expect(boardOf(newest().bytes).map((t) => [t.status, t.holder])).toEqual([
       ['in_progress', 'ada'],
       ['in_progress', 'bob'],
@@ -263,13 +269,14 @@ describe('orchestrator runs', () => {
     await runOnce(fake, clock, 'issues', openedPayload(1))
     await runOnce(fake, clock, 'issues', openedPayload(2))
     const b = say(2, '/claim', 'bob')
-    const runB = pausedRun(b, 0) // B may not re-apply: it uploads over A's generation 3
+    const runB = pausedRun(b, 0) // B may not re-apply: it uploads over A's state
     await runB.reached
     const a = say(1, '/claim', 'ada')
-    await runOnce(fake, clock, 'issue_comment', a)
+    const ra = await runOnce(fake, clock, 'issue_comment', a)
     runB.release()
     const rb = await runB.done
-    expect(rb.generation).toBe(3) // the same generation as A's, without A's claim
+    // Uploaded after A's, without A's claim; its generation is still above A's (issue 13).
+    expect(rb.generation).toBeGreaterThan(ra.generation)
     expect(boardOf(newest().bytes).map((t) => [t.status, t.holder])).toEqual([
       ['pending', null],
       ['in_progress', 'bob'],
