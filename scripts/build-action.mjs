@@ -66,7 +66,7 @@ const noOidc = {
 }
 
 /** The licences of the packages whose files are in the bundle, sorted by name. */
-function licenses(metafile) {
+export function licenses(metafile) {
   const roots = new Set()
   for (const input of Object.keys(metafile.inputs)) {
     const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input)
