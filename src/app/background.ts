@@ -74,8 +74,10 @@ export async function sweepAndReport(
 /**
  * Post the replies still owed to comments whose commands ran (a reply GitHub
  * refused, or a handler that died before sending it). Each is posted once and
- * then cleared; one that fails again stays owed for the next flush. Returns
- * the number posted.
+ * then cleared; one that fails again stays owed for the next flush. One whose
+ * comment the app is known to have answered on GitHub meanwhile
+ * (`rt.answeredElsewhere`: another workflow run did) is cleared unposted.
+ * Returns the number posted.
  */
 export async function flushOwedReplies(
   rt: AppRuntime,
@@ -84,6 +86,10 @@ export async function flushOwedReplies(
 ): Promise<number> {
   let sent = 0
   for (const owed of rt.state.owedReplies()) {
+    if (rt.answeredElsewhere.has(owed.comment_id)) {
+      rt.engine.write(() => rt.state.replySent(owed.comment_id))
+      continue
+    }
     const [owner, repo] = owed.repo.split('/') as [string, string]
     try {
       const octokit = await octokitFor(owed.installation_id)

@@ -13,17 +13,30 @@
  * same rules and the same idempotence: the comment id is recorded in the
  * transaction of its effects). Comments the app already answered — a reply
  * carrying the comment's id in its marker, posted by the app itself (its
- * login, `appLogin`) in a run whose state was then lost — are re-applied
- * without a second reaction or reply; markers in anyone else's comments
- * are ignored.
+ * login, `AppOptions.appLogin`) in a run whose state was then lost, or by
+ * another workflow run working at the same time — are re-applied without a
+ * second reaction or reply; markers in anyone else's comments are ignored
+ * (src/app/answered.ts).
+ *
+ * A missed comment may be in flight: the run its own event started can be
+ * answering it right now. So the handler of a comment the scan delivers
+ * (delivery id {@link CATCH_UP_DELIVERY}…) looks at the issue's comments once
+ * more just before it reacts and replies (`answeredOnGitHub`: one request per
+ * caught-up comment that is about to be answered).
  */
 import type { EmitterWebhookEvent } from '@octokit/webhooks'
 import { parseComment } from '../github/commands.js'
-import { MARKER_PREFIX, readMarkers } from '../github/replies.js'
+import { noteAnswers } from './answered.js'
 import type { AppRuntime, Octokit, RepoRef } from './runtime.js'
 
-/** The login of replies posted with a workflow's `GITHUB_TOKEN` (the Actions-hosted mode). */
-export const ACTIONS_LOGIN = 'github-actions[bot]'
+export { ACTIONS_LOGIN } from './answered.js'
+
+/**
+ * Delivery ids of the events the scan hands to the app start with this
+ * (`catch-up:<comment id>`): their handler checks GitHub for a reply before
+ * it answers.
+ */
+export const CATCH_UP_DELIVERY = 'catch-up:'
 
 /** Comments created this long before the cursor are scanned again (GitHub's listings can lag). */
 export const CATCH_UP_OVERLAP_MS = 10 * 60_000
@@ -35,7 +48,11 @@ export interface CaughtUp {
   author: string
   /** Commands (and unparseable command lines) in the comment. */
   commands: number
-  /** Re-applied without a reply: the app had answered it in a run whose state was lost. */
+  /**
+   * Re-applied without a reaction or reply: the app had answered it — in a
+   * run whose state was lost, or in another run meanwhile (its handler's
+   * last look at the issue found the reply).
+   */
   quiet: boolean
 }
 
@@ -79,8 +96,60 @@ type RestComment = Awaited<
   ReturnType<Octokit['rest']['issues']['listCommentsForRepo']>
 >['data'][number]
 
+/** One listing of a repository's recent comments: read once, used for answers and for missed commands. */
+export interface CommentListing {
+  /** Comments created or edited since `from`, as GitHub lists them. */
+  comments: RestComment[]
+  /** Pages requested. */
+  requests: number
+  /** Where the listing starts (ISO-8601): the cursor minus {@link CATCH_UP_OVERLAP_MS}, or the first scan's start. */
+  from: string
+  /** The stored cursor it was listed from (ISO-8601), or null. */
+  cursor: string | null
+}
+
 /**
- * Scan `repository` for unhandled command comments and hand each to
+ * List the comments of `repository` created or edited since the catch-up
+ * cursor (minus {@link CATCH_UP_OVERLAP_MS}; `since` overrides the stored
+ * cursor; with neither, from `firstScanFrom`, default now) — one paginated
+ * `GET /repos/{owner}/{repo}/issues/comments`, ⌈n / 100⌉ requests — and note
+ * every comment the app has answered in `rt.answeredElsewhere` (markers in
+ * the app's own comments only). The Actions-hosted mode lists before it
+ * handles its run's own event, so a comment another run has answered
+ * meanwhile is not answered again, and hands the listing to
+ * {@link catchUpComments}. Request errors propagate; nothing is saved.
+ */
+export async function listRecentComments(
+  rt: AppRuntime,
+  octokit: Octokit,
+  repository: RepositoryPayload,
+  options: { since?: string; firstScanFrom?: string } = {},
+): Promise<CommentListing> {
+  const r: RepoRef = { owner: repository.owner.login, repo: repository.name }
+  const cursor = options.since ?? rt.state.catchUpCursor(rt.repoKey(r))
+  const from = cursor
+    ? new Date(Date.parse(cursor) - CATCH_UP_OVERLAP_MS).toISOString()
+    : (options.firstScanFrom ?? rt.now())
+  const listing: CommentListing = { comments: [], requests: 0, from, cursor }
+  for await (const page of octokit.paginate.iterator(octokit.rest.issues.listCommentsForRepo, {
+    owner: r.owner,
+    repo: r.repo,
+    since: from,
+    sort: 'created',
+    direction: 'asc',
+    per_page: 100,
+  })) {
+    listing.requests++
+    listing.comments.push(...page.data)
+  }
+  // Replies the app posted carry the id of the comment they answer.
+  noteAnswers(rt, listing.comments)
+  return listing
+}
+
+/**
+ * Scan `repository` for unhandled command comments (in `options.listing`, or
+ * listed now with {@link listRecentComments}) and hand each to
  * `deliver` (the app's `probot.receive`) as an `issue_comment.created` event
  * with delivery id `catch-up:<comment id>`. A comment whose handler throws
  * is listed in `failed` and the scan goes on with the next one (one failing
@@ -110,52 +179,25 @@ export async function catchUpComments(
      */
     beforeUntracked?: () => Promise<void>
     /**
-     * The login the app posts its replies as (`my-app[bot]` for a GitHub
-     * App, {@link ACTIONS_LOGIN} with a workflow's token, the default):
-     * markers in comments by anyone else are ignored, so nobody can make
-     * a missed command look answered.
+     * The comments, listed already in this run by {@link listRecentComments}
+     * (their answers noted); `since` and `firstScanFrom` then do not apply.
      */
-    appLogin?: string
+    listing?: CommentListing
   } = {},
 ): Promise<CatchUpReport> {
   const r: RepoRef = { owner: repository.owner.login, repo: repository.name }
   const repoKey = rt.repoKey(r)
-  const cursor = options.since ?? rt.state.catchUpCursor(repoKey)
-  const from = cursor
-    ? new Date(Date.parse(cursor) - CATCH_UP_OVERLAP_MS).toISOString()
-    : (options.firstScanFrom ?? rt.now())
+  const { comments, requests, from, cursor } =
+    options.listing ?? (await listRecentComments(rt, octokit, repository, options))
   const report: CatchUpReport = {
-    scanned: 0,
-    requests: 0,
+    scanned: comments.length,
+    requests,
     caught: [],
     failed: [],
     gaveUp: [],
     cursor,
   }
   let beforeUntracked = options.beforeUntracked
-  const comments: RestComment[] = []
-  for await (const page of octokit.paginate.iterator(octokit.rest.issues.listCommentsForRepo, {
-    owner: r.owner,
-    repo: r.repo,
-    since: from,
-    sort: 'created',
-    direction: 'asc',
-    per_page: 100,
-  })) {
-    report.requests++
-    comments.push(...page.data)
-  }
-  report.scanned = comments.length
-  // Replies the app posted carry the id of the comment they answer. Only
-  // the app's own comments count: anyone can write a marker into theirs.
-  const own = (options.appLogin ?? ACTIONS_LOGIN).toLowerCase()
-  for (const c of comments) {
-    if (!c.body?.includes(MARKER_PREFIX)) continue
-    if (c.user?.login.toLowerCase() !== own) continue
-    for (const outcome of readMarkers(c.body)) {
-      if (outcome.comment !== undefined) rt.answeredElsewhere.add(outcome.comment)
-    }
-  }
   const ctx = { owner: r.owner, repo: r.repo, ...(rt.host ? { host: rt.host } : {}) }
   let newest = cursor
   try {
@@ -174,7 +216,6 @@ export async function catchUpComments(
         await reconcile()
       }
       if (missed) {
-        const quiet = rt.answeredElsewhere.has(c.id)
         const what = {
           comment: c.id,
           issue: missed.issue,
@@ -183,7 +224,8 @@ export async function catchUpComments(
         }
         try {
           await deliver(commentEvent(c, missed.issue, repository))
-          report.caught.push({ ...what, quiet })
+          // Quiet when answered before the scan, or found answered by its handler's last look.
+          report.caught.push({ ...what, quiet: rt.answeredElsewhere.has(c.id) })
         } catch (err) {
           // A comment that fails every time (a poison comment) must not be
           // retried forever: after CATCH_UP_ATTEMPTS scans it is recorded
@@ -309,7 +351,7 @@ function commentEvent(
     sender: user,
   }
   return {
-    id: `catch-up:${c.id}`,
+    id: `${CATCH_UP_DELIVERY}${c.id}`,
     name: 'issue_comment',
     payload: payload as unknown as EmitterWebhookEvent<'issue_comment.created'>['payload'],
   } as EmitterWebhookEvent<'issue_comment.created'>

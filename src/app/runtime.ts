@@ -36,6 +36,13 @@ export interface AppOptions {
   host?: string
   /** How long a looked-up repository permission is trusted (default 10 min). */
   permissionCacheMs?: number
+  /**
+   * The login the app posts its replies as, when known up front
+   * (`github-actions[bot]` with a workflow's token, the default of the
+   * catch-up in src/app/catch-up.ts): only reply markers in its comments
+   * count as answers.
+   */
+  appLogin?: string
 }
 
 /** Shared state and services of the app. */
@@ -57,6 +64,8 @@ export class AppRuntime {
    * Their commands are re-applied without a second reaction or reply.
    */
   readonly answeredElsewhere = new Set<number>()
+  /** See {@link AppOptions.appLogin}; undefined when not given. */
+  readonly appLogin: string | undefined
 
   constructor(options: AppOptions) {
     this.engine = options.engine
@@ -65,6 +74,7 @@ export class AppRuntime {
     this.clock = options.clock ?? systemClock
     this.host = options.host
     this.permissionCacheMs = options.permissionCacheMs ?? 10 * 60_000
+    this.appLogin = options.appLogin
   }
 
   /** The engine's time as ISO-8601. */

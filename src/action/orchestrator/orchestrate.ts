@@ -24,8 +24,10 @@ import type { EmitterWebhookEvent } from '@octokit/webhooks'
 import type { Probot } from 'probot'
 import {
   type CatchUpReport,
+  type CommentListing,
   catchUpComments,
   type IssueReconcileReport,
+  listRecentComments,
   type RepositoryPayload,
   reconcileIssues,
 } from '../../app/catch-up.js'
@@ -189,6 +191,7 @@ async function handleOn(
       timers: false,
       ...(o.clock ? { clock: o.clock } : {}),
       ...(o.host ? { host: o.host } : {}),
+      ...(o.appLogin ? { appLogin: o.appLogin } : {}),
     })
     const probot = o.probot()
     await probot.load(app)
@@ -231,6 +234,17 @@ async function handleOn(
       engine.write(() => rt.state.saveCatchUpCursor(rt.repoKey(r), from))
       lap('rebuild')
     }
+    // What the app has answered on GitHub, read before answering anything:
+    // an overlapping run's catch-up may have answered this run's own comment
+    // (then it is re-applied quietly). The catch-up below scans this listing.
+    let listing: CommentListing | null = null
+    let listingError: string | null = null
+    try {
+      listing = await listRecentComments(rt, octokit, o.repository)
+    } catch (err) {
+      listingError = message(err)
+    }
+    lap('catch_up')
     let events: EmitterWebhookEvent[] = []
     try {
       events = await webhookEvents(o.event, octokit)
@@ -265,9 +279,10 @@ async function handleOn(
     }
     if ((MAINTENANCE_EVENTS as readonly string[]).includes(o.event.name)) await reconcile()
     try {
+      if (!listing) throw new Error(listingError ?? 'the comments could not be listed')
       report.catchUp = await catchUpComments(rt, octokit, o.repository, (e) => probot.receive(e), {
         beforeUntracked: reconcile,
-        ...(o.appLogin ? { appLogin: o.appLogin } : {}),
+        listing,
       })
       for (const c of report.catchUp.caught) answered.add(c.comment)
       for (const f of report.catchUp.failed)
@@ -286,6 +301,8 @@ async function handleOn(
     } catch (err) {
       report.errors.push(`sweep: ${message(err)}`)
     }
+    // A reply still owed is not on GitHub: a re-application must not stay quiet.
+    for (const owed of rt.state.owedReplies()) answered.delete(owed.comment_id)
     lap('sweep')
     report.changes = changesSince(engine, firstEvent)
     rmSync(outDir, { recursive: true, force: true })

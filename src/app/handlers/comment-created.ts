@@ -3,12 +3,22 @@
  * recorded in the same transaction as its commands' effects, so a
  * redelivery (or the reconcile scan) never runs them twice; edited comments
  * are not subscribed to, so editing never re-runs a command.
+ *
+ * A comment answered on GitHub that this state does not record as handled
+ * (`rt.answeredElsewhere`: a lost state, an overlapping workflow run) has
+ * its commands re-applied without a reaction or reply. A comment delivered
+ * by the catch-up scan may be answered right now by the run its own event
+ * started, so its handler looks at the issue's comments once more
+ * (`answeredOnGitHub`, one request) after applying and mirroring, and then
+ * reacts and replies only if no reply is there.
  */
 import type { Context } from 'probot'
 import { commandHelp, parseComment } from '../../github/commands.js'
 import { findAgent } from '../../github/config.js'
 import { code, codeBlock, inline } from '../../github/neutralise.js'
 import { MARKER_PREFIX, type ReplyLine, renderReply } from '../../github/replies.js'
+import { answeredOnGitHub } from '../answered.js'
+import { CATCH_UP_DELIVERY } from '../catch-up.js'
 import { executeCommands, needsPermission, READ_ONLY_COMMANDS } from '../execute.js'
 import { ensureNativeDependencies } from '../native-dependencies.js'
 import { publish } from '../publish.js'
@@ -54,8 +64,23 @@ async function handleComment(
   const taskId = rt.taskId(r, issue.number)
   const record = rt.state.issue(taskId)
   const octokit = context.octokit
-  // Answered already by a run whose state was lost: re-apply, don't answer twice.
-  const quiet = rt.answeredElsewhere.has(comment.id)
+  // Answered already (a run whose state was lost, another run meanwhile): re-apply, don't answer twice.
+  let quiet = rt.answeredElsewhere.has(comment.id)
+  // A missed comment's own run may be answering it right now: one last look before answering.
+  const caughtUp = context.id.startsWith(CATCH_UP_DELIVERY)
+  const lastLook = async () => {
+    if (quiet || !caughtUp) return
+    try {
+      quiet = await answeredOnGitHub(rt, octokit, r, issue.number, comment)
+    } catch (err) {
+      // Better answered twice than not at all.
+      context.log.warn({ err }, `could not check whether comment ${comment.id} is answered`)
+      return
+    }
+    if (!quiet) return
+    rt.answeredElsewhere.add(comment.id)
+    rt.engine.write(() => rt.state.replySent(comment.id)) // not owed: it is on GitHub
+  }
   const react = async (content: '+1' | '-1' | 'confused') => {
     if (config.replies.reactions && !quiet) {
       await octokit.rest.reactions.createForIssueComment({
@@ -82,6 +107,7 @@ async function handleComment(
     )
       return 0
     if (parsed.commands.length === 0) return 0
+    await lastLook()
     await react('-1')
     const reason = `this issue is not a task: add the \`${config.task_label}\` label (or open it from the task form) first`
     await reply(
@@ -123,7 +149,9 @@ async function handleComment(
   const { execution } = done
 
   const refused = execution.lines.some((l) => !l.outcome.ok) || parsed.errors.length > 0
-  await react(execution.lines.length === 0 ? 'confused' : refused ? '-1' : '+1')
+  const reaction = execution.lines.length === 0 ? 'confused' : refused ? '-1' : '+1'
+  // On receipt; a caught-up comment's after its last look, just before its reply.
+  if (!caughtUp) await react(reaction)
   const completed = execution.lines
     .filter((l) => l.outcome.ok && l.outcome.command === 'done')
     .map((l) => l.outcome.task)
@@ -151,6 +179,10 @@ async function handleComment(
     } catch (err) {
       mirrorError = err
     }
+  }
+  if (caughtUp) {
+    if (config.replies.reactions || done.body) await lastLook()
+    await react(reaction)
   }
   if (done.body && !quiet) {
     await octokit.rest.issues.createComment({

@@ -84,6 +84,8 @@ function pausedRun(
 }
 const repliesTo = (commentId: number) =>
   fake.comments.filter((c) => c.body.includes(`"comment":${commentId}`))
+const reactionsTo = (commentId: number) =>
+  fake.find('POST', `/repos/${fake.owner}/${fake.repo}/issues/comments/${commentId}/reactions`)
 
 describe('orchestrator runs', () => {
   it('download → handle → upload over a sequence of events equals the server mode', async () => {
@@ -260,7 +262,10 @@ describe('orchestrator runs', () => {
       ['in_progress', 'ada'],
       ['in_progress', 'bob'],
     ])
-    for (const c of [a, b]) expect(repliesTo((c.comment as { id: number }).id)).toHaveLength(1)
+    for (const c of [a, b]) {
+      expect(repliesTo((c.comment as { id: number }).id)).toHaveLength(1)
+      expect(reactionsTo((c.comment as { id: number }).id)).toHaveLength(1)
+    }
   }, 60_000)
 
   it('when two uploads cross anyway, the next run re-applies the lost command quietly', async () => {
@@ -291,7 +296,10 @@ describe('orchestrator runs', () => {
       ['in_progress', 'ada'],
       ['in_progress', 'bob'],
     ])
-    for (const c of [a, b]) expect(repliesTo((c.comment as { id: number }).id)).toHaveLength(1)
+    for (const c of [a, b]) {
+      expect(repliesTo((c.comment as { id: number }).id)).toHaveLength(1)
+      expect(reactionsTo((c.comment as { id: number }).id)).toHaveLength(1)
+    }
   }, 60_000)
 
   it('a truncated or corrupt newest artifact → the last good one', async () => {

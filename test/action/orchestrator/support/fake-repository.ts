@@ -97,6 +97,12 @@ export interface FakeRepository {
    * instead of serving them: a token without a permission, an outage.
    */
   refuse: ((method: string, path: string) => { status: number; message: string } | undefined) | null
+  /**
+   * Awaited, when it returns a promise, after a REST request is served and
+   * before its response is sent: a test holds one run there (what it was
+   * told is decided, what it does next waits) while another run goes on.
+   */
+  holdResponse: ((method: string, path: string) => Promise<void> | undefined) | null
   /** Add an issue as a person would (not through the app). */
   openIssue(input: {
     number: number
@@ -138,6 +144,7 @@ export async function startFakeRepository(
     appLogin: 'github-actions[bot]',
     failWrites: false,
     refuse: null,
+    holdResponse: null,
     openIssue(input) {
       const at = now()
       const issue: FakeIssue = {
@@ -360,7 +367,9 @@ export async function startFakeRepository(
         fake.problems.push(`no route for ${method} ${path}`)
         return send(404, { message: 'Not Found' })
       }
-      send(reply.status, reply.data, reply.headers)
+      const held = fake.holdResponse?.(method, path)
+      if (held) void held.then(() => send(reply.status, reply.data, reply.headers))
+      else send(reply.status, reply.data, reply.headers)
     })
   })
 
@@ -440,6 +449,15 @@ export async function startFakeRepository(
     if (method === 'POST' && issueComments) {
       const c = fake.addComment(Number(issueComments[1]), String(body.body), fake.appLogin)
       return { status: 201, data: commentJson(c) }
+    }
+    if (method === 'GET' && issueComments) {
+      const since = url.searchParams.get('since')
+      const list = fake.comments
+        .filter((c) => c.issue === Number(issueComments[1]))
+        .filter((c) => !since || c.updated_at >= since)
+        .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id - b.id)
+      const p = paginate(list.map(commentJson), url)
+      return { status: 200, data: p.data, headers: p.headers }
     }
     if (rest === '/issues/comments' && method === 'GET') {
       const since = url.searchParams.get('since')

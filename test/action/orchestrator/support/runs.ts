@@ -68,6 +68,8 @@ export async function runOnce(
     maxRetries?: number
     /** Awaited before the run checks for a newer state (after handling, before uploading). */
     beforeCheck?: () => Promise<void>
+    /** Awaited once the run has downloaded its state, before it handles anything (a slow runner). */
+    afterDownload?: () => Promise<void>
   } = {},
 ): Promise<RunReport> {
   const runId = ++fake.runId
@@ -83,6 +85,13 @@ export async function runOnce(
   artifacts.list = async (name) => {
     if (++lists === 2 && options.beforeCheck) await options.beforeCheck()
     return list(name)
+  }
+  let downloads = 0
+  const download = artifacts.download.bind(artifacts)
+  artifacts.download = async (artifact, dir) => {
+    const file = await download(artifact, dir)
+    if (++downloads === 1 && options.afterDownload) await options.afterDownload()
+    return file
   }
   return orchestrate({
     event: { name, payload: { ...payload, repository: repositoryOf(fake) }, runId: String(runId) },
