@@ -8,7 +8,9 @@
  * `PRIVATE_KEY_PATH`, `WEBHOOK_SECRET` (all required), `PORT` (3000), `HOST`,
  * `GHE_HOST`/`GHE_PROTOCOL` for GitHub Enterprise Server, `LOG_LEVEL`,
  * `LOG_FORMAT`; the task database from `TM_DB` (default
- * `./.task-orchestrator/tasks.db`), opened by the app's default export.
+ * `./.task-orchestrator/tasks.db`), opened by the app's default export;
+ * backups of it on a timer with `TM_BACKUP_DIR`, `TM_BACKUP_INTERVAL`,
+ * `TM_BACKUP_KEEP` (./backup.ts).
  *
  * Unlike `probot run`, a missing credential is an error naming the variable,
  * not Probot's interactive setup mode, and the webhook secret has no default.
@@ -19,6 +21,7 @@ import { fileURLToPath } from 'node:url'
 import { parseEnv } from 'node:util'
 import { type ApplicationFunction, type Probot, run } from 'probot'
 import { resolveDbPath } from '../core/db/open.js'
+import { backupSchedule, startBackups } from './backup.js'
 import taskOrchestratorApp from './index.js'
 import { guardWebhooks, type NodeMiddleware } from './webhook-guard.js'
 
@@ -74,6 +77,7 @@ export function checkEnvironment(env: NodeJS.ProcessEnv, cwd = process.cwd()): s
     )
   if (set('LOG_LEVEL') && !(LOG_LEVELS as readonly string[]).includes(env.LOG_LEVEL!))
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${env.LOG_LEVEL}"`)
+  problems.push(...backupSchedule(env, cwd).problems)
   return problems
 }
 
@@ -120,15 +124,25 @@ export async function main(): Promise<void> {
     )
     process.exit(1)
   }
+  // Backups on a timer (TM_BACKUP_DIR, ./backup.ts), checked above.
+  const { schedule } = backupSchedule(process.env)
+  let backups: ReturnType<typeof startBackups> | undefined
   const app: ApplicationFunction = (probot, options) => {
     guardWebhookEndpoint(probot)
     probot.log.info(`Task Orchestrator: task database ${resolveDbPath()}`)
+    if (schedule) {
+      backups = startBackups(resolveDbPath(), schedule, probot.log)
+      probot.log.info(
+        `Task Orchestrator: backups every ${schedule.intervalMs / 60_000} min to ${schedule.dir}, the newest ${schedule.keep} kept`,
+      )
+    }
     return taskOrchestratorApp(probot, options)
   }
   try {
     const server = await run(app, { env: process.env })
     // Probot handles SIGINT; containers and process managers send SIGTERM.
     process.once('SIGTERM', () => {
+      backups?.stop()
       server.stop().then(
         () => process.exit(0),
         () => process.exit(1),

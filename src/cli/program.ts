@@ -5,6 +5,7 @@
 import { Command } from 'commander'
 import { registerAgentCommands } from './commands/agents.js'
 import { registerArchiveCommands } from './commands/archive.js'
+import { registerBackupCommand } from './commands/backup.js'
 import { registerCollaborationCommands } from './commands/collaboration.js'
 import { registerDemoCommand } from './commands/demo.js'
 import { registerDependencyCommands } from './commands/dependencies.js'
@@ -68,6 +69,7 @@ Docs: docs/cli.md`,
   registerCollaborationCommands(program)
   registerQuestionCommands(program)
   registerArchiveCommands(program)
+  registerBackupCommand(program)
   registerEventCommands(program)
   registerWatchCommand(program)
   registerReportCommand(program)
