@@ -259,6 +259,9 @@ const out: string[] = ['## Actions-hosted mode (orchestrator Action)', '']
     .slice(before)
     .filter((r) => r.method === 'GET' && r.path.includes('/issues/comments?')).length
   const all = fake.requests.length - before
+  const lastLooks = fake.requests
+    .slice(before)
+    .filter((r) => r.method === 'GET' && /\/issues\/\d+\/comments\?/.test(r.path)).length
   out.push(
     '### Catch-up scan: 500 comments, 50 missed commands',
     '',
@@ -266,7 +269,7 @@ const out: string[] = ['## Actions-hosted mode (orchestrator Action)', '']
     '',
     `Scan requests (paginated listing): **${listing}** (target ≤ 5) ${listing <= 5 ? '✅' : '❌'}; the scan's own count: ${report.requests}.`,
     '',
-    `Handling the ${report.caught.length} caught-up commands then costs what each command costs live (bench "GitHub API requests per command"): ${all - listing} requests here (\`/status\`: a reply each, plus a permission look-up per new commenter).`,
+    `Handling the ${report.caught.length} caught-up commands then costs what each command costs live (bench "GitHub API requests per command") plus one last look at its issue before it is answered (another run may be answering it): ${all - listing} requests here, of which ${lastLooks} last looks (\`/status\`: a last look, a reaction and a reply each, plus a permission look-up per new commenter).`,
     '',
   )
   if (fake.problems.length) throw new Error(fake.problems.join('\n'))
