@@ -98,7 +98,7 @@ describe('restoreTasks', () => {
       'b status: in_progress with nobody to hold the lease; now pending',
       'c status: waiting, but not when the lease paused; now in progress',
       expect.stringMatching(
-        /^d success_criteria: success_criteria\.0\.measurable: .* — criteria not restored$/,
+        /^d success_criteria: success criterion 1 expression: .* — criteria not restored$/,
       ),
       'd persona: not a valid persona name; dropped',
       'a dependsOn: task zz is not known; dependency skipped',
