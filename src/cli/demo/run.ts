@@ -3,7 +3,10 @@
  * gives its open tasks a measurable success criterion, registers agents with
  * personas, starts each as its own OS process (`worker.ts`), kills one while
  * it holds a lease, shows live progress, and ends with the metrics. The
- * database is left behind for `tm list` / `tm metrics`.
+ * database is left behind — `./.task-orchestrator/demo.db` unless `--db`
+ * names another (never `TM_DB` or the default `tasks.db`, so a backlog of
+ * the user's is never replaced) — and the run ends with the exact commands
+ * that open it.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, rmSync } from 'node:fs'
@@ -11,9 +14,15 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { openStore } from '../../core/db/open.js'
 import { Engine } from '../../core/engine.js'
 import { readImportPlan } from '../../core/import/detect.js'
-import { metricsText } from '../commands/events.js'
-import { importText } from '../commands/import.js'
 import { packageRoot } from '../package-root.js'
+import {
+  assertReplaceable,
+  DEMO_ACTOR,
+  demoMetricsText,
+  importSummary,
+  inspectCommands,
+  tmOnDemoDb,
+} from './explain.js'
 
 export interface DemoOptions {
   agents: number
@@ -41,12 +50,18 @@ function personaFor(title: string): string {
 
 const log = (line: string) => process.stderr.write(`${line}\n`)
 
-/** Run the demo; resolves with a summary once every agent process has exited. */
+/**
+ * Run the demo; resolves with a summary once every agent process has exited.
+ *
+ * @throws TaskError('InvalidInput') when `options.db` (default
+ *   `./.task-orchestrator/demo.db`) exists and is not an earlier demo's database.
+ */
 export async function runDemo(options: DemoOptions) {
   const started = Date.now()
   const root = packageRoot()
   const db = resolve(options.db ?? './.task-orchestrator/demo.db')
   const plan = resolve(options.plan ?? join(root, 'examples/plans/beads-issues.jsonl'))
+  assertReplaceable(db)
   for (const suffix of ['', '-wal', '-shm']) rmSync(db + suffix, { force: true })
   const reports = join(dirname(db), 'demo-reports')
   rmSync(reports, { recursive: true, force: true })
@@ -54,10 +69,8 @@ export async function runDemo(options: DemoOptions) {
 
   const engine = new Engine(openStore(db))
   engine.configure({ leaseTtlMs: 3000, lockDelayMs: 500, maxLeaseTtlMs: 60_000 })
-  const report = engine.import(readImportPlan(plan), 'demo')
-  log(
-    `== Imported ${relative(process.cwd(), plan)}\n${importText({ ...report, unmapped: report.unmapped.slice(0, 0) })} (${report.unmapped.length} items not mapped: \`tm import --json\` lists them)`,
-  )
+  const report = engine.import(readImportPlan(plan), DEMO_ACTOR)
+  log(importSummary(relative(process.cwd(), plan), report))
 
   const open = engine.list({ status: ['pending', 'blocked'] })
   engine.write(() => {
@@ -74,12 +87,12 @@ export async function runDemo(options: DemoOptions) {
             },
           ],
         },
-        'demo',
+        DEMO_ACTOR,
       )
     }
   })
   const agents = AGENTS.slice(0, options.agents)
-  for (const a of agents) engine.registerAgent({ ...a, capacity: 1 }, 'demo')
+  for (const a of agents) engine.registerAgent({ ...a, capacity: 1 }, DEMO_ACTOR)
   log(
     `== ${open.length} open tasks, each needing "tests.failed == 0 && tests.errors == 0 && tests.total > 0"; ${agents.length} agents: ${agents.map((a) => `${a.id} (${a.personas.join('/')})`).join(', ')}`,
   )
@@ -154,18 +167,20 @@ export async function runDemo(options: DemoOptions) {
   for (const child of children.values()) if (child.exitCode === null) child.kill('SIGTERM')
   const metrics = engine.metrics()
   const left = engine.list({ status: ['pending', 'in_progress', 'blocked'] })
+  const created = engine.events({ type: 'completed' }).map((e) => engine.get(e.task_id!).created_at)
   engine.store.close()
   const seconds = Math.round((Date.now() - started) / 100) / 10
   if (!options.json) {
-    process.stdout.write(`\n== Metrics\n${metricsText(metrics)}\n`)
+    const script = process.argv[1] ?? tmPath
+    process.stdout.write(`\n== Metrics\n${demoMetricsText(metrics, plan, created)}\n`)
     if (left.length) {
       process.stdout.write(
-        `\n${left.length} tasks left open (blocked by dependencies that were never completed in the source plan): tm --db ${relative(process.cwd(), db)} list --status blocked\n`,
+        `\n${left.length} tasks left open (blocked by dependencies that were never completed in the source plan): ${tmOnDemoDb(script, db, process.cwd())} list --status blocked\n`,
       )
     }
-    const tm = `node ${relative(process.cwd(), tmPath)} --db ${relative(process.cwd(), db)}`
+    const commands = inspectCommands(script, db, process.cwd())
     process.stdout.write(
-      `\nDone in ${seconds} s. Inspect the result:\n  ${tm} list\n  ${tm} metrics\n  ${tm} events --type lease_expired\n`,
+      `\nDone in ${seconds} s. Inspect the result:\n${commands.map((c) => `  ${c}\n`).join('')}`,
     )
   }
   return { db, seconds, killed: victim, metrics, open_left: left.map((t) => t.id) }
