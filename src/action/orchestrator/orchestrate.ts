@@ -17,6 +17,12 @@
  * are already on GitHub, so the comment is re-applied quietly — and tries
  * again. Should two uploads still cross, the next run's catch-up finds the
  * command comment the lost state does not record and re-applies it.
+ *
+ * Overlapping runs must not answer a comment twice either: before handling
+ * anything a run lists the recent comments (the catch-up's listing, read
+ * early), so a comment another run has answered is re-applied quietly, and a
+ * comment the catch-up hands over gets one last look at its issue before it
+ * is answered (src/app/answered.ts; docs/actions-hosted.md, "Overlapping runs").
  */
 import { copyFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
