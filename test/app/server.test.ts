@@ -29,9 +29,16 @@ async function freePort(): Promise<number> {
   })
 }
 
-/** The environment of the child: nothing inherited but PATH, so no stray APP_ID. */
+/**
+ * The environment of the child: nothing inherited but PATH, so no stray
+ * APP_ID — and, in the Node 24 run (test/node24/run.mjs), what points
+ * better-sqlite3 at its Node 24 build.
+ */
 function childEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...vars }
+  const node24 = process.env.TM_NODE24_ADDON
+    ? { NODE_OPTIONS: process.env.NODE_OPTIONS, TM_NODE24_ADDON: process.env.TM_NODE24_ADDON }
+    : {}
+  return { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...node24, ...vars }
 }
 
 /** Wait until the child prints `pattern` on stdout; reject if it exits first. */
