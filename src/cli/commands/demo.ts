@@ -8,7 +8,7 @@ export function registerDemoCommand(program: Command): void {
     .command('demo')
     .summary('run the core loop for real: agent processes, leases, criteria, a killed agent')
     .description(
-      'Import a real plan (the beads tracker), start agent processes that claim, heartbeat and complete through criteria validation, kill one mid-task, and show the metrics.',
+      'Import a real plan (the beads tracker), start agent processes that claim, heartbeat and complete through criteria validation, kill one mid-task, and show the metrics. Writes ./.task-orchestrator/demo.db (or --db; never TM_DB or tasks.db, and only over an earlier demo database) and ends with the commands that open it.',
     )
     .option('--agents <n>', 'number of agent processes (default 4)')
     .option('--plan <file>', 'plan to import (default: examples/plans/beads-issues.jsonl)')
