@@ -8,7 +8,7 @@ import { existsSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, expect, it } from 'vitest'
-import { assertReplaceable } from '../../src/cli/demo/explain.js'
+import { assertReplaceable, inspectCommands } from '../../src/cli/demo/explain.js'
 import { readImportPlan } from '../../src/core/import/detect.js'
 import { tempDir } from '../helpers.js'
 
@@ -184,4 +184,17 @@ it('tm demo leaves a database it did not make alone (--db pointing at a backlog)
   expect(list.status).toBe(0)
   expect(list.stdout).toContain('Keep me')
   expect(existsSync(join(dir, 'demo-reports'))).toBe(false)
+})
+
+it('the demo names tm as it was started: installed tm, or node and the script, and quotes odd paths', () => {
+  expect(
+    inspectCommands('/usr/local/bin/tm', '/home/u/p/.task-orchestrator/demo.db', '/home/u/p'),
+  ).toEqual([
+    'tm --db .task-orchestrator/demo.db list',
+    'tm --db .task-orchestrator/demo.db metrics',
+    'tm --db .task-orchestrator/demo.db events --type lease_expired',
+  ])
+  expect(inspectCommands('/repo/build/tm.cjs', "/tmp/ada's demo/x.db", '/repo')[0]).toBe(
+    `node build/tm.cjs --db '/tmp/ada'\\''s demo/x.db' list`,
+  )
 })
