@@ -184,6 +184,7 @@ export interface Config {
 
 /** Rules whose default does not let listed agents run them without the permission. */
 const HUMAN_ONLY: ReadonlySet<PermissionRule> = new Set([
+  'reopen',
   'feedback',
   'approve',
   'override',
@@ -193,6 +194,7 @@ const HUMAN_ONLY: ReadonlySet<PermissionRule> = new Set([
 ])
 /** Rules that default to `maintain` instead of `write`. */
 const MAINTAIN: ReadonlySet<PermissionRule> = new Set([
+  'reopen',
   'feedback',
   'approve',
   'override',

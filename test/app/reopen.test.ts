@@ -73,7 +73,7 @@ describe('/reopen', () => {
       ok: false,
       code: 'Forbidden',
     })
-    expect(reply()).toContain('/reopen needs write')
+    expect(reply()).toContain('/reopen needs maintain')
     expect(rt.engine.get(id)).toMatchObject({ status: 'failed', attempts: 1 })
   })
 })

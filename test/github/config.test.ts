@@ -53,6 +53,7 @@ describe('parseConfig: defaults', () => {
         rule === 'feedback' ||
         rule === 'approve' ||
         rule === 'override' ||
+        rule === 'reopen' ||
         rule === 'edit_claimed_criteria'
       const expected =
         rule === 'confirm' || rule === 'edit_criteria'

@@ -404,7 +404,7 @@ describe('reopening and bots', () => {
     expect(rt.engine.get(id).status).toBe('completed')
     expect(rt.engine.get(dependent).status).toBe('pending')
     expect(reply.text).toBe(
-      '↩️ Closed again: reopening this completed task needs write (the `reopen` rule, or a listing under agents in the config); @reader has read.',
+      '↩️ Closed again: reopening this completed task needs maintain (the `reopen` rule); @reader has read.',
     )
   })
 
