@@ -15,7 +15,11 @@
  *
  * Answers (JSON `{"error": …}`):
  * - 400 — signed, but not JSON, or malformed: one sentence naming the fields;
- * - 413 — larger than GitHub ever sends;
+ * - 400 before the body is read — a header GitHub always sends is missing
+ *   (`X-Hub-Signature-256`, `X-GitHub-Event`, `X-GitHub-Delivery`);
+ * - 413 — larger than GitHub ever sends (by `Content-Length` before reading,
+ *   or while reading);
+ * - 503 — more than {@link MAX_CONCURRENT_READS} bodies being read at once;
  * - 500 — a handler failed: a fixed sentence with the delivery id; the error
  *   itself goes to the log only;
  * - anything else (no or wrong signature, missing headers, 200, 202) as the
@@ -26,6 +30,17 @@ import { payloadProblem } from '../github/webhook-payloads.js'
 
 /** GitHub caps webhook payloads at 25 MB ("Webhook events and payloads"). */
 export const MAX_PAYLOAD_BYTES = 25 * 1024 * 1024
+
+/**
+ * Bodies read at once, at most. Each may hold up to {@link MAX_PAYLOAD_BYTES}
+ * before its signature can be checked, so anyone who can reach the server
+ * could otherwise hold 25 MB per open connection; over this, 503 with
+ * `Retry-After` (GitHub redelivers on request, and most payloads are a few KB).
+ */
+export const MAX_CONCURRENT_READS = 16
+
+/** The headers GitHub sends with every delivery, without which nothing is read. */
+const REQUIRED_HEADERS = ['x-hub-signature-256', 'x-github-event', 'x-github-delivery'] as const
 
 /** A Node middleware as Probot serves them: true when it answered the request. */
 export type NodeMiddleware = (
@@ -50,12 +65,40 @@ export interface WebhookGuardOptions {
 
 /** `inner` behind the checks described in the module comment. */
 export function guardWebhooks(inner: NodeMiddleware, options: WebhookGuardOptions): NodeMiddleware {
+  let reading = 0
   return async (request, response, next) => {
     if (request.method !== 'POST' || pathOf(request) !== options.path) {
       return inner(request, response, next)
     }
     const delivery = header(request, 'x-github-delivery') ?? '(no delivery id)'
-    const body = await readBody(request, MAX_PAYLOAD_BYTES)
+    // Refused before the body is read: nothing unsigned costs memory or hashing.
+    const missing = REQUIRED_HEADERS.filter((name) => !header(request, name))
+    if (missing.length) {
+      request.resume()
+      return answer(response, 400, `required headers missing: ${missing.join(', ')}`)
+    }
+    const declared = Number(header(request, 'content-length') ?? Number.NaN)
+    if (declared > MAX_PAYLOAD_BYTES) {
+      request.resume()
+      options.log.warn({ delivery }, 'refused a webhook larger than 25 MB')
+      return answer(response, 413, 'the payload is larger than GitHub sends (25 MB)')
+    }
+    if (reading >= MAX_CONCURRENT_READS) {
+      request.resume()
+      options.log.warn({ delivery }, 'refused a webhook: too many bodies being read at once')
+      response.setHeader('retry-after', '5')
+      return answer(response, 503, 'too many deliveries at once; retry later')
+    }
+    reading++
+    let body: string | null
+    try {
+      body = await readBody(request, MAX_PAYLOAD_BYTES)
+    } catch {
+      // The sender went away while its body was read: nobody to answer.
+      return true
+    } finally {
+      reading--
+    }
     if (body === null) {
       options.log.warn({ delivery }, 'refused a webhook larger than 25 MB')
       return answer(response, 413, 'the payload is larger than GitHub sends (25 MB)')

@@ -12,14 +12,14 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto'
-import { createServer, type Server } from 'node:http'
+import { type ClientRequest, createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join, resolve } from 'node:path'
 import { Probot, ProbotOctokit } from 'probot'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { taskOrchestrator } from '../../src/app/index.js'
 import { guardWebhookEndpoint } from '../../src/app/server.js'
-import { MAX_PAYLOAD_BYTES } from '../../src/app/webhook-guard.js'
+import { MAX_CONCURRENT_READS, MAX_PAYLOAD_BYTES } from '../../src/app/webhook-guard.js'
 import { FakeClock } from '../../src/core/clock.js'
 import { openStore } from '../../src/core/db/open.js'
 import { Engine } from '../../src/core/engine.js'
@@ -247,6 +247,82 @@ describe('the guarded endpoint of an in-process app', () => {
     const { status, text } = await deliver(url, 'issues', big, 'sha256=00')
     expect(status).toBe(413)
     expectNoInternals(text)
+  })
+})
+
+/**
+ * A POST whose body never ends (`headers` as given): the answer, if the server
+ * sends one without waiting for the body, and the request to destroy.
+ */
+function openPost(url: string, headers: Record<string, string>) {
+  let req: ClientRequest | undefined
+  const answered = new Promise<number>((resolve, reject) => {
+    req = request(url, { method: 'POST', headers }, (res) => {
+      res.resume()
+      resolve(res.statusCode ?? 0)
+    })
+    req.on('error', reject)
+    req.write('{"action":')
+  })
+  answered.catch(() => {})
+  return { answered, req: req as unknown as ClientRequest }
+}
+
+/** The first of `answer` or `ms` milliseconds passing ('waiting'). */
+function within<T>(answer: Promise<T>, ms: number): Promise<T | 'waiting'> {
+  return Promise.race([answer, new Promise<'waiting'>((r) => setTimeout(() => r('waiting'), ms))])
+}
+
+describe('what an unsigned request costs the server', () => {
+  let server: Server
+  let url = ''
+  beforeAll(async () => {
+    const probot = new Probot({ githubToken: 'test', secret: SECRET, logLevel: 'fatal' })
+    guardWebhookEndpoint(probot)
+    const middleware = await probot.getNodeMiddleware()
+    server = createServer(async (req, res) => {
+      if (!(await middleware(req, res))) res.writeHead(404).end()
+    })
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/github/webhooks`
+  })
+  afterAll(() => {
+    server.closeAllConnections()
+    return new Promise<void>((done) => server.close(() => done()))
+  })
+
+  it('a request without the headers GitHub sends is refused before its body is read', async () => {
+    const open = openPost(url, { 'content-type': 'application/json' })
+    expect(await within(open.answered, 5_000)).toBe(400)
+    open.req.destroy()
+  })
+
+  it('a declared body over 25 MB is refused before it is read', async () => {
+    const open = openPost(url, {
+      'content-type': 'application/json',
+      'content-length': String(MAX_PAYLOAD_BYTES + 1),
+      'x-github-event': 'issues',
+      'x-github-delivery': randomUUID(),
+      'x-hub-signature-256': 'sha256=00',
+    })
+    expect(await within(open.answered, 5_000)).toBe(413)
+    open.req.destroy()
+  })
+
+  it(`at most ${MAX_CONCURRENT_READS} bodies are read at once; the next is told to retry`, async () => {
+    const headers = () => ({
+      'content-type': 'application/json',
+      'x-github-event': 'issues',
+      'x-github-delivery': randomUUID(),
+      'x-hub-signature-256': 'sha256=00',
+    })
+    const slow = Array.from({ length: MAX_CONCURRENT_READS }, () => openPost(url, headers()))
+    // Each of those is being read (its body never ends) …
+    for (const s of slow) expect(await within(s.answered, 50)).toBe('waiting')
+    // … so one more is refused at once.
+    const extra = openPost(url, headers())
+    expect(await within(extra.answered, 5_000)).toBe(503)
+    for (const s of [...slow, extra]) s.req.destroy()
   })
 })
 
