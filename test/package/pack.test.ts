@@ -77,9 +77,10 @@ describe('the npm package, installed from its tarball with --omit=dev', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  it('carries only what runs: the bundles, the types, the demo plan and app.yml', () => {
+  it('carries only what runs: the bundles, the types, the demo plan, app.yml and the licence', () => {
     const paths = packed.files.map((f) => f.path)
     expect(paths.filter((p) => !p.startsWith('build/types/'))).toEqual([
+      'LICENSE',
       'README.md',
       'app.yml',
       'build/app-server.mjs',
