@@ -2,20 +2,28 @@
  * The job summary of an orchestrator run: the event, what changed, leases
  * swept, commands caught up, where the state came from (artifact, fallback,
  * rebuild), its generation and size, and the time each phase took.
+ *
+ * Errors, logins and reasons quote what people and GitHub sent (a comment's
+ * text can end up in a handler's error): they are neutralised as inline text
+ * (`src/github/neutralise.ts`), and the summary is cut to GitHub's 1 MiB.
  */
+import { bytesOf, fitBody, JOB_SUMMARY_BYTES } from '../../github/fit.js'
+import { code, inline } from '../../github/neutralise.js'
 import type { RunReport } from './orchestrate.js'
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`
 const msText = (ms: number | undefined) => `${Math.round(ms ?? 0)} ms`
 
-/** Markdown for `GITHUB_STEP_SUMMARY`. */
+/** Markdown for `GITHUB_STEP_SUMMARY`, at most 1 MiB (UTF-8), cut at a line. */
 export function renderSummary(report: RunReport): string {
   const lines: string[] = ['## Task Orchestrator', '']
   const event = report.action ? `${report.event}.${report.action}` : report.event
   const delivered = report.delivered.length
-    ? report.delivered.map((d) => `\`${d.name}\`${d.error ? ` ❌ ${d.error}` : ' ✅'}`).join(', ')
+    ? report.delivered
+        .map((d) => `${code(d.name)}${d.error ? ` ❌ ${inline(d.error)}` : ' ✅'}`)
+        .join(', ')
     : 'nothing to deliver (catch-up and sweep only)'
-  lines.push(`**Event:** \`${event}\` — ${delivered}`, '')
+  lines.push(`**Event:** ${code(event)} — ${delivered}`, '')
   const changes = Object.entries(report.changes)
   lines.push(
     `**What changed:** ${changes.length ? changes.map(([type, n]) => `${type} × ${n}`).join(', ') : 'nothing'}`,
@@ -29,17 +37,17 @@ export function renderSummary(report: RunReport): string {
   )
   for (const c of caught) {
     lines.push(
-      `- #${c.issue} comment ${c.comment} by @${c.author}: ${c.commands} command${c.commands === 1 ? '' : 's'}${c.quiet ? ' (already answered on GitHub; re-applied quietly)' : ''}`,
+      `- #${c.issue} comment ${c.comment} by ${who(c.author)}: ${c.commands} command${c.commands === 1 ? '' : 's'}${c.quiet ? ' (already answered on GitHub; re-applied quietly)' : ''}`,
     )
   }
   for (const f of report.catchUp?.failed ?? []) {
     lines.push(
-      `- ❌ #${f.issue} comment ${f.comment} by @${f.author}: ${f.error} (failed ${f.attempts} time${f.attempts === 1 ? '' : 's'}; retried by the next run)`,
+      `- ❌ #${f.issue} comment ${f.comment} by ${who(f.author)}: ${inline(f.error)} (failed ${f.attempts} time${f.attempts === 1 ? '' : 's'}; retried by the next run)`,
     )
   }
   for (const f of report.catchUp?.gaveUp ?? []) {
     lines.push(
-      `- ⛔ #${f.issue} comment ${f.comment} by @${f.author}: given up after ${f.attempts} failed runs, nothing in it applied and it is not retried; last error: ${f.error}`,
+      `- ⛔ #${f.issue} comment ${f.comment} by ${who(f.author)}: given up after ${f.attempts} failed runs, nothing in it applied and it is not retried; last error: ${inline(f.error)}`,
     )
   }
   if (report.reconciled) {
@@ -51,7 +59,7 @@ export function renderSummary(report: RunReport): string {
   const src = report.source
   if (report.rebuilt) {
     lines.push(
-      `**State:** ⚠️ rebuilt from GitHub — ${report.rebuilt.detail}; ${report.rebuilt.tasks} tasks read back from issues, labels and bodies, live leases restarted with a fresh TTL.`,
+      `**State:** ⚠️ rebuilt from GitHub — ${inline(report.rebuilt.detail)}; ${report.rebuilt.tasks} tasks read back from issues, labels and bodies, live leases restarted with a fresh TTL.`,
     )
   } else if (src.artifact) {
     lines.push(
@@ -59,7 +67,7 @@ export function renderSummary(report: RunReport): string {
     )
   }
   for (const r of src.rejected) {
-    lines.push(`- skipped artifact ${r.id} (${r.created_at}): ${r.reason}`)
+    lines.push(`- skipped artifact ${r.id} (${r.created_at}): ${inline(r.reason)}`)
   }
   if (report.reapplied > 0) {
     lines.push(
@@ -78,7 +86,12 @@ export function renderSummary(report: RunReport): string {
     '',
   )
   if (report.errors.length) {
-    lines.push('**Errors:**', ...report.errors.map((e) => `- ${e}`), '')
+    lines.push('**Errors:**', ...report.errors.map((e) => `- ${inline(e)}`), '')
   }
-  return lines.join('\n')
+  return fitBody(lines.join('\n'), JOB_SUMMARY_BYTES, bytesOf)
+}
+
+/** A login as summary text: `@` and the login, neutralised (it never pings, nor injects). */
+function who(login: string): string {
+  return inline(`@${login}`, 100)
 }
