@@ -2,11 +2,17 @@
  * Export: every task in one of three stable shapes (documented in
  * docs/cli.md, "tm export"). `json` is the complete record — each task as
  * `tm show --json` returns it minus handed-over context, with its
- * dependencies, participants and own shared context; `csv` is one row per
- * task with fixed columns (RFC 4180 quoting) for spreadsheets; `md` is a
- * Markdown table for reports. Private notes are never exported.
+ * dependencies, participants, own shared context, questions and progress
+ * history — and `tm import` reads it back unchanged (`import/export-file.ts`);
+ * `csv` is one row per task with fixed columns (RFC 4180 quoting) for
+ * spreadsheets; `md` is a Markdown table for reports. Private notes are never
+ * exported.
  */
-import { type Participant, participants as participantsOf } from './collaboration.js'
+import {
+  type Participant,
+  type ProgressEntry,
+  participants as participantsOf,
+} from './collaboration.js'
 import { ownContext } from './context.js'
 import { TaskError } from './errors.js'
 import type { Task } from './model.js'
@@ -16,8 +22,28 @@ import { type Ctx, rowToTask, TASK_COLUMNS, type TaskRow } from './tasks.js'
 export const EXPORT_FORMATS = ['json', 'csv', 'md'] as const
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]
 
-/** Version of the JSON export's shape; grows only on incompatible changes. */
+/** The `format` field of a JSON export: how `tm import` recognises one. */
+export const EXPORT_FORMAT_NAME = 'task-orchestrator-export'
+
+/**
+ * Version of the JSON export's shape; grows only on incompatible changes
+ * (fields are added without a new version: `questions` and `progress` came
+ * later, and a reader takes their absence as none).
+ */
 export const EXPORT_VERSION = 1
+
+/** A question on a task as exported (its database id is not: ids are per database). */
+export interface ExportedQuestion {
+  asked_by: string
+  asked_of: string | null
+  question: string
+  /** ISO-8601 UTC. */
+  asked_at: string
+  /** Null until answered; then `answer`, `answered_by` and `answered_at` are set. */
+  answer: string | null
+  answered_by: string | null
+  answered_at: string | null
+}
 
 /** A task as exported. */
 export interface ExportedTask extends Task {
@@ -25,32 +51,67 @@ export interface ExportedTask extends Task {
   participants: Participant[]
   /** The task's own shared context (key → value). */
   context: Record<string, unknown>
+  /** Every question asked on the task, oldest first. */
+  questions: ExportedQuestion[]
+  /** Progress reports, oldest first (`percent` null: a note without a percentage). */
+  progress: ProgressEntry[]
 }
 
 /** Which tasks to export with respect to the archive. */
 export type ArchiveScope = 'exclude' | 'include' | 'only'
 
-/** The tasks to export, oldest first (by creation, then id). */
-export function exportTasks(ctx: Ctx, scope: ArchiveScope = 'include'): ExportedTask[] {
+/**
+ * The tasks to export, oldest first (by creation, then id). `ids`: only
+ * those tasks (any archive state), e.g. to compare with a file being imported.
+ */
+export function exportTasks(
+  ctx: Ctx,
+  scope: ArchiveScope = 'include',
+  ids?: readonly string[],
+): ExportedTask[] {
+  if (ids) return ids.flatMap((id) => exportTasksWhere(ctx, 'WHERE id = ?', [id]))
   const where =
     scope === 'exclude'
       ? 'WHERE archived_at IS NULL'
       : scope === 'only'
         ? 'WHERE archived_at IS NOT NULL'
         : ''
-  const deps = new Map<string, string[]>()
-  for (const d of ctx.store.all<{ task_id: string; depends_on_id: string }>(
-    'SELECT task_id, depends_on_id FROM dependencies ORDER BY task_id, depends_on_id',
-  )) {
-    deps.set(d.task_id, [...(deps.get(d.task_id) ?? []), d.depends_on_id])
+  return exportTasksWhere(ctx, where, [])
+}
+
+function exportTasksWhere(ctx: Ctx, where: string, params: unknown[]): ExportedTask[] {
+  const one = params.length === 1
+  const byTask = <T extends { task_id: string }>(sql: string) => {
+    const out = new Map<string, Omit<T, 'task_id'>[]>()
+    for (const { task_id, ...rest } of ctx.store.all<T>(
+      sql.replace('$WHERE', one ? 'WHERE task_id = ?' : ''),
+      one ? params : [],
+    )) {
+      const list = out.get(task_id)
+      if (list) list.push(rest)
+      else out.set(task_id, [rest])
+    }
+    return out
   }
+  const deps = byTask<{ task_id: string; depends_on_id: string }>(
+    'SELECT task_id, depends_on_id FROM dependencies $WHERE ORDER BY task_id, depends_on_id',
+  )
+  const questions = byTask<ExportedQuestion & { task_id: string }>(
+    `SELECT task_id, asked_by, asked_of, question, asked_at, answer, answered_by, answered_at
+     FROM questions $WHERE ORDER BY task_id, id`,
+  )
+  const progress = byTask<ProgressEntry & { task_id: string }>(
+    'SELECT task_id, agent, percent, message, at FROM progress $WHERE ORDER BY task_id, at, id',
+  )
   return ctx.store
-    .all<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks ${where} ORDER BY created_at, id`)
+    .all<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks ${where} ORDER BY created_at, id`, params)
     .map((row) => ({
       ...rowToTask(row),
-      depends_on: deps.get(row.id) ?? [],
+      depends_on: (deps.get(row.id) ?? []).map((d) => d.depends_on_id),
       participants: participantsOf(ctx, row.id),
       context: ownContext(ctx, row.id),
+      questions: (questions.get(row.id) as ExportedQuestion[] | undefined) ?? [],
+      progress: (progress.get(row.id) as ProgressEntry[] | undefined) ?? [],
     }))
 }
 
@@ -120,7 +181,7 @@ export function renderExport(
     case 'json':
       return `${JSON.stringify(
         {
-          format: 'task-orchestrator-export',
+          format: EXPORT_FORMAT_NAME,
           version: EXPORT_VERSION,
           exported_at: exportedAt,
           tasks,

@@ -78,6 +78,24 @@ function build() {
   const Criteria = z.array(Criterion).check(maxItems(100, 'success criteria'))
   const Description = z.string().check(maxChars(65_536))
   return {
+    /**
+     * The field schemas the ones below are built from, for other readers of
+     * task data (the import of `tm export`, `import/export-file.ts`), so a
+     * limit is stated once.
+     */
+    fields: {
+      text,
+      wholeNumber,
+      maxChars,
+      TaskId,
+      Persona,
+      Priority,
+      IsoTime,
+      Milestone,
+      Hours,
+      Criteria,
+      Description,
+    },
     NewTask: z.strictObject({
       id: z.optional(TaskId),
       title: text(300),

@@ -1,4 +1,7 @@
-/** `tm import <path>`: bring a plan over from beads, task-master or Task Orchestrator v2.3. */
+/**
+ * `tm import <path>`: bring a plan over from beads, task-master or Task
+ * Orchestrator v2.3, or read back a `tm export --format json` file as it was.
+ */
 import type { Command } from 'commander'
 import { Option } from 'commander'
 import type { ImportReport } from '../../core/import/apply.js'
@@ -8,7 +11,7 @@ import { action, openEngine, optionalAgent } from '../runtime.js'
 /** Human summary of an import, with the unmapped report grouped by field. */
 export function importText(r: ImportReport): string {
   const lines = [
-    `Imported ${r.imported} tasks from ${r.format}${r.skipped ? ` (${r.skipped} already present, skipped)` : ''}: ${r.dependencies} dependencies, ${r.parents} parent links, ${r.participants} participants, ${r.context} context entries, ${r.notes} notes, ${r.progress} progress entries.`,
+    `Imported ${r.imported} tasks from ${r.format}${r.skipped ? ` (${r.skipped} already present, skipped)` : ''}: ${r.dependencies} dependencies, ${r.parents} parent links, ${r.participants} participants, ${r.context} context entries, ${r.notes} notes, ${r.progress} progress entries${r.questions === undefined ? '' : `, ${r.questions} questions`}.`,
   ]
   if (r.unmapped.length) {
     const groups = new Map<string, { count: number; reason: string; example: string }>()
@@ -45,7 +48,7 @@ export function registerImportCommand(program: Command): void {
   program
     .command('import')
     .description(
-      'Import tasks from beads issues.jsonl, task-master tasks.json or a Task Orchestrator v2.3 data directory.',
+      'Import tasks from beads issues.jsonl, task-master tasks.json, a Task Orchestrator v2.3 data directory, or a `tm export --format json` file (ids, statuses and history fields kept as exported).',
     )
     .argument('<path>', 'file or directory to import')
     .addOption(
@@ -53,14 +56,20 @@ export function registerImportCommand(program: Command): void {
         'beads',
         'taskmaster',
         'task-orchestrator-v2.3',
+        'task-orchestrator-export',
       ]),
     )
     .action(
       action(
         async (g, path: string, o: { format?: string }) => {
-          const { readImportPlan } = await import('../../core/import/detect.js')
-          const plan = readImportPlan(path, o.format as Parameters<typeof readImportPlan>[1])
+          const { readImportSource } = await import('../../core/import/detect.js')
+          const source = readImportSource(path, o.format)
           const engine = openEngine(g, { create: true })
+          if (source.format === 'task-orchestrator-export') {
+            const { importExportFile } = await import('../../core/import/export-write.js')
+            return { report: importExportFile(engine, source.file, optionalAgent(g)) }
+          }
+          const { plan } = source
           let bar: { update(n: number): void; stop(): void } | undefined
           const showBar = process.stderr.isTTY && !g.json && plan.tasks.length >= 500
           if (showBar) {

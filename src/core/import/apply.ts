@@ -27,6 +27,8 @@ export interface ImportReport {
   context: number
   notes: number
   progress: number
+  /** Questions written (an import of a `tm export` file only). */
+  questions?: number
   /** Source id → local id, for every task of the plan. */
   ids: Record<string, string>
   unmapped: Unmapped[]
