@@ -28,10 +28,15 @@
  * * an issue a task depends on that is not a task is tracked, as the app
  *   tracks it: blocked until it is closed as completed;
  * * lease holder and fencing token, attempts, blocked reason, completion
- *   summary: the task's status comment (`./rebuild-status.ts`), checked
- *   against the assignees; then the newest lease a reply names; then the
- *   only (or first) assignee, with a token above every one the replies name.
- *   A restarted lease gets a fresh TTL (`lease.ttl` of the config).
+ *   summary, progress, milestone, approval, participants, open questions, a
+ *   paused lease and the recent history: the task's status comment
+ *   (`./rebuild-status.ts`) — its marker's JSON (`./markers.ts`), or the
+ *   prose of a comment written before the marker carried the state — the
+ *   holder checked against the assignees; then the newest lease a reply
+ *   names; then the only (or first) assignee, with a token above every one
+ *   the replies name. A restarted lease gets a fresh TTL (`lease.ttl` of the
+ *   config). A status marker that cannot be read (a later version) is
+ *   reported (`skipped`) and the task rebuilt without it.
  *
  * Nothing in a body aborts a rebuild: a reference that cannot be read, a
  * pull request named as a dependency, an edge that would close a cycle or a
@@ -266,7 +271,10 @@ export function planRebuild(state: RepositoryState, options: PlanOptions): Rebui
     const parsed = labels.get(id)!
     const body = graph.bodies.get(id)!
     const fields = fieldsOf(body, labelNames(issue), config)
-    const facts = app.status.get(id)?.facts
+    const found = app.status.get(id)
+    const facts = found?.facts
+    if (found?.facts.problem)
+      skip(id, 'status comment', found.comment.id, `${found.facts.problem}; read without it`)
     const replies = app.replies.get(id)
     const maxToken = Math.max(replies?.maxToken ?? 0, facts?.token ?? 0)
     // The history and progress the status comment shows, so it reads the same when re-rendered.

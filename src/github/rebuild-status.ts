@@ -13,8 +13,14 @@
 import { EVENT_TYPES, type EventType } from '../core/events.js'
 import type { Config } from './config.js'
 import { findAgent } from './config.js'
-import { readInline } from './neutralise.js'
-import { MARKER_PREFIX, type Outcome, readMarkers } from './replies.js'
+import {
+  MARKER_PREFIX,
+  type Outcome,
+  readMarkers,
+  readStatusMarker,
+  type StatusState,
+} from './markers.js'
+import { readStatusProse } from './rebuild-status-prose.js'
 
 /** A repository comment as `GET /repos/{owner}/{repo}/issues/comments` lists it. */
 export interface RecordedComment {
@@ -29,7 +35,11 @@ export interface RecordedComment {
   updated_at?: string
 }
 
-/** What a status comment says, as far as a rebuild needs it; null where it says nothing. */
+/**
+ * What a status comment says, as far as a rebuild needs it; null where it
+ * says nothing. Read from its marker, or from the prose of a comment written
+ * before the marker carried the state (see {@link readStatusComment}).
+ */
 export interface StatusCommentFacts {
   /** The task its marker names, `owner/repo#12`. */
   task: string
@@ -49,122 +59,104 @@ export interface StatusCommentFacts {
   pausedAt: string | null
   openQuestions: { askedBy: string; askedOf: string | null; question: string }[]
   /**
-   * The history the comment lists (the task's last events), oldest first.
-   * Times are to the minute, as shown; details are the token and reason shown.
+   * The history the comment lists (the task's last events), in its order.
+   * Details are the token and reason shown.
    */
   history: HistoryEntry[]
+  /** Why the status marker could not be read (then every fact is null or empty). */
+  problem?: string
 }
 
 /** One line of a status comment's history. */
 export interface HistoryEntry {
-  /** ISO-8601 UTC, to the minute. */
+  /** ISO-8601 UTC (to the minute when read from the prose of an older comment). */
   at: string
   type: EventType
   actor: string | null
   details: { token?: number; reason?: string }
 }
 
-const STATUS_MARKER = /^<!-- task-orchestrator:status (\{.*?\}) -->/
-const ROW = /^\| ([^|]+?) \| (.*) \|$/
-const TYPES = [...EVENT_TYPES]
-  .sort((a, b) => b.length - a.length)
-  .map((t) => t.replace(/_/g, ' '))
-  .join('|')
-/** A history line: `- 2026-03-01 09:10 UTC · claimed by @ada (token 1) — reason`. */
-const HISTORY = new RegExp(
-  `^- (\\d{4}-\\d{2}-\\d{2}) (\\d{2}:\\d{2}) UTC · (${TYPES})(?: by @(\\S+))?(?: \\(token (\\d+)\\))?(?: — (.*))?$`,
-)
+const KNOWN_EVENTS: ReadonlySet<string> = new Set(EVENT_TYPES)
 
-/** `2026-03-01 09:10 UTC` (how the status comment shows a time) as ISO-8601. */
-function isoOfShown(date: string, time: string): string {
-  return `${date}T${time}:00.000Z`
+/** Facts of a status comment with nothing read (an unreadable marker). */
+function noFacts(task: string, problem: string): StatusCommentFacts {
+  return {
+    task,
+    holder: null,
+    token: null,
+    attempts: null,
+    maxAttempts: null,
+    blockedReason: null,
+    completionSummary: null,
+    progress: null,
+    milestone: null,
+    approval: null,
+    participants: [],
+    pausedAt: null,
+    openQuestions: [],
+    history: [],
+    problem,
+  }
 }
 
-/** History lines back into entries (the inverse of the status comment's `historyLine`). */
-function readHistory(body: string): HistoryEntry[] {
-  const from = body.indexOf('<details><summary>History</summary>')
-  if (from < 0) return []
-  const out: HistoryEntry[] = []
-  for (const line of body.slice(from).split('\n')) {
-    const m = HISTORY.exec(line)
-    if (!m) continue
-    out.push({
-      at: isoOfShown(m[1]!, m[2]!),
-      type: m[3]!.replace(/ /g, '_') as EventType,
-      actor: m[4] ?? null,
-      details: {
-        ...(m[5] ? { token: Number(m[5]) } : {}),
-        ...(m[6] !== undefined ? { reason: readInline(m[6]) } : {}),
-      },
-    })
+/** The facts a version-1 status marker gives (times to the millisecond, texts as written). */
+function factsOfState(state: StatusState): StatusCommentFacts {
+  const lease = state.lease
+  return {
+    task: state.task,
+    holder: lease?.holder ?? null,
+    token: lease?.token ?? null,
+    attempts: state.attempts,
+    maxAttempts: state.max_attempts,
+    blockedReason: state.blocked_reason,
+    completionSummary: state.completion_summary,
+    progress: state.progress
+      ? { percent: state.progress.percent, message: state.progress.message }
+      : null,
+    milestone: state.milestone,
+    approval:
+      state.approved_by && state.approved_at
+        ? { by: state.approved_by, at: state.approved_at }
+        : null,
+    participants: state.participants.map((p) => ({ agent: p.agent, role: p.role })),
+    pausedAt: lease?.paused?.at ?? null,
+    openQuestions: state.open_questions.map((q) => ({
+      askedBy: q.asked_by,
+      askedOf: q.asked_of,
+      question: q.question,
+    })),
+    // Event types of later versions are left out: the log only takes known ones.
+    history: state.history
+      .filter((h) => KNOWN_EVENTS.has(h.type))
+      .map((h) => ({
+        at: h.at,
+        type: h.type as EventType,
+        actor: h.actor,
+        details: {
+          ...(h.details.token !== undefined ? { token: h.details.token } : {}),
+          ...(h.details.reason !== undefined ? { reason: h.details.reason } : {}),
+        },
+      })),
   }
-  return out
 }
 
 /**
- * Read a status comment body as `renderStatusComment` writes it: the marker
- * on the first line, then a table of `| Key | value |` rows (`|` in a value
- * escaped as `\|`), an optional `**Completion summary:**` paragraph and the
- * `History` list.
- * Rows it does not know are ignored. Returns null when the body does not
- * start with a status marker naming a task.
+ * Read a status comment body: the status marker on its first line
+ * (`readStatusMarker` of `./markers.ts`). A version-1 marker gives the
+ * task's state as the app had it (times to the millisecond, texts as
+ * written, cut only where the marker says); a marker without a version —
+ * a comment written before the state moved into the marker — is read from
+ * its prose (`./rebuild-status-prose.ts`); an unreadable marker (a later
+ * version, fields that do not validate) gives no facts and a `problem`.
+ * Returns null when the body does not start with a status marker naming a
+ * task.
  */
 export function readStatusComment(body: string): StatusCommentFacts | null {
-  const m = STATUS_MARKER.exec(body)
-  if (!m) return null
-  let task: unknown
-  try {
-    task = (JSON.parse(m[1]!) as { task?: unknown }).task
-  } catch {
-    return null
-  }
-  if (typeof task !== 'string' || !task) return null
-  const rows = new Map<string, string>()
-  const questions: StatusCommentFacts['openQuestions'] = []
-  for (const line of body.split('\n')) {
-    const row = ROW.exec(line)
-    if (!row) continue
-    const value = row[2]!.replace(/\\\|/g, '|')
-    rows.set(row[1]!.trim(), value)
-    const q = /^@(\S+?)(?: → @(\S+))?: ([\s\S]*) — reply `\/answer …`$/.exec(value)
-    if (row[1]!.trim() === 'Open question' && q)
-      questions.push({ askedBy: q[1]!, askedOf: q[2] ?? null, question: readInline(q[3]!) })
-  }
-  const approval = /^✅ approved by @(\S+) (\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}) UTC$/.exec(
-    rows.get('Approval') ?? '',
-  )
-  const paused = /^paused since (\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}) UTC/.exec(rows.get('Lease') ?? '')
-  const participants = [
-    ...(rows.get('Participants') ?? '').matchAll(/@([^\s,(]+)(?: \(([^)]*)\))?/g),
-  ].map((m) => ({ agent: m[1]!, role: m[2] === undefined ? null : readInline(m[2]) }))
-  const holder = /^@(\S+) · lease token (\d+)$/.exec(rows.get('Holder') ?? '')
-  const attempts = /^(\d+) of (\d+)$/.exec(rows.get('Attempts') ?? '')
-  const summary =
-    /\n\*\*Completion summary:\*\* ([\s\S]*?)(?:\n\n<details><summary>History|$)/.exec(body)
-  const progress = /(\d{1,3}) %(?: — ([\s\S]*))?$/.exec(rows.get('Progress') ?? '')
-  return {
-    task,
-    holder: holder ? holder[1]! : null,
-    token: holder ? Number(holder[2]) : null,
-    attempts: attempts ? Number(attempts[1]) : null,
-    maxAttempts: attempts ? Number(attempts[2]) : null,
-    blockedReason: readOptional(rows.get('Blocked because')),
-    completionSummary: summary ? readInline(summary[1]!) : null,
-    progress: progress
-      ? { percent: Number(progress[1]), message: readInline(progress[2] ?? '') }
-      : null,
-    history: readHistory(body),
-    milestone: readOptional(rows.get('Milestone')),
-    approval: approval ? { by: approval[1]!, at: isoOfShown(approval[2]!, approval[3]!) } : null,
-    participants,
-    pausedAt: paused ? isoOfShown(paused[1]!, paused[2]!) : null,
-    openQuestions: questions,
-  }
-}
-
-/** Echoed text as it was before the status comment neutralised it (`./neutralise.ts`). */
-function readOptional(shown: string | undefined): string | null {
-  return shown === undefined ? null : readInline(shown)
+  const marker = readStatusMarker(body)
+  if (!marker) return null
+  if (marker.kind === 'legacy') return readStatusProse(body, marker.task)
+  if (marker.kind === 'unreadable') return noFacts(marker.task, marker.problem)
+  return factsOfState(marker.state)
 }
 
 /** Who the app is, to tell its comments from people's. */

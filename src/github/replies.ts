@@ -2,110 +2,30 @@
  * Replies to comment commands. Each outcome carries a hidden marker that
  * agents reading replies through the API parse instead of the prose:
  *
- *     <!-- task-orchestrator: {"command":"claim","ok":true,"task":"o/r#1","token":3,"reason":null} -->
+ *     <!-- task-orchestrator: {"command":"claim","ok":true,"task":"o/r#1","token":3,"reason":null,"v":1} -->
  *
  * One reply per comment lists the outcome of every command in it (one marker
- * per command, in order). The format is documented in docs/github-replies.md.
+ * per command, in order). The markers' codec is `./markers.ts`; the format
+ * is documented in docs/github-replies.md.
  */
 
 import { BODY_LIMIT, fitBody, fitItems, sizeOf } from './fit.js'
+import { marker, type Outcome } from './markers.js'
 import { mention, truncate } from './neutralise.js'
 
-/** The machine-readable outcome of one command. */
-export interface Outcome {
-  command: string
-  ok: boolean
-  /** Task id (`owner/repo#number`). */
-  task: string
-  /** Fencing token of the lease the command created or used, when there is one. */
-  token: number | null
-  /** Why it was refused (a sentence), or null. */
-  reason: string | null
-  /** Engine error code when refused (`LeaseHeld`, `StaleToken`, …). */
-  code?: string
-  /** Current lease holder and expiry, when relevant. */
-  holder?: string
-  expires_at?: string
-  /** Id of the comment whose command this answers (absent for the app's own notices). */
-  comment?: number
-}
+// The marker codec lives in ./markers.ts; these are re-exported for the app's handlers and agents' code.
+export {
+  FIELD_MAX,
+  MARKER_PREFIX,
+  marker,
+  markerJson,
+  type Outcome,
+  REASON_MAX,
+  readMarkers,
+} from './markers.js'
 
-/** The prefix every marker starts with. */
-export const MARKER_PREFIX = '<!-- task-orchestrator: '
-
-/** Longest `reason` a marker carries, in characters (then `…`); other strings: {@link FIELD_MAX}. */
-export const REASON_MAX = 1000
-/** Longest `command`, `holder` and other string field a marker carries. */
-export const FIELD_MAX = 200
 /** Longest `reason` when a reply's markers alone are over GitHub's limit. */
 const SHORT_REASON = 100
-
-/**
- * JSON that cannot end or open an HTML comment: `<`, `>`, `&` (and `@`, so
- * no plain-text reading finds a mention) are written as `\u003c`, `\u003e`,
- * `\u0026`, `\u0040` — JSON escapes, read back exactly by any JSON parser —
- * so neither `-->` nor `--!>` nor `<!--` can appear, whatever the strings
- * hold. Used by every marker the app writes.
- */
-export function markerJson(value: unknown): string {
-  return JSON.stringify(value).replace(
-    /[<>&@]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  )
-}
-
-/**
- * The hidden marker for one outcome, one line: `<!-- task-orchestrator: {…} -->`.
- * The JSON is {@link markerJson}; `reason` is cut to {@link REASON_MAX}
- * characters and other strings to {@link FIELD_MAX} (with `…`), so a marker is
- * always small enough to keep whole when a reply is fitted.
- */
-export function marker(outcome: Outcome): string {
-  const bounded = Object.fromEntries(
-    Object.entries(outcome).map(([k, v]) => [
-      k,
-      typeof v === 'string' ? truncate(v, k === 'reason' ? REASON_MAX : FIELD_MAX) : v,
-    ]),
-  )
-  return `${MARKER_PREFIX}${markerJson(bounded)} -->`
-}
-
-const MARKER_LINE = /^<!-- task-orchestrator: (\{.*?\}) -->/gm
-
-/** True when `value` has the fields every outcome has, with their types. */
-function isOutcome(value: unknown): value is Outcome {
-  const o = value as Partial<Outcome> | null
-  return (
-    typeof o === 'object' &&
-    o !== null &&
-    typeof o.command === 'string' &&
-    typeof o.ok === 'boolean' &&
-    typeof o.task === 'string' &&
-    (o.token === null || typeof o.token === 'number') &&
-    (o.reason === null || typeof o.reason === 'string')
-  )
-}
-
-/**
- * Every outcome marked in a reply body, in order (the inverse of
- * {@link renderReply}). A marker counts only at the start of a line, as the
- * app writes them (text the app echoes can never put one there, see
- * `./neutralise.ts`), and only when its JSON has an outcome's fields.
- * Which comments to read at all is the caller's concern: only the app's own
- * (by author) are to be trusted.
- */
-export function readMarkers(body: string): Outcome[] {
-  const out: Outcome[] = []
-  for (const match of body.matchAll(MARKER_LINE)) {
-    try {
-      const value: unknown = JSON.parse(match[1]!)
-      if (isOutcome(value)) out.push(value)
-    } catch {
-      // Not one of ours, or damaged by an edit: skip it.
-    }
-  }
-  return out
-}
 
 /** One line of prose per outcome, prefixed by ✅ or ❌. */
 export interface ReplyLine {

@@ -1,7 +1,10 @@
 /**
  * The status comment: one per task, edited in place, never re-posted. It
  * shows the state, the lease holder and expiry, progress, success criteria,
- * dependencies with the context they handed over, and recent history.
+ * dependencies with the context they handed over, and recent history. Its
+ * first line is the status marker (`./markers.ts`): the same state as JSON,
+ * for agents and for the rebuild from GitHub (`./rebuild-status.ts`), which
+ * never need to read the prose.
  */
 import { createHash } from 'node:crypto'
 import type { Participant } from '../core/collaboration.js'
@@ -9,13 +12,8 @@ import type { TaskEvent } from '../core/events.js'
 import type { Task } from '../core/model.js'
 import type { Question } from '../core/questions.js'
 import { BODY_LIMIT, fitBody, sizeOf } from './fit.js'
+import { type StatusState, statusMarker } from './markers.js'
 import { code, inline, mention } from './neutralise.js'
-import { markerJson } from './replies.js'
-
-/** Hidden marker identifying a status comment and its task (JSON as in `markerJson`). */
-export function statusMarker(task: string): string {
-  return `<!-- task-orchestrator:status ${markerJson({ task })} -->`
-}
 
 const STATUS_ICON: Record<Task['status'], string> = {
   blocked: '⛔ blocked',
@@ -43,6 +41,78 @@ export interface StatusView {
   }[]
   progress?: { percent: number; message: string } | null
   history: TaskEvent[]
+}
+
+/**
+ * The task's state as the status marker carries it (see `StatusState` in
+ * `./markers.ts` and docs/github-replies.md): from the view the comment is
+ * rendered from, so marker and prose never disagree. Lists are in the order
+ * the comment shows them; history entries keep the `token` and `reason` of
+ * their details (what the comment shows).
+ */
+export function statusState(view: StatusView): StatusState {
+  const { task } = view
+  const lease = task.lease
+  const feedback =
+    task.feedback_quality === null &&
+    task.feedback_timeliness === null &&
+    task.feedback_notes === null
+      ? null
+      : {
+          quality: task.feedback_quality,
+          timeliness: task.feedback_timeliness,
+          notes: task.feedback_notes,
+        }
+  return {
+    task: task.id,
+    v: 1,
+    status: task.status,
+    priority: task.priority,
+    persona: task.persona,
+    milestone: task.milestone ?? null,
+    lease: lease
+      ? {
+          holder: lease.holder,
+          token: lease.token,
+          acquired_at: lease.acquired_at,
+          heartbeat_at: lease.heartbeat_at,
+          expires_at: lease.expires_at,
+          ...(lease.paused ? { paused: { ...lease.paused } } : {}),
+        }
+      : null,
+    attempts: task.attempts,
+    max_attempts: task.max_attempts,
+    blocked_reason: task.blocked_reason,
+    requires_approval: task.requires_approval ?? false,
+    approved_by: task.approved_by ?? null,
+    approved_at: task.approved_at ?? null,
+    progress: view.progress
+      ? { percent: view.progress.percent, message: view.progress.message }
+      : null,
+    completion_summary: task.completion_summary,
+    feedback,
+    participants: (task.participants ?? []).map((p) => ({
+      agent: p.agent,
+      role: p.role,
+      joined_at: p.joined_at,
+    })),
+    open_questions: (task.open_questions ?? []).map((q) => ({
+      asked_by: q.asked_by,
+      asked_of: q.asked_of,
+      question: q.question,
+      asked_at: q.asked_at,
+    })),
+    criteria: view.criteria.map((c) => c.state),
+    history: view.history.map((e) => ({
+      at: e.at,
+      type: e.type,
+      actor: e.actor,
+      details: {
+        ...(typeof e.details.token === 'number' ? { token: e.details.token } : {}),
+        ...(typeof e.details.reason === 'string' ? { reason: e.details.reason } : {}),
+      },
+    })),
+  }
 }
 
 function when(iso: string): string {
@@ -111,19 +181,21 @@ export function statusCommentDigest(body: string): string {
  * neutralised (`./neutralise.ts`); logins are deliberate mentions. Always
  * within GitHub's {@link BODY_LIMIT}: the first rendering that fits, from
  * all items with texts up to 1,000 characters down to 3 items per list with
- * texts of 40 ("…and N more" says what was left out); the marker, first,
+ * texts of 40 ("…and N more" says what was left out); the marker, first
+ * ({@link statusState} through `statusMarker`, at most 16,384 characters),
  * is never cut.
  */
 export function renderStatusComment(view: StatusView): string {
+  const marker = statusMarker(statusState(view))
   let body = ''
   for (const level of LEVELS) {
-    body = renderAt(view, level)
+    body = renderAt(view, level, marker)
     if (sizeOf(body) <= BODY_LIMIT) return body
   }
   return fitBody(body)
 }
 
-function renderAt(view: StatusView, level: Level): string {
+function renderAt(view: StatusView, level: Level, marker: string): string {
   const { task } = view
   const text = (t: string) => inline(t, level.text)
   const rows: [string, string][] = [['State', STATUS_ICON[task.status]]]
@@ -181,7 +253,7 @@ function renderAt(view: StatusView, level: Level): string {
       `${bar(view.progress.percent)}${view.progress.message ? ` — ${text(view.progress.message)}` : ''}`,
     ])
   const lines = [
-    statusMarker(task.id),
+    marker,
     `### Task status`,
     '',
     '| | |',

@@ -15,6 +15,7 @@ import type { RepositoryState } from '../../src/github/rebuild-state.js'
 import { readStatusComment } from '../../src/github/rebuild-status.js'
 import { marker } from '../../src/github/replies.js'
 import { renderStatusComment } from '../../src/github/status-comment.js'
+import { legacyStatusComment } from './legacy-status.js'
 import { APP_LOGIN, FakeRepository, repositoryState } from './rebuild-recorder.js'
 
 const O = 'octo'
@@ -198,41 +199,46 @@ describe('lease holders and fencing tokens', () => {
   })
 })
 
-describe('the status comment, read back', () => {
-  it('reads what the app renders: holder, token, reason, attempts, progress, summary, history', () => {
-    const engine = new Engine(openStore(':memory:'), { clock: new FakeClock(NOW) })
-    const t = engine.add({ id: id(1), title: 'One', milestone: 'v1.2', requires_approval: true })
-    engine.claim(t.id, 'ada')
-    engine.progress(t.id, 'ada', 40, 'half | there')
-    const body = renderStatusComment({
-      task: {
-        ...engine.show(t.id),
-        blocked_reason: 'legal | review',
-        completion_summary: 'two\nlines',
-        attempts: 2,
-        approved_by: 'maint',
-        approved_at: '2026-05-01T11:59:30.000Z',
-        participants: [
-          { agent: 'ada', role: 'author', joined_at: NOW },
-          { agent: 'bob', role: null, joined_at: NOW },
-        ],
-      },
-      dependencies: [],
-      context: [],
-      criteria: [],
-      progress: { percent: 40, message: 'half | there' },
-      history: [
-        ...engine.events({ task: t.id }),
-        {
-          id: 99,
-          at: '2026-05-01T12:05:00.000Z',
-          type: 'released',
-          task_id: t.id,
-          actor: 'maint',
-          details: { token: 1, reason: 'closed as completed' },
-        },
+/** The status comment of a task with every field a rebuild reads set, as the app renders it now. */
+function renderedStatus() {
+  const engine = new Engine(openStore(':memory:'), { clock: new FakeClock(NOW) })
+  const t = engine.add({ id: id(1), title: 'One', milestone: 'v1.2', requires_approval: true })
+  engine.claim(t.id, 'ada')
+  engine.progress(t.id, 'ada', 40, 'half | there')
+  return renderStatusComment({
+    task: {
+      ...engine.show(t.id),
+      blocked_reason: 'legal | review',
+      completion_summary: 'two\nlines',
+      attempts: 2,
+      approved_by: 'maint',
+      approved_at: '2026-05-01T11:59:30.000Z',
+      participants: [
+        { agent: 'ada', role: 'author', joined_at: NOW },
+        { agent: 'bob', role: null, joined_at: NOW },
       ],
-    })
+    },
+    dependencies: [],
+    context: [],
+    criteria: [],
+    progress: { percent: 40, message: 'half | there' },
+    history: [
+      ...engine.events({ task: t.id }),
+      {
+        id: 99,
+        at: '2026-05-01T12:05:00.000Z',
+        type: 'released',
+        task_id: t.id,
+        actor: 'maint',
+        details: { token: 1, reason: 'closed as completed' },
+      },
+    ],
+  })
+}
+
+describe('the status comment, read back', () => {
+  it('reads what the app renders, from the prose of a comment before status marker v1: holder, token, reason, attempts, progress, summary, history', () => {
+    const body = legacyStatusComment(renderedStatus())
     expect(readStatusComment(body)).toEqual({
       task: id(1),
       holder: 'ada',
@@ -267,44 +273,104 @@ describe('the status comment, read back', () => {
     expect(readStatusComment('Just a comment.')).toBeNull()
   })
 
-  it('brings back a task waiting for an answer: its paused lease, open question, participants, approval and milestone', () => {
-    const { fake } = repository()
-    fake.open(1, 'One', '', ['task', 'status: waiting', 'requires approval'])
-    fake.issue(1).assignees = ['ada']
-    const engine = new Engine(openStore(':memory:'), { clock: new FakeClock(NOW) })
-    engine.add({ id: id(1), title: 'One', milestone: 'v2', requires_approval: true })
-    engine.claim(id(1), 'ada')
-    engine.join(id(1), 'bob', 'reviewer')
-    engine.ask(id(1), 'ada', 'maint', 'Which   schema?')
-    fake.addComment(
-      1,
-      renderStatusComment({
-        task: engine.show(id(1)),
-        dependencies: [],
-        context: [],
-        criteria: [],
-        history: engine.events({ task: id(1) }),
-      }),
-      { login: APP_LOGIN, type: 'Bot' },
-    )
-    const { engine: rebuilt, skipped } = rebuild(repositoryState(fake))
-    expect(skipped).toEqual([])
-    const back = rebuilt.show(id(1))
-    expect(back).toMatchObject({
-      status: 'waiting',
-      milestone: 'v2',
-      requires_approval: true,
-      approved_by: null,
-      lease: { holder: 'ada', token: 1, paused: { at: NOW, remaining_ms: 30 * 60_000 } },
-      participants: [expect.objectContaining({ agent: 'bob', role: 'reviewer' })],
-      open_questions: [
-        expect.objectContaining({ asked_by: 'ada', asked_of: 'maint', question: 'Which schema?' }),
+  it('reads the same from the status marker, exactly: times to the millisecond, texts as written', () => {
+    expect(readStatusComment(renderedStatus())).toEqual({
+      task: id(1),
+      holder: 'ada',
+      token: 1,
+      attempts: 2,
+      maxAttempts: 3,
+      blockedReason: 'legal | review',
+      completionSummary: 'two\nlines',
+      progress: { percent: 40, message: 'half | there' },
+      milestone: 'v1.2',
+      approval: { by: 'maint', at: '2026-05-01T11:59:30.000Z' },
+      participants: [
+        { agent: 'ada', role: 'author' },
+        { agent: 'bob', role: null },
+      ],
+      pausedAt: null,
+      openQuestions: [],
+      history: [
+        { at: '2026-05-01T12:00:00.000Z', type: 'task_created', actor: null, details: {} },
+        { at: '2026-05-01T12:00:00.000Z', type: 'claimed', actor: 'ada', details: { token: 1 } },
+        { at: '2026-05-01T12:00:00.000Z', type: 'progress', actor: 'ada', details: {} },
+        {
+          at: '2026-05-01T12:05:00.000Z',
+          type: 'released',
+          actor: 'maint',
+          details: { token: 1, reason: 'closed as completed' },
+        },
       ],
     })
-    // Answering resumes the lease with the restarted TTL.
-    rebuilt.answer(id(1), 'maint', 'The new one.')
-    expect(rebuilt.get(id(1))).toMatchObject({ status: 'in_progress', lease: { holder: 'ada' } })
   })
+
+  it('a status marker of a later version is reported and the task rebuilt without it (never read from the prose)', () => {
+    const { fake } = repository()
+    fake.open(1, 'One', '', ['task', 'status: in_progress'])
+    fake.issue(1).assignees = ['ada']
+    const later = statusComment(1, {
+      status: 'in_progress',
+      lease: lease('ada', 3),
+      attempts: 2,
+    }).replace('"v":1', '"v":2')
+    const posted = fake.addComment(1, later, { login: APP_LOGIN, type: 'Bot' })
+    const { engine, skipped } = rebuild(repositoryState(fake))
+    expect(skipped).toContainEqual({
+      item: id(1),
+      field: 'status comment',
+      value: posted.id,
+      reason:
+        'status marker version 2 is not one this version reads (1); update the app; read without it',
+    })
+    // The prose says attempts 2 and token 3; an unreadable marker's comment is not read at all.
+    expect(engine.get(id(1))).toMatchObject({ attempts: 0, lease: { holder: 'ada', token: 1 } })
+  })
+
+  it.each([
+    ['the prose of a comment before status marker v1', legacyStatusComment, 'Which schema?'],
+    ['the status marker', (body: string) => body, 'Which   schema?'],
+  ])(
+    'brings back a task waiting for an answer from %s: its paused lease, open question, participants, approval and milestone',
+    (_from, written, question) => {
+      const { fake } = repository()
+      fake.open(1, 'One', '', ['task', 'status: waiting', 'requires approval'])
+      fake.issue(1).assignees = ['ada']
+      const engine = new Engine(openStore(':memory:'), { clock: new FakeClock(NOW) })
+      engine.add({ id: id(1), title: 'One', milestone: 'v2', requires_approval: true })
+      engine.claim(id(1), 'ada')
+      engine.join(id(1), 'bob', 'reviewer')
+      engine.ask(id(1), 'ada', 'maint', 'Which   schema?')
+      fake.addComment(
+        1,
+        written(
+          renderStatusComment({
+            task: engine.show(id(1)),
+            dependencies: [],
+            context: [],
+            criteria: [],
+            history: engine.events({ task: id(1) }),
+          }),
+        ),
+        { login: APP_LOGIN, type: 'Bot' },
+      )
+      const { engine: rebuilt, skipped } = rebuild(repositoryState(fake))
+      expect(skipped).toEqual([])
+      const back = rebuilt.show(id(1))
+      expect(back).toMatchObject({
+        status: 'waiting',
+        milestone: 'v2',
+        requires_approval: true,
+        approved_by: null,
+        lease: { holder: 'ada', token: 1, paused: { at: NOW, remaining_ms: 30 * 60_000 } },
+        participants: [expect.objectContaining({ agent: 'bob', role: 'reviewer' })],
+        open_questions: [expect.objectContaining({ asked_by: 'ada', asked_of: 'maint', question })],
+      })
+      // Answering resumes the lease with the restarted TTL.
+      rebuilt.answer(id(1), 'maint', 'The new one.')
+      expect(rebuilt.get(id(1))).toMatchObject({ status: 'in_progress', lease: { holder: 'ada' } })
+    },
+  )
 })
 
 describe('command comments and the config', () => {

@@ -8,7 +8,7 @@
  * comment whose delivery was lost. Afterwards the fake holds what GitHub
  * would hold, and the app's database what a server would hold.
  *
- * `test/fixtures/github/rebuild/` holds one such recording (see its README).
+ * `test/fixtures/github/rebuild/` holds such recordings (see its README).
  */
 import { makeApp } from '../app/helpers.js'
 import { receive, type WebhookName } from '../support/github/webhooks.js'

@@ -101,7 +101,7 @@ describe('status comment', () => {
         history,
       }),
     ).toMatchInlineSnapshot(`
-      "<!-- task-orchestrator:status {"task":"octo/app#12"} -->
+      "<!-- task-orchestrator:status {"task":"octo/app#12","v":1,"status":"in_progress","priority":"high","persona":"implementer","milestone":null,"lease":{"holder":"ada","token":2,"acquired_at":"2026-03-01T09:00:00.000Z","heartbeat_at":"2026-03-01T09:00:00.000Z","expires_at":"2026-03-01T09:30:00.000Z"},"attempts":1,"max_attempts":3,"blocked_reason":null,"requires_approval":false,"approved_by":null,"approved_at":null,"progress":{"percent":40,"message":"lexer done"},"completion_summary":null,"feedback":null,"participants":[],"open_questions":[],"criteria":["pending","confirmed"],"history":[{"at":"2026-03-01T09:00:00.000Z","type":"claimed","actor":"ada","details":{"token":2}}]} -->
       ### Task status
 
       | | |

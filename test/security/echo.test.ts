@@ -13,6 +13,7 @@ import { readStatusComment } from '../../src/github/rebuild-status.js'
 import { marker, readMarkers, renderReply } from '../../src/github/replies.js'
 import { renderStatusComment } from '../../src/github/status-comment.js'
 import { comment, makeApp, noConfig, openedTask, permission, R, seedTask } from '../app/helpers.js'
+import { legacyStatusComment } from '../github/legacy-status.js'
 import { makeEngine } from '../helpers.js'
 import { useGitHubHarness } from '../support/github/hooks.js'
 import { githubApi } from '../support/github/nock.js'
@@ -165,8 +166,8 @@ describe('status comment', () => {
     expect(body.startsWith('<!-- task-orchestrator:status {"task":')).toBe(true)
   })
 
-  it('a rebuild reads the echoed text back as it was written (on one line)', () => {
-    const facts = readStatusComment(renderStatusComment(hostileView()))!
+  it('a rebuild reads the echoed text back as it was written (on one line, from the prose of a comment before status marker v1)', () => {
+    const facts = readStatusComment(legacyStatusComment(renderStatusComment(hostileView())))!
     const flat = HOSTILE.replace(/\s+/g, ' ')
     expect(facts.task).not.toBe('Codertocat/Hello-World#99')
     expect(facts.blockedReason).toBe(flat)
@@ -175,6 +176,18 @@ describe('status comment', () => {
     expect(facts.milestone).toBe(SHORT)
     expect(facts.openQuestions).toEqual([{ askedBy: 'ada', askedOf: 'lin', question: flat }])
     expect(facts.history[0]?.details.reason).toBe(flat)
+  })
+
+  it('a rebuild reads the echoed text back exactly from the status marker (line breaks and all)', () => {
+    const facts = readStatusComment(renderStatusComment(hostileView()))!
+    expect(facts.task).not.toBe('Codertocat/Hello-World#99')
+    expect(facts.blockedReason).toBe(HOSTILE)
+    expect(facts.progress).toEqual({ percent: 40, message: HOSTILE })
+    expect(facts.completionSummary).toBe(HOSTILE)
+    expect(facts.milestone).toBe(SHORT)
+    expect(facts.openQuestions).toEqual([{ askedBy: 'ada', askedOf: 'lin', question: HOSTILE }])
+    expect(facts.participants).toEqual([{ agent: 'grace', role: HOSTILE }])
+    expect(facts.history[0]?.details.reason).toBe(HOSTILE)
   })
 })
 

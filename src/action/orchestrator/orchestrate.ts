@@ -28,6 +28,7 @@ import { copyFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { EmitterWebhookEvent } from '@octokit/webhooks'
 import type { Probot } from 'probot'
+import { appLoginOf } from '../../app/answered.js'
 import {
   type CatchUpReport,
   type CommentListing,
@@ -229,6 +230,8 @@ async function handleOn(
       const rebuilt = await rebuildFromGitHub(octokit, r, engine, {
         clock: rt.clock,
         state: rt.state,
+        // Only the run's own comments (the login its replies are posted as) are the app's.
+        appLogin: appLoginOf(rt),
       })
       report.rebuilt = { tasks: rebuilt.tasks, detail: base.rebuild }
       // Where the catch-up starts on a rebuilt state: commands the app answered
