@@ -265,6 +265,8 @@ export function parseExportFile(doc: unknown, file: string): ExportFile {
 function wordIssue(issue: z.core.$ZodIssue): string {
   if (issue.message !== 'Invalid input') return issue.message
   switch (issue.code) {
+    case 'invalid_key':
+      return issue.issues.map((i) => wordIssue(i as z.core.$ZodIssue)).join('; ')
     case 'invalid_type':
       return `expected ${issue.expected === 'int' ? 'a whole number' : issue.expected}`
     case 'invalid_value':
