@@ -17,16 +17,18 @@ import { flushStatus, mirrorIssue } from './sync.js'
 export type OctokitFor = (installationId: number | null) => Promise<Octokit>
 
 /**
- * Sweep expired leases and tell each issue: unassign the holder, return the
- * task to pending (or failed, labelled for a person), and comment. Returns
- * what expired.
+ * Sweep expired leases of every repository, each task under its
+ * repository's lease policy (`AppRuntime.policyOf`), and tell each issue:
+ * unassign the holder, return the task to pending (or failed, labelled for a
+ * person), and comment. Returns what expired.
  */
 export async function sweepAndReport(
   rt: AppRuntime,
   octokitFor: OctokitFor,
   onError: (err: unknown, task: string) => void = () => {},
 ): Promise<ExpiredLease[]> {
-  const expired = rt.engine.sweep()
+  // Each task under its own repository's policy (the lock-delay).
+  const expired = rt.engine.sweep((task) => rt.policyOf(task))
   const repos = expired.map((e) => rt.state.issue(e.task)?.repo).filter((r) => r !== undefined)
   new DashboardState(rt.engine.store).markDirty(repos)
   for (const e of expired) {

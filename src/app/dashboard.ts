@@ -127,13 +127,15 @@ export function issueLink(repo: string): MarkdownOptions['link'] {
  */
 export function dashboardBody(rt: AppRuntime, repo: string, config: Config): string | null {
   const scope = `${repo}#`
-  const report = rt.engine.readMetrics((ctx) =>
-    ctx.store.get('SELECT 1 AS any FROM tasks WHERE substr(id, 1, length(?)) = ? LIMIT 1', [
-      scope,
-      scope,
-    ])
-      ? buildReport(ctx, { scope })
-      : null,
+  const report = rt.engine.readMetrics(
+    (ctx) =>
+      ctx.store.get('SELECT 1 AS any FROM tasks WHERE substr(id, 1, length(?)) = ? LIMIT 1', [
+        scope,
+        scope,
+      ])
+        ? buildReport(ctx, { scope })
+        : null,
+    rt.policy(config),
   )
   if (report === null) return null
   return renderMarkdown(report, {

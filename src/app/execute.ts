@@ -168,7 +168,7 @@ function run(
   actor: string,
   command: ParsedCommand & { name: PermissionCommand },
   out: Execution,
-  gateConfig: Config,
+  config: Config,
   canOverride: boolean,
 ): ReplyLine {
   const e = rt.engine
@@ -180,7 +180,7 @@ function run(
   const mine = task.lease !== null && task.lease.holder.toLowerCase() === actor.toLowerCase()
   switch (command.name) {
     case 'claim': {
-      const grant = e.claim(taskId, actor, command.ttlMs)
+      const grant = e.claim(taskId, actor, command.ttlMs, rt.policy(config))
       return ok(
         `${mention(actor)} holds this task: lease token **${grant.lease.token}**, expires ${when(grant.lease.expires_at)}. Send \`/heartbeat\` before then.`,
         {
@@ -196,6 +196,8 @@ function run(
         taskId,
         holder,
         mine ? tokenOf(task, actor) : (task.lease?.token ?? 0),
+        undefined,
+        rt.policy(config),
       )
       return ok(`Lease of ${mention(holder)} extended to ${when(lease.expires_at)}.`, {
         token: lease.token,
@@ -219,7 +221,7 @@ function run(
       // Tasks with success criteria or an approval checkpoint go through the gate (see gate.ts).
       let verified: { by: string; evidence: Record<string, unknown> } | undefined
       if (task.success_criteria.length > 0 || task.requires_approval) {
-        const decision = decideGate(rt, taskId, gateConfig, canOverride)
+        const decision = decideGate(rt, taskId, config, canOverride)
         if (!decision.passed) {
           return refuse(
             command.name,

@@ -1,11 +1,15 @@
 /**
  * What every handler of the GitHub app shares: the engine, the app's
  * bookkeeping, the clock, the repository config (cached) and the permission
- * lookup (cached). One instance per app process.
+ * lookup (cached). One instance per app process, serving every repository of
+ * every installation: a repository's lease policy is passed to the engine
+ * with each command ({@link AppRuntime.policy}, {@link AppRuntime.policyOf}),
+ * never stored on the shared engine.
  */
 import type { Context } from 'probot'
 import { type Clock, iso, systemClock } from '../core/clock.js'
 import type { Engine } from '../core/engine.js'
+import type { LeasePolicy } from '../core/engine-base.js'
 import { isTaskError } from '../core/errors.js'
 import { githubTaskId } from '../core/model.js'
 import {
@@ -55,6 +59,8 @@ export class AppRuntime {
   readonly host: string | undefined
   private readonly permissionCacheMs: number
   private readonly configs = new Map<string, Config>()
+  /** The lease policy of each config object (see {@link AppRuntime.policy}). */
+  private readonly policies = new WeakMap<Config, LeasePolicy>()
   /** Tasks whose status comment is being created right now (no second one meanwhile). */
   readonly creatingStatus = new Set<string>()
   private readonly agentsApplied = new Map<string, string>()
@@ -104,18 +110,12 @@ export class AppRuntime {
     refresh = false,
   ): Promise<{ config: Config; error: string | null }> {
     const key = this.repoKey(r)
-    const cached = this.configs.get(key)
-    if (cached && !refresh) {
-      this.applySettings(cached)
-      return { config: cached, error: this.state.repo(key).config_error }
+    const known = refresh ? null : this.knownConfig(key)
+    if (known) {
+      this.registerAgents(known)
+      return { config: known, error: this.state.repo(key).config_error }
     }
     const saved = this.state.repo(key)
-    if (saved.config !== null && !refresh) {
-      const config = parseConfig(saved.config)
-      this.configs.set(key, config)
-      this.applySettings(config)
-      return { config, error: saved.config_error }
-    }
     let text = ''
     try {
       const { data } = await octokit.rest.repos.getContent({
@@ -133,27 +133,76 @@ export class AppRuntime {
       const config = parseConfig(text)
       this.configs.set(key, config)
       this.state.saveRepo(key, this.now(), { config: text, config_error: null })
-      this.applySettings(config)
+      this.registerAgents(config)
       return { config, error: null }
     } catch (err) {
       if (!isTaskError(err)) throw err
       const last =
         saved.config !== null ? parseConfig(saved.config) : structuredClone(DEFAULT_CONFIG)
       this.configs.set(key, last)
-      this.applySettings(last)
+      this.registerAgents(last)
       this.state.saveRepo(key, this.now(), { config_error: err.message })
       return { config: last, error: err.message }
     }
   }
 
   /**
-   * Lease settings follow the config of the repository an event is about
-   * (TTL, maximum, lock-delay, attempts). Applied before every handler's
-   * engine work — the engine is synchronous, so nothing interleaves — and
-   * listed agents are registered with their personas and capacity.
+   * The config of repository `key` (`owner/repo`) known without a request:
+   * cached in memory, or saved in the database (then cached); null when the
+   * app has not read it yet.
    */
-  applySettings(config: Config): void {
-    Object.assign(this.engine.settings, engineSettings(config))
+  private knownConfig(key: string): Config | null {
+    const cached = this.configs.get(key)
+    if (cached) return cached
+    const saved = this.state.repo(key).config
+    if (saved === null) return null
+    const config = parseConfig(saved)
+    this.configs.set(key, config)
+    return config
+  }
+
+  /**
+   * The lease policy of `config` for the engine: its `lease` section (TTL,
+   * maximum TTL, lock-delay, max attempts, personas enforced; durations in
+   * ms) over the engine's defaults (the default capacity). Pass it with every
+   * engine command that depends on it (claim, heartbeat, add …); the same
+   * object for the same config (frozen).
+   */
+  policy(config: Config): LeasePolicy {
+    let policy = this.policies.get(config)
+    if (!policy) {
+      policy = Object.freeze({ ...this.engine.settings, ...engineSettings(config) })
+      this.policies.set(config, policy)
+    }
+    return policy
+  }
+
+  /**
+   * The lease policy of task `taskId` (`owner/repo#number`): its
+   * repository's config as far as known without a request (see
+   * {@link AppRuntime.config}), else the defaults of an absent config. For
+   * work that spans repositories — the sweep — and tasks of another
+   * repository than the event's. Never throws: a saved config that no longer
+   * parses counts as absent.
+   */
+  policyOf(taskId: string): LeasePolicy {
+    const hash = taskId.lastIndexOf('#')
+    let config: Config | null = null
+    if (hash > 0) {
+      try {
+        config = this.knownConfig(taskId.slice(0, hash))
+      } catch (err) {
+        if (!isTaskError(err)) throw err
+      }
+    }
+    return this.policy(config ?? DEFAULT_CONFIG)
+  }
+
+  /**
+   * Register the agents `config` lists with their personas and capacity
+   * (only those changed since the last registration).
+   */
+  private registerAgents(config: Config): void {
     for (const agent of config.agents) {
       const known = this.agentsApplied.get(agent.login.toLowerCase())
       const wanted = JSON.stringify([agent.personas, agent.capacity])

@@ -120,7 +120,8 @@ export function ensureTracked(
     rt.engine.get(id)
   } catch (err) {
     if (!isTaskError(err, 'TaskNotFound')) throw err
-    rt.engine.add({ id, title: trackedTitle(ref) }, 'github')
+    // Its own repository's max_attempts, when that config is known.
+    rt.engine.add({ id, title: trackedTitle(ref) }, 'github', rt.policyOf(id))
     rt.engine.block(id, TRACKED_REASON, 'github')
   }
   rt.state.saveIssue(
@@ -192,7 +193,6 @@ export function syncTaskFromIssue(
     criterion: c.criterion,
     ...(c.measurable ? { measurable: c.measurable } : {}),
   }))
-  rt.applySettings(config)
   return rt.engine.write(() => {
     const existing = rt.state.issue(taskId)
     let created = false
@@ -230,7 +230,7 @@ export function syncTaskFromIssue(
           if (!isTaskError(err)) throw err
         }
       } else {
-        rt.engine.add({ id: taskId, ...patch }, actor)
+        rt.engine.add({ id: taskId, ...patch }, actor, rt.policy(config))
       }
       applyCriteria()
       created = true

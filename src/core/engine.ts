@@ -28,6 +28,7 @@ import {
 } from './agents.js'
 import { type Participant, participants } from './collaboration.js'
 import { type CompleteOutcome, type CompleteRequest, complete } from './completion.js'
+import type { LeasePolicy } from './engine-base.js'
 import { CollaborationEngine } from './engine-collaboration.js'
 import { appendEvent, type EventFilter, listEvents, type TaskEvent } from './events.js'
 import {
@@ -87,9 +88,13 @@ export interface TaskDetail extends Task {
 
 /** The task engine over one store; see the module comment. */
 export class Engine extends CollaborationEngine {
-  /** Create a task (see `add-task.addTask`); throws InvalidInput, InvalidExpression, TaskNotFound, Duplicate. */
-  add(input: NewTask, actor: string | null = null): Task {
-    return this.write((ctx) => addTask(ctx, input, actor))
+  /**
+   * Create a task (see `add-task.addTask`); throws InvalidInput,
+   * InvalidExpression, TaskNotFound, Duplicate. `policy` (default: the
+   * engine's) gives `max_attempts` when `input` has none.
+   */
+  add(input: NewTask, actor: string | null = null, policy?: LeasePolicy): Task {
+    return this.write((ctx) => addTask(ctx, input, actor), policy)
   }
 
   /** Change fields of an open task (see `add-task.updateTask`). */
@@ -190,7 +195,7 @@ export class Engine extends CollaborationEngine {
     return this.write((ctx) => cancelTask(ctx, id, reason, actor))
   }
 
-  /** The ready set (sweeping expired leases first when any are due). */
+  /** The ready set (sweeping expired leases first when any are due, under the engine's policy). */
   ready(options: ReadyOptions = {}): Task[] {
     this.sweepIfDue()
     return this.read((ctx) => readyTasks(ctx, options))
@@ -201,28 +206,44 @@ export class Engine extends CollaborationEngine {
     return this.read((ctx) => criticalPath(ctx.store))
   }
 
-  /** Sweep `id`'s expired lease, then grant `agent` a lease on it (see `leases.claim`); `ttlMs` in ms. */
-  claim(id: string, agent: string, ttlMs?: number): Grant {
+  /**
+   * Sweep `id`'s expired lease, then grant `agent` a lease on it (see
+   * `leases.claim`); `ttlMs` in ms. `policy` (default: the engine's) is the
+   * task's lease policy: the default TTL and its maximum, the lock-delay of
+   * the sweep, personas enforced or not, the default capacity.
+   */
+  claim(id: string, agent: string, ttlMs?: number, policy?: LeasePolicy): Grant {
     return this.write((ctx) => {
       // Only this task's expired lease: front doors that report expiries (the
       // GitHub app) must see the others in their own sweep.
       sweep(ctx, id)
       return claim(ctx, id, agent, ttlMs)
-    })
+    }, policy)
   }
 
-  /** Best task for `agent`; with `claimIt`, claimed in the same transaction. */
-  next(agent: string, options: { claim?: boolean; ttlMs?: number } = {}): NextOutcome {
+  /**
+   * Best task for `agent`; with `claim`, claimed in the same transaction.
+   * `policy` (default: the engine's) applies to every task considered and
+   * swept: for one database with one policy (`tm`).
+   */
+  next(
+    agent: string,
+    options: { claim?: boolean; ttlMs?: number; policy?: LeasePolicy } = {},
+  ): NextOutcome {
     if (!options.claim) {
-      this.sweepIfDue()
-      return this.read((ctx) => ({ task: pickNextRead(ctx, agent), grant: null }))
+      this.sweepIfDue(options.policy)
+      return this.read((ctx) => ({ task: pickNextRead(ctx, agent), grant: null }), options.policy)
     }
-    return this.write((ctx) => next(ctx, agent, true, options.ttlMs))
+    return this.write((ctx) => next(ctx, agent, true, options.ttlMs), options.policy)
   }
 
-  /** Extend a live lease to now + TTL; needs the holder and the current fencing token. */
-  heartbeat(id: string, agent: string, token: number, ttlMs?: number): Lease {
-    return this.write((ctx) => heartbeat(ctx, id, agent, token, ttlMs))
+  /**
+   * Extend a live lease to now + TTL; needs the holder and the current
+   * fencing token. `policy` (default: the engine's) gives the default TTL and
+   * its maximum.
+   */
+  heartbeat(id: string, agent: string, token: number, ttlMs?: number, policy?: LeasePolicy): Lease {
+    return this.write((ctx) => heartbeat(ctx, id, agent, token, ttlMs), policy)
   }
 
   /** Give a lease back without counting an attempt; needs the holder and the current token. */
@@ -283,13 +304,20 @@ export class Engine extends CollaborationEngine {
   /**
    * Grant `agent` a lease on `id` on behalf of `actor`, a maintainer (see
    * `maintenance.assign`): refused like a claim, personas aside; `ttlMs` in ms.
-   * Sweeps `id`'s expired lease first, as {@link Engine.claim} does.
+   * Sweeps `id`'s expired lease first, as {@link Engine.claim} does, under
+   * the same `policy` (default: the engine's).
    */
-  assign(id: string, agent: string, actor: string | null = null, ttlMs?: number): Grant {
+  assign(
+    id: string,
+    agent: string,
+    actor: string | null = null,
+    ttlMs?: number,
+    policy?: LeasePolicy,
+  ): Grant {
     return this.write((ctx) => {
       sweep(ctx, id)
       return assign(ctx, id, agent, actor, ttlMs)
-    })
+    }, policy)
   }
 
   /**
@@ -305,13 +333,18 @@ export class Engine extends CollaborationEngine {
     return this.write((ctx) => revokeLease(ctx, id, actor, reason))
   }
 
-  /** Return expired leases to the queue (see `leases.sweep`). */
-  sweep(): ExpiredLease[] {
-    return this.write((ctx) => sweep(ctx))
+  /**
+   * Return expired leases to the queue (see `leases.sweep`). `policyOf` gives
+   * the policy of each task it expires (the lock-delay; default: the
+   * engine's), so one sweep serves tasks under different policies — the
+   * GitHub app's, one per repository.
+   */
+  sweep(policyOf?: (task: string) => LeasePolicy): ExpiredLease[] {
+    return this.write((ctx) => sweep(ctx, undefined, policyOf))
   }
 
-  private sweepIfDue(): void {
-    if (this.read((ctx) => sweepDue(ctx))) this.sweep()
+  private sweepIfDue(policy?: LeasePolicy): void {
+    if (this.read((ctx) => sweepDue(ctx))) this.sweep(policy && (() => policy))
   }
 
   /** Register or update an agent: personas and lease capacity. */
@@ -347,9 +380,11 @@ export class Engine extends CollaborationEngine {
    * transaction of their own (`metrics-rollup.foldRollup`; none when there
    * are none), then `fn` reads. Should another process write in between, the
    * fold is repeated (twice at most); after that `fn` runs in the write
-   * transaction of the fold itself, so the answer is always exact.
+   * transaction of the fold itself, so the answer is always exact. `fn`'s
+   * context carries `policy` (default: the engine's; the report reads its
+   * lease TTL).
    */
-  readMetrics<T>(fn: (ctx: Ctx) => T): T {
+  readMetrics<T>(fn: (ctx: Ctx) => T, policy?: LeasePolicy): T {
     const stale = Symbol('stale')
     for (let attempt = 0; attempt < 3; attempt++) {
       const { folded, last } = rollupPosition(this.store)
@@ -357,13 +392,13 @@ export class Engine extends CollaborationEngine {
       const out = this.read((ctx) => {
         const now = rollupPosition(ctx.store)
         return now.last > now.folded ? stale : fn(ctx)
-      })
+      }, policy)
       if (out !== stale) return out as T
     }
     return this.write((ctx) => {
       foldRollup(ctx.store)
       return fn(ctx)
-    })
+    }, policy)
   }
 
   /**

@@ -21,6 +21,7 @@ import type { Lease } from './model.js'
 import { MIN_LEASE_TTL_MS, outOfRange } from './settings.js'
 import {
   type Ctx,
+  type EngineSettings,
   requireOpen,
   requireTaskRow,
   settleBlocked,
@@ -35,7 +36,8 @@ export interface Grant {
 }
 
 /**
- * Resolve a requested TTL (ms) against the settings. Throws
+ * Resolve a requested TTL (ms) against the command's policy (`ctx.settings`:
+ * the default TTL and the maximum). Throws
  * `TaskError('InvalidInput')` naming the allowed range (`lease TTL must be
  * from 1s to 4h; got 5h.`; details `value_ms`, `min_ms`, `max_ms`) when it is
  * under {@link MIN_LEASE_TTL_MS} or over the maximum lease TTL.
@@ -406,11 +408,17 @@ export interface ExpiredLease {
  * Return every task whose lease expired (by the engine's clock) to the queue,
  * counting an attempt; after `max_attempts` the task becomes `failed`; `only`
  * limits the sweep to one task. Waiting tasks are skipped: their lease clock
- * is paused. With a
- * lock-delay the task stays unclaimable for `lockDelayMs` after the sweep that
- * noticed the expiry. The lease's time is counted up to its expiry.
+ * is paused. With a lock-delay the task stays unclaimable for `lockDelayMs`
+ * after the sweep that noticed the expiry: the task's policy's, from
+ * `policyOf(task id)` (default: `ctx.settings`), so one sweep over tasks of
+ * several policies gives each its own. The lease's time is counted up to its
+ * expiry.
  */
-export function sweep(ctx: Ctx, only?: string): ExpiredLease[] {
+export function sweep(
+  ctx: Ctx,
+  only?: string,
+  policyOf?: (task: string) => Pick<EngineSettings, 'lockDelayMs'>,
+): ExpiredLease[] {
   const expired = only
     ? ctx.store.all<TaskRow>(
         `SELECT * FROM tasks WHERE id = ? AND lease_holder IS NOT NULL AND lease_expires_at <= ?
@@ -426,7 +434,7 @@ export function sweep(ctx: Ctx, only?: string): ExpiredLease[] {
   for (const row of expired) {
     const attempts = row.attempts + 1
     const exhausted = attempts >= row.max_attempts
-    const delay = ctx.settings.lockDelayMs
+    const delay = (policyOf?.(row.id) ?? ctx.settings).lockDelayMs
     const seconds = endLease(ctx, row, exhausted ? 'failed' : 'pending', row.lease_expires_at!, {
       attempts,
       claimable_after: !exhausted && delay > 0 ? iso(ctx.nowMs + delay) : null,

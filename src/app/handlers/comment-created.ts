@@ -130,7 +130,7 @@ async function handleComment(
   const level = needsPermission(rt, taskId, actor, parsed.commands, config)
     ? await rt.permission(octokit, r, actor)
     : 'none'
-  rt.applySettings(config) // no await from here to the end of the transaction
+  // No await from here to the end of the transaction.
   const done = rt.engine.write(() => {
     if (
       !rt.state.recordComment(comment.id, repoKey, issue.number, parsed.commands.length, rt.now())

@@ -331,9 +331,8 @@ export async function onIssueAssignment(rt: AppRuntime, context: IssuesContext):
   if (!assignee) return
   const task = rt.engine.get(taskId)
   try {
-    rt.applySettings(config)
     if (context.payload.action === 'assigned' && task.status === 'pending')
-      rt.engine.claim(taskId, assignee)
+      rt.engine.claim(taskId, assignee, undefined, rt.policy(config))
     else if (
       context.payload.action === 'unassigned' &&
       task.lease?.holder.toLowerCase() === assignee.toLowerCase()
