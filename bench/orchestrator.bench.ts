@@ -91,6 +91,7 @@ const out: string[] = ['## Actions-hosted mode (orchestrator Action)', '']
       const id = `o/r#${i}`
       const criteria =
         i % 3 === 0 ? '\n\n### Success criteria\n\n- [ ] tests pass `tests.failed == 0`\n' : ''
+      const body = `${description(i)}${criteria}\n\n### Depends on\n\n- [ ] #${Math.max(1, i - 5)}\n`
       state.saveIssue({
         task_id: id,
         repo: 'o/r',
@@ -106,7 +107,8 @@ const out: string[] = ['## Actions-hosted mode (orchestrator Action)', '']
           `priority: ${['low', 'medium', 'high', 'critical'][i % 4]}`,
         ],
         assignees: [],
-        body: `${description(i)}${criteria}\n\n### Depends on\n\n- [ ] #${Math.max(1, i - 5)}\n`,
+        body,
+        accepted_body: body,
         status_comment_id: 2_000_000 + i,
         status_comment: `sha256:${'0'.repeat(64)}`,
         status_dirty: false,
@@ -223,6 +225,7 @@ const out: string[] = ['## Actions-hosted mode (orchestrator Action)', '']
         labels: ['task', 'status: pending'],
         assignees: [],
         body: '',
+        accepted_body: '',
         status_comment_id: null,
         status_comment: null,
         status_dirty: false,

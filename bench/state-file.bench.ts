@@ -191,6 +191,7 @@ function buildState(path: string): void {
         labels: ['task', `status: ${task.status.replace('_', ' ')}`, `priority: ${task.priority}`],
         assignees: task.lease ? [task.lease.holder] : [],
         body: bodies.get(id)!,
+        accepted_body: bodies.get(id)!,
         status_comment_id: 4_000_000_000 + number(id),
         status_comment: statusCommentDigest(status),
         status_dirty: false,

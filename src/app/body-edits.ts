@@ -5,9 +5,21 @@
  * only for people with the rule the config names for them (`edit_criteria`,
  * `edit_claimed_criteria` while a lease is held, `edit_dependencies`,
  * `edit_subtasks`, `priority`, `persona`). Refused parts are set back to the
- * last accepted body; the rest of the edit (prose, title, ticks) stays.
+ * last accepted body; the rest of the edit (prose, title, ticks) stays —
+ * unless the set-back could not be sent (over GitHub's size limit) or told
+ * apart from the rest, then the whole edit is set back.
+ *
+ * The baseline is always the last body the app ACCEPTED (`accepted_body` of
+ * the issue's record), never GitHub's copy: a refused edit whose set-back
+ * has not reached GitHub yet (GitHub answered 422 or 5xx) must not become
+ * what the next edit is judged against.
  */
-import { changedParts, type GuardedPart, restoreParts } from '../github/body-sections.js'
+import {
+  changedParts,
+  type GuardedPart,
+  type RestoredBody,
+  restoreParts,
+} from '../github/body-sections.js'
 import { partRule, partWhat } from '../github/manual-edits.js'
 import type { ActorPermission } from './manual-permission.js'
 import type { AppRuntime, RepoRef } from './runtime.js'
@@ -18,14 +30,17 @@ export interface BodyEditDecision {
   accepted: string
   /** The parts set back. */
   restored: GuardedPart[]
+  /** Null, or why the whole edit was set back (see `restoreParts`). */
+  whole: RestoredBody['whole']
   /** Why, one sentence per refused part. */
   reasons: string[]
 }
 
 /**
  * Judge an edit of the body of `taskId` from `baseline` (the last accepted
- * body, as the app recorded it) to `edited`, by `who`. Looks the actor's
- * permission up only when a changed part needs it.
+ * body: the record's `accepted_body`, never GitHub's copy) to `edited`, by
+ * `who`. Looks the actor's permission up only when a changed part needs it.
+ * The accepted body fits GitHub's limit whenever `baseline` does.
  */
 export async function judgeBodyEdit(
   rt: AppRuntime,
@@ -46,22 +61,24 @@ export async function judgeBodyEdit(
       reasons.push(auth.reason)
     }
   }
-  const accepted = restored.length ? restoreParts(edited, baseline, restored, context) : edited
-  return { accepted, restored, reasons }
+  if (restored.length === 0) return { accepted: edited, restored, reasons, whole: null }
+  const { body, whole } = restoreParts(edited, baseline, restored, context)
+  return { accepted: body, restored, reasons, whole }
 }
 
 /**
  * True when a bot's edit of a task body changed only what bots may change
- * (ticks): then the app remembers it as the body its own edits start from.
- * A bot that is not a listed agent changes no task, and its changes to the
- * guarded parts are not taken as the last accepted body either.
+ * (ticks) against `accepted` (the record's `accepted_body`): then the app
+ * accepts it as the body its own edits start from. A bot that is not a
+ * listed agent changes no task, and its changes to the guarded parts are not
+ * taken as the last accepted body either.
  */
 export function onlyTicksChanged(
   rt: AppRuntime,
   r: RepoRef,
-  before: string,
+  accepted: string,
   after: string,
 ): boolean {
   const context = { owner: r.owner, repo: r.repo, ...(rt.host ? { host: rt.host } : {}) }
-  return changedParts(before, after, context).length === 0
+  return changedParts(accepted, after, context).length === 0
 }

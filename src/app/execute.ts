@@ -338,7 +338,7 @@ function run(
       }
       if (added.length) {
         // The body is the source of truth for dependencies: write the new ones into it.
-        const body = out.bodies.get(taskId) ?? rt.state.issue(taskId)?.body ?? ''
+        const body = out.bodies.get(taskId) ?? rt.state.issue(taskId)?.accepted_body ?? ''
         out.bodies.set(taskId, addChecklistItems(body, 'dependsOn', added, context))
       }
       return ok(added.length ? `Now depends on ${inline(added.join(', '))}.` : 'No new dependency.')

@@ -89,7 +89,7 @@ export function decideGate(
   if (manual.length > 0) {
     const record = rt.state.issue(taskId)
     const [owner, repo] = (record?.repo ?? '/').split('/') as [string, string]
-    const ticked = parseIssueBody(record?.body ?? '', {
+    const ticked = parseIssueBody(record?.accepted_body ?? '', {
       owner,
       repo,
       ...(rt.host ? { host: rt.host } : {}),

@@ -61,7 +61,7 @@ export async function publish(
     ] as const) {
       if (!finished) continue
       body = setChecked(
-        body ?? record.body,
+        body ?? record.accepted_body,
         section,
         (item) => finished.includes(idOf(item.ref)),
         true,

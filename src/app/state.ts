@@ -23,7 +23,21 @@ export interface IssueRecord {
   state_reason: string | null
   labels: string[]
   assignees: string[]
+  /**
+   * The body as GitHub has it, as far as the app knows: the last one a
+   * webhook showed or the app sent. Only for diffing — never the baseline
+   * an edit is judged against (that is {@link accepted_body}).
+   */
   body: string
+  /**
+   * The last body the app accepted (migration 9, issue 14): the one the task
+   * was read from, or one the app wrote. Edits are judged against it and the
+   * app's own edits (ticks, added dependencies) start from it. While it
+   * differs from {@link body} — an edit was refused and setting it back has
+   * not reached GitHub yet — the mirror sends it, and the issue stays marked
+   * for the flush until GitHub has it.
+   */
+  accepted_body: string
   status_comment_id: number | null
   /** Digest of the status comment's body as last sent (`statusCommentDigest`). */
   status_comment: string | null
@@ -59,9 +73,17 @@ export function unpackBody(value: unknown): string {
 interface IssueRow
   extends Omit<
     IssueRecord,
-    'is_task' | 'labels' | 'assignees' | 'status_dirty' | 'native_blocked_by' | 'body'
+    | 'is_task'
+    | 'labels'
+    | 'assignees'
+    | 'status_dirty'
+    | 'native_blocked_by'
+    | 'body'
+    | 'accepted_body'
   > {
   body: string | Uint8Array | null
+  /** NULL: the same as `body`. */
+  accepted_body: string | Uint8Array | null
   is_task: number
   native_blocked_by: string
   labels: string
@@ -70,9 +92,11 @@ interface IssueRow
 }
 
 function toRecord(row: IssueRow): IssueRecord {
+  const body = unpackBody(row.body)
   return {
     ...row,
-    body: unpackBody(row.body),
+    body,
+    accepted_body: row.accepted_body === null ? body : unpackBody(row.accepted_body),
     is_task: row.is_task === 1,
     labels: JSON.parse(row.labels) as string[],
     assignees: JSON.parse(row.assignees) as string[],
@@ -99,17 +123,22 @@ export class AppState {
     return row && toRecord(row)
   }
 
-  /** Insert or replace the record of an issue (all fields). */
+  /**
+   * Insert or replace the record of an issue (all fields). `accepted_body`
+   * is stored only when it differs from `body` (NULL otherwise: no room
+   * taken in the common case).
+   */
   saveIssue(record: IssueRecord): void {
     this.store.run(
       `INSERT INTO gh_issues (task_id, repo, number, issue_id, installation_id, is_task, state, state_reason,
-         labels, assignees, body, status_comment_id, status_comment, status_dirty, native_blocked_by, github_updated_at, updated_at)
+         labels, assignees, body, accepted_body, status_comment_id, status_comment, status_dirty, native_blocked_by, github_updated_at, updated_at)
        VALUES (@task_id, @repo, @number, @issue_id, @installation_id, @is_task, @state, @state_reason,
-         @labels, @assignees, @body, @status_comment_id, @status_comment, @status_dirty, @native_blocked_by, @github_updated_at, @updated_at)
+         @labels, @assignees, @body, @accepted_body, @status_comment_id, @status_comment, @status_dirty, @native_blocked_by, @github_updated_at, @updated_at)
        ON CONFLICT (task_id) DO UPDATE SET installation_id = excluded.installation_id,
          issue_id = coalesce(excluded.issue_id, issue_id),
          is_task = excluded.is_task, state = excluded.state, state_reason = excluded.state_reason,
          labels = excluded.labels, assignees = excluded.assignees, body = excluded.body,
+         accepted_body = excluded.accepted_body,
          status_comment_id = excluded.status_comment_id, status_comment = excluded.status_comment,
          status_dirty = excluded.status_dirty, native_blocked_by = excluded.native_blocked_by,
          github_updated_at = excluded.github_updated_at,
@@ -117,6 +146,7 @@ export class AppState {
       {
         ...record,
         body: packBody(record.body),
+        accepted_body: record.accepted_body === record.body ? null : packBody(record.accepted_body),
         is_task: record.is_task ? 1 : 0,
         labels: JSON.stringify(record.labels),
         assignees: JSON.stringify(record.assignees),

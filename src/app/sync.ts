@@ -64,8 +64,17 @@ export async function ensureLabels(
 
 /**
  * Bring the issue of `taskId` in line with the task: labels, assignees,
- * open/closed, and optionally a new body. Sends one PATCH, or nothing when
- * GitHub already agrees. Returns the patch sent.
+ * open/closed, and the body. Sends one PATCH, or nothing when GitHub already
+ * agrees. Returns the patch sent.
+ *
+ * The body sent is `options.body` (an edit of the app's own, made from the
+ * accepted body: ticks, added dependencies), which becomes the accepted body,
+ * or else the record's `accepted_body` whenever GitHub's copy (`body`)
+ * differs from it — so an edit refused and set back is sent again by every
+ * later mirror of the task until GitHub has it. When GitHub refuses the
+ * update (422, 5xx, …) the record keeps GitHub's copy as it was and the
+ * accepted body as it is, is marked dirty for the next flush, and the error
+ * is thrown: GitHub's copy never becomes the accepted body by a failure.
  */
 export async function mirrorIssue(
   octokit: Octokit,
@@ -78,8 +87,9 @@ export async function mirrorIssue(
   if (!record?.is_task) return null
   const task = rt.engine.get(taskId)
   const desired = desiredIssue(task, record, config, options.formerHolder)
+  const acceptedOf = (r: IssueRecord) => options.body ?? r.accepted_body
   const patch = issuePatch(record, desired) ?? {}
-  if (options.body !== undefined && options.body !== record.body) patch.body = options.body
+  if (acceptedOf(record) !== record.body) patch.body = acceptedOf(record)
   if (Object.keys(patch).length === 0) return null
   const [owner, repo] = record.repo.split('/') as [string, string]
   if (patch.labels) {
@@ -95,15 +105,19 @@ export async function mirrorIssue(
   // Record the new state before the request: a concurrent handler then diffs
   // against it instead of sending the same update again. Undone on failure.
   const latest = rt.state.issue(taskId) ?? record
+  const accepted = acceptedOf(latest)
+  if (accepted !== latest.body) patch.body = accepted
+  else delete patch.body
   const again = issuePatch(latest, desired)
-  if (!again && (patch.body === undefined || patch.body === latest.body)) return null
+  if (!again && patch.body === undefined) return null
   rt.state.saveIssue({
     ...latest,
     state: patch.state ?? latest.state,
     state_reason: patch.state_reason ?? (patch.state === 'open' ? null : latest.state_reason),
     labels: patch.labels ?? latest.labels,
     assignees: patch.assignees ?? latest.assignees,
-    body: patch.body ?? latest.body,
+    body: accepted,
+    accepted_body: accepted,
     updated_at: rt.now(),
   })
   try {
@@ -119,7 +133,15 @@ export async function mirrorIssue(
       if (now) rt.state.saveIssue({ ...now, github_updated_at: data.updated_at })
     }
   } catch (err) {
-    rt.state.saveIssue({ ...latest, status_dirty: true })
+    // GitHub still has what it had. The accepted body stays as recorded (this
+    // one, or one accepted meanwhile); so does a copy of GitHub's recorded meanwhile.
+    const now = rt.state.issue(taskId) ?? latest
+    rt.state.saveIssue({
+      ...latest,
+      body: now.body === accepted ? latest.body : now.body,
+      accepted_body: now.accepted_body,
+      status_dirty: true,
+    })
     throw err
   }
   return patch
@@ -163,7 +185,7 @@ export function statusView(
 }
 
 /**
- * Criteria states from the issue body's checkboxes: a ticked manual
+ * Criteria states from the accepted issue body's checkboxes: a ticked manual
  * criterion is confirmed, a ticked measurable one passed on the last CI run
  * (the gate Action ticks them); anything else is pending.
  */
@@ -172,7 +194,7 @@ function ticksOf(
   record: IssueRecord,
 ): (i: number) => StatusView['criteria'][number]['state'] {
   const [owner, repo] = record.repo.split('/') as [string, string]
-  const items = parseIssueBody(record.body, {
+  const items = parseIssueBody(record.accepted_body, {
     owner,
     repo,
     ...(rt.host ? { host: rt.host } : {}),
@@ -192,7 +214,9 @@ function ticksOf(
 
 /**
  * Create the status comment of a task, or edit it when its text changed.
- * Clears the dirty flag. Returns true when a request was sent.
+ * Clears the dirty flag — unless GitHub has not taken the accepted body
+ * yet (`mirrorIssue` failed): then the next flush mirrors it again. Returns
+ * true when a request was sent.
  */
 export async function flushStatus(
   octokit: Octokit,
@@ -205,8 +229,11 @@ export async function flushStatus(
   const [owner, repo] = record.repo.split('/') as [string, string]
   const current = rt.state.issue(record.task_id) ?? record
   const digest = statusCommentDigest(body)
+  // An issue whose body GitHub has not taken yet stays marked for the flush
+  // (which mirrors it first), whatever happens to its status comment.
+  const unsent = current.accepted_body !== current.body
   if (current.status_comment_id !== null && digest === current.status_comment) {
-    rt.state.saveIssue({ ...current, status_dirty: false })
+    rt.state.saveIssue({ ...current, status_dirty: unsent })
     return false
   }
   // Record what is being sent before the request: a change made while it is
@@ -214,7 +241,7 @@ export async function flushStatus(
   rt.state.saveIssue({
     ...current,
     status_comment: digest,
-    status_dirty: false,
+    status_dirty: unsent,
     updated_at: rt.now(),
   })
   try {

@@ -160,6 +160,7 @@ export function newRecord(
     labels: issue ? labelNames(issue) : [],
     assignees: (issue?.assignees ?? []).flatMap((a) => (a ? [a.login] : [])),
     body: issue?.body ?? '',
+    accepted_body: issue?.body ?? '',
     status_comment_id: null,
     status_comment: null,
     status_dirty: isTask,
@@ -173,6 +174,9 @@ export function newRecord(
  * Create or update the task of `issue` from its title, labels and body, in
  * one transaction. Dependency edges that would close a cycle are refused and
  * reported in `problems` (the rest still applies); so are bad criteria.
+ * `issue.body` must be a body the app accepts (an edit already judged, see
+ * `body-edits.ts`): it becomes the record's accepted body, and GitHub's copy
+ * until the caller records that GitHub holds another.
  */
 export function syncTaskFromIssue(
   rt: AppRuntime,
@@ -243,7 +247,9 @@ export function syncTaskFromIssue(
       }
       record = {
         ...existing,
+        // `issue.body` is the body accepted (refused parts of an edit set back).
         body: issue.body ?? '',
+        accepted_body: issue.body ?? '',
         issue_id: issue.id,
         labels: labelNames(issue),
         github_updated_at: issue.updated_at ?? existing.github_updated_at,

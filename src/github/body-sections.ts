@@ -13,6 +13,7 @@ import type { Heading, Nodes, RootContent } from 'mdast'
 import { fromMarkdown } from 'mdast-util-from-markdown'
 import { gfmFromMarkdown } from 'mdast-util-gfm'
 import { gfm } from 'micromark-extension-gfm'
+import { BODY_LIMIT, sizeOf } from './fit.js'
 import {
   criteriaDigest,
   FORM_FIELDS,
@@ -129,23 +130,42 @@ function restoreOne(body: string, baseline: string, key: string): string {
   return out + body.slice(from)
 }
 
+/** A body with guarded parts set back, and whether the whole edit had to go. */
+export interface RestoredBody {
+  /** The body to accept. */
+  body: string
+  /**
+   * Null when only the guarded parts were set back; otherwise why the whole
+   * baseline was taken instead: `layout` (the parts could not be told apart
+   * from the rest of the edit), `size` (keeping the rest would pass GitHub's
+   * limit of {@link BODY_LIMIT} characters, so the set-back could never be sent).
+   */
+  whole: 'layout' | 'size' | null
+}
+
 /**
  * `after` with the guarded `parts` set back to what `baseline` (the last
  * accepted body) has, every other byte of `after` kept: each part's section is
  * replaced by the baseline's section, added at the end when the edit removed
- * it, or removed when the edit added it. When the result still reads
- * differently from `baseline` in those parts (an unusual layout: a part
- * inside a heading the edit moved, say), the whole baseline is returned —
- * restoring the parts matters more than keeping the prose.
+ * it, or removed when the edit added it. The whole baseline is returned
+ * instead — restoring the parts matters more than keeping the prose — when
+ * the result still reads differently from `baseline` in those parts (an
+ * unusual layout: a part inside a heading the edit moved, say), or when it
+ * measures more than `limit` characters (default {@link BODY_LIMIT}, GitHub's
+ * limit, see `./fit.ts`): an edit padded to just under the limit would
+ * otherwise make a set-back that GitHub refuses.
  */
 export function restoreParts(
   after: string,
   baseline: string,
   parts: readonly GuardedPart[],
   context: RepoContext,
-): string {
+  limit: number = BODY_LIMIT,
+): RestoredBody {
   let body = after
   for (const part of parts) body = restoreOne(body, baseline, PART_HEADINGS[part])
   const left = changedParts(baseline, body, context).filter((p) => parts.includes(p))
-  return left.length === 0 ? body : baseline
+  if (left.length > 0) return { body: baseline, whole: 'layout' }
+  if (sizeOf(body) > limit) return { body: baseline, whole: 'size' }
+  return { body, whole: null }
 }

@@ -11,6 +11,7 @@
 import type { Status, Task } from '../core/model.js'
 import type { GuardedPart } from './body-sections.js'
 import type { Config, PermissionRule } from './config.js'
+import { BODY_LIMIT } from './fit.js'
 import type { ParsedLabels } from './labels.js'
 import { statusLabel } from './labels.js'
 import { code, inline, mention } from './neutralise.js'
@@ -148,9 +149,23 @@ export const manualEditReplies = {
   gateNotPassed(label: string, missing: readonly string[]): string {
     return `↩️ Label put back: ${code(label, { max: 100 })} would complete this task, but its completion gate has not passed:\n\n${bullets(missing.map((m) => inline(m)))}`
   },
-  /** Parts of a body edit set back. */
-  bodyPartsRestored(actor: string, reasons: readonly string[]): string {
-    return `↩️ Parts of ${mention(actor)}'s edit were set back to their last accepted version (the rest of the edit stays): ${list(reasons)}`
+  /**
+   * Parts of a body edit set back; with `whole`, the whole edit (see
+   * `restoreParts`: `size` — the set-back would pass GitHub's limit,
+   * `layout` — the parts could not be set back on their own).
+   */
+  bodyPartsRestored(
+    actor: string,
+    reasons: readonly string[],
+    whole: 'layout' | 'size' | null = null,
+  ): string {
+    if (!whole)
+      return `↩️ Parts of ${mention(actor)}'s edit were set back to their last accepted version (the rest of the edit stays): ${list(reasons)}`
+    const why =
+      whole === 'size'
+        ? `setting back only those parts would make the body longer than GitHub's limit of ${BODY_LIMIT.toLocaleString('en-US')} characters`
+        : 'those parts could not be set back on their own'
+    return `↩️ ${mention(actor)}'s edit was set back as a whole to its last accepted version (${why}): ${list(reasons)}`
   },
   /** A closing, cancelling or reopening by hand undone. */
   stateUndone(undone: 'Reopened' | 'Closed again', reason: string): string {

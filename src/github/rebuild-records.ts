@@ -70,6 +70,8 @@ export function issueRecords(s: RecordSources): IssueRecord[] {
       labels: labelNames(issue),
       assignees: assigneesOf(issue),
       body: issue.body ?? '',
+      // Rebuilt from GitHub: the body there is all there is to accept.
+      accepted_body: issue.body ?? '',
       status_comment_id: found?.id ?? null,
       status_comment: found ? statusCommentDigest(found.body ?? '') : null,
       status_dirty: !found,
@@ -92,6 +94,7 @@ export function issueRecords(s: RecordSources): IssueRecord[] {
       labels: [],
       assignees: [],
       body: '',
+      accepted_body: '',
       status_comment_id: null,
       status_comment: null,
       status_dirty: false,

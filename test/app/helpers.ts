@@ -118,6 +118,7 @@ export function seedTask(
     labels: ['task', `status: ${task.status}`, 'priority: medium'],
     assignees: [],
     body: options.body ?? '',
+    accepted_body: options.body ?? '',
     status_comment_id: 9000 + number,
     status_comment: 'old',
     status_dirty: false,

@@ -49,9 +49,11 @@ function ignored(context: IssuesContext, config: Config): boolean {
 /**
  * Start tracking an issue as a task (opened with the task label, or labelled
  * later), or re-read it after an edit; then mirror labels, post or refresh the
- * status comment, mirror dependencies natively and report problems. When
- * `githubBody` is given, GitHub holds that body while `issue.body` is the one
- * accepted: the mirror sends the accepted body back (parts of an edit set back).
+ * status comment, mirror dependencies natively and report problems.
+ * `issue.body` is the body accepted. When `githubBody` is given, GitHub holds
+ * that body: it is recorded as GitHub's copy only (never as the accepted
+ * body), and the mirror sends the accepted body back (parts of an edit set
+ * back) — now, or, when GitHub refuses, on a later flush.
  */
 async function track(
   rt: AppRuntime,
@@ -70,13 +72,11 @@ async function track(
     context.payload.installation?.id ?? null,
     context.payload.sender?.login ?? 'github',
   )
-  const bodies = new Map<string, string>()
   const saved = rt.state.issue(result.taskId)
   if (githubBody !== undefined && saved && githubBody !== saved.body) {
-    bodies.set(result.taskId, saved.body)
     rt.state.saveIssue({ ...saved, body: githubBody })
   }
-  await publish(octokit, rt, config, rt.repoKey(r), { touched: result.touched, bodies })
+  await publish(octokit, rt, config, rt.repoKey(r), { touched: result.touched })
   if (result.created) await readSubIssues(octokit, rt, r, result.taskId)
   const record = rt.state.issue(result.taskId)
   if (record && (result.created || record.status_comment_id === null)) {
@@ -126,12 +126,17 @@ export async function onIssueChanged(rt: AppRuntime, context: IssuesContext): Pr
   if (isStale(record, issue)) return
   if (ignored(context, config)) {
     // A bot's edit (the gate Action ticking criteria, say) changes no task, but
-    // the body is remembered so the app's own edits start from it — unless it
-    // changed criteria, dependencies or subtasks, which a bot may not.
-    if (record && action === 'edited' && onlyTicksChanged(rt, r, record.body, issue.body ?? '')) {
+    // the body is accepted so the app's own edits start from it — unless,
+    // against the last accepted body, it changed criteria, dependencies or
+    // subtasks, which a bot may not: then it is only GitHub's copy, and the
+    // next mirror of the task sets the accepted body back.
+    if (record && action === 'edited') {
+      const body = issue.body ?? ''
+      const accepted = onlyTicksChanged(rt, r, record.accepted_body, body)
       rt.state.saveIssue({
         ...record,
-        body: issue.body ?? '',
+        body,
+        accepted_body: accepted ? body : record.accepted_body,
         github_updated_at: issue.updated_at ?? record.github_updated_at,
       })
     }
@@ -168,18 +173,29 @@ export async function onIssueChanged(rt: AppRuntime, context: IssuesContext): Pr
     return track(rt, context, config, issue)
   }
   if (action === 'opened' || action === 'edited') {
+    // Judged against the last ACCEPTED body, never GitHub's copy: a refused
+    // edit whose set-back GitHub has not taken yet is no baseline.
     const edited = issue.body ?? ''
-    const decision = await judgeBodyEdit(rt, r, taskId, record.body, edited, who)
+    const decision = await judgeBodyEdit(rt, r, taskId, record.accepted_body, edited, who)
     if (action === 'edited')
       await recordConfirmations(rt, context, r, taskId, decision.accepted, who)
-    await track(rt, context, config, { ...issue, body: decision.accepted }, edited)
+    // The reply is sent even when GitHub refuses the set-back (it is sent
+    // again by the next flush); the refusal is thrown afterwards.
+    const failed = await track(rt, context, config, { ...issue, body: decision.accepted }, edited)
+      .then(() => null)
+      .catch((err: unknown) => ({ err }))
     if (decision.reasons.length)
       await reply(
         context.octokit,
         r,
         issue.number,
-        manualEditReplies.bodyPartsRestored(who.actor || 'someone', decision.reasons),
+        manualEditReplies.bodyPartsRestored(
+          who.actor || 'someone',
+          decision.reasons,
+          decision.whole,
+        ),
       )
+    if (failed) throw failed.err
     return
   }
   // A person relabelled a task: read the labels back.

@@ -358,6 +358,13 @@ export const MIGRATIONS: readonly string[] = [
     WHERE i.repo = gh_comments.repo AND i.number = gh_comments.number)
   WHERE reply IS NOT NULL;
   `,
+  // 9: the last body the app accepted for each issue, kept apart from GitHub's
+  // copy (`body`) so that an edit refused and not yet set back on GitHub never
+  // becomes what later edits are judged against (issue 14); NULL while it is
+  // the same as `body`, which it is for every issue recorded before.
+  `
+  ALTER TABLE gh_issues ADD COLUMN accepted_body TEXT;
+  `,
 ]
 
 /** The schema version this build of the engine writes. */
