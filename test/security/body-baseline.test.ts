@@ -9,6 +9,7 @@
  * permission API.
  */
 import { describe, expect, it } from 'vitest'
+import { restoreParts } from '../../src/github/body-sections.js'
 import { BODY_LIMIT } from '../../src/github/fit.js'
 import { makeApp, R, seedTask } from '../app/helpers.js'
 import { useGitHubHarness } from '../support/github/hooks.js'
@@ -213,5 +214,63 @@ describe('the body edits are judged against', () => {
     const before = recordedRequests.length
     await app.flush()
     expect(recordedRequests.length).toBe(before)
+  })
+})
+
+describe('a set-back that GitHub would refuse', () => {
+  const context = { owner: 'Codertocat', repo: 'Hello-World' }
+
+  it('restoreParts sets the whole edit back when keeping the rest would pass the limit', () => {
+    const padded = `Some context.\n\n${'x'.repeat(65_496)}\n`
+    expect(restoreParts(padded, CRITERIA_BODY, ['criteria'], context)).toEqual({
+      body: CRITERIA_BODY,
+      whole: 'size',
+    })
+    // Under the limit, only the part is set back.
+    expect(restoreParts('Short.\n', CRITERIA_BODY, ['criteria'], context)).toEqual({
+      body: `Short.\n\n${CRITERIA_SECTION}`,
+      whole: null,
+    })
+    // Exactly at the limit still fits.
+    const restored = `Short.\n\n${CRITERIA_SECTION}`
+    expect(
+      restoreParts('Short.\n', CRITERIA_BODY, ['criteria'], context, restored.length).whole,
+    ).toBeNull()
+    expect(
+      restoreParts('Short.\n', CRITERIA_BODY, ['criteria'], context, restored.length - 1),
+    ).toEqual({ body: CRITERIA_BODY, whole: 'size' })
+  })
+
+  it('the lease holder cannot weaken its criteria through a set-back that failed', async () => {
+    const { probot, rt } = await makeApp()
+    const id = seedTask(rt, 10, { criteria: CRITERIA, body: CRITERIA_BODY })
+    rt.engine.claim(id, 'ada')
+    const held = ['task', 'status: in_progress', 'priority: medium']
+    rt.state.saveIssue({ ...rt.state.issue(id)!, labels: held, assignees: ['ada'] })
+    role('ada', 'write')
+    const weakened = CRITERIA_BODY.replace('`tests.failed == 0`', '`true`')
+    const sent: string[] = []
+    const replies: string[] = []
+    patchIssue(sent, 502)
+    replyOn(replies)
+    const first = edit(weakened, CRITERIA_BODY, T1, 'ada')
+    first.issue.labels = LABELS.map((l, i) => ({ ...l, name: held[i]! }))
+    await expect(receive(probot, 'issues.edited', first)).rejects.toThrow()
+    expect(replies[0]).toContain('needs maintain (the `edit_claimed_criteria` rule)')
+
+    // The holder's next edit (prose only, over the weakened criteria) is judged
+    // against the accepted body: the weakening is refused again.
+    const prose = weakened.replace('Some context.', 'Some context, and more.')
+    patchIssue(sent)
+    replyOn(replies)
+    const second = edit(prose, weakened, T2, 'ada')
+    second.issue.labels = first.issue.labels
+    await receive(probot, 'issues.edited', second)
+    expect(rt.engine.get(id).success_criteria).toEqual(CRITERIA)
+    expect(sent).toEqual([
+      CRITERIA_BODY,
+      CRITERIA_BODY.replace('Some context.', 'Some context, and more.'),
+    ])
+    expect(replies[1]).toContain('needs maintain (the `edit_claimed_criteria` rule)')
   })
 })
