@@ -1,8 +1,10 @@
 /**
  * Rebuilding the app's state from GitHub (issue 5, "Rebuild"): requests and
  * time for a repository of 1,000 task issues and 5,000 comments — a status
- * comment per task as the app renders it, a command and the app's reply with
- * its marker, and two comments of people. The network is mocked: the
+ * comment per task as the app renders it (its marker carrying the task's
+ * state), a command and the app's reply with its marker, and two comments of
+ * people; planning is also timed with the status comments of before status
+ * marker v1, read from their prose. The network is mocked: the
  * repository is served in-process by the nock harness
  * (`test/github/rebuild-fake-api.ts`, every request checked against GitHub's
  * REST description), so the time is reading, planning and writing, not
@@ -19,6 +21,7 @@ import { fetchRepositoryState } from '../src/github/rebuild-fetch.js'
 import { planRebuild } from '../src/github/rebuild-plan.js'
 import { marker } from '../src/github/replies.js'
 import { renderStatusComment } from '../src/github/status-comment.js'
+import { legacyStatusComment } from '../test/github/legacy-status.js'
 import { serveRepository } from '../test/github/rebuild-fake-api.js'
 import { APP_LOGIN, FakeRepository } from '../test/github/rebuild-recorder.js'
 import { disableNetwork, recordedRequests } from '../test/support/github/nock.js'
@@ -114,6 +117,18 @@ for (let run = 0; run < 5; run++) {
   writes.push(Number(process.hrtime.bigint() - start) / 1e6)
   engine.store.close()
 }
+// The same repository with status comments as the app wrote them before status marker v1:
+// planned from their prose (the fallback for comments already on GitHub).
+const legacy = JSON.parse(JSON.stringify(state)) as typeof state
+for (const c of legacy.comments)
+  if (c.body?.startsWith('<!-- task-orchestrator:status ')) c.body = legacyStatusComment(c.body)
+const legacyPlans: number[] = []
+for (let run = 0; run < 5; run++) {
+  const fresh = JSON.parse(JSON.stringify(legacy))
+  start = process.hrtime.bigint()
+  planRebuild(fresh, { now: new Date(clock.now()).toISOString() })
+  legacyPlans.push(Number(process.hrtime.bigint() - start) / 1e6)
+}
 const expected = 1 + 1 + Math.ceil(TASKS / 100) + Math.ceil(fake.data.comments.length / 100)
 process.stdout.write(`## Rebuild from GitHub
 
@@ -125,5 +140,6 @@ ${tasks} task issues, ${fake.data.comments.length} comments (a status comment pe
 | wall time (read, plan, write) | ${fmt(median(times), 0)} ms | — | |
 | reading alone (${requests} pages, mocked; bodies parsed to find what else to read) | ${fmt(readMs, 0)} ms | — | |
 | planning alone, bodies parsed afresh (a rebuild parses each body once) | ${fmt(median(plans), 0)} ms | — | |
+| the same, status comments of before status marker v1 (read from their prose) | ${fmt(median(legacyPlans), 0)} ms | — | |
 | writing alone (one transaction) | ${fmt(median(writes), 0)} ms | — | |
 `)

@@ -260,6 +260,13 @@ export function planRebuild(state: RepositoryState, options: PlanOptions): Rebui
     return task.startsWith(`${repoKey}#`) && m ? Number(m[1]) : null
   }
   const app = readAppComments(state.comments, { appLogin: options.appLogin, config }, issueOf)
+  if (!options.appLogin && app.statusAuthors.length > 1)
+    skip(
+      repoKey,
+      'appLogin',
+      app.statusAuthors,
+      `status comments by several bot accounts (${app.statusAuthors.join(', ')}) were each read as the app's; give the app's login (tm rebuild --app-login) to read only its own`,
+    )
   const graph = readGraph(state, tasks, context, skip)
   const labels = new Map([...tasks].map(([id, t]) => [id, parseLabels(labelNames(t), config)]))
   const statuses = readStatuses(tasks, labels, graph.tracked, skip)

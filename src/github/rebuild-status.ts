@@ -203,6 +203,12 @@ export interface AppComments {
   answered: Set<number>
   /** Comments by the app that contain `text` (for notices such as the native-dependency refusal). */
   containing(text: string): RecordedComment[]
+  /**
+   * The logins (as written, sorted) of the comments taken for the app's
+   * that hold a status marker: more than one means, without `appLogin`,
+   * several bots' comments were read as the app's.
+   */
+  statusAuthors: string[]
 }
 
 /**
@@ -222,10 +228,12 @@ export function readAppComments(
   const status = new Map<string, { comment: RecordedComment; facts: StatusCommentFacts }>()
   const replies = new Map<string, ReplyFacts>()
   const answered = new Set<number>()
+  const statusAuthors = new Set<string>()
   for (const c of mine) {
     const body = c.body ?? ''
     const facts = readStatusComment(body)
     if (facts) {
+      statusAuthors.add(c.user!.login)
       const onItsIssue = issueOf(facts.task) === commentIssueNumber(c)
       const known = status.get(facts.task)
       if (onItsIssue && (!known || c.id < known.comment.id))
@@ -248,6 +256,7 @@ export function readAppComments(
     replies,
     answered,
     containing: (text) => mine.filter((c) => (c.body ?? '').includes(text)),
+    statusAuthors: [...statusAuthors].sort(),
   }
 }
 

@@ -191,7 +191,15 @@ describe('lease holders and fencing tokens', () => {
     const state = repositoryState(fake)
     const any = planRebuild(state, { now: NOW })
     expect(any.records.find((r) => r.task_id === id(1))?.status_comment_id).toBe(10_002)
+    // Without the app's login, each bot's status comment is taken for the app's: the plan says so.
+    expect(any.skipped).toContainEqual({
+      item: `${O}/${R}`,
+      field: 'appLogin',
+      value: ['other-app[bot]', APP_LOGIN].sort(),
+      reason: `status comments by several bot accounts (${['other-app[bot]', APP_LOGIN].sort().join(', ')}) were each read as the app's; give the app's login (tm rebuild --app-login) to read only its own`,
+    })
     const only = planRebuild(state, { now: NOW, appLogin: APP_LOGIN })
+    expect(only.skipped.map((s) => s.field)).not.toContain('appLogin')
     expect(only.records.find((r) => r.task_id === id(1))).toMatchObject({
       status_comment_id: null,
       status_dirty: true,
