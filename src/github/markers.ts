@@ -307,13 +307,15 @@ function bound(value: unknown, key: string, top: string, depth: number, b: Bound
  * {@link STATUS_MARKER_MAX} characters: the first of a few levels that fits
  * (all list items and texts up to 1,000 characters, down to no list items
  * and texts of 40); names, ids and times are cut at {@link FIELD_MAX} only.
- * Every top-level field shortened is named in `cut` (sorted). Keys of later
- * versions in `state` are written too (bounded alike).
+ * Every top-level field shortened is named in `cut` (sorted), with those
+ * `state.cut` already names. Keys of later versions in `state` are written
+ * too (bounded alike).
  */
 export function statusMarker(state: StatusState): string {
-  const { task, v: _v, cut: _cut, ...rest } = state
+  const { task, v: _v, cut: before, ...rest } = state
   for (const level of LEVELS) {
-    const b: Bounding = { level, size: 0, cut: new Set() }
+    // A field cut when the state was read from a marker stays named as cut.
+    const b: Bounding = { level, size: 0, cut: new Set(before ?? []) }
     let fields: Record<string, unknown>
     try {
       fields = Object.fromEntries(

@@ -215,6 +215,18 @@ describe('the status marker', () => {
     expect(readStatusMarker(renderStatusComment(view))).not.toHaveProperty('state.cut')
   })
 
+  it('a field named in cut stays named when a decoded state is written again', () => {
+    const view = fullView()
+    const state = statusState({
+      ...view,
+      task: { ...view.task, completion_summary: '<'.repeat(50_000) },
+    })
+    const read = (readStatusMarker(statusMarker(state)) as { state: StatusState }).state
+    expect(read.cut).toEqual(['completion_summary'])
+    const again = (readStatusMarker(statusMarker(read)) as { state: StatusState }).state
+    expect(again).toEqual(read)
+  })
+
   it('names, ids and times are cut at 200 characters only, never to a level’s text length', () => {
     const view = fullView()
     const long = 'x'.repeat(150)
