@@ -13,16 +13,8 @@ import { BODY_LIMIT, fitBody, fitItems, sizeOf } from './fit.js'
 import { marker, type Outcome } from './markers.js'
 import { mention, truncate } from './neutralise.js'
 
-// The marker codec lives in ./markers.ts; these are re-exported for the app's handlers and agents' code.
-export {
-  FIELD_MAX,
-  MARKER_PREFIX,
-  marker,
-  markerJson,
-  type Outcome,
-  REASON_MAX,
-  readMarkers,
-} from './markers.js'
+// The marker codec lives in ./markers.ts; what the app's handlers import from here is re-exported.
+export { MARKER_PREFIX, marker, type Outcome, readMarkers } from './markers.js'
 
 /** Longest `reason` when a reply's markers alone are over GitHub's limit. */
 const SHORT_REASON = 100
