@@ -22,6 +22,12 @@ import type { Unmapped } from './plan.js'
 /** Deepest nesting of a shared-context value (arrays and objects), so that no reader recurses without bound. */
 export const CONTEXT_VALUE_DEPTH = 64
 
+/**
+ * Longest text of a field the engine itself does not limit (completion
+ * summary, blocked reason, source), so that any database's export reads back.
+ */
+export const FREE_TEXT_MAX = 1_048_576
+
 /** Most tasks in one export file. */
 export const EXPORT_TASKS_MAX = 1_000_000
 
@@ -54,7 +60,8 @@ function build() {
   const f = schemas().fields
   const nullable = <T extends z.ZodMiniType>(s: T) => z._default(z.nullable(s), null)
   const Text = (max: number) => z.string().check(f.maxChars(max))
-  const Agent = f.text(200, 'must name an agent')
+  // Agent names and roles are kept as written (the engine does not limit them).
+  const Agent = z.string().check(z.minLength(1, 'must name an agent'), f.maxChars(1000))
   const Time = f.IsoTime
   const Count = (max: number) => f.wholeNumber(0, max)
   const Lease = z.strictObject({
@@ -110,7 +117,7 @@ function build() {
   })
   const Participant = z.strictObject({
     agent: Agent,
-    role: nullable(f.text(100)),
+    role: nullable(Text(1000)),
     joined_at: Time,
   })
   const Task = z.strictObject({
@@ -128,13 +135,13 @@ function build() {
     actual_hours: nullable(
       z.number().check(z.gte(0, 'must not be negative'), z.lte(1_000_000, 'at most 1000000')),
     ),
-    completion_summary: nullable(Text(65_536)),
+    completion_summary: nullable(Text(FREE_TEXT_MAX)),
     feedback_quality: nullable(f.wholeNumber(1, 5)),
     feedback_timeliness: nullable(f.wholeNumber(1, 5)),
     feedback_notes: nullable(Text(2000)),
     attempts: Count(1000),
     max_attempts: f.wholeNumber(1, 100),
-    blocked_reason: nullable(f.text(2000)),
+    blocked_reason: nullable(Text(FREE_TEXT_MAX)),
     assignee: nullable(Agent),
     lease: nullable(Lease),
     fencing_seq: Count(Number.MAX_SAFE_INTEGER),
@@ -144,7 +151,7 @@ function build() {
     approved_by: nullable(Agent),
     approved_at: nullable(Time),
     archived_at: nullable(Time),
-    source: nullable(f.text(1000)),
+    source: nullable(Text(FREE_TEXT_MAX)),
     created_at: Time,
     updated_at: Time,
     completed_at: nullable(Time),
