@@ -25,34 +25,31 @@
  *
  * 6. Bounds (issue 14): a comment is read in one linear pass
  *    (./comment-blocks.ts) that finds the block structure and the paragraphs
- *    holding a line starting with `/` and a letter; only those paragraphs
- *    are given to the Markdown parser. A comment with no such line costs no
- *    parse at all. A comment is not read — no command in it runs, and it
- *    gets one `unreadable` error saying which limit — when it is longer than
- *    GitHub's 65,536 characters, when lists and block quotes nest more than
- *    {@link MAX_NESTING} levels anywhere in it, or when its paragraphs
- *    holding command lines exceed {@link PARSE_LIMITS} (4,096 characters,
- *    100 lines, 256 Markdown punctuation marks of which 16 brackets, in
- *    all). So any comment is
- *    read in a bounded time (bench/comments.bench.ts: ≤ 50 ms at 65,536
- *    characters, any shape).
+ *    holding a line starting with `/` and a letter (a candidate). A comment
+ *    with no candidate costs no parse at all. Most candidates are decided
+ *    from the block structure alone (./command-lines.ts): the first line of
+ *    a paragraph, and a later line when nothing before it in its paragraph
+ *    can open an inline construct that spans lines (`` ` `` `*` `_` `~` `[`
+ *    `<`) — so consecutive command lines with arguments of any length and
+ *    punctuation are always read. Only paragraphs with other candidates are
+ *    given to the Markdown parser, at most {@link PARSE_LIMITS} (4,096
+ *    characters, 100 lines, 256 Markdown punctuation marks of which 16
+ *    brackets) in all; a candidate line of a paragraph beyond them is not
+ *    run and gets its own `unreadable` error saying how to write it, while
+ *    the other lines are read as usual. A comment is not read at all — no
+ *    command in it runs, and it gets one `unreadable` error saying which
+ *    limit — when it is longer than GitHub's 65,536 characters, or when
+ *    lists and block quotes nest more than {@link MAX_NESTING} levels
+ *    anywhere in it. So any comment is read in a bounded time
+ *    (bench/comments.bench.ts: ≤ 50 ms at 65,536 characters, any shape).
  *
  * Commands that take no arguments ignore any text after them (it stays in
  * `raw`). Parsing is pure: nothing here talks to GitHub or the engine.
  */
-import type { Nodes, Paragraph } from 'mdast'
-import { fromMarkdown } from 'mdast-util-from-markdown'
-import { gfmFromMarkdown } from 'mdast-util-gfm'
-import { gfm } from 'micromark-extension-gfm'
 import { TaskError } from '../core/errors.js'
 import { PERSONA_PATTERN, PRIORITIES, type Priority } from '../core/model.js'
-import {
-  CANDIDATE,
-  MAX_NESTING,
-  PARSE_LIMITS,
-  paragraphsWithCandidates,
-  type Unreadable,
-} from './comment-blocks.js'
+import { commandLines, lineStarts, MAX_COMMENT_CHARS, PARSE_LIMITS } from './command-lines.js'
+import { MAX_NESTING } from './comment-blocks.js'
 import { type IssueRef, parseIssueReference, type RepoContext } from './references.js'
 
 /** Every command word, in the order of the help text. */
@@ -122,14 +119,16 @@ export type ParsedCommand = At &
 /**
  * A command line that could not be read. `code` is `unknown` for a command
  * word that does not exist (then `suggestion` may name the closest one),
- * `invalid` for a known command with bad arguments, and `unreadable` for a
- * comment not read at all (longer than {@link MAX_COMMENT_CHARS}, nested
- * deeper than {@link MAX_NESTING}, or with paragraphs holding command lines
- * beyond {@link PARSE_LIMITS}): then it is the only error, there are no
- * commands, `command` is empty and `raw` is the start of the line where the
- * limit was passed (at most 60 characters and `…`). `command` is the word as
- * read, lower-cased, without the `/`. `message` says what is wrong and gives
- * the correct form.
+ * `invalid` for a known command with bad arguments, and `unreadable` for
+ * what could not be read within the bounds (rule 6): either one candidate
+ * line whose paragraph needed a Markdown parse beyond {@link PARSE_LIMITS}
+ * (the line is not run, the others are read as usual; `message` names the
+ * line), or a comment not read at all (longer than
+ * {@link MAX_COMMENT_CHARS} or nested deeper than {@link MAX_NESTING}: then
+ * it is the only error, there are no commands, `command` is empty and `raw`
+ * is the start of the line where the limit was passed, at most 60
+ * characters and `…`). `command` is the word as read, lower-cased, without
+ * the `/`. `message` says what is wrong and gives the correct form.
  */
 export interface CommandError {
   code: 'unknown' | 'invalid' | 'unreadable'
@@ -416,6 +415,9 @@ const SPECS: { [N in CommandName]: Spec<N> } = {
   },
 }
 
+/** Letters of the longest command word. */
+const LONGEST_NAME = Math.max(...COMMAND_NAMES.map((name) => name.length))
+
 /**
  * Optimal-string-alignment distance (Levenshtein plus adjacent swaps):
  * `clam`→`claim` is 1, `hearbteat`→`heartbeat` is 1.
@@ -448,6 +450,8 @@ function editDistance(a: string, b: string): number {
 export function suggestCommand(word: string): CommandName | undefined {
   const w = word.toLowerCase()
   const limit = w.length <= 4 ? 1 : 2
+  // The distance is at least the difference in length: a long word is close to nothing.
+  if (w.length > LONGEST_NAME + limit) return undefined
   let best: CommandName | undefined
   let bestDistance = Number.POSITIVE_INFINITY
   for (const name of COMMAND_NAMES) {
@@ -462,16 +466,6 @@ export function suggestCommand(word: string): CommandName | undefined {
   return prefixed.length === 1 ? prefixed[0] : undefined
 }
 
-/** Offsets at which each line starts; line endings as in CommonMark (LF, CRLF, CR). */
-function lineStarts(text: string): number[] {
-  const starts = [0]
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1)
-  }
-  return starts
-}
-
 /** Line `n` (1-based) of `text`, without its line ending. */
 function lineText(text: string, starts: number[], n: number): string {
   const start = starts[n - 1] ?? text.length
@@ -479,79 +473,7 @@ function lineText(text: string, starts: number[], n: number): string {
   return text.slice(start, end).replace(/\r?\n$|\r$/, '')
 }
 
-/** Does any line of a comment start (after blanks) with `/` and a letter? */
-const ANY_CANDIDATE = /(?:^|[\r\n])[ \t]*\/[A-Za-z]/
-
-/** The `fromMarkdown` options, built once. */
-const MARKDOWN = { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] }
-
-/**
- * 1-based numbers of the lines that start with plain paragraph text outside
- * block quotes (rule 1–2 of the module comment, minus the `/word` shape), or
- * why the comment is not read. The block structure comes from the bounded
- * pre-pass (./comment-blocks.ts); only the paragraphs holding candidate
- * lines are parsed as Markdown, together, so the parser's input is bounded.
- */
-function commandLines(body: string): number[] | Unreadable {
-  if (body.length > MAX_COMMENT_CHARS) {
-    return {
-      line: 1,
-      message: `the comment is ${body.length} characters long; commands are read only from comments of at most ${MAX_COMMENT_CHARS} characters (GitHub's limit)`,
-    }
-  }
-  if (!ANY_CANDIDATE.test(body)) return []
-  const lines = body.split(/\r\n|\r|\n/)
-  const paragraphs = paragraphsWithCandidates(lines)
-  if (!Array.isArray(paragraphs)) return paragraphs
-  // One document: the paragraphs, a blank line apart; `origin[i]` is the comment line of its line i + 1.
-  const origin: number[] = []
-  const texts: string[] = []
-  for (const p of paragraphs) {
-    if (texts.length > 0) {
-      texts.push('')
-      origin.push(0)
-    }
-    texts.push(...p.texts)
-    origin.push(...p.lines)
-  }
-  const doc = texts.join('\n')
-  const docStarts = lineStarts(doc)
-  const tree = fromMarkdown(doc, MARKDOWN)
-  const found = new Set<number>()
-  const scan = (paragraph: Paragraph): void => {
-    for (const child of paragraph.children) {
-      if (child.type !== 'text' || !child.position) continue
-      const { start, end } = child.position
-      for (let n = start.line; n <= end.line; n++) {
-        const text = texts[n - 1] ?? ''
-        const first = (docStarts[n - 1] ?? 0) + (/^[ \t]*/.exec(text)?.[0].length ?? 0)
-        const line = origin[n - 1] ?? 0
-        if (
-          start.offset !== undefined &&
-          end.offset !== undefined &&
-          first >= start.offset &&
-          first < end.offset &&
-          doc[first] === '/' &&
-          CANDIDATE.test(lines[line - 1] ?? '')
-        ) {
-          found.add(line)
-        }
-      }
-    }
-  }
-  const visit = (node: Nodes): void => {
-    if (node.type === 'blockquote') return
-    if (node.type === 'paragraph') scan(node)
-    else if ('children' in node) for (const child of node.children) visit(child)
-  }
-  visit(tree)
-  return [...found].sort((a, b) => a - b)
-}
-
-/** GitHub's limit on a comment's length, in characters: longer bodies are not read. */
-export const MAX_COMMENT_CHARS = 65_536
-
-export { MAX_NESTING, PARSE_LIMITS }
+export { MAX_COMMENT_CHARS, MAX_NESTING, PARSE_LIMITS }
 
 const COMMAND_LINE = /^\/([A-Za-z](?:[A-Za-z-]*[A-Za-z])?)(?:[ \t\u00a0]+([\s\S]*))?$/
 
@@ -596,7 +518,7 @@ export function parseComment(
   const errors: CommandError[] = []
   const starts = lineStarts(body)
   const found = commandLines(body)
-  if (!Array.isArray(found)) {
+  if (!('lines' in found)) {
     const raw = lineText(body, starts, found.line).trim()
     errors.push({
       code: 'unreadable',
@@ -607,13 +529,25 @@ export function parseComment(
     })
     return { commands, errors }
   }
-  for (const n of found) {
+  const unread = new Map(found.unread.map((u) => [u.line, u.reason]))
+  const candidates = [...found.lines, ...unread.keys()].sort((a, b) => a - b)
+  for (const n of candidates) {
     const raw = lineText(body, starts, n).trim()
     const m = COMMAND_LINE.exec(raw)
     if (!m) continue
     const word = (m[1] ?? '').toLowerCase()
     const args = (m[2] ?? '').trim()
     const at: At = { line: n, raw }
+    const reason = unread.get(n)
+    if (reason !== undefined) {
+      errors.push({
+        code: 'unreadable',
+        ...at,
+        command: word,
+        message: `Line ${n} (/${word}) was not read: ${reason}`,
+      })
+      continue
+    }
     if (!isCommandName(word)) {
       const suggestion = suggestCommand(word)
       errors.push({

@@ -5,37 +5,22 @@
  * line, whether it belongs to a paragraph outside block quotes — and nothing
  * more. Containers (block quotes, list items), fenced and indented code, HTML
  * blocks (kinds 1–7), ATX headings, thematic breaks, blank lines, lazy
- * continuation lines and setext underlines are recognised here; what can only
+ * continuation lines, setext underlines and GFM footnote definitions (a
+ * container, as micromark reads them) are recognised here; what can only
  * be decided inside a paragraph (inline code, inline HTML, links, emphasis,
- * tables, link reference definitions, setext headings) is left to the
- * Markdown parser, which then sees only the few short paragraphs that hold a
- * candidate command line (see {@link paragraphsWithCandidates}).
+ * tables, link reference definitions) is decided by
+ * ./command-lines.ts, directly where it can be and by the Markdown parser
+ * under limits where it cannot.
  *
  * Why: micromark is recursive in nesting depth (a stack overflow from about
  * 3,000 levels) and super-linear on nested containers, brackets and emphasis
  * (`"- ".repeat(32000)` took minutes), and costs about 15 µs per line even on
- * plain text. This pass costs O(length × open containers), the open
- * containers are capped at {@link MAX_NESTING}, and the parser's input is
- * capped by {@link PARSE_LIMITS}.
+ * plain text. This pass costs O(length × open containers), and the open
+ * containers are capped at {@link MAX_NESTING}.
  */
 
 /** Containers (block quotes and list items) open at once beyond which a comment is not read. */
 export const MAX_NESTING = 32
-
-/** What the Markdown parser may be given at most, over all the paragraphs that hold candidates. */
-export const PARSE_LIMITS = {
-  /** Characters. */
-  chars: 4096,
-  /** Lines. */
-  lines: 100,
-  /** Characters that open or close inline constructs: `` ` `` `*` `_` `~` `[` `]` `<` `>` `!` `\` `|`. */
-  marks: 256,
-  /**
-   * Of those, brackets `[` `]`: micromark looks back from every `]` over the
-   * whole paragraph for its `[` (quadratic: 128 of each took 80 ms; 16 in 4 KB take about 25 ms).
-   */
-  brackets: 16,
-}
 
 /** A line that may be a command line: its first non-blank character is `/` then a letter. */
 export const CANDIDATE = /^[ \t]*\/[A-Za-z]/
@@ -52,16 +37,32 @@ export interface CandidateParagraph {
    * a continuation, not a setext underline nor a table's delimiter row).
    */
   texts: string[]
+  /** Indices into `lines` of the candidate lines ({@link CANDIDATE}). */
+  candidates: number[]
+  /**
+   * The paragraph was closed by a setext underline (`===` or `---`, its last
+   * line): unless a table or footnote definition interrupts it earlier, it
+   * is a heading, not a paragraph.
+   */
+  setext: boolean
 }
 
-/** Why a comment is not read: what limit was passed, and where. */
+/** Why a comment is not read: the limit passed, and where. */
 export interface Unreadable {
   /** 1-based line where the limit was passed. */
   line: number
   message: string
 }
 
-type Container = { kind: 'quote' } | { kind: 'item'; indent: number; empty: boolean }
+/**
+ * An open container. `indent` of a list item is the columns its content
+ * starts after the start of its parent's content (marker indentation, marker
+ * and the blanks after it); a footnote definition's content is indented 4.
+ */
+type Container =
+  | { kind: 'quote' }
+  | { kind: 'item'; indent: number; empty: boolean }
+  | { kind: 'footnote' }
 
 type Leaf =
   | { kind: 'none' }
@@ -101,9 +102,8 @@ const SETEXT = /^(?:=+|-+)[ \t]*$/
 const FENCE = /^(`{3,}|~{3,})(.*)$/
 const ATX = /^#{1,6}(?:[ \t]|$)/
 const ORDERED = /^(\d{1,9})([.)])/
-/** First characters of every block start (quote, list item, heading, break, fence, HTML). */
-const BLOCK_START = new Set([...'>-+*_#`~<0123456789'].map((ch) => ch.charCodeAt(0)))
-const MARK_CODES = new Set([...'`*_~[]<>!\\|'].map((ch) => ch.charCodeAt(0)))
+/** First characters of every block start (quote, list item, heading, break, fence, HTML, footnote definition). */
+const BLOCK_START = new Set([...'>-+*_#`~<[0123456789'].map((ch) => ch.charCodeAt(0)))
 
 function isBlank(c: Cursor): boolean {
   for (let i = c.pos; i < c.line.length; i++) {
@@ -179,11 +179,11 @@ function listMarker(rest: string): { width: number; bullet: boolean; start: numb
 }
 
 /**
- * The paragraphs of `body` (outside block quotes) that hold a candidate
+ * The paragraphs of a comment (outside block quotes) that hold a candidate
  * command line ({@link CANDIDATE}), in order, or why the comment cannot be
- * read within the limits ({@link MAX_NESTING}, {@link PARSE_LIMITS}).
- * `lines` are the comment's lines without line endings. Linear in the
- * comment's length for a bounded nesting depth; never throws.
+ * read (lists and quotes nested deeper than {@link MAX_NESTING}). `lines`
+ * are the comment's lines without line endings. Linear in the comment's
+ * length for a bounded nesting depth; never throws.
  */
 export function paragraphsWithCandidates(lines: string[]): CandidateParagraph[] | Unreadable {
   const stack: Container[] = []
@@ -197,10 +197,13 @@ export function paragraphsWithCandidates(lines: string[]): CandidateParagraph[] 
   const addParagraphLine = (n: number, text: string, candidate: boolean, first: boolean): void => {
     if (leaf.kind !== 'paragraph') return
     if (leaf.quoted) return
-    if (first || !leaf.run) leaf.run = { lines: [], texts: [] }
+    if (first || !leaf.run) leaf.run = { lines: [], texts: [], candidates: [], setext: false }
+    if (candidate) {
+      leaf.candidate = true
+      leaf.run.candidates.push(leaf.run.lines.length)
+    }
     leaf.run.lines.push(n)
     leaf.run.texts.push(text)
-    if (candidate) leaf.candidate = true
   }
 
   const startParagraph = (n: number, text: string, candidate: boolean): void => {
@@ -230,6 +233,19 @@ export function paragraphsWithCandidates(lines: string[]): CandidateParagraph[] 
           c.col++
           c.used = 0
           if (line[c.pos] === ' ' || line[c.pos] === '\t') skipColumns(c, 1)
+          matched++
+          continue
+        }
+        break
+      }
+      if (k.kind === 'footnote') {
+        // micromark: a blank line, or exactly 4 columns of indentation.
+        if (ind.pos >= line.length) {
+          matched++
+          continue
+        }
+        if (ind.cols >= 4) {
+          skipColumns(c, 4)
           matched++
           continue
         }
@@ -298,7 +314,17 @@ export function paragraphsWithCandidates(lines: string[]): CandidateParagraph[] 
       if (ind.pos >= line.length || ind.cols >= 4 || !BLOCK_START.has(rest.charCodeAt(0))) break
       if (THEMATIC.test(rest)) break
       let pushed: Container
-      if (rest[0] === '>') {
+      const label = rest[0] === '[' ? footnoteLabelEnd(rest) : 0
+      if (label > 0) {
+        // A GFM footnote definition `[^label]:` (micromark-extension-gfm-footnote):
+        // a container whose content starts after the blanks that follow it.
+        skipColumns(c, ind.cols)
+        c.pos += label
+        c.col += label
+        c.used = 0
+        skipColumns(c, peekIndent(c).cols)
+        pushed = { kind: 'footnote' }
+      } else if (rest[0] === '>') {
         skipColumns(c, ind.cols)
         c.pos++
         c.col++
@@ -311,13 +337,12 @@ export function paragraphsWithCandidates(lines: string[]): CandidateParagraph[] 
         const blankAfter = /^[ \t]*$/.test(rest.slice(marker.width))
         if (interrupting && (blankAfter || (!marker.bullet && marker.start !== 1))) break
         skipColumns(c, ind.cols)
-        const markerCol = c.col
         c.pos += marker.width
         c.col += marker.width
         c.used = 0
         const after = peekIndent(c)
-        let indent = markerCol + marker.width + 1
-        if (!blankAfter && after.cols <= 4) indent = markerCol + marker.width + after.cols
+        let indent = ind.cols + marker.width + 1
+        if (!blankAfter && after.cols <= 4) indent = ind.cols + marker.width + after.cols
         skipColumns(c, blankAfter ? 0 : after.cols <= 4 ? after.cols : 1)
         pushed = { kind: 'item', indent, empty: blankAfter }
       }
@@ -346,6 +371,8 @@ export function paragraphsWithCandidates(lines: string[]): CandidateParagraph[] 
       // Continuation, setext underline, or a leaf that interrupts the paragraph.
       if (ind.cols < 4 && SETEXT.test(rest)) {
         addParagraphLine(n, rest, candidate, false)
+        const closing = leaf as Leaf
+        if (closing.kind === 'paragraph' && closing.run) closing.run.setext = true
         closeLeaf()
         continue
       }
@@ -379,7 +406,7 @@ export function paragraphsWithCandidates(lines: string[]): CandidateParagraph[] 
     startParagraph(n, rest, candidate)
   }
   closeLeaf()
-  return checkLimits(found)
+  return found
 }
 
 /** Is `rest` a closing fence: `length` or more of `char`, then only blanks? */
@@ -387,20 +414,6 @@ function closesFence(rest: string, char: string, length: number): boolean {
   let i = 0
   while (rest[i] === char) i++
   return i >= length && /^[ \t]*$/.test(rest.slice(i))
-}
-
-/** Characters of {@link PARSE_LIMITS}`.marks` in `text`, and of those brackets. */
-function countMarks(text: string): { marks: number; brackets: number } {
-  let marks = 0
-  let brackets = 0
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i)
-    if (MARK_CODES.has(code)) {
-      marks++
-      if (code === 91 || code === 93) brackets++
-    }
-  }
-  return { marks, brackets }
 }
 
 /** A paragraph line other than the first, as the parser should see it. */
@@ -423,6 +436,32 @@ function htmlStart(rest: string, interrupting: boolean): RegExp | null | undefin
   return undefined
 }
 
+/** Longest footnote label micromark accepts, in characters (its `linkReferenceSizeMax`). */
+const LABEL_MAX = 999
+
+/**
+ * The length of a GFM footnote definition's start `[^label]:` at the start
+ * of `rest`, or 0 when there is none. As micromark-extension-gfm-footnote
+ * reads it: a label of 1 to 999 characters without blanks, line endings or
+ * an unescaped `[` or `]` (`\[`, `\]` and `\\` are escapes).
+ */
+function footnoteLabelEnd(rest: string): number {
+  if (rest[0] !== '[' || rest[1] !== '^') return 0
+  let size = 0
+  for (let i = 2; i < rest.length; i++) {
+    if (size > LABEL_MAX) return 0
+    const ch = rest[i]
+    if (ch === ']') return size > 0 && rest[i + 1] === ':' ? i + 2 : 0
+    if (ch === '[' || ch === ' ' || ch === '\t') return 0
+    size++
+    if (ch === '\\' && (rest[i + 1] === '[' || rest[i + 1] === ']' || rest[i + 1] === '\\')) {
+      i++
+      size++
+    }
+  }
+  return 0
+}
+
 /**
  * Does a line (indented `cols`, text `rest`) start a block that ends an open
  * paragraph? With all containers matched (`lazy` false) only what may
@@ -434,44 +473,10 @@ function htmlStart(rest: string, interrupting: boolean): RegExp | null | undefin
 function startsBlock(rest: string, cols: number, lazy: boolean): boolean {
   if (cols >= 4 || !BLOCK_START.has(rest.charCodeAt(0))) return false
   if (rest[0] === '>' || ATX.test(rest) || THEMATIC.test(rest)) return true
+  if (rest[0] === '[') return footnoteLabelEnd(rest) > 0
   const fence = FENCE.exec(rest)
   if (fence && !(fence[1]?.[0] === '`' && fence[2]?.includes('`'))) return true
   if (htmlStart(rest, true) !== undefined) return true
   if (lazy) return listMarker(rest) !== null
   return /^(?:[-+*]|1[.)])[ \t]+\S/.test(rest)
-}
-
-function checkLimits(found: CandidateParagraph[]): CandidateParagraph[] | Unreadable {
-  let chars = 0
-  let lineCount = 0
-  let marks = 0
-  let brackets = 0
-  for (const p of found) {
-    lineCount += p.texts.length
-    for (const t of p.texts) {
-      chars += t.length + 1
-      if (chars > PARSE_LIMITS.chars) break
-      const counted = countMarks(t)
-      marks += counted.marks
-      brackets += counted.brackets
-    }
-    const over =
-      chars > PARSE_LIMITS.chars
-        ? `${PARSE_LIMITS.chars} characters`
-        : lineCount > PARSE_LIMITS.lines
-          ? `${PARSE_LIMITS.lines} lines`
-          : marks > PARSE_LIMITS.marks
-            ? `${PARSE_LIMITS.marks} Markdown punctuation marks`
-            : brackets > PARSE_LIMITS.brackets
-              ? `${PARSE_LIMITS.brackets} brackets`
-              : null
-    if (over) {
-      const line = p.lines[0] ?? 1
-      return {
-        line,
-        message: `the paragraphs holding command lines are too long to read safely (over ${over} in all, from line ${line}); put each command in a short paragraph of its own, with a blank line before it`,
-      }
-    }
-  }
-  return found
 }

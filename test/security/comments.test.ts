@@ -1,9 +1,10 @@
 /**
  * Hostile comments: any body up to GitHub's 65,536 characters is read
  * without throwing (micromark overflowed its stack from ~3,000 nesting
- * levels and took minutes on `"- ".repeat(32000)`), and commands are found,
- * or the comment is refused as unreadable, as the rule in
- * src/github/commands.ts says. Times are measured in bench/comments.bench.ts.
+ * levels and took minutes on `"- ".repeat(32000)`), and commands are found
+ * as the rule in src/github/commands.ts says: a comment nested too deep or
+ * too long is refused as unreadable; a command line only a Markdown parse
+ * beyond the limits could decide is reported on its own, the rest is read. Times are measured in bench/comments.bench.ts.
  */
 import { describe, expect, it } from 'vitest'
 import { MAX_COMMENT_CHARS, MAX_NESTING, parseComment } from '../../src/github/commands.js'
@@ -67,11 +68,55 @@ describe('hostile comments are read without throwing', () => {
     expect(read(`${fill('- > ', 'x\n')}\n/status`).unreadable).toEqual([1])
   })
 
-  it('paragraphs holding commands beyond the parse limits are refused, nothing half-read', () => {
-    expect(read(fill('/progress 50 ok\n'))).toMatchObject({ commands: [], errors: 1 })
-    expect(read(fill('x\n/status\n\n'))).toMatchObject({ commands: [], errors: 1 })
-    expect(read(`${fill('[', '\n/status')}`)).toMatchObject({ commands: [], unreadable: [1] })
-    expect(read(`${'*a_'.repeat(150)}\n/status`)).toMatchObject({ commands: [], unreadable: [1] })
+  it('a paragraph over the parse limits costs only its undecidable lines, each reported', () => {
+    // Before: the whole comment was refused ("unreadable", nothing run).
+    const bracketed = read(`${fill('[', '\n/status')}`)
+    expect(bracketed).toEqual({ commands: [], unreadable: [2], errors: 1 })
+    expect(read(`${'*a_'.repeat(150)}\n/status`)).toEqual({
+      commands: [],
+      unreadable: [2],
+      errors: 1,
+    })
+    const links = Array.from({ length: 17 }, (_, i) => `[#${i}](https://x/${i})`).join(' ')
+    const body = `/claim\n/done ${links}\n/status\n\n/progress 50 ${links}`
+    expect(read(body)).toEqual({
+      commands: [
+        ['claim', 1],
+        ['done', 2],
+        ['progress', 5],
+      ],
+      unreadable: [3],
+      errors: 1,
+    })
+    const error = parseComment(body).errors[0]!
+    expect(error).toMatchObject({ code: 'unreadable', line: 3, command: 'status', raw: '/status' })
+    expect(error.message).toMatch(/^Line 3 \(\/status\) was not read: it follows other text/)
+    expect(error.message).toContain('over the limit of 16 brackets')
+    expect(error.message).toContain('Put a blank line before it to run it.')
+  })
+
+  it('command lines at the start of a paragraph are read whatever their length and punctuation', () => {
+    const summary = '[`*_~<!\\|'.repeat(Math.floor((SIZE - 10) / 10))
+    const [done] = parseComment(`/done ${summary}`).commands
+    expect(done).toMatchObject({ name: 'done', line: 1, summary })
+    expect(read(fill('/progress 50 ok\n')).commands).toHaveLength(Math.floor(SIZE / 16))
+    expect(read(fill('x\n/status\n\n')).commands).toHaveLength(Math.floor(SIZE / 11))
+    expect(read(fill('/clam\n')).errors).toBe(Math.floor(SIZE / 6))
+    const long = parseComment(`/${'a'.repeat(SIZE - 1)}`).errors[0]
+    expect(long).toMatchObject({ code: 'unknown' })
+    expect(long?.suggestion).toBeUndefined()
+  })
+
+  it('a paragraph that is a heading or a table header holds no command', () => {
+    expect(read('/claim\n===').commands).toEqual([])
+    expect(read('/claim\nmore text\n---').commands).toEqual([])
+    expect(read(`/done ${'x'.repeat(5000)}\n===`).commands).toEqual([])
+    expect(read('/claim | x\n--|--').commands).toEqual([])
+    expect(read('/claim\n:-').commands).toEqual([])
+    expect(read('some text\n/claim\n|-|').commands).toEqual([])
+    // Not a table: the cell counts differ, or the table starts later.
+    expect(read('/claim\n-|-').commands).toEqual([['claim', 1]])
+    expect(read('/claim\nfoo | x\n-|-').commands).toEqual([['claim', 1]])
   })
 
   it('hostile filler (not nested) before a short command paragraph does not hide the command', () => {
