@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { expect } from 'vitest'
 import { FakeClock } from '../src/core/clock.js'
 import { openStore } from '../src/core/db/open.js'
@@ -15,10 +12,8 @@ export function makeEngine(settings: Partial<EngineSettings> = {}) {
   return { engine, clock }
 }
 
-/** A fresh temporary directory. */
-export function tempDir(prefix = 'tm-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix))
-}
+/** A fresh temporary directory, removed after the test file (see test/support/temp.ts). */
+export { tempDir } from './support/temp.js'
 
 /** Assert that `fn` throws a TaskError with `code`; returns it for more checks. */
 export function expectTaskError(fn: () => unknown, code: ErrorCode): TaskError {

@@ -4,8 +4,7 @@
  * files, inline `context` YAML merged last, and clear errors naming the input
  * and the file.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
@@ -16,12 +15,13 @@ import {
   parseInlineContext,
 } from '../../src/action/gate/context.js'
 import { isTaskError, type TaskError } from '../../src/core/errors.js'
+import { tempDir } from '../helpers.js'
 
 const JUNIT = 'test/fixtures/junit'
 const none: ContextInputs = { junit: [], coverage: [], metrics: [], context: '' }
 
 function dir(files: Record<string, string>): string {
-  const d = mkdtempSync(join(tmpdir(), 'gate-ctx-'))
+  const d = tempDir('gate-ctx-')
   for (const [name, text] of Object.entries(files)) writeFileSync(join(d, name), text)
   return d
 }

@@ -10,10 +10,10 @@
  * added, it is the file in the working tree.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { tempDir } from '../helpers.js'
 
 const DIST = 'dist/gate/index.js'
 const STALE =
@@ -33,7 +33,7 @@ function committed(path: string): { bytes: Buffer; from: string } {
 
 describe('dist/ (the bundled Actions)', () => {
   it('is what scripts/build-action.mjs builds from the current source', () => {
-    const out = mkdtempSync(join(tmpdir(), 'actions-dist-'))
+    const out = tempDir('actions-dist-')
     execFileSync(process.execPath, ['scripts/build-action.mjs', out], { stdio: 'inherit' })
     for (const action of ['gate', 'orchestrator']) {
       for (const name of ['index.js', 'licenses.txt']) {

@@ -3,8 +3,7 @@
  * names (closing keywords, a `Task: #N` line, a `task/N-…` branch), else the
  * branch; and the inputs and environment the runner gives.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { readEnvironment } from '../../src/action/gate/environment.js'
@@ -15,6 +14,7 @@ import {
   taskId,
 } from '../../src/action/gate/find-tasks.js'
 import { readInputs, splitPatterns } from '../../src/action/gate/inputs.js'
+import { tempDir } from '../helpers.js'
 import { webhookExample } from '../support/github/webhooks.js'
 
 const repository = { owner: 'octo', repo: 'api' }
@@ -128,7 +128,7 @@ describe('inputs', () => {
 
 describe('readEnvironment', () => {
   const eventFile = (payload: unknown) => {
-    const file = join(mkdtempSync(join(tmpdir(), 'gate-env-')), 'event.json')
+    const file = join(tempDir('gate-env-'), 'event.json')
     writeFileSync(file, JSON.stringify(payload))
     return file
   }

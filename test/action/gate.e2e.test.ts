@@ -5,12 +5,12 @@
  * `GITHUB_EVENT_PATH` — against a local GitHub API (`GITHUB_API_URL`), on
  * the tests' own Node (20 in CI) and on Node 24 (what `runs.using: node24` runs).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { criteriaDigest, parseIssueBody } from '../../src/github/issue-body.js'
 import { parseVerdictMarker } from '../../src/github/verdict.js'
+import { tempDir } from '../helpers.js'
 import { webhookExample } from '../support/github/webhooks.js'
 import { type FakeGitHub, startFakeGitHub } from './support/fake-github.js'
 import { node24 } from './support/node24.js'
@@ -43,7 +43,7 @@ function junit(failures: number): string {
 
 /** A workspace with reports, as a job leaves it after the test step. */
 function workspace(options: { failures?: number; p95?: number; corrupt?: boolean } = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gate-ws-'))
+  const dir = tempDir('gate-ws-')
   const write = (name: string, text: string) => writeFileSync(join(dir, name), text)
   write(
     'unit.xml',

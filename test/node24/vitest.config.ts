@@ -14,6 +14,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    globalSetup: ['test/support/build.ts'],
+    globalSetup: ['test/support/tmp-root.ts', 'test/support/build.ts'],
+    setupFiles: ['test/support/setup-file.ts'],
   },
 })

@@ -7,8 +7,7 @@
  * runs. Every REST request is validated against GitHub's OpenAPI description.
  */
 
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { RunReport } from '../../../src/action/orchestrator/orchestrate.js'
@@ -16,6 +15,7 @@ import { taskOrchestrator } from '../../../src/app/index.js'
 import { FakeClock } from '../../../src/core/clock.js'
 import { openStore } from '../../../src/core/db/open.js'
 import { Engine } from '../../../src/core/engine.js'
+import { tempDir } from '../../helpers.js'
 import { type FakeRepository, startFakeRepository } from './support/fake-repository.js'
 import { say as sayOn, useFakeRepository } from './support/harness.js'
 import { openedPayload as openedPayloadOf } from './support/payloads.js'
@@ -35,7 +35,7 @@ const openedPayload = (number: number) => openedPayloadOf(fake, number)
 
 /** The tasks of the newest state artifact, as (id, status, holder, token). */
 function boardOf(bytes: Buffer) {
-  const dir = mkdtempSync(join(tmpdir(), 'board-'))
+  const dir = tempDir('board-')
   const file = join(dir, STATE_NAME)
   writeFileSync(file, bytes)
   const engine = new Engine(openStore(file))

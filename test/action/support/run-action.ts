@@ -10,7 +10,7 @@
  * No vitest import here: benchmarks bundle this file and run it under plain Node.
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parse } from 'yaml'
@@ -106,9 +106,21 @@ export function parseOutputFile(text: string): Record<string, string> {
   return out
 }
 
-/** Run the Action once; resolves when the process exits. */
+/**
+ * Run the Action once; resolves when the process exits. Its RUNNER_TEMP,
+ * event, output and summary files are in a temporary folder removed when it
+ * has been read, as a runner's goes with its job.
+ */
 export async function runAction(options: ActionRunOptions): Promise<ActionRun> {
   const dir = mkdtempSync(join(tmpdir(), 'gate-run-'))
+  try {
+    return await runIn(dir, options)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+async function runIn(dir: string, options: ActionRunOptions): Promise<ActionRun> {
   const outputFile = join(dir, 'output')
   const summaryFile = join(dir, 'summary.md')
   const eventFile = join(dir, 'event.json')

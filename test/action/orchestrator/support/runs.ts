@@ -3,7 +3,7 @@
  * is one workflow run (download → handle → upload), with the real artifact
  * client (`@actions/artifact`) talking to the fake artifact service.
  */
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { defaults as githubDefaults } from '@actions/github/lib/utils'
@@ -93,15 +93,25 @@ export async function runOnce(
     if (++downloads === 1 && options.afterDownload) await options.afterDownload()
     return file
   }
-  return orchestrate({
-    event: { name, payload: { ...payload, repository: repositoryOf(fake) }, runId: String(runId) },
-    repository: repositoryOf(fake),
-    probot,
-    artifacts,
-    stateName: STATE_NAME,
-    retentionDays: 7,
-    workDir: mkdtempSync(join(tmpdir(), 'orchestrator-run-')),
-    clock,
-    ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
-  })
+  // The run's scratch folder goes when the run ends, as RUNNER_TEMP goes with its job.
+  const workDir = mkdtempSync(join(tmpdir(), 'orchestrator-run-'))
+  try {
+    return await orchestrate({
+      event: {
+        name,
+        payload: { ...payload, repository: repositoryOf(fake) },
+        runId: String(runId),
+      },
+      repository: repositoryOf(fake),
+      probot,
+      artifacts,
+      stateName: STATE_NAME,
+      retentionDays: 7,
+      workDir,
+      clock,
+      ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
+    })
+  } finally {
+    rmSync(workDir, { recursive: true, force: true })
+  }
 }
