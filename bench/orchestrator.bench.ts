@@ -38,8 +38,16 @@ import {
   useFakeRunner,
 } from '../test/action/orchestrator/support/runs.js'
 import { loadGitHubDescription } from '../test/support/github/openapi.js'
+import { holdOutput } from '../test/support/held-output.js'
 import { median, rng } from './util.js'
 
+// The artifact client logs `::debug::` lines and upload progress to stdout,
+// which bench/run.mjs copies into bench/RESULTS.md: hold them, show them (on
+// stderr) only if the bench fails, and print only the section at the end.
+const artifactLog = holdOutput([process.stdout])
+process.once('exit', (code) => {
+  if (code !== 0) artifactLog.release(process.stderr)
+})
 loadGitHubDescription()
 const TASKS = 10_000
 const ROUNDS = 7
@@ -279,4 +287,5 @@ const out: string[] = ['## Actions-hosted mode (orchestrator Action)', '']
   await fake.close()
 }
 
+artifactLog.drop()
 process.stdout.write(`${out.join('\n')}\n`)
