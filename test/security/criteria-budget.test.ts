@@ -42,7 +42,7 @@ const LIMIT_WORDS = {
  * The default budget with the clock out of the way (a loaded machine must not
  * turn a `steps` or `size` case into `ms`), for the cases named by a count.
  */
-const COUNTS_ONLY = { ...EVALUATION_BUDGET, ms: 120_000 }
+const COUNTS_ONLY = { ...EVALUATION_BUDGET, ms: 120_000, totalMs: 120_000 }
 
 const TASK = 'Codertocat/Hello-World#1'
 const hostile = (name: string) => HOSTILE_CRITERIA.find((h) => h.name.startsWith(name))!.expression
@@ -69,11 +69,22 @@ describe('hostile criteria are errors naming the limit they ran into', () => {
     })
   }
 
-  it('work the counts miss runs into the clock (ms)', () => {
-    const slow = HOSTILE_CRITERIA.find((h) => h.limit === 'ms')!
-    const result = evaluate(slow.expression)
+  it('the clock is the backstop for work the counts underestimate (ms)', () => {
+    // A million steps take tens of milliseconds: with 1 ms the clock stops it first.
+    const result = evaluate(hostile('nested all'), {}, { ms: 1, steps: 1e9 })
     expect(result).toMatchObject({ outcome: 'error' })
-    expect(result.message).toContain(`over the evaluation budget: ${LIMIT_WORDS.ms}`)
+    expect(result.message).toBe(
+      'over the evaluation budget: more than 1 ms; simplify the expression',
+    )
+  })
+
+  it('the clock is read at the start and the end too, not only every 16 steps', () => {
+    // Three steps, none of them a clock reading: only the start or the end can stop it.
+    expect(evaluate('[1, 2].size() == 2')).toMatchObject({ outcome: 'pass' })
+    expect(evaluate('[1, 2].size() == 2', {}, { ms: 0 })).toMatchObject({
+      outcome: 'error',
+      message: 'over the evaluation budget: more than 0 ms; simplify the expression',
+    })
   })
 
   it('every one of them is an error under the default budget too', () => {
@@ -112,6 +123,143 @@ describe('hostile criteria are errors naming the limit they ran into', () => {
       COUNTS_ONLY,
     )
     expect(result).toMatchObject({ outcome: 'error', actual: {} })
+    expect(result.message).toContain(LIMIT_WORDS.steps)
+  })
+})
+
+describe('shared structure and deep operations (red-team review)', () => {
+  it('a list holding shared lists weighs every copy: the red team’s 19-second `==` is refused at once', () => {
+    const result = evaluate(hostile('deep equality of shared lists'), {}, COUNTS_ONLY)
+    expect(result.message).toBe(
+      `over the evaluation budget: ${LIMIT_WORDS.size}; simplify the expression`,
+    )
+    // Small shared values are fine: `a` is held three times, 12 elements in all.
+    expect(
+      evaluate('cel.bind(a, [1, 2, 3], a.map(i, a) == [[1, 2, 3], [1, 2, 3], [1, 2, 3]])'),
+    ).toMatchObject({ outcome: 'pass' })
+  })
+
+  it('== and in count the elements they may compare', () => {
+    // 64,000 elements, built once within the size limit, compared 200 times.
+    const expression = (compare: string) =>
+      `cel.bind(l, [${Array.from({ length: 40 }, (_, i) => i).join(', ')}], cel.bind(m, l.map(i, l.map(j, l)), cel.bind(n, l.map(i, l.map(j, l)), ${compare})))`
+    for (const compare of [
+      'l.all(i, l.all(j, m == n))',
+      'l.all(i, l.all(j, m != n) || true)',
+      'cel.bind(o, [n], l.all(i, l.all(j, m in o)))',
+    ]) {
+      const result = evaluate(expression(compare), {}, COUNTS_ONLY)
+      expect(result.message, compare).toContain(LIMIT_WORDS.steps)
+    }
+    expect(evaluate(expression('m == n'))).toMatchObject({ outcome: 'pass' })
+  })
+
+  it('a list or map used as a map key is an error, not a walk of the whole value', () => {
+    // The library would stringify the key with JavaScript's toString.
+    const big =
+      'cel.bind(l, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], cel.bind(m, l.map(i, l.map(j, l.map(k, l))), '
+    for (const expression of [
+      `${big}dyn({"a": 1})[m] == 1))`,
+      `${big}dyn(m) in {"a": 1}))`,
+      `${big}{m: 1}.size() == 1))`,
+      'dyn({"a": 1})[{"b": 2}] == 1',
+    ]) {
+      const result = evaluate(expression)
+      expect(result, expression).toMatchObject({ outcome: 'error' })
+      expect(result.message).toMatch(
+        /^map keys must be int, uint, bool or string, not a (list|map)$/,
+      )
+    }
+    expect(evaluate('{"1,2": 3}["1,2"] == 3 && "a" in {"a": 1}')).toMatchObject({ outcome: 'pass' })
+  })
+
+  it('string functions count their text: substring searches text × search, duration its cube', () => {
+    for (const name of ['lastIndexOf', 'duration']) {
+      const result = evaluate(hostile(name), {}, COUNTS_ONLY)
+      expect(result.message, name).toContain(LIMIT_WORDS.steps)
+    }
+    expect(
+      evaluate('duration("1h30m") > duration("90s") && "a/b/c".lastIndexOf("/") == 3'),
+    ).toMatchObject({ outcome: 'pass' })
+  })
+
+  it('an error message quoting a long string is cut to 500 characters', () => {
+    const result = evaluate(`dyn({"a": 1})["${'k'.repeat(1500)}"] == 1`)
+    expect(result.outcome).toBe('error')
+    expect(result.message!.length).toBeLessThanOrEqual(501)
+    expect(result.message).toMatch(/^No such key: k+…$/)
+  })
+})
+
+describe('the task’s criteria together have a budget (totalMs)', () => {
+  it('once past it, the remaining criteria are errors naming it, without being evaluated', () => {
+    const verdict = evaluateCriteria(
+      [
+        { criterion: 'slow', measurable: hostile('nested all') },
+        { criterion: 'ordinary', measurable: 'tests.failed == 0' },
+      ],
+      { tests: { failed: 0 } },
+      new Set(),
+      { ...EVALUATION_BUDGET, steps: 1e12, ms: 120_000, totalMs: 20 },
+    )
+    const total =
+      "over the evaluation budget: more than 20 ms for all the task's criteria together; simplify the expression"
+    expect(verdict.results.map((r) => [r.outcome, r.message])).toEqual([
+      ['error', total],
+      ['error', total],
+    ])
+  })
+
+  it('is 2 s by default, stated with the per-expression limits', () => {
+    expect(EVALUATION_BUDGET).toEqual({
+      steps: 1_000_000,
+      size: 1_000_000,
+      ms: 250,
+      totalMs: 2_000,
+    })
+  })
+})
+
+describe('regular expressions are bounded before they are compiled', () => {
+  const redTeam = `"aaaa".matches("(?i)${'(\\\\pL|\\\\pN){1000}'.repeat(100)}")`
+
+  it('checkExpression refuses a pattern whose program would be too large, without compiling it', () => {
+    expect(redTeam).toHaveLength(1722)
+    const err = expectTaskError(() => checkExpression(redTeam), 'InvalidExpression')
+    expect(err.message).toContain(
+      'instructions once its repetitions are expanded; the limit is 5,000)',
+    )
+  })
+
+  it('evaluation refuses one computed at run time the same way', () => {
+    const computed = redTeam.replace('"(?i)', '"(?i)" + "')
+    expect(() => checkExpression(computed)).not.toThrow()
+    const result = evaluate(computed, {}, COUNTS_ONLY)
+    expect(result.outcome).toBe('error')
+    expect(result.message).toMatch(
+      /^Invalid regular expression: .{100}… \(too large: about [\d,]+ instructions/,
+    )
+  })
+
+  it('checkExpression runs under the budget: many large patterns are refused, naming it', () => {
+    const patterns: string[] = []
+    for (let i = 0; ; i++) {
+      const next = `"a".matches("(\\\\pL|b){600}${i}")`
+      if ([...patterns, next].join(' && ').length > 2000) break
+      patterns.push(next)
+    }
+    const err = expectTaskError(
+      () => checkExpression(patterns.join(' && '), { ...EVALUATION_BUDGET, ms: 120_000 }),
+      'InvalidExpression',
+    )
+    expect(err.message).toContain(
+      `cannot be checked: compiling its regular expressions is over the evaluation budget: ${LIMIT_WORDS.steps}`,
+    )
+    expect(() => checkExpression(patterns[0]!)).not.toThrow()
+  })
+
+  it('a new pattern in every iteration pays for every compilation', () => {
+    const result = evaluate(hostile('a new regular expression'), {}, COUNTS_ONLY)
     expect(result.message).toContain(LIMIT_WORDS.steps)
   })
 })
@@ -331,7 +479,8 @@ describe('the bundled gate publishes its check run with an error row for hostile
         'error',
         'pass',
       ])
-      expect(check.output.summary).toContain('over the evaluation budget: more than 1,000,000')
+      // steps or, on a loaded machine, the clock
+      expect(check.output.summary).toContain('over the evaluation budget: more than')
       expect(check.output.summary).toContain('over the evaluation budget: builds more than')
       expect(run.stdout).toContain('over the evaluation budget')
     },

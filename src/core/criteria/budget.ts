@@ -5,19 +5,32 @@
  * `filter`) nest, `cel.bind` names a value for reuse and `+` concatenates, so
  * a 2,000-character expression can still ask for 10^9 steps or gigabytes:
  * `l.map(a, l.map(b, l.map(c, l.map(d, [a, b, c, d]))))`. Every evaluation
- * therefore runs against a {@link Meter} (see `metered.ts`) and stops, as an
- * `error` outcome naming the limit, at whichever of these comes first:
+ * therefore runs against a {@link Meter} (see `metered.ts`, `cost.ts`) and
+ * stops, as an `error` outcome naming the limit, at whichever of these comes
+ * first:
  *
  * * `steps` — evaluation steps: each node of the expression evaluated once
- *   counts one (so every comprehension iteration counts), and a regular
- *   expression match counts its text length × the size of the compiled
- *   pattern / 20 (RE2 matches in time linear in both; see `regex.ts`);
- * * `size` — elements and characters built: the length of every string,
- *   list, map and bytes value that an operator, a function, a literal or a
- *   comprehension produces, added up over the evaluation (a bound on the
- *   memory it can allocate; values read from the context are not counted);
- * * `ms` — wall-clock milliseconds, checked between steps, the backstop for
- *   whatever the counts underestimate.
+ *   counts one (so every comprehension iteration counts); operations whose
+ *   work grows with their operands count that work too: `==`, `!=` and `in`
+ *   one per element they may compare, string functions one per 8 characters
+ *   (substring searches text × search / 64, `duration` length³ / 64),
+ *   compiling a regular expression 12 per unit of its program and matching
+ *   text length × program size / 4 (RE2 matches in time linear in both; see
+ *   `regex.ts`);
+ * * `size` — elements and characters built: the logical size of every
+ *   string, list, map and bytes value that an operator, a function, a
+ *   literal or a comprehension produces, added up over the evaluation — a
+ *   list counts its elements and everything they hold, a list or string it
+ *   shares counted each time it is included (a bound on the memory built and
+ *   on the work of walking any value built; values read from the context
+ *   are not counted until something built holds them);
+ * * `ms` — wall-clock milliseconds, checked between steps, before every
+ *   operation charged more than one step and at the end, the backstop for
+ *   whatever the counts underestimate;
+ * * `totalMs` — wall-clock milliseconds for all the criteria of one task
+ *   (one `evaluateCriteria`): once past, the remaining criteria are errors
+ *   naming this limit without being evaluated, so a task of 100 hostile
+ *   criteria costs 2 s, not 25.
  *
  * The figures are in bench/RESULTS.md ("Criteria under a budget").
  */
@@ -27,10 +40,16 @@ export const EVALUATION_BUDGET = {
   steps: 1_000_000,
   size: 1_000_000,
   ms: 250,
+  totalMs: 2_000,
 } as const
 
 /** The limits a {@link Meter} enforces; {@link EVALUATION_BUDGET} unless a test narrows them. */
-export type Budget = { readonly steps: number; readonly size: number; readonly ms: number }
+export type Budget = {
+  readonly steps: number
+  readonly size: number
+  readonly ms: number
+  readonly totalMs: number
+}
 
 const number = new Intl.NumberFormat('en-US')
 
@@ -56,6 +75,8 @@ function describe(limit: keyof Budget, budget: Budget): string {
       return `builds more than ${number.format(budget.size)} list elements, map entries and string characters`
     case 'ms':
       return `more than ${number.format(budget.ms)} ms`
+    case 'totalMs':
+      return `more than ${number.format(budget.totalMs)} ms for all the task's criteria together`
   }
 }
 
@@ -65,12 +86,15 @@ const CLOCK_MASK = 15
 /**
  * Counts the work of one evaluation against a {@link Budget}. Not reusable:
  * make one per evaluation. `now` is a monotonic clock in milliseconds
- * (`performance.now` by default).
+ * (`performance.now` by default); `until`, on that clock, is the deadline of
+ * the task's criteria together (`totalMs`, see {@link totalDeadline}), when
+ * the evaluation is one of several.
  */
 export class Meter {
   private steps = 0
   private size = 0
   private readonly deadline: number
+  private readonly deadlineLimit: keyof Budget
   /**
    * The first limit passed. Sticky: CEL absorbs errors in `||`, `&&` and the
    * quantifiers (`[…].all(x, …)` goes on to the next element after an error),
@@ -81,14 +105,17 @@ export class Meter {
   constructor(
     readonly budget: Budget = EVALUATION_BUDGET,
     private readonly now: () => number = () => performance.now(),
+    until = Number.POSITIVE_INFINITY,
   ) {
-    this.deadline = now() + budget.ms
+    const own = now() + budget.ms
+    this.deadline = Math.min(own, until)
+    this.deadlineLimit = until < own ? 'totalMs' : 'ms'
   }
 
   /**
-   * Count `n` steps (default 1). @throws BudgetExceeded (`steps`, or `ms`
-   * when the clock, read every 16 steps and on every large charge, is past
-   * the deadline).
+   * Count `n` steps (default 1). @throws BudgetExceeded (`steps`, or `ms` /
+   * `totalMs` when the clock, read every 16 steps and on every charge of
+   * more than one step, is past the deadline).
    */
   step(n = 1): void {
     if (this.exceeded) throw this.exceeded
@@ -105,10 +132,10 @@ export class Meter {
     if (this.size > this.budget.size) this.exceed('size')
   }
 
-  /** @throws BudgetExceeded (`ms`) when the deadline has passed. */
+  /** @throws BudgetExceeded (`ms`, or `totalMs` when that deadline is nearer) when the deadline has passed. */
   checkClock(): void {
     if (this.exceeded) throw this.exceeded
-    if (this.now() > this.deadline) this.exceed('ms')
+    if (this.now() > this.deadline) this.exceed(this.deadlineLimit)
   }
 
   private exceed(limit: keyof Budget): never {
@@ -123,14 +150,12 @@ export class Meter {
 }
 
 /**
- * The size of a CEL value in the units of `size`: characters of a string,
- * elements of a list, entries of a map, bytes of a `Uint8Array`; 0 for
- * scalars (int, double, bool, null, timestamps, durations, types).
+ * The deadline, on `now`'s clock, of evaluating a task's criteria together
+ * ({@link Budget.totalMs} from now); pass it to each {@link Meter}.
  */
-export function valueSize(value: unknown): number {
-  if (typeof value === 'string') return value.length
-  if (Array.isArray(value)) return value.length
-  if (value instanceof Map || value instanceof Set) return value.size
-  if (value instanceof Uint8Array) return value.length
-  return 0
+export function totalDeadline(
+  budget: Budget = EVALUATION_BUDGET,
+  now: () => number = () => performance.now(),
+): number {
+  return now() + budget.totalMs
 }

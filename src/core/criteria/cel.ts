@@ -15,7 +15,7 @@
 import type { Environment } from '@marcbachmann/cel-js'
 import { TaskError } from '../errors.js'
 import { lazy } from '../lazy.js'
-import { type Budget, EVALUATION_BUDGET, Meter } from './budget.js'
+import { type Budget, BudgetExceeded, EVALUATION_BUDGET, Meter } from './budget.js'
 import { checkPatterns, meterTree } from './metered.js'
 
 const celjs = lazy<typeof import('@marcbachmann/cel-js')>('@marcbachmann/cel-js')
@@ -79,13 +79,23 @@ function firstLine(message: string): string {
   return message.split('\n')[0] ?? message
 }
 
+/** Longest error message an evaluation reports (a CEL error may quote a computed string). */
+const MAX_MESSAGE = 500
+
+function shortened(message: string): string {
+  const line = firstLine(message)
+  return line.length > MAX_MESSAGE ? `${line.slice(0, MAX_MESSAGE)}…` : line
+}
+
 /**
  * Parse and type-check `expression`; it must yield a bool. Throws
  * `TaskError('InvalidExpression')` naming the expression and the problem
  * (syntax, unknown field of `tests`/`coverage`, type mismatch, limits, a
- * literal `matches` pattern that is not RE2 syntax).
+ * literal `matches` pattern that is not RE2 syntax or too large, checking
+ * over `budget` — its regular expressions are compiled under it, and parsing
+ * is bounded by {@link EXPRESSION_LIMITS}).
  */
-export function checkExpression(expression: string): void {
+export function checkExpression(expression: string, budget: Budget = EVALUATION_BUDGET): void {
   if (expression.length > EXPRESSION_LIMITS.maxLength) {
     throw new TaskError(
       'InvalidExpression',
@@ -95,10 +105,18 @@ export function checkExpression(expression: string): void {
   }
   let result: { valid: boolean; type?: string; error?: Error }
   try {
+    const meter = new Meter(budget)
     const parsed = celEnvironment().parse(expression)
     result = parsed.check() as typeof result
-    if (result.valid) checkPatterns(parsed.ast)
+    if (result.valid) checkPatterns(parsed.ast, meter)
   } catch (err) {
+    if (err instanceof BudgetExceeded) {
+      throw new TaskError(
+        'InvalidExpression',
+        `Criterion expression \`${expression}\` cannot be checked: compiling its regular expressions is ${err.message}`,
+        { expression, limit: err.limit },
+      )
+    }
     result = { valid: false, error: err as Error }
   }
   if (!result.valid) {
@@ -175,24 +193,31 @@ export type Evaluation = { ok: true; value: unknown } | { ok: false; error: stri
 /**
  * Evaluate a checked expression against a CEL context (see {@link toCelContext})
  * within `budget` (default {@link EVALUATION_BUDGET}: steps, size built, wall
- * time). Never throws: a CEL error, an expression over budget
- * (`over the evaluation budget: …`, naming the limit) or anything unexpected
- * (`RangeError` of a too-deep value, for one) is `{ ok: false, error }` with
- * the message's first line.
+ * time) and before `until` (a deadline on `performance.now`'s clock: that of
+ * the task's criteria together, `totalDeadline` in budget.ts). Never throws:
+ * a CEL error, an expression over budget (`over the evaluation budget: …`,
+ * naming the limit; also when it finished past the deadline) or anything
+ * unexpected (`RangeError` of a too-deep value, for one) is
+ * `{ ok: false, error }` with the message's first line, at most 500
+ * characters.
  */
 export function evaluateExpression(
   expression: string,
   celContext: Record<string, unknown>,
   budget: Budget = EVALUATION_BUDGET,
+  until?: number,
 ): Evaluation {
   try {
-    const meter = new Meter(budget)
+    const meter = new Meter(budget, undefined, until)
+    meter.checkClock()
     const parsed = celEnvironment().parse(expression)
     const checked = parsed.check() as { valid: boolean; error?: Error }
     if (!checked.valid) throw checked.error ?? new Error('not valid CEL')
     meterTree(parsed.ast, meter)
-    return { ok: true, value: parsed(celContext) }
+    const value = parsed(celContext)
+    meter.checkClock()
+    return { ok: true, value }
   } catch (err) {
-    return { ok: false, error: firstLine(err instanceof Error ? err.message : String(err)) }
+    return { ok: false, error: shortened(err instanceof Error ? err.message : String(err)) }
   }
 }

@@ -5,7 +5,7 @@
  * expression referred to, so a refusal can say exactly what failed and why.
  */
 import type { Criterion } from '../model.js'
-import { type Budget, EVALUATION_BUDGET } from './budget.js'
+import { type Budget, EVALUATION_BUDGET, totalDeadline } from './budget.js'
 import { evaluateExpression, toCelContext } from './cel.js'
 
 /** `pass`/`fail` for expressions, `error` when it could not be evaluated. */
@@ -90,8 +90,10 @@ function lookup(context: Record<string, unknown>, path: string): unknown {
  * person confirmed. A criterion that names something absent from the context
  * is an `error`, never a pass; so is one over the evaluation budget
  * (`budget`, per expression, default {@link EVALUATION_BUDGET}: the error
- * says "over the evaluation budget: …", naming the limit) and one
- * whose evaluation fails in any other way. Never throws for a criterion.
+ * says "over the evaluation budget: …", naming the limit), every one left
+ * once the criteria together have taken `budget.totalMs` (2 s by default;
+ * the error names that limit) and one whose evaluation fails in any other
+ * way. Never throws for a criterion.
  * The verdict passes only when every measurable criterion is `pass` and
  * every manual one `confirmed`.
  */
@@ -102,6 +104,7 @@ export function evaluateCriteria(
   budget: Budget = EVALUATION_BUDGET,
 ): Verdict {
   const celContext = toCelContext(context)
+  const until = totalDeadline(budget)
   const results = criteria.map((c, i): CriterionResult => {
     const index = i + 1
     if (!c.measurable) {
@@ -116,7 +119,10 @@ export function evaluateCriteria(
       }
     }
     try {
-      return evaluateMeasurable(index, c.criterion, c.measurable, context, celContext, budget)
+      return evaluateMeasurable(index, c.criterion, c.measurable, context, celContext, {
+        budget,
+        until,
+      })
     } catch (err) {
       // A bug of ours or the library's must not take the other criteria (or
       // the gate's check run) with it: this criterion is an error.
@@ -143,7 +149,7 @@ function evaluateMeasurable(
   measurable: string,
   context: Record<string, unknown>,
   celContext: Record<string, unknown>,
-  budget: Budget,
+  limits: { budget: Budget; until: number },
 ): CriterionResult {
   const actual: Record<string, unknown> = {}
   const missing: string[] = []
@@ -162,7 +168,7 @@ function evaluateMeasurable(
       message: `not in the context: ${missing.join(', ')} (supply it with --junit, --context or --set)`,
     }
   }
-  const result = evaluateExpression(measurable, celContext, budget)
+  const result = evaluateExpression(measurable, celContext, limits.budget, limits.until)
   if (!result.ok) return { ...base, outcome: 'error', message: result.error }
   if (typeof result.value !== 'boolean') {
     return { ...base, outcome: 'error', message: `yielded ${String(result.value)}, not a boolean` }

@@ -10,23 +10,41 @@
 import type { RE2JS } from 're2js'
 import { lazy } from '../lazy.js'
 import type { Meter } from './budget.js'
+import { MAX_PATTERN_SIZE, patternSize } from './pattern-size.js'
 
 const re2js = lazy<typeof import('re2js')>('re2js')
 
-/** What a step of the meter is worth in RE2's inner loop: text characters × program instructions. */
-const RE2_WORK_PER_STEP = 20
+/**
+ * What a step of the meter is worth in RE2's inner loop: text characters ×
+ * program instructions. Measured (bench/criteria-budget.bench.ts, re2js
+ * 2.10): up to ~17 ns per character × instruction for `(?:a?){300}a{300}$`,
+ * against ~80 ns per evaluation step.
+ */
+const RE2_WORK_PER_STEP = 4
+
+/**
+ * Steps charged per unit of the estimated program before compiling it:
+ * re2js compiled `(a|b){999}` (3,000 instructions, estimated 5,000 units)
+ * in 6–12 ms once warm, ~2–4 µs an instruction with captures; a step is
+ * ~80 ns.
+ */
+const COMPILE_STEPS_PER_UNIT = 32
+
+/** Longest piece of a pattern quoted in an error message. */
+const QUOTED = 100
 
 /** Compiled patterns of one evaluation (a comprehension reuses them). */
 export type PatternCache = Map<string, RE2JS>
 
 /**
- * Whether `pattern` (RE2 syntax) matches anywhere in `text`. Charges `meter`
- * `text.length × instructions / 20` steps before matching, so the match itself
- * cannot run past the budget.
+ * Whether `pattern` (RE2 syntax) matches anywhere in `text`. Compiles it once per
+ * evaluation (`cache`, charged as {@link compile} says) and charges `meter`
+ * `(text.length + 1) × instructions / 4` steps before matching, so neither
+ * can run past the budget.
  *
  * @throws Error `Invalid regular expression: <pattern> (<reason>)` for a
- *   pattern RE2 does not accept (look-around and back-references among them);
- *   BudgetExceeded from `meter`.
+ *   pattern RE2 does not accept (look-around and back-references among them)
+ *   or one too large; BudgetExceeded from `meter`.
  */
 export function re2Matches(
   text: string,
@@ -36,8 +54,7 @@ export function re2Matches(
 ): boolean {
   let compiled = cache.get(pattern)
   if (!compiled) {
-    meter.step(Math.ceil(pattern.length / RE2_WORK_PER_STEP))
-    compiled = compile(pattern)
+    compiled = compile(pattern, meter)
     cache.set(pattern, compiled)
   }
   const instructions = programSize(compiled, pattern)
@@ -46,15 +63,34 @@ export function re2Matches(
 }
 
 /**
- * Check that `pattern` is valid RE2 syntax.
- * @throws Error `Invalid regular expression: …` naming the problem.
+ * Compile `pattern` (RE2 syntax) after checking that its program stays
+ * within {@link MAX_PATTERN_SIZE} (`pattern-size.ts`) and charging `meter`
+ * for the compilation ({@link COMPILE_STEPS_PER_UNIT} steps per unit of the
+ * estimate), so that compiling cannot run past the budget either.
+ *
+ * @throws Error `Invalid regular expression: <pattern, first 100 characters>
+ *   (<reason>)` for a pattern RE2 does not accept or one too large;
+ *   BudgetExceeded from `meter`.
  */
-export function compile(pattern: string): RE2JS {
+export function compile(pattern: string, meter: Meter): RE2JS {
+  const size = patternSize(pattern)
+  if (size > MAX_PATTERN_SIZE) {
+    throw invalid(
+      pattern,
+      `too large: about ${size.toLocaleString('en-US')} instructions once its repetitions are expanded; the limit is ${MAX_PATTERN_SIZE.toLocaleString('en-US')}`,
+    )
+  }
+  meter.step(Math.max(1, size) * COMPILE_STEPS_PER_UNIT)
   try {
     return re2js().RE2JS.compile(pattern)
   } catch (err) {
-    throw new Error(`Invalid regular expression: ${pattern} (${(err as Error).message})`)
+    throw invalid(pattern, (err as Error).message)
   }
+}
+
+function invalid(pattern: string, reason: string): Error {
+  const quoted = pattern.length > QUOTED ? `${pattern.slice(0, QUOTED)}…` : pattern
+  return new Error(`Invalid regular expression: ${quoted} (${reason.slice(0, 200)})`)
 }
 
 /** Instructions of the compiled program (the NFA's states); the pattern's length if unknown. */

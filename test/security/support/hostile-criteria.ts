@@ -11,6 +11,37 @@
 /** `[1, 2, …, n]` as CEL. */
 const list = (n: number) => `[${Array.from({ length: n }, (_, i) => i + 1).join(', ')}]`
 
+/**
+ * The red-team review's shared-structure expression (issue 14): `a` is
+ * `[0, …, n-1]`, `x1 = a.map(i, a)`, `x2 = a.map(i, x1)` … `xk`, the same
+ * for `y`, then `last(x, y)`: each level builds only n list cells, but holds
+ * n^k elements, and `==` walks all of them (n = 40, k = 6: 19 s).
+ */
+export function sharedLevels(n: number, k: number, last: (x: string, y: string) => string) {
+  const chain = (name: string) =>
+    Array.from(
+      { length: k },
+      (_, j) => `cel.bind(${name}${j + 1}, a.map(i, ${j === 0 ? 'a' : `${name}${j}`}), `,
+    ).join('')
+  const a = `[${Array.from({ length: n }, (_, i) => i).join(',')}]`
+  return `cel.bind(a, ${a}, ${chain('x')}${chain('y')}${last(`x${k}`, `y${k}`)}${')'.repeat(2 * k + 1)}`
+}
+
+/**
+ * `body(name)` where `name` is bound to `unit` repeated `times[0] × times[1] × …`
+ * times, built by `cel.bind` and `+` (names `<prefix>0`, `<prefix>1`, …).
+ */
+function built(prefix: string, unit: string, times: number[], body: (name: string) => string) {
+  let name = `${prefix}0`
+  let expression = `cel.bind(${name}, "${unit}", `
+  times.forEach((t, i) => {
+    const next = `${prefix}${i + 1}`
+    expression += `cel.bind(${next}, ${Array(t).fill(name).join(' + ')}, `
+    name = next
+  })
+  return `${expression}${body(name)}${')'.repeat(times.length + 1)}`
+}
+
 /** A hostile criterion, the budget limit it runs into and what it did unbounded. */
 export interface HostileCriterion {
   name: string
@@ -59,7 +90,7 @@ export const HOSTILE_CRITERIA: HostileCriterion[] = [
   {
     name: 'nested map building lists: 100⁴ elements',
     expression: `cel.bind(l, ${list(100)}, l.map(a, l.map(b, l.map(c, l.map(d, [a, b, c, d])))).size() > 0)`,
-    limit: 'steps',
+    limit: 'size',
     unbounded: '10⁸ lists of 4 (the issue: 2 GB, then the process aborts)',
   },
   {
@@ -95,8 +126,40 @@ export const HOSTILE_CRITERIA: HostileCriterion[] = [
   {
     name: 'deep equality of large lists, repeated',
     expression: `cel.bind(l, ${list(200)}, cel.bind(m, l.map(a, l + l), cel.bind(n, l.map(a, l + l), l.all(x, l.all(y, m == n)))))`,
-    limit: 'ms',
-    unbounded: '40,000 comparisons of 80,000 elements',
+    limit: 'steps',
+    unbounded: '40,000 comparisons of 80,000 elements (67 s)',
+  },
+  {
+    name: 'deep equality of shared lists (red team)',
+    expression: sharedLevels(40, 6, (x, y) => `${x} == ${y}`),
+    limit: 'size',
+    unbounded: '40⁶ = 4.1 × 10⁹ elements compared in one step (19 s; n = 200: forever)',
+  },
+  {
+    name: 'membership of a shared list (red team)',
+    expression: sharedLevels(30, 6, (x, y) => `${x} in [${y}]`),
+    limit: 'size',
+    unbounded: '30⁶ = 7.3 × 10⁸ elements compared in one step (2.4 s)',
+  },
+  {
+    name: 'a new regular expression in every iteration',
+    expression: `${list(200)}.all(i, "ab".matches("(a|b){900}" + string(i)) || true)`,
+    limit: 'steps',
+    unbounded: '200 compilations of 2,700 instructions (~1 s)',
+  },
+  {
+    name: 'duration of a long number',
+    expression: `duration("${'1'.repeat(1000)}") > duration("1s")`,
+    limit: 'steps',
+    unbounded: '`duration` backtracks cubically: 1,000 digits 0.65 s, 2,000 4.5 s, 8,000 6 minutes',
+  },
+  {
+    name: 'lastIndexOf with a long search string',
+    expression: built('s', 'a'.repeat(600), [4, 4, 4, 4, 2], (s) =>
+      built('p', 'a'.repeat(600), [4, 4, 2], (p) => `${s}.lastIndexOf(${p} + "b") < 0`),
+    ),
+    limit: 'steps',
+    unbounded: '307,000 × 20,000 character comparisons in one step (V8 searches backwards naively)',
   },
   {
     name: 'deepest nesting the limits allow',
