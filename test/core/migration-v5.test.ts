@@ -46,10 +46,12 @@ describe('migration 5 (metrics rollup)', () => {
       .all() as { name: string }[])
       db.exec(`DROP TRIGGER ${name}`)
     for (const table of [...Object.keys(TABLES), 'metrics_cursor']) db.exec(`DROP TABLE ${table}`)
-    // … and without migration 7's owed replies and migration 8's installation.
+    // … and without migration 7's owed replies, migration 8's installation
+    // and migration 9's accepted body.
     db.exec('DROP INDEX gh_comments_owed')
     db.exec('ALTER TABLE gh_comments DROP COLUMN reply')
     db.exec('ALTER TABLE gh_comments DROP COLUMN installation_id')
+    db.exec('ALTER TABLE gh_issues DROP COLUMN accepted_body')
     db.pragma('user_version = 4')
     db.close()
 
