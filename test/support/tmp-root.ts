@@ -16,7 +16,7 @@
  * binary and addon in build/node24/, `tm`'s V8 code cache in
  * build/.v8-cache/), never in the temporary folder.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -56,6 +56,9 @@ export default function setup(): () => void {
   const system = tmpdir()
   sweepStale(system)
   const root = mkdtempSync(join(system, `${PREFIX}${process.pid}-`))
+  // mkdtemp makes it 0700; tests that run `tm` as another user (root runs it
+  // as `nobody` to test file modes) need to pass through it, not to list it.
+  chmodSync(root, 0o711)
   const saved = { TMPDIR: process.env.TMPDIR, TMP: process.env.TMP, TEMP: process.env.TEMP }
   process.env.TMPDIR = root
   process.env.TMP = root
