@@ -158,7 +158,7 @@ describe('authorize: the matrix', () => {
     { login: 'helper-bot[bot]', permission: 'none' },
     { login: 'stranger-bot[bot]', permission: 'none' },
   ]
-  const HUMAN_ONLY = new Set<CommandName>(['feedback', 'approve'])
+  const HUMAN_ONLY = new Set<CommandName>(['feedback', 'approve', 'reopen'])
   // Written out here, not imported: the matrix must not follow a mistake in the code.
   const ON_LEASE = new Set<CommandName>(['release', 'heartbeat', 'done', 'fail'])
 
