@@ -9,15 +9,17 @@
  * with its expected outcome (an `error` naming the limit; `fail` for the
  * backtracking pattern, which RE2 answers) within the 250 ms budget plus the
  * clock's granularity (300 ms), growing the peak memory by ≤ 128 MiB.
- * Also: the meter's cost on ordinary criteria (median of 2,000 runs).
+ * Also: `checkExpression` on the hostile patterns (refused within the same
+ * 300 ms, compiling under the budget), and the meter's cost on ordinary
+ * criteria (median of 2,000 runs).
  */
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Environment } from '@marcbachmann/cel-js'
 import { EVALUATION_BUDGET } from '../src/core/criteria/budget.js'
-import { evaluateExpression, toCelContext } from '../src/core/criteria/cel.js'
+import { checkExpression, evaluateExpression, toCelContext } from '../src/core/criteria/cel.js'
 import { evaluateCriteria } from '../src/core/criteria/evaluate.js'
-import { HOSTILE_CRITERIA } from '../test/security/support/hostile-criteria.js'
+import { HOSTILE_CRITERIA, HOSTILE_PATTERNS } from '../test/security/support/hostile-criteria.js'
 import { fmt, median, time } from './util.js'
 
 const TARGET_MS = 300
@@ -45,6 +47,35 @@ function runCase(index: number): void {
   const rssMiB = (process.resourceUsage().maxRSS - before) / 1024
   const out: CaseResult = { ms, rssMiB, outcome: result.outcome, message: result.message ?? '' }
   process.stdout.write(JSON.stringify(out))
+}
+
+/** In a child: check pattern case `index` (cold, as `tm add` or the gate would) and print its figures as JSON. */
+function runCheck(index: number): void {
+  checkExpression('tests.failed == 0')
+  const hostile = HOSTILE_PATTERNS[index]!
+  const start = process.hrtime.bigint()
+  let message = 'accepted'
+  try {
+    checkExpression(hostile.expression)
+  } catch (err) {
+    message = (err as Error).message
+  }
+  const ms = Number(process.hrtime.bigint() - start) / 1e6
+  process.stdout.write(JSON.stringify({ ms, rssMiB: 0, outcome: 'checked', message }))
+}
+
+function checkRows(self: string): string[] {
+  return HOSTILE_PATTERNS.map((hostile, index) => {
+    const r = JSON.parse(
+      execFileSync(process.execPath, [self, '--check', String(index)], { encoding: 'utf8' }),
+    ) as CaseResult
+    const why =
+      /too large|over the evaluation budget: more than [\d,]+ (?:ms|evaluation steps)/.exec(
+        r.message,
+      )?.[0]
+    const ok = why !== undefined && r.ms <= TARGET_MS
+    return `| ${hostile.name} | ${hostile.expression.length} | ${hostile.unbounded} | refused: ${why ?? r.message.slice(0, 80)} | ${fmt(r.ms, 0)} ms | refused, ≤ ${TARGET_MS} ms | ${ok ? '✅' : '❌'} |`
+  })
 }
 
 function ordinaryOverhead(): string[] {
@@ -78,6 +109,8 @@ function ordinaryOverhead(): string[] {
 
 if (process.argv[2] === '--case') {
   runCase(Number(process.argv[3]))
+} else if (process.argv[2] === '--check') {
+  runCheck(Number(process.argv[3]))
 } else {
   const self = fileURLToPath(import.meta.url)
   const rows = HOSTILE_CRITERIA.map((hostile, index) => {
@@ -106,13 +139,21 @@ if (process.argv[2] === '--case') {
       '## Criteria under a budget (hostile expressions)',
       '',
       `Budget per expression (src/core/criteria/budget.ts): ${b.steps.toLocaleString('en-US')} evaluation steps, ` +
-        `${b.size.toLocaleString('en-US')} list elements / map entries / string characters built, ${b.ms} ms; ` +
-        '`matches` runs on RE2 (re2js, linear time). Each case in its own process; memory is the growth of the ' +
+        `${b.size.toLocaleString('en-US')} list elements / map entries / string characters built (logical size: ` +
+        `a shared list counted each time it is held), ${b.ms} ms; ${b.totalMs.toLocaleString('en-US')} ms for a task's criteria together; ` +
+        '`==`/`in`/string functions charged for the work they do; `matches` runs on RE2 (re2js, linear time), patterns over ' +
+        '5,000 units refused before compiling. Each case in its own process; memory is the growth of the ' +
         'peak resident set over a process that evaluated one ordinary criterion.',
       '',
       '| criterion | characters | work it asks for, unbounded | outcome: limit named | time | peak memory | target | |',
       '|---|---|---|---|---|---|---|---|',
       ...rows,
+      '',
+      '`checkExpression` (run by `tm add`, body edits and the gate before evaluating), each in a fresh process:',
+      '',
+      '| expression | characters | unbounded | outcome | time | target | |',
+      '|---|---|---|---|---|---|---|',
+      ...checkRows(self),
       '',
       'The meter on ordinary criteria (median of 2,000; unmetered = the library’s own `evaluate`, parse included in both):',
       '',

@@ -145,7 +145,7 @@ export const HOSTILE_CRITERIA: HostileCriterion[] = [
     name: 'a new regular expression in every iteration',
     expression: `${list(200)}.all(i, "ab".matches("(a|b){900}" + string(i)) || true)`,
     limit: 'steps',
-    unbounded: '200 compilations of 2,700 instructions (~1 s)',
+    unbounded: '200 compilations of 2,700 instructions (0.7 s)',
   },
   {
     name: 'duration of a long number',
@@ -166,5 +166,37 @@ export const HOSTILE_CRITERIA: HostileCriterion[] = [
     expression: `${Array.from({ length: 10 }, (_, i) => `[1, 2, 3, 4, 5, 6, 7].all(x${i}, `).join('')}true${')'.repeat(10)}`,
     limit: 'steps',
     unbounded: '7¹⁰ = 282 M iterations',
+  },
+]
+
+/** Patterns the budget must refuse while checking an expression (`checkExpression`), before any evaluation. */
+export interface HostilePattern {
+  name: string
+  expression: string
+  /** What checking did unbounded (the red-team review's measurements). */
+  unbounded: string
+}
+
+/** `"a".matches("(\\pL|b){600}<i>")` joined with `&&` up to the 2,000-character limit. */
+function manyPatterns(): string {
+  const patterns: string[] = []
+  for (let i = 0; ; i++) {
+    const next = `"a".matches("(\\\\pL|b){600}${i}")`
+    if ([...patterns, next].join(' && ').length > 2000) return patterns.join(' && ')
+    patterns.push(next)
+  }
+}
+
+export const HOSTILE_PATTERNS: HostilePattern[] = [
+  {
+    name: 'a pattern of 300,000 instructions (red team)',
+    expression: `"aaaa".matches("(?i)${'(\\\\pL|\\\\pN){1000}'.repeat(100)}")`,
+    unbounded: 'compiled in 572 ms by checkExpression, 476–651 ms in evaluation',
+  },
+  {
+    name: 'many patterns just under the size limit',
+    expression: manyPatterns(),
+    unbounded:
+      '59 compilations of ~1,800 instructions (89 ms before the fix: bounded now by the budget, not by luck)',
   },
 ]
