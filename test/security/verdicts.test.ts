@@ -112,7 +112,8 @@ describe('check runs that may vouch for a task', () => {
       .reply(201, { id: 1 })
     await receive(probot, 'issue_comment.created', comment(100, '/done', 'ada', 5100))
     expect(readMarkers(reply)[0]).toMatchObject({ command: 'done', ok: false })
-    expect(reply).toContain('no `Task criteria` check has finished')
+    // In the marker's reason (its JSON writes a backtick as \u0060, so read it decoded).
+    expect(readMarkers(reply)[0]?.reason).toContain('no `Task criteria` check has finished')
     expect(rt.engine.get(id).status).toBe('in_progress')
   })
 
