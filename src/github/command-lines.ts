@@ -89,6 +89,9 @@ const MARK_CODES = new Set([...'`*_~[]<>!\\|'].map((ch) => ch.charCodeAt(0)))
 /** Does any line start (after blanks) with `/` and a letter? */
 const ANY_CANDIDATE = /(?:^|[\r\n])[ \t]*\/[A-Za-z]/
 
+/** A list marker (through its last character) at the start of a paragraph's first line. */
+const LIST_ITEM_START = /^(?:\d{1,9}[.)]|[-+*])(?=[ \t]|$)/
+
 /** The `fromMarkdown` options, built once. */
 const MARKDOWN = { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] }
 
@@ -118,16 +121,15 @@ function delimiterLike(text: string): boolean {
   return dash
 }
 
-/** A paragraph's candidates decided directly (`found`), and those only a parse can decide (`needing`). */
-interface Decided {
-  found: number[]
-  needing: number[]
-  /** Why the needing lines need a parse, for the report when it cannot be done. */
-  why: 'text' | 'structure'
-}
+/** Why a paragraph's undecided lines need a parse, for the report when it cannot be done. */
+type Why = 'text' | 'structure'
 
-/** Decide what can be decided of one paragraph without parsing it (the module comment says how). */
-function decide(p: CandidateParagraph): Decided {
+/**
+ * Decide what can be decided of one paragraph without parsing it (the
+ * module comment says how): command lines are pushed to `found`, lines only
+ * a parse can decide to `needing` (both 1-based comment lines).
+ */
+function decide(p: CandidateParagraph, found: number[], needing: number[]): Why {
   const { texts } = p
   const end = p.setext ? texts.length - 1 : texts.length
   let structural = Number.POSITIVE_INFINITY
@@ -146,9 +148,7 @@ function decide(p: CandidateParagraph): Decided {
       break
     }
   }
-  const found: number[] = []
-  const needing: number[] = []
-  let why: Decided['why'] = 'text'
+  let why: Why = 'text'
   for (const k of p.candidates) {
     const n = p.lines[k] ?? 0
     if (p.setext && structural === Number.POSITIVE_INFINITY) continue // a heading
@@ -158,7 +158,7 @@ function decide(p: CandidateParagraph): Decided {
     } else if (opener < k) needing.push(n)
     else found.push(n)
   }
-  return { found, needing, why }
+  return why
 }
 
 /** What parsing a paragraph costs, in the units of {@link PARSE_LIMITS}. */
@@ -186,12 +186,7 @@ function overLimit(cost: typeof PARSE_LIMITS): string | null {
   return null
 }
 
-function unreadReason(
-  p: CandidateParagraph,
-  why: Decided['why'],
-  limit: string,
-  alone: boolean,
-): string {
+function unreadReason(p: CandidateParagraph, why: Why, limit: string, alone: boolean): string {
   const from = p.lines[0] ?? 1
   const what =
     why === 'text'
@@ -230,10 +225,11 @@ export function commandLines(body: string): CommandLines | Unreadable {
   const unread: UnreadLine[] = []
   const toParse: { p: CandidateParagraph; needing: Set<number> }[] = []
   const total = { chars: 0, lines: 0, marks: 0, brackets: 0 }
+  const needing: number[] = []
   for (const p of paragraphs) {
-    const decided = decide(p)
-    found.push(...decided.found)
-    if (decided.needing.length === 0) continue
+    needing.length = 0
+    const why = decide(p, found, needing)
+    if (needing.length === 0) continue
     const cost = costOf(p)
     const alone = overLimit(cost)
     const sum = {
@@ -244,12 +240,12 @@ export function commandLines(body: string): CommandLines | Unreadable {
     }
     const limit = alone ?? overLimit(sum)
     if (limit) {
-      const reason = unreadReason(p, decided.why, limit, alone !== null)
-      for (const line of decided.needing) unread.push({ line, reason })
+      const reason = unreadReason(p, why, limit, alone !== null)
+      for (const line of needing) unread.push({ line, reason })
       continue
     }
     Object.assign(total, sum)
-    toParse.push({ p, needing: new Set(decided.needing) })
+    toParse.push({ p, needing: new Set(needing) })
   }
   found.push(...parsedCommandLines(toParse, lines))
   return { lines: found.sort((a, b) => a - b), unread: unread.sort((a, b) => a.line - b.line) }
@@ -257,59 +253,56 @@ export function commandLines(body: string): CommandLines | Unreadable {
 
 /**
  * Of the `needing` lines of each paragraph, those a GFM parse puts at the
- * start of a text node directly in a paragraph outside block quotes. The
- * paragraphs are parsed together, a blank line apart (within
- * {@link PARSE_LIMITS}, checked by the caller).
+ * start of a text node directly in a paragraph outside block quotes. Each
+ * paragraph is parsed on its own (so one cannot change how the next is
+ * read), within {@link PARSE_LIMITS} in all (checked by the caller).
  */
 function parsedCommandLines(
   toParse: { p: CandidateParagraph; needing: Set<number> }[],
   lines: string[],
 ): number[] {
-  if (toParse.length === 0) return []
-  // One document; `origin[i]` is the comment line of its line i + 1 (0 for the blank lines between).
-  const origin: number[] = []
-  const texts: string[] = []
-  const needing = new Set<number>()
-  for (const { p, needing: these } of toParse) {
-    if (texts.length > 0) {
-      texts.push('')
-      origin.push(0)
-    }
-    texts.push(...p.texts)
-    origin.push(...p.lines)
-    for (const n of these) needing.add(n)
-  }
-  const doc = texts.join('\n')
-  const docStarts = lineStarts(doc)
-  const tree = fromMarkdown(doc, MARKDOWN)
-  const found = new Set<number>()
-  const scan = (paragraph: Paragraph): void => {
-    for (const child of paragraph.children) {
-      if (child.type !== 'text' || !child.position) continue
-      const { start, end } = child.position
-      for (let n = start.line; n <= end.line; n++) {
-        const line = origin[n - 1] ?? 0
-        if (!needing.has(line)) continue
-        const text = texts[n - 1] ?? ''
-        const first = (docStarts[n - 1] ?? 0) + (/^[ \t]*/.exec(text)?.[0].length ?? 0)
-        if (
-          start.offset !== undefined &&
-          end.offset !== undefined &&
-          first >= start.offset &&
-          first < end.offset &&
-          doc[first] === '/' &&
-          CANDIDATE.test(lines[line - 1] ?? '')
-        ) {
-          found.add(line)
+  const found: number[] = []
+  for (const { p, needing } of toParse) {
+    // A first line that reads as a list item is a paragraph only by context (the pre-pass
+    // follows micromark: no such item after indented code); escape its marker so the parser,
+    // seeing the paragraph alone, reads it as text too.
+    const [first = '', ...rest] = p.texts
+    const marker = LIST_ITEM_START.exec(first)
+    const texts = [
+      marker ? `${marker[0].slice(0, -1)}\\${first.slice(marker[0].length - 1)}` : first,
+      ...rest,
+    ]
+    const doc = texts.join('\n')
+    const docStarts = lineStarts(doc)
+    const scan = (paragraph: Paragraph): void => {
+      for (const child of paragraph.children) {
+        if (child.type !== 'text' || !child.position) continue
+        const { start, end } = child.position
+        for (let n = start.line; n <= end.line; n++) {
+          const line = p.lines[n - 1] ?? 0
+          if (!needing.has(line)) continue
+          const text = texts[n - 1] ?? ''
+          const at = (docStarts[n - 1] ?? 0) + (/^[ \t]*/.exec(text)?.[0].length ?? 0)
+          if (
+            start.offset !== undefined &&
+            end.offset !== undefined &&
+            at >= start.offset &&
+            at < end.offset &&
+            doc[at] === '/' &&
+            CANDIDATE.test(lines[line - 1] ?? '')
+          ) {
+            found.push(line)
+            needing.delete(line)
+          }
         }
       }
     }
+    const visit = (node: Nodes): void => {
+      if (node.type === 'blockquote') return
+      if (node.type === 'paragraph') scan(node)
+      else if ('children' in node) for (const child of node.children) visit(child)
+    }
+    visit(fromMarkdown(doc, MARKDOWN))
   }
-  const visit = (node: Nodes): void => {
-    if (node.type === 'blockquote') return
-    if (node.type === 'paragraph') scan(node)
-    else if ('children' in node) for (const child of node.children) visit(child)
-  }
-  visit(tree)
-  return [...found]
+  return found
 }

@@ -19,6 +19,8 @@
  * containers are capped at {@link MAX_NESTING}.
  */
 
+import { delimiterCells, headerCells } from './comment-tables.js'
+
 /** Containers (block quotes and list items) open at once beyond which a comment is not read. */
 export const MAX_NESTING = 32
 
@@ -66,7 +68,17 @@ type Container =
 
 type Leaf =
   | { kind: 'none' }
-  | { kind: 'paragraph'; quoted: boolean; run: CandidateParagraph | null; candidate: boolean }
+  | {
+      kind: 'paragraph'
+      quoted: boolean
+      run: CandidateParagraph | null
+      candidate: boolean
+      /** Its last line as written (without indentation), and that indentation in columns. */
+      last: string
+      lastCols: number
+      /** It became a GFM table: a header row and a delimiter row were found. */
+      table: boolean
+    }
   | { kind: 'fenced'; char: string; length: number; indent: number }
   | { kind: 'indented' }
   | { kind: 'html'; end: RegExp | null }
@@ -188,14 +200,26 @@ function listMarker(rest: string): { width: number; bullet: boolean; start: numb
 export function paragraphsWithCandidates(lines: string[]): CandidateParagraph[] | Unreadable {
   const stack: Container[] = []
   let leaf: Leaf = { kind: 'none' }
+  // micromark: while the last block begun is indented code (blank lines
+  // included), a list item must be one that could interrupt a paragraph
+  // (`self.interrupt` follows the flow's current construct).
+  let afterIndented = false
   const found: CandidateParagraph[] = []
   const closeLeaf = (): void => {
     if (leaf.kind === 'paragraph' && leaf.run && leaf.candidate && !leaf.quoted)
       found.push(leaf.run)
     leaf = { kind: 'none' }
   }
-  const addParagraphLine = (n: number, text: string, candidate: boolean, first: boolean): void => {
+  const addParagraphLine = (
+    n: number,
+    text: string,
+    candidate: boolean,
+    first: boolean,
+    cols = 0,
+  ): void => {
     if (leaf.kind !== 'paragraph') return
+    leaf.last = text.trimStart()
+    leaf.lastCols = cols
     if (leaf.quoted) return
     if (first || !leaf.run) leaf.run = { lines: [], texts: [], candidates: [], setext: false }
     if (candidate) {
@@ -207,11 +231,15 @@ export function paragraphsWithCandidates(lines: string[]): CandidateParagraph[] 
   }
 
   const startParagraph = (n: number, text: string, candidate: boolean): void => {
+    afterIndented = false
     leaf = {
       kind: 'paragraph',
       quoted: stack.some((k) => k.kind === 'quote'),
       run: null,
       candidate: false,
+      last: text,
+      lastCols: 0,
+      table: false,
     }
     addParagraphLine(n, text, candidate, true)
   }
@@ -289,7 +317,8 @@ export function paragraphsWithCandidates(lines: string[]): CandidateParagraph[] 
     // 3. A lazy continuation line: the paragraph goes on inside containers
     // this line did not repeat, unless the line starts something else.
     const wasParagraph = (leaf as Leaf).kind === 'paragraph'
-    if (!allMatched && wasParagraph) {
+    // A table takes no lazy lines.
+    if (!allMatched && wasParagraph && !(leaf as Leaf & { table?: boolean }).table) {
       const ind = peekIndent(c)
       const rest = line.slice(ind.pos)
       if (ind.cols < 4 && htmlStart(rest, false) === null && htmlStart(rest, true) === undefined) {
@@ -300,14 +329,16 @@ export function paragraphsWithCandidates(lines: string[]): CandidateParagraph[] 
         continue
       }
       if (ind.pos < line.length && !startsBlock(rest, ind.cols, true)) {
-        addParagraphLine(n, continuation(rest, 4), candidate, false)
+        addParagraphLine(n, continuation(rest, 4), candidate, false, ind.cols)
         continue
       }
     }
 
     // 4. New containers, then the leaf this line starts (or continues).
     let opened = 0
-    const interrupting = wasParagraph && allMatched
+    // micromark: a table interrupts nothing (`_gfmTableDynamicInterruptHack`).
+    const inTable = (leaf as Leaf & { table?: boolean }).table === true
+    const interrupting = (wasParagraph && allMatched && !inTable) || afterIndented
     for (;;) {
       const ind = peekIndent(c)
       const rest = line.slice(ind.pos)
@@ -367,8 +398,29 @@ export function paragraphsWithCandidates(lines: string[]): CandidateParagraph[] 
       closeLeaf()
       continue
     }
-    if ((leaf as Leaf).kind === 'paragraph' && opened === 0) {
-      // Continuation, setext underline, or a leaf that interrupts the paragraph.
+    const para = leaf as Leaf
+    if (para.kind === 'paragraph' && para.table && opened === 0) {
+      // A table row, unless the line starts another block.
+      if (!endsTable(line, c, rest, ind.cols)) {
+        addParagraphLine(n, continuation(rest, ind.cols), candidate, false, ind.cols)
+        continue
+      }
+      closeLeaf()
+    }
+    const p = leaf as Leaf
+    if (p.kind === 'paragraph' && opened === 0) {
+      // Continuation, setext underline, table, or a leaf that interrupts the paragraph.
+      if (ind.cols < 4 && p.lastCols < 4) {
+        const cells = delimiterCells(rest)
+        if (cells > 0 && cells === headerCells(p.last)) {
+          // micromark reads a lazy header as written: undo its continuation indent.
+          const texts = p.run?.texts
+          if (texts && texts.length > 0) texts[texts.length - 1] = p.last
+          p.table = true
+          addParagraphLine(n, rest, candidate, false, ind.cols)
+          continue
+        }
+      }
       if (ind.cols < 4 && SETEXT.test(rest)) {
         addParagraphLine(n, rest, candidate, false)
         const closing = leaf as Leaf
@@ -377,19 +429,21 @@ export function paragraphsWithCandidates(lines: string[]): CandidateParagraph[] 
         continue
       }
       if (ind.cols >= 4 || !startsBlock(rest, ind.cols, false)) {
-        addParagraphLine(n, continuation(rest, ind.cols), candidate, false)
+        addParagraphLine(n, continuation(rest, ind.cols), candidate, false, ind.cols)
         continue
       }
       closeLeaf()
     }
     if (ind.cols >= 4) {
       leaf = { kind: 'indented' }
+      afterIndented = true
       continue
     }
     if (!BLOCK_START.has(rest.charCodeAt(0))) {
       startParagraph(n, rest, candidate)
       continue
     }
+    afterIndented = false
     if (ATX.test(rest) || THEMATIC.test(rest)) continue
     const fence = FENCE.exec(rest)
     if (fence && !(fence[1]?.[0] === '`' && fence[2]?.includes('`'))) {
@@ -460,6 +514,17 @@ function footnoteLabelEnd(rest: string): number {
     }
   }
   return 0
+}
+
+/**
+ * Does a line end a GFM table (micromark)? Any block start does, with any
+ * list item and an HTML tag line (kind 7) among them (no paragraph is being
+ * interrupted), and indented code when indented by spaces (micromark reads
+ * a tab-indented line as a row).
+ */
+function endsTable(line: string, c: Cursor, rest: string, cols: number): boolean {
+  if (cols >= 4) return line.startsWith('    ', c.pos)
+  return startsBlock(rest, cols, true) || htmlStart(rest, false) !== undefined
 }
 
 /**

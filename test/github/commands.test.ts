@@ -155,6 +155,23 @@ describe('finding command lines', () => {
     expect(one('/Claim 2H')).toMatchObject({ name: 'claim', ttlMs: 2 * 3_600_000 })
   })
 
+  it('reads consecutive command lines, and the last one whatever its arguments hold', () => {
+    const links = Array.from({ length: 20 }, (_, i) => `[#${i}](https://x/${i}) \`f${i}()\``)
+    const summary = `Shipped ${links.join(' ')} *and* _more_ ${'x'.repeat(5000)}`
+    const body = `/claim\n/progress 90 almost there\n/heartbeat\n/done ${summary}`
+    expect(names(body)).toEqual(['claim', 'progress', 'heartbeat', 'done'])
+    expect(parseComment(body, ctx).commands[3]).toMatchObject({ name: 'done', line: 4, summary })
+    expect(names('/clam\n'.repeat(200))).toEqual([])
+    expect(parseComment('/clam\n'.repeat(200), ctx).errors).toHaveLength(200)
+  })
+
+  it('a command line after inline punctuation in its paragraph is still decided by the Markdown rule', () => {
+    expect(names('See `this\n/claim` and that')).toEqual([])
+    expect(names('See `this` here\n/claim')).toEqual(['claim'])
+    expect(names('*emphasis\n/claim*')).toEqual([])
+    expect(names('[a link\n/claim](https://x)')).toEqual([])
+  })
+
   it('returns nothing for an empty comment', () => {
     expect(parseComment('', ctx)).toEqual({ commands: [], errors: [] })
     expect(parseComment('   \n\n', ctx)).toEqual({ commands: [], errors: [] })

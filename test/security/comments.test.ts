@@ -107,6 +107,19 @@ describe('hostile comments are read without throwing', () => {
     expect(long?.suggestion).toBeUndefined()
   })
 
+  it('the pre-pass reads tables, footnotes and nested lists as micromark does', () => {
+    // A table takes no setext underline and no lazy line; its rows run to a blank line.
+    expect(read('/|c\n-|-\n===\n/status').commands).toEqual([])
+    expect(read('> a|b\n> -|-\n/claim').commands).toEqual([['claim', 3]])
+    expect(read('a|b\n-|-\n/claim').commands).toEqual([])
+    // A footnote definition is a container; its paragraphs are read.
+    expect(read('[^a]: see\n\n    /claim').commands).toEqual([['claim', 3]])
+    expect(read('> quoted\n[^a]: see\n/claim').commands).toEqual([['claim', 3]])
+    // A nested item's content is indented from its parent's: 8 columns here are code.
+    expect(read('- a\n  - b\n\n        /claim').commands).toEqual([])
+    expect(read('- a\n  - b\n\n    /claim').commands).toEqual([['claim', 4]])
+  })
+
   it('a paragraph that is a heading or a table header holds no command', () => {
     expect(read('/claim\n===').commands).toEqual([])
     expect(read('/claim\nmore text\n---').commands).toEqual([])
