@@ -501,6 +501,14 @@ function parseOne(
 }
 
 /**
+ * Command lines read from one comment, at most; the rest get one
+ * `unreadable` error naming the first line left out. Every command is a
+ * transaction and a line of the reply, so thousands in one comment would hold
+ * the event loop (and the reply) far beyond what any person or agent needs.
+ */
+export const MAX_COMMAND_LINES = 300
+
+/**
  * Read the commands of a comment body (see the module comment for the rule).
  *
  * `context` is the repository of the issue the comment is on: `/depends-on #12`
@@ -531,6 +539,19 @@ export function parseComment(
   }
   const unread = new Map(found.unread.map((u) => [u.line, u.reason]))
   const candidates = [...found.lines, ...unread.keys()].sort((a, b) => a - b)
+  if (candidates.length > MAX_COMMAND_LINES) {
+    const first = candidates[MAX_COMMAND_LINES] ?? 0
+    const left = candidates.length - MAX_COMMAND_LINES
+    const raw = lineText(body, starts, first).trim()
+    errors.push({
+      code: 'unreadable',
+      line: first,
+      raw: raw.length > 60 ? `${raw.slice(0, 60)}…` : raw,
+      command: '',
+      message: `Only the first ${MAX_COMMAND_LINES} command lines of a comment are read: line ${first} and the ${left - 1} after it were not run. Split them over several comments.`,
+    })
+    candidates.length = MAX_COMMAND_LINES
+  }
   for (const n of candidates) {
     const raw = lineText(body, starts, n).trim()
     const m = COMMAND_LINE.exec(raw)

@@ -7,7 +7,12 @@
  * beyond the limits could decide is reported on its own, the rest is read. Times are measured in bench/comments.bench.ts.
  */
 import { describe, expect, it } from 'vitest'
-import { MAX_COMMENT_CHARS, MAX_NESTING, parseComment } from '../../src/github/commands.js'
+import {
+  MAX_COMMAND_LINES,
+  MAX_COMMENT_CHARS,
+  MAX_NESTING,
+  parseComment,
+} from '../../src/github/commands.js'
 
 const SIZE = 65_536
 const fill = (unit: string, tail = ''): string =>
@@ -99,9 +104,15 @@ describe('hostile comments are read without throwing', () => {
     const summary = '[`*_~<!\\|'.repeat(Math.floor((SIZE - 10) / 10))
     const [done] = parseComment(`/done ${summary}`).commands
     expect(done).toMatchObject({ name: 'done', line: 1, summary })
-    expect(read(fill('/progress 50 ok\n')).commands).toHaveLength(Math.floor(SIZE / 16))
-    expect(read(fill('x\n/status\n\n')).commands).toHaveLength(Math.floor(SIZE / 11))
-    expect(read(fill('/clam\n')).errors).toBe(Math.floor(SIZE / 6))
+    // Thousands of command lines: the first MAX_COMMAND_LINES are read, the rest get one error.
+    const many = read(fill('/progress 50 ok\n'))
+    expect(many.commands).toHaveLength(MAX_COMMAND_LINES)
+    expect(many.unreadable).toEqual([MAX_COMMAND_LINES + 1])
+    expect(read(fill('x\n/status\n\n')).commands).toHaveLength(MAX_COMMAND_LINES)
+    expect(read(fill('/clam\n')).errors).toBe(MAX_COMMAND_LINES + 1)
+    const allowed = read('/status\n'.repeat(MAX_COMMAND_LINES))
+    expect(allowed).toMatchObject({ errors: 0 })
+    expect(allowed.commands).toHaveLength(MAX_COMMAND_LINES)
     const long = parseComment(`/${'a'.repeat(SIZE - 1)}`).errors[0]
     expect(long).toMatchObject({ code: 'unknown' })
     expect(long?.suggestion).toBeUndefined()

@@ -92,7 +92,12 @@ describe('the bundled orchestrator on Node 24', () => {
     ) as unknown as Record<string, unknown>
     const second = await run('issue_comment', claim, 12)
     expect(second.code, second.stdout).toBe(0)
-    expect(second.outputs).toMatchObject({ generation: '2', tasks: '1', rebuilt: 'false' })
+    expect(second.outputs).toMatchObject({ tasks: '1', rebuilt: 'false' })
+    // Generations grow past every listed artifact's (docs/actions-hosted.md): above the first
+    // run's, and above the id of the artifact it uploaded.
+    const generation = Number(second.outputs.generation)
+    expect(generation).toBeGreaterThan(Number(first.outputs.generation))
+    expect(generation).toBeGreaterThan(fake.artifacts[0]?.id ?? Number.POSITIVE_INFINITY)
     expect(second.summary).toContain('claimed × 1')
     expect(fake.artifacts.map((a) => a.run_id)).toEqual([11, 12])
     expect(fake.comments.filter((x) => x.body.includes(`"comment":${c.id}`))).toHaveLength(1)
