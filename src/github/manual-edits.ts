@@ -171,6 +171,16 @@ export const manualEditReplies = {
   stateUndone(undone: 'Reopened' | 'Closed again', reason: string): string {
     return `↩️ ${undone}: ${reason}.`
   },
+  /**
+   * An assignment (a claim for the assignee) refused: the task stays unclaimed
+   * and the assignee stays as a person's note; or an unassignment (the end of
+   * a lease) refused: the holder is assigned again.
+   */
+  assignmentRefused(reason: string, claiming: boolean): string {
+    return claiming
+      ? `⚠️ Not claimed: ${reason}. The task stays unclaimed; the assignment is only a note.`
+      : `↩️ Assigned again: ${reason}.`
+  },
   /** An issue with the task label from someone who may not make it a task. */
   notTracked(reason: string, taskLabel: string): string {
     return `This issue is not a task yet: ${reason}. A person with that permission makes it one by adding the \`${taskLabel}\` label again (remove it and add it) or by editing the issue, which accepts its body as it stands then.`

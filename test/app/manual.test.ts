@@ -138,6 +138,8 @@ describe('manual edits', () => {
   it('assigning someone claims for them; unassigning the holder revokes the lease', async () => {
     const { probot, rt } = await makeApp()
     const a = seedTask(rt, 54)
+    // Claiming or revoking for someone else needs the override rule (maintain by default).
+    permission('maint', 'maintain')
     githubApi()
       .patch(
         `${R}/issues/54`,

@@ -327,7 +327,13 @@ export async function onIssueClosedOrReopened(
   await publish(context.octokit, rt, config, rt.repoKey(r), { touched, completed })
 }
 
-/** `issues.assigned` and `issues.unassigned`: assigning claims for the assignee; unassigning the holder revokes. */
+/**
+ * `issues.assigned` and `issues.unassigned`: assigning claims for the assignee;
+ * unassigning the holder revokes — only for an actor the `claim` / `release`
+ * rule allows (and `override` when the assignee is someone else); otherwise
+ * nothing is claimed or revoked (the holder is assigned again), with one
+ * reply saying why.
+ */
 export async function onIssueAssignment(rt: AppRuntime, context: IssuesContext): Promise<void> {
   const r = repoOf(context)
   const { config } = await rt.config(context.octokit, r)
@@ -346,15 +352,32 @@ export async function onIssueAssignment(rt: AppRuntime, context: IssuesContext):
   })
   if (!assignee) return
   const task = rt.engine.get(taskId)
+  const claiming = context.payload.action === 'assigned' && task.status === 'pending'
+  const revoking =
+    context.payload.action === 'unassigned' &&
+    task.lease?.holder.toLowerCase() === assignee.toLowerCase()
+  if (!claiming && !revoking) return
+  // Assigning is a claim for the assignee, unassigning the holder ends their lease: each
+  // only as far as the matching command may (`claim`, `release`; `override` for someone else).
+  const who = actorPermission(rt, context.octokit, r, config, actor)
+  const auth = claiming
+    ? await who.may('claim', `assigning this task (a claim for @${assignee})`, assignee)
+    : await who.may('release', `unassigning @${assignee} (the end of their lease)`, assignee)
+  if (!auth.allowed) {
+    // Nothing changes: the mirror assigns the lease holder again (an unassignment);
+    // an assignment that claims nothing stays as a person's note.
+    await publish(context.octokit, rt, config, rt.repoKey(r), { touched: [taskId] })
+    await reply(
+      context.octokit,
+      r,
+      issue.number,
+      manualEditReplies.assignmentRefused(auth.reason, claiming),
+    )
+    return
+  }
   try {
-    if (context.payload.action === 'assigned' && task.status === 'pending')
-      rt.engine.claim(taskId, assignee, undefined, rt.policy(config))
-    else if (
-      context.payload.action === 'unassigned' &&
-      task.lease?.holder.toLowerCase() === assignee.toLowerCase()
-    ) {
-      rt.engine.revokeLease(taskId, actor, `@${assignee} unassigned by @${actor ?? 'someone'}`)
-    } else return
+    if (claiming) rt.engine.claim(taskId, assignee, undefined, rt.policy(config))
+    else rt.engine.revokeLease(taskId, actor, `@${assignee} unassigned by @${actor ?? 'someone'}`)
   } catch (err) {
     if (!isTaskError(err)) throw err
     return // e.g. the assignee is at capacity: leave the assignment as a person's note
