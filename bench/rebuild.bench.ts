@@ -12,13 +12,13 @@
  * requests × that.
  */
 import { taskOrchestrator } from '../src/app/index.js'
+import { rebuildFromGitHub } from '../src/app/rebuild/rebuild.js'
+import { fetchRepositoryState } from '../src/app/rebuild/rebuild-fetch.js'
+import { planRebuild } from '../src/app/rebuild/rebuild-plan.js'
 import { FakeClock } from '../src/core/clock.js'
 import { openStore } from '../src/core/db/open.js'
 import { Engine } from '../src/core/engine.js'
 import { restoreTasks } from '../src/core/restore.js'
-import { rebuildFromGitHub } from '../src/github/rebuild.js'
-import { fetchRepositoryState } from '../src/github/rebuild-fetch.js'
-import { planRebuild } from '../src/github/rebuild-plan.js'
 import { marker } from '../src/github/replies.js'
 import { renderStatusComment } from '../src/github/status-comment.js'
 import { legacyStatusComment } from '../test/github/legacy-status.js'

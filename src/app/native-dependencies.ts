@@ -11,7 +11,7 @@ import type { AppRuntime, Octokit, RepoRef } from './runtime.js'
 
 /**
  * The words of the notice the app posts once when GitHub refuses native
- * dependencies in a repository; a rebuild (`src/github/rebuild.ts`) finds the
+ * dependencies in a repository; a rebuild (`src/app/rebuild/rebuild.ts`) finds the
  * notice by them and remembers the refusal, as the app did.
  */
 export const NATIVE_DEPENDENCIES_REFUSED =

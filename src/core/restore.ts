@@ -1,6 +1,6 @@
 /**
  * Restoring tasks from an outside record of them — the GitHub issues of a
- * repository, when the app's database is lost (see `src/github/rebuild-plan.ts`).
+ * repository, when the app's database is lost (see `src/app/rebuild/rebuild-plan.ts`).
  * Unlike an import (`./import/apply.ts`), which gives tasks of another tool
  * new local ids and fresh leases with token 1, a restore keeps what the
  * record says: the task ids, statuses, attempts and, for a live lease, its

@@ -6,11 +6,11 @@
  * transaction (a failure leaves the database as it was).
  */
 import { describe, expect, it } from 'vitest'
+import { rebuildFromGitHub, rebuildSummary } from '../../src/app/rebuild/rebuild.js'
 import { AppState } from '../../src/app/state.js'
 import { FakeClock } from '../../src/core/clock.js'
 import { openStore } from '../../src/core/db/open.js'
 import { Engine } from '../../src/core/engine.js'
-import { rebuildFromGitHub, rebuildSummary } from '../../src/github/rebuild.js'
 import { useGitHubHarness } from '../support/github/hooks.js'
 import { githubApi, recordedRequests } from '../support/github/nock.js'
 import { probotForTests } from '../support/github/webhooks.js'

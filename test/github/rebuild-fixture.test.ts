@@ -11,10 +11,10 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { rebuildFromGitHub } from '../../src/app/rebuild/rebuild.js'
 import { FakeClock } from '../../src/core/clock.js'
 import { openStore } from '../../src/core/db/open.js'
 import { Engine } from '../../src/core/engine.js'
-import { rebuildFromGitHub } from '../../src/github/rebuild.js'
 import { useGitHubHarness } from '../support/github/hooks.js'
 import { recordedRequests } from '../support/github/nock.js'
 import { probotForTests } from '../support/github/webhooks.js'

@@ -5,13 +5,13 @@
  * comments told from people's, and the status comment read back.
  */
 import { describe, expect, it } from 'vitest'
+import { planRebuild } from '../../src/app/rebuild/rebuild-plan.js'
+import type { RepositoryState } from '../../src/app/rebuild/rebuild-state.js'
 import { FakeClock } from '../../src/core/clock.js'
 import { openStore } from '../../src/core/db/open.js'
 import { Engine } from '../../src/core/engine.js'
 import type { Task } from '../../src/core/model.js'
 import { restoreTasks } from '../../src/core/restore.js'
-import { planRebuild } from '../../src/github/rebuild-plan.js'
-import type { RepositoryState } from '../../src/github/rebuild-state.js'
 import { readStatusComment } from '../../src/github/rebuild-status.js'
 import { marker } from '../../src/github/replies.js'
 import { renderStatusComment } from '../../src/github/status-comment.js'

@@ -14,12 +14,13 @@
  * would deliver, for the test to hand to the app. `./rebuild-fake-api.ts`
  * serves it.
  */
-import type { FakeClock } from '../../src/core/clock.js'
+
 import type {
   RecordedComment,
   RecordedIssue,
   RepositoryState,
-} from '../../src/github/rebuild-state.js'
+} from '../../src/app/rebuild/rebuild-state.js'
+import type { FakeClock } from '../../src/core/clock.js'
 import { GITHUB_API } from '../support/github/nock.js'
 import { INSTALLATION, webhookExample } from '../support/github/webhooks.js'
 

@@ -8,9 +8,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import { taskOrchestrator } from '../../src/app/index.js'
+import { rebuildFromGitHub } from '../../src/app/rebuild/rebuild.js'
 import { openStore } from '../../src/core/db/open.js'
 import { Engine } from '../../src/core/engine.js'
-import { rebuildFromGitHub } from '../../src/github/rebuild.js'
 import { useGitHubHarness } from '../support/github/hooks.js'
 import { recordedRequests } from '../support/github/nock.js'
 import { probotForTests, receive, type WebhookName } from '../support/github/webhooks.js'

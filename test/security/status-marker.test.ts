@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { planRebuild } from '../../src/app/rebuild/rebuild-plan.js'
 import { FakeClock } from '../../src/core/clock.js'
 import { openStore } from '../../src/core/db/open.js'
 import { Engine } from '../../src/core/engine.js'
@@ -22,7 +23,6 @@ import {
   type StatusState,
   statusMarker,
 } from '../../src/github/markers.js'
-import { planRebuild } from '../../src/github/rebuild-plan.js'
 import { readStatusComment } from '../../src/github/rebuild-status.js'
 import { renderStatusComment, statusState } from '../../src/github/status-comment.js'
 import type { FakeRepository } from '../action/orchestrator/support/fake-repository.js'

@@ -39,11 +39,11 @@ import {
   reconcileIssues,
 } from '../../app/catch-up.js'
 import { taskOrchestrator } from '../../app/index.js'
+import { rebuildFromGitHub } from '../../app/rebuild/rebuild.js'
 import type { Octokit } from '../../app/runtime.js'
 import type { Clock } from '../../core/clock.js'
 import { openStore } from '../../core/db/open.js'
 import { Engine } from '../../core/engine.js'
-import { rebuildFromGitHub } from '../../github/rebuild.js'
 import { type ArtifactStore, ArtifactUnavailableError } from './artifacts.js'
 import { MAINTENANCE_EVENTS, type RunEvent, webhookEvents } from './events.js'
 import { writeSnapshot } from './state-file.js'

@@ -7,9 +7,9 @@
  */
 import { Octokit } from '@octokit/core'
 import { paginateRest } from '@octokit/plugin-paginate-rest'
+import { type RebuildReport, rebuildFromGitHub, rebuildSummary } from '../../app/rebuild/rebuild.js'
 import type { Engine } from '../../core/engine.js'
 import { TaskError } from '../../core/errors.js'
-import { type RebuildReport, rebuildFromGitHub, rebuildSummary } from '../../github/rebuild.js'
 import { table } from '../output.js'
 
 /** What `tm rebuild` was asked for. */
@@ -27,7 +27,7 @@ export interface RebuildRequest {
 const RestOctokit = Octokit.plugin(paginateRest)
 
 /**
- * Rebuild `owner/repo` into `engine` (see `src/github/rebuild.ts`). A GitHub
+ * Rebuild `owner/repo` into `engine` (see `src/app/rebuild/rebuild.ts`). A GitHub
  * Enterprise Server API root also makes its host accepted in issue URLs.
  *
  * @throws TaskError('InvalidInput') when GitHub refuses the token (401), the

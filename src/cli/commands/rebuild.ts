@@ -1,12 +1,12 @@
 /**
  * `tm rebuild --github owner/repo`: rebuild the task database from a
  * repository's issues, labels, bodies and the GitHub app's comments, when
- * the app's state is lost (see `src/github/rebuild.ts`, docs/github-app.md
+ * the app's state is lost (see `src/app/rebuild/rebuild.ts`, docs/github-app.md
  * "Rebuilding from GitHub").
  */
 import type { Command } from 'commander'
+import type { RebuildReport } from '../../app/rebuild/rebuild.js'
 import { TaskError } from '../../core/errors.js'
-import type { RebuildReport } from '../../github/rebuild.js'
 import { action, openEngine, parseNumber } from '../runtime.js'
 
 const REPOSITORY = /^([A-Za-z0-9][A-Za-z0-9_-]{0,99})\/([A-Za-z0-9._-]{1,100})$/

@@ -43,22 +43,28 @@
  * bad criterion is skipped and reported (`skipped`), the rest applies.
  */
 
-import { NATIVE_DEPENDENCIES_REFUSED } from '../app/native-dependencies.js'
-import type { IssueRecord } from '../app/state.js'
+import type { Unmapped } from '../../core/import/plan.js'
+import { githubTaskId, type Status } from '../../core/model.js'
+import type { RestorableStatus, RestoredTask, RestorePlan } from '../../core/restore.js'
+import { type Config, durationMs } from '../../github/config.js'
+import type { IssueBody } from '../../github/issue-body.js'
+import { type ParsedLabels, parseLabels } from '../../github/labels.js'
+import { closedStatus } from '../../github/mirror.js'
+import {
+  type ReplyFacts,
+  readAppComments,
+  type StatusCommentFacts,
+} from '../../github/rebuild-status.js'
+import type { IssueRef, RepoContext } from '../../github/references.js'
+import { NATIVE_DEPENDENCIES_REFUSED } from '../native-dependencies.js'
+import type { IssueRecord } from '../state.js'
 import {
   fieldsOf,
   labelNames,
   TRACKED_REASON,
   titleAndDescription,
   trackedTitle,
-} from '../app/tasks-from-issues.js'
-import type { Unmapped } from '../core/import/plan.js'
-import { githubTaskId, type Status } from '../core/model.js'
-import type { RestorableStatus, RestoredTask, RestorePlan } from '../core/restore.js'
-import { type Config, durationMs } from './config.js'
-import type { IssueBody } from './issue-body.js'
-import { type ParsedLabels, parseLabels } from './labels.js'
-import { closedStatus } from './mirror.js'
+} from '../tasks-from-issues.js'
 import { commandComments, issueRecords, type UnansweredComment } from './rebuild-records.js'
 import {
   assigneesOf,
@@ -72,8 +78,6 @@ import {
   refOfId,
   taskIssues,
 } from './rebuild-state.js'
-import { type ReplyFacts, readAppComments, type StatusCommentFacts } from './rebuild-status.js'
-import type { IssueRef, RepoContext } from './references.js'
 
 export type { UnansweredComment } from './rebuild-records.js'
 

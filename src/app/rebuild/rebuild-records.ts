@@ -5,9 +5,12 @@
  * its native `blocked_by` links), and which command comments it handled.
  */
 
-import type { IssueRecord } from '../app/state.js'
-import { labelNames } from '../app/tasks-from-issues.js'
-import { parseComment } from './commands.js'
+import { parseComment } from '../../github/commands.js'
+import { type AppComments, commentIssueNumber, onPullRequest } from '../../github/rebuild-status.js'
+import type { RepoContext } from '../../github/references.js'
+import { statusCommentDigest } from '../../github/status-comment.js'
+import type { IssueRecord } from '../state.js'
+import { labelNames } from '../tasks-from-issues.js'
 import {
   assigneesOf,
   type RecordedComment,
@@ -15,9 +18,6 @@ import {
   type RepositoryState,
   refOfId,
 } from './rebuild-state.js'
-import { type AppComments, commentIssueNumber, onPullRequest } from './rebuild-status.js'
-import type { RepoContext } from './references.js'
-import { statusCommentDigest } from './status-comment.js'
 
 /** A command comment a rebuild left for the catch-up scan: no reply of the app names it. */
 export interface UnansweredComment {

@@ -20,10 +20,10 @@
  * (each listing costs at least one request, even when empty). The three
  * listings run concurrently.
  */
-import { CONFIG_PATH } from './config.js'
+import { CONFIG_PATH } from '../../github/config.js'
+import type { RecordedComment } from '../../github/rebuild-status.js'
 import type { RecordedIssue, RepositoryState } from './rebuild-state.js'
 import { followUps, readConfig, refOfApiUrl, taskIssues } from './rebuild-state.js'
-import type { RecordedComment } from './rebuild-status.js'
 
 /**
  * The part of an Octokit a rebuild uses: `request` and the pagination

@@ -5,15 +5,16 @@
  * tasks, the references in task bodies, and what to read besides the
  * listings.
  */
-import { isTaskIssue } from '../app/tasks-from-issues.js'
-import { isTaskError } from '../core/errors.js'
-import { githubTaskId } from '../core/model.js'
-import { type Config, DEFAULT_CONFIG, parseConfig } from './config.js'
-import { type IssueBody, parseIssueBody } from './issue-body.js'
-import type { RecordedComment } from './rebuild-status.js'
-import { type IssueRef, isSameRepository, type RepoContext } from './references.js'
 
-export type { RecordedComment } from './rebuild-status.js'
+import { isTaskError } from '../../core/errors.js'
+import { githubTaskId } from '../../core/model.js'
+import { type Config, DEFAULT_CONFIG, parseConfig } from '../../github/config.js'
+import { type IssueBody, parseIssueBody } from '../../github/issue-body.js'
+import type { RecordedComment } from '../../github/rebuild-status.js'
+import { type IssueRef, isSameRepository, type RepoContext } from '../../github/references.js'
+import { isTaskIssue } from '../tasks-from-issues.js'
+
+export type { RecordedComment } from '../../github/rebuild-status.js'
 
 /** An issue as `GET /repos/{owner}/{repo}/issues` lists it (the fields a rebuild reads). */
 export interface RecordedIssue {

@@ -12,13 +12,14 @@
  * repositories and local ones stay; the event log and the gate's records
  * stay too, as they are facts about GitHub that still hold).
  */
-import { AppState } from '../app/state.js'
-import { type Clock, iso } from '../core/clock.js'
-import type { Engine } from '../core/engine.js'
-import { TaskError } from '../core/errors.js'
-import type { Unmapped } from '../core/import/plan.js'
-import { type RestartedLease, removeTasks, restoreTasks } from '../core/restore.js'
-import { findTaskRow } from '../core/tasks.js'
+
+import { type Clock, iso } from '../../core/clock.js'
+import type { Engine } from '../../core/engine.js'
+import { TaskError } from '../../core/errors.js'
+import type { Unmapped } from '../../core/import/plan.js'
+import { type RestartedLease, removeTasks, restoreTasks } from '../../core/restore.js'
+import { findTaskRow } from '../../core/tasks.js'
+import { AppState } from '../state.js'
 import { fetchRepositoryState, type GitHubClient, type RepositoryName } from './rebuild-fetch.js'
 import { planRebuild, type UnansweredComment } from './rebuild-plan.js'
 
@@ -87,7 +88,7 @@ export interface RebuildReport {
  * into `engine`'s database (see the module comment and
  * `./rebuild-plan.ts` for what comes from where). `client` is an Octokit
  * with pagination; the requests it takes are listed in
- * `src/github/rebuild-fetch.ts`.
+ * `src/app/rebuild/rebuild-fetch.ts`.
  *
  * @throws TaskError('Duplicate') when the database has tasks and `replace`
  *   is not set (nothing is read or written then); client errors (bad token,
