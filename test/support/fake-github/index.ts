@@ -1,0 +1,19 @@
+/**
+ * The fake GitHub for tests and benchmarks: see `./fake-github.ts`.
+ *
+ * No vitest import here: benchmarks bundle this file and run it under plain Node.
+ */
+export {
+  type ExtraRoute,
+  FakeGitHub,
+  type FakeGitHubOptions,
+  type LoggedRequest,
+  type RawRequest,
+  type RawResponse,
+  type RequestSummary,
+} from './fake-github.js'
+export * from './model.js'
+export { type ProbotOnFakeOptions, probotOnFake } from './probot.js'
+export type { Json, Reply } from './route-kit.js'
+export { type FakeServer, fakeFetch, listen } from './transports.js'
+export type { Delivery } from './webhooks.js'

@@ -1,0 +1,256 @@
+/**
+ * The state of the fake GitHub: repositories with their issues (and pull
+ * requests, which GitHub keeps as issues), comments, labels, check runs,
+ * collaborator permissions, sub-issues and `blocked_by` links, and the users
+ * that act on them. Plain data and a few helpers that keep it consistent
+ * (ids, `updated_at`); what a request does to it is in `./routes-*.ts`, and
+ * the JSON GitHub answers with is in `./shapes.ts`.
+ *
+ * Times are ISO-8601 UTC to the second, as GitHub writes them
+ * (`2026-03-01T09:00:00Z`), taken from the clock the fake is given.
+ *
+ * No vitest import here: benchmarks bundle this file and run it under plain Node.
+ */
+
+/** A repository permission, as `GET …/collaborators/{username}/permission` names it in `role_name`. */
+export type Permission = 'none' | 'read' | 'triage' | 'write' | 'maintain' | 'admin'
+
+/** A GitHub account; a login ending in `[bot]` is a Bot. */
+export interface FakeUser {
+  login: string
+  id: number
+  type: 'User' | 'Bot'
+}
+
+export interface FakeLabel {
+  id: number
+  name: string
+  color: string
+  description: string | null
+}
+
+/** What an issue that is a pull request adds. */
+export interface FakePullRequest {
+  head_sha: string
+  head_ref: string
+  base_ref: string
+  merged_at: string | null
+  draft: boolean
+}
+
+export interface FakeIssue {
+  id: number
+  number: number
+  title: string
+  body: string | null
+  state: 'open' | 'closed'
+  state_reason: string | null
+  /** Label names, as given (GitHub keeps the label's own spelling). */
+  labels: string[]
+  /** Logins. */
+  assignees: string[]
+  /** The author's login. */
+  user: string
+  created_at: string
+  updated_at: string
+  closed_at: string | null
+  closed_by: string | null
+  /** Present when the issue is a pull request. */
+  pull_request?: FakePullRequest
+  /** Number of the parent issue (GitHub sub-issues). */
+  parent?: number
+  /** GitHub ids (not numbers) of the issues this one is blocked by. */
+  blocked_by: number[]
+}
+
+export interface FakeComment {
+  id: number
+  /** The issue's number. */
+  issue: number
+  body: string
+  /** The author's login. */
+  user: string
+  created_at: string
+  updated_at: string
+}
+
+export interface FakeCheckRun {
+  id: number
+  name: string
+  head_sha: string
+  status: string
+  conclusion: string | null
+  external_id: string | null
+  details_url: string | null
+  started_at: string | null
+  completed_at: string | null
+  output: { title: string | null; summary: string | null; text: string | null }
+  /** Login of the app that created it. */
+  app: string
+}
+
+export interface FakeRepository {
+  id: number
+  owner: string
+  name: string
+  /** Files on the default branch, by path (`.github/task-orchestrator.yml`). */
+  files: Map<string, string>
+  labels: FakeLabel[]
+  issues: Map<number, FakeIssue>
+  comments: FakeComment[]
+  checkRuns: FakeCheckRun[]
+  /** Permission by login; a login not listed has `defaultPermission`. */
+  permissions: Map<string, Permission>
+  defaultPermission: Permission
+  /** Issue numbers pinned through GraphQL's `pinIssue`. */
+  pinned: Set<number>
+  nextNumber: number
+}
+
+/** The clock the fake stamps with: milliseconds since the epoch. */
+export type Now = () => number
+
+/** ISO-8601 UTC to the second, as GitHub writes times. */
+export function githubTime(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z')
+}
+
+/** Every repository and user the fake knows, and its id counter. */
+export class FakeState {
+  readonly repositories = new Map<string, FakeRepository>()
+  readonly users = new Map<string, FakeUser>()
+  #nextId = 10_000
+
+  constructor(readonly now: Now) {}
+
+  /** A fresh id (issues, comments, labels, check runs share one sequence, as ids are unique per kind on GitHub anyway). */
+  id(): number {
+    return ++this.#nextId
+  }
+
+  /** Now, as GitHub writes it. */
+  time(): string {
+    return githubTime(this.now())
+  }
+
+  /** The user `login`, created on first use. */
+  user(login: string): FakeUser {
+    let user = this.users.get(login.toLowerCase())
+    if (!user) {
+      user = { login, id: this.id(), type: login.endsWith('[bot]') ? 'Bot' : 'User' }
+      this.users.set(login.toLowerCase(), user)
+    }
+    return user
+  }
+
+  /** The repository `owner/name` (case-insensitive, as on GitHub), or undefined. */
+  repository(owner: string, name: string): FakeRepository | undefined {
+    return this.repositories.get(`${owner}/${name}`.toLowerCase())
+  }
+
+  /** Add an empty repository. Throws when it exists. */
+  addRepository(owner: string, name: string): FakeRepository {
+    const key = `${owner}/${name}`.toLowerCase()
+    if (this.repositories.has(key)) throw new Error(`fake GitHub: ${owner}/${name} exists already`)
+    const repo: FakeRepository = {
+      id: this.id(),
+      owner,
+      name,
+      files: new Map(),
+      labels: [],
+      issues: new Map(),
+      comments: [],
+      checkRuns: [],
+      permissions: new Map(),
+      defaultPermission: 'write',
+      pinned: new Set(),
+      nextNumber: 1,
+    }
+    this.repositories.set(key, repo)
+    this.user(owner)
+    return repo
+  }
+
+  /** The label of `repo` named `name` (case-insensitive), created with GitHub's grey when missing. */
+  ensureLabel(repo: FakeRepository, name: string): FakeLabel {
+    const found = findLabel(repo, name)
+    if (found) return found
+    const label = { id: this.id(), name, color: 'ededed', description: null }
+    repo.labels.push(label)
+    return label
+  }
+
+  /** Open an issue (a pull request with `pull_request`) and return it; `number` defaults to the next. */
+  addIssue(
+    repo: FakeRepository,
+    input: {
+      number?: number
+      title: string
+      body?: string | null
+      labels?: string[]
+      assignees?: string[]
+      user: string
+      pull_request?: Partial<FakePullRequest>
+      parent?: number
+    },
+  ): FakeIssue {
+    const number = input.number ?? repo.nextNumber
+    if (repo.issues.has(number)) throw new Error(`fake GitHub: #${number} exists already`)
+    repo.nextNumber = Math.max(repo.nextNumber, number + 1)
+    const at = this.time()
+    const labels = (input.labels ?? []).map((l) => this.ensureLabel(repo, l).name)
+    const issue: FakeIssue = {
+      id: this.id(),
+      number,
+      title: input.title,
+      body: input.body ?? null,
+      state: 'open',
+      state_reason: null,
+      labels,
+      assignees: input.assignees ?? [],
+      user: this.user(input.user).login,
+      created_at: at,
+      updated_at: at,
+      closed_at: null,
+      closed_by: null,
+      blocked_by: [],
+      ...(input.parent !== undefined ? { parent: input.parent } : {}),
+      ...(input.pull_request
+        ? {
+            pull_request: {
+              head_sha: 'a'.repeat(40),
+              head_ref: `task-${number}`,
+              base_ref: 'main',
+              merged_at: null,
+              draft: false,
+              ...input.pull_request,
+            },
+          }
+        : {}),
+    }
+    repo.issues.set(number, issue)
+    return issue
+  }
+
+  /** Add a comment by `login` and bump its issue's `updated_at`. */
+  addComment(repo: FakeRepository, issue: FakeIssue, body: string, login: string): FakeComment {
+    const at = this.time()
+    const comment: FakeComment = {
+      id: this.id(),
+      issue: issue.number,
+      body,
+      user: this.user(login).login,
+      created_at: at,
+      updated_at: at,
+    }
+    repo.comments.push(comment)
+    issue.updated_at = at
+    return comment
+  }
+}
+
+/** The label of `repo` named `name`, compared case-insensitively as GitHub does. */
+export function findLabel(repo: FakeRepository, name: string): FakeLabel | undefined {
+  const key = name.toLowerCase()
+  return repo.labels.find((l) => l.name.toLowerCase() === key)
+}
