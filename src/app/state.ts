@@ -48,6 +48,24 @@ export interface IssueRecord {
   /** `issue.updated_at` of the newest webhook applied: older deliveries are stale. */
   github_updated_at: string | null
   updated_at: string
+  /**
+   * The mirror's own bookkeeping (migration 10, see `reconcile.ts`); absent
+   * in a record built by hand means none. `etag`: the `ETag` of the issue as
+   * GitHub last answered the app (a read or the app's update), and
+   * `etag_body` its body then — the body a `304 Not Modified` stands for.
+   */
+  etag?: string | null
+  etag_body?: string | null
+  /**
+   * GitHub holds a body edit the app has not judged yet (its webhook has not
+   * been processed): until one is, the mirror only ticks on top of GitHub's
+   * body and never sends the accepted body over it.
+   */
+  unjudged_edit?: boolean
+  /** Lease holders whose lease ended and who are still to be unassigned by the mirror. */
+  former_holders?: string[]
+  /** Issue ids GitHub would not link as native `blocked_by` (404/422): not asked again. */
+  native_refused?: number[]
 }
 
 /**
@@ -80,6 +98,10 @@ interface IssueRow
     | 'native_blocked_by'
     | 'body'
     | 'accepted_body'
+    | 'etag_body'
+    | 'unjudged_edit'
+    | 'former_holders'
+    | 'native_refused'
   > {
   body: string | Uint8Array | null
   /** NULL: the same as `body`. */
@@ -89,6 +111,10 @@ interface IssueRow
   labels: string
   assignees: string
   status_dirty: number
+  etag_body: string | Uint8Array | null
+  unjudged_edit: number
+  former_holders: string
+  native_refused: string
 }
 
 function toRecord(row: IssueRow): IssueRecord {
@@ -102,6 +128,11 @@ function toRecord(row: IssueRow): IssueRecord {
     assignees: JSON.parse(row.assignees) as string[],
     status_dirty: row.status_dirty === 1,
     native_blocked_by: JSON.parse(row.native_blocked_by) as number[],
+    etag: row.etag ?? null,
+    etag_body: row.etag_body === null ? null : unpackBody(row.etag_body),
+    unjudged_edit: row.unjudged_edit === 1,
+    former_holders: JSON.parse(row.former_holders) as string[],
+    native_refused: JSON.parse(row.native_refused) as number[],
   }
 }
 
@@ -131,9 +162,11 @@ export class AppState {
   saveIssue(record: IssueRecord): void {
     this.store.run(
       `INSERT INTO gh_issues (task_id, repo, number, issue_id, installation_id, is_task, state, state_reason,
-         labels, assignees, body, accepted_body, status_comment_id, status_comment, status_dirty, native_blocked_by, github_updated_at, updated_at)
+         labels, assignees, body, accepted_body, status_comment_id, status_comment, status_dirty, native_blocked_by, github_updated_at, updated_at,
+         etag, etag_body, unjudged_edit, former_holders, native_refused)
        VALUES (@task_id, @repo, @number, @issue_id, @installation_id, @is_task, @state, @state_reason,
-         @labels, @assignees, @body, @accepted_body, @status_comment_id, @status_comment, @status_dirty, @native_blocked_by, @github_updated_at, @updated_at)
+         @labels, @assignees, @body, @accepted_body, @status_comment_id, @status_comment, @status_dirty, @native_blocked_by, @github_updated_at, @updated_at,
+         @etag, @etag_body, @unjudged_edit, @former_holders, @native_refused)
        ON CONFLICT (task_id) DO UPDATE SET installation_id = excluded.installation_id,
          issue_id = coalesce(excluded.issue_id, issue_id),
          is_task = excluded.is_task, state = excluded.state, state_reason = excluded.state_reason,
@@ -142,7 +175,9 @@ export class AppState {
          status_comment_id = excluded.status_comment_id, status_comment = excluded.status_comment,
          status_dirty = excluded.status_dirty, native_blocked_by = excluded.native_blocked_by,
          github_updated_at = excluded.github_updated_at,
-         updated_at = excluded.updated_at`,
+         updated_at = excluded.updated_at, etag = excluded.etag, etag_body = excluded.etag_body,
+         unjudged_edit = excluded.unjudged_edit, former_holders = excluded.former_holders,
+         native_refused = excluded.native_refused`,
       {
         ...record,
         body: packBody(record.body),
@@ -152,17 +187,44 @@ export class AppState {
         assignees: JSON.stringify(record.assignees),
         status_dirty: record.status_dirty ? 1 : 0,
         native_blocked_by: JSON.stringify(record.native_blocked_by),
+        etag: record.etag ?? null,
+        etag_body:
+          record.etag_body === null || record.etag_body === undefined
+            ? null
+            : packBody(record.etag_body),
+        unjudged_edit: record.unjudged_edit ? 1 : 0,
+        former_holders: JSON.stringify(record.former_holders ?? []),
+        native_refused: JSON.stringify(record.native_refused ?? []),
       },
     )
   }
 
-  /** Flag the status comments of `taskIds` for the next flush. */
+  /**
+   * Mark the issues of `taskIds` dirty: GitHub may differ from what the task
+   * says (labels, body, native dependencies, status comment) until the
+   * mirror's writer has reconciled them (`reconcile.ts`). Stored, so the mark
+   * survives a crash; the next flush reconciles every dirty issue.
+   */
   markStatusDirty(taskIds: Iterable<string>): void {
     for (const id of taskIds) {
       this.store.run('UPDATE gh_issues SET status_dirty = 1 WHERE task_id = ? AND is_task = 1', [
         id,
       ])
     }
+  }
+
+  /**
+   * Mark the issue of `taskId` dirty (see {@link markStatusDirty}) and
+   * remember `holder`, whose lease ended, to be unassigned by the mirror.
+   */
+  addFormerHolder(taskId: string, holder: string): void {
+    this.store.run(
+      `UPDATE gh_issues SET status_dirty = 1,
+         former_holders = (SELECT json_group_array(value) FROM
+           (SELECT value FROM json_each(former_holders) UNION SELECT ?))
+       WHERE task_id = ? AND is_task = 1`,
+      [holder, taskId],
+    )
   }
 
   /** Issues whose status comment waits for an edit. */

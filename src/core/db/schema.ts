@@ -365,6 +365,20 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE gh_issues ADD COLUMN accepted_body TEXT;
   `,
+  // 10: the mirror's own bookkeeping (issue 11, "one mirror"): the ETag and
+  // body of the issue as GitHub last answered the app (a conditional read
+  // before writing a body costs no rate limit when nothing changed); whether
+  // GitHub holds a body edit whose webhook the app has not judged yet (then
+  // the app only ticks on top of it); the lease holders still to unassign
+  // (a failed update is retried by the next flush, even after a restart);
+  // native dependencies GitHub would not link (not asked again).
+  `
+  ALTER TABLE gh_issues ADD COLUMN etag TEXT;
+  ALTER TABLE gh_issues ADD COLUMN etag_body TEXT;
+  ALTER TABLE gh_issues ADD COLUMN unjudged_edit INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE gh_issues ADD COLUMN former_holders TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE gh_issues ADD COLUMN native_refused TEXT NOT NULL DEFAULT '[]';
+  `,
 ]
 
 /** The schema version this build of the engine writes. */
