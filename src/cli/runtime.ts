@@ -4,9 +4,9 @@
  * codes and messages. Commands stay a few lines each.
  */
 import type { Command } from 'commander'
-import ms from 'ms'
 import { openStore, resolveDbPath } from '../core/db/open.js'
 import { isStorageFailure, storageError } from '../core/db/storage-error.js'
+import { parseDuration as parseDurationText } from '../core/duration.js'
 import { Engine } from '../core/engine.js'
 import { isTaskError, TaskError } from '../core/errors.js'
 import { type LeaseOperation, noLease } from '../core/leases.js'
@@ -57,16 +57,14 @@ export function optionalAgent(g: Globals): string | null {
   return g.agent || process.env.TM_AGENT || null
 }
 
-/** Parse a duration such as `90s`, `30m`, `2h` (or plain milliseconds) into ms. */
+/**
+ * Milliseconds of the duration given to `flag` (`90s`, `30m`, `2h`, `1h30m`;
+ * the grammar of every front door, `core/duration.ts`).
+ *
+ * @throws TaskError('InvalidInput') naming the flag when `text` is not a duration.
+ */
 export function parseDuration(text: string, flag: string): number {
-  const value = /^\d+$/.test(text) ? Number(text) : ms(text as ms.StringValue)
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new TaskError(
-      'InvalidInput',
-      `${flag}: "${text}" is not a duration; use e.g. 90s, 30m, 2h.`,
-    )
-  }
-  return value
+  return parseDurationText(text, flag)
 }
 
 /**

@@ -4,6 +4,7 @@
  * them). Keys are the {@link EngineSettings} names; values are JSON.
  */
 import type { Store } from './db/store.js'
+import { formatDuration } from './duration.js'
 import { TaskError } from './errors.js'
 import { DEFAULT_SETTINGS, type EngineSettings } from './tasks.js'
 
@@ -17,29 +18,6 @@ export const MIN_LEASE_TTL_MS = 1000
  * (`new Date(now + ttl)` fails past the year 275760).
  */
 export const LEASE_TTL_CEILING_MS = 30 * 24 * 3_600_000
-
-/**
- * A duration in ms in the units people type: `90s`, `4h`, `1h30m`, `30d`,
- * `1500ms`; `0s` for zero.
- */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms)) return String(ms)
-  if (ms === 0) return '0s'
-  if (!Number.isInteger(ms / 1000)) return `${ms}ms`
-  let rest = Math.abs(ms / 1000)
-  const parts: string[] = []
-  for (const [unit, seconds] of [
-    ['d', 86_400],
-    ['h', 3_600],
-    ['m', 60],
-    ['s', 1],
-  ] as const) {
-    const n = Math.floor(rest / seconds)
-    if (n > 0) parts.push(`${n}${unit}`)
-    rest -= n * seconds
-  }
-  return `${ms < 0 ? '-' : ''}${parts.join('')}`
-}
 
 /**
  * The refusal of a duration outside `min`..`max` (ms):

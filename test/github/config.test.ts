@@ -1,18 +1,25 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { Ajv2020 } from 'ajv/dist/2020.js'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, expectTypeOf, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
+import type * as z from 'zod'
 import type { TaskError } from '../../src/core/errors.js'
 import {
+  type AgentConfig,
   COMMANDS,
+  type CommandPermission,
+  type Config,
   type ConfigProblem,
   configJsonSchema,
+  configSchema,
   DEFAULT_CONFIG,
   durationMs,
   engineSettings,
   findAgent,
   PERMISSION_RULES,
+  type PermissionRule,
   parseConfig,
+  type RepoPermission,
 } from '../../src/github/config.js'
 import { expectTaskError } from '../helpers.js'
 
@@ -114,22 +121,32 @@ describe('parseConfig: defaults', () => {
 })
 
 describe('durationMs', () => {
-  it('reads a number and a unit', () => {
+  it('reads a number and a unit, or several (the one grammar: test/core/duration.test.ts)', () => {
     expect(durationMs('30m')).toBe(1_800_000)
     expect(durationMs('4h')).toBe(14_400_000)
     expect(durationMs('0s')).toBe(0)
     expect(durationMs('1.5h')).toBe(5_400_000)
     expect(durationMs('2 days')).toBe(172_800_000)
     expect(durationMs('250ms')).toBe(250)
+    expect(durationMs('1h30m')).toBe(5_400_000)
   })
 
   it('refuses bare numbers, negatives, unknown units and words', () => {
-    for (const bad of ['30', '-5m', '5 parsecs', 'soon', '', '30M', '1h30m']) {
+    for (const bad of ['30', '-5m', '5 parsecs', 'soon', '', '30M']) {
       const err = expectTaskError(() => durationMs(bad), 'InvalidInput')
       expect(err.message).toBe(
-        `${JSON.stringify(bad)} is not a duration; use a number and a unit, e.g. 90s, 30m, 4h.`,
+        `${JSON.stringify(bad)} is not a duration; use a number and a unit, e.g. 90s, 30m, 4h, 1h30m.`,
       )
     }
+  })
+
+  it('lease settings take compound durations, as /claim does', () => {
+    const c = parseConfig('lease:\n  ttl: 1h30m\n  max_ttl: 1d 12h\n  lock_delay: 2m30s\n')
+    expect(engineSettings(c)).toMatchObject({
+      leaseTtlMs: 5_400_000,
+      maxLeaseTtlMs: 129_600_000,
+      lockDelayMs: 150_000,
+    })
   })
 })
 
@@ -168,7 +185,7 @@ describe('parseConfig: bad input names the file, the field, its line and what is
     const err = refused(
       'lease:\n  ttl: soon\n  max_ttl: 30\n  lock_delay: -1m\n  sweep_interval: 0s\n',
     )
-    const expected = 'expected a duration: a number and a unit, e.g. 90s, 30m, 4h'
+    const expected = 'expected a duration: a number and a unit, e.g. 90s, 30m, 4h, 1h30m'
     expect(err.lines.slice(1)).toEqual([
       `lease.ttl (line 2, column 8): ${expected}; got "soon"`,
       `lease.max_ttl (line 3, column 12): ${expected}; got 30`,
@@ -369,5 +386,42 @@ describe('the example file and the JSON Schema', () => {
       expect(validate(bad), JSON.stringify(bad)).toBe(false)
       expect(() => parseConfig(JSON.stringify(bad))).toThrow()
     }
+  })
+})
+
+/** The shape of the configuration as the app's code relies on it (was an interface beside the schema). */
+interface ExpectedConfig {
+  task_label: string
+  lease: {
+    ttl: string
+    max_ttl: string
+    lock_delay: string
+    max_attempts: number
+    sweep_interval: string
+    enforce_personas: boolean
+  }
+  labels: {
+    status_prefix: string
+    priority_prefix: string
+    persona_prefix: string
+    needs_person: string
+    needs_answer: string
+    requires_approval: string
+  }
+  agents: { login: string; personas: string[]; capacity: number }[]
+  permissions: Record<PermissionRule, { level: RepoPermission; agents: boolean }>
+  replies: { reactions: boolean }
+  dashboard: { enabled: boolean; title: string }
+  gate: { app: string }
+}
+
+describe('the Config type', () => {
+  it("is the schema's output, and has the shape the code relies on (checked by tsc)", () => {
+    expectTypeOf<Config>().toEqualTypeOf<z.output<ReturnType<typeof configSchema>>>()
+    expectTypeOf<Config>().toEqualTypeOf<ExpectedConfig>()
+    expectTypeOf<AgentConfig>().toEqualTypeOf<ExpectedConfig['agents'][number]>()
+    expectTypeOf<CommandPermission>().toEqualTypeOf<{ level: RepoPermission; agents: boolean }>()
+    expectTypeOf(parseConfig('')).toEqualTypeOf<Config>()
+    expect(configSchema().parse({})).toEqual(DEFAULT_CONFIG)
   })
 })
