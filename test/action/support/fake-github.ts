@@ -1,19 +1,22 @@
 /**
- * A small GitHub REST API for end-to-end runs of the gate Action, served on
- * 127.0.0.1 in the test's own process: the Action runs as a separate OS
- * process (as on a runner), where nock cannot intercept, so it is pointed here
- * with `GITHUB_API_URL`. Answers the three calls the gate makes and records
- * every request. Paths under `/api/v3` (GitHub Enterprise Server's API root)
- * are answered the same.
+ * The gate Action's view of the one fake GitHub (`test/support/fake-github/`),
+ * served over HTTP on 127.0.0.1 for end-to-end runs: the Action runs as a
+ * separate OS process (as on a runner), where nock cannot intercept, so it is
+ * pointed here with `GITHUB_API_URL`. Every request is checked against
+ * GitHub's REST description; `close()` throws listing any that broke it (or
+ * that the fake has no route for), so a test fails on a non-conforming call
+ * even when the Action tolerated GitHub's 422. Paths under `/api/v3` (GitHub
+ * Enterprise Server's API root) are answered the same.
  *
  * No vitest import here: benchmarks bundle this file and run it under plain Node.
  */
-import { createServer, type IncomingHttpHeaders } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingHttpHeaders } from 'node:http'
+import { listen, FakeGitHub as OneFake } from '../../support/fake-github/index.js'
 
 /** One request the server received; `body` is parsed JSON, or null. */
 export interface RecordedRequest {
   method: string
+  /** The path as received, with `/api/v3` when it was there, and the query. */
   path: string
   headers: IncomingHttpHeaders
   body: unknown
@@ -32,12 +35,18 @@ export interface FakeGitHub {
   /** API root to put in `GITHUB_API_URL` (`http://127.0.0.1:PORT`). */
   url: string
   requests: RecordedRequest[]
-  /** Issues by `owner/repo#n`; PATCH updates their body here. */
+  /** Issues by `owner/repo#n`, as the fake holds them now (PATCHes included). */
   issues: Map<string, FakeIssue>
   /** Requests with this method whose path starts with `path`. */
   find(method: string, path: string): RecordedRequest[]
+  /** The one fake underneath. */
+  fake: OneFake
+  /** Stop the server; throws when a request broke GitHub's REST description. */
   close(): Promise<void>
 }
+
+/** The tokens the gate's tests give the Action. */
+const TOKENS = ['test-token', 'ghs_test']
 
 /**
  * Start the server. `issues` maps `owner/repo#n` to issues. `refuse` maps
@@ -48,76 +57,68 @@ export async function startFakeGitHub(
   issues: Record<string, FakeIssue>,
   refuse: Record<string, number> = {},
 ): Promise<FakeGitHub> {
-  const known = new Map(Object.entries(issues))
-  const requests: RecordedRequest[] = []
-  let checkRunId = 4000
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8')
-      let body: unknown = null
-      try {
-        body = text ? JSON.parse(text) : null
-      } catch {
-        body = text
-      }
-      const method = req.method ?? 'GET'
-      const path = req.url ?? '/'
-      requests.push({ method, path, headers: req.headers, body })
-      // GitHub Enterprise Server serves the same API under /api/v3.
-      const route = path.replace(/^\/api\/v3(?=\/)/, '')
-      const send = (status: number, data: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' })
-        res.end(JSON.stringify(data))
-      }
-      for (const [rule, status] of Object.entries(refuse)) {
-        const [m, prefix = ''] = rule.split(' ')
-        if (m === method && route.startsWith(prefix)) {
-          send(status, {
-            message: status === 403 ? 'Resource not accessible by integration' : 'Refused',
-          })
-          return
-        }
-      }
-      const issue = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)$/.exec(route)
-      const checks = /^\/repos\/([^/]+)\/([^/]+)\/check-runs$/.exec(route)
-      if (issue) {
-        const [, owner, repo, number] = issue
-        const key = `${owner}/${repo}#${number}`
-        const found = known.get(key)
-        if (!found) return send(404, { message: 'Not Found' })
-        if (method === 'PATCH') {
-          found.body = String((body as { body?: string }).body ?? found.body)
-        } else if (method !== 'GET') return send(405, { message: 'Method not allowed' })
-        return send(200, {
-          number: Number(number),
-          title: found.title,
-          body: found.body,
-          state: 'open',
-          html_url: `https://github.com/${owner}/${repo}/issues/${number}`,
-          ...(found.pullRequest ? { pull_request: { url: 'x' } } : {}),
-        })
-      }
-      if (checks && method === 'POST') {
-        const [, owner, repo] = checks
-        checkRunId++
-        return send(201, {
-          id: checkRunId,
-          ...(body as object),
-          html_url: `https://github.com/${owner}/${repo}/runs/${checkRunId}`,
-        })
-      }
-      send(404, { message: 'Not Found' })
+  const fake = new OneFake()
+  for (const token of TOKENS) fake.addToken(token, 'github-actions[bot]')
+  for (const [key, issue] of Object.entries(issues)) {
+    const [, owner = '', name = '', number = ''] = /^([^/]+)\/([^#]+)#(\d+)$/.exec(key) ?? []
+    const repo = fake.state.repository(owner, name) ?? fake.addRepository(`${owner}/${name}`)
+    fake.state.addIssue(repo, {
+      number: Number(number),
+      title: issue.title,
+      body: issue.body,
+      user: 'ada',
+      ...(issue.pullRequest ? { pull_request: {} } : {}),
     })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
+  }
+  // Check runs are numbered from 4001, as the tests name them.
+  fake.state.setLastCheckRunId(4000)
+  fake.refuse = ({ method, path }) => {
+    for (const [rule, status] of Object.entries(refuse)) {
+      const [m, prefix = ''] = rule.split(' ')
+      if (m === method && path.startsWith(prefix))
+        return {
+          status,
+          message: status === 403 ? 'Resource not accessible by integration' : 'Refused',
+        }
+    }
+    return undefined
+  }
+  const server = await listen(fake)
+  const recorded = (): RecordedRequest[] =>
+    fake.log.map((r) => {
+      const url = new URL(r.url)
+      return {
+        method: r.method,
+        path: `${url.pathname}${url.search}`,
+        headers: r.headers as IncomingHttpHeaders,
+        body: r.body ?? null,
+      }
+    })
   return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    issues: known,
-    find: (method, path) => requests.filter((r) => r.method === method && r.path.startsWith(path)),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    url: server.url,
+    fake,
+    get requests() {
+      return recorded()
+    },
+    get issues() {
+      const view = new Map<string, FakeIssue>()
+      for (const repo of fake.state.repositories.values())
+        for (const i of repo.issues.values())
+          view.set(`${repo.owner}/${repo.name}#${i.number}`, {
+            title: i.title,
+            body: i.body ?? '',
+            ...(i.pull_request ? { pullRequest: true } : {}),
+          })
+      return view
+    },
+    find: (method, path) =>
+      recorded().filter((r) => r.method === method && r.path.startsWith(path)),
+    close: async () => {
+      await server.close()
+      if (fake.problems.length)
+        throw new Error(
+          `fake GitHub: requests that broke GitHub's REST description:\n${fake.problems.join('\n')}`,
+        )
+    },
   }
 }

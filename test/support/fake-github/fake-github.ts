@@ -76,6 +76,11 @@ export interface LoggedRequest {
   /** Applied, but its answer was dropped. */
   dropped: boolean
   problem?: string
+  /** The request's headers (lower-case names) and its body (parsed JSON, the raw text, or undefined). */
+  headers: Record<string, string | undefined>
+  body: unknown
+  /** The URL as the transport received it (with `/api/v3` when it was there). */
+  url: string
   /** `performance.now()` when it was answered. */
   at: number
 }
@@ -113,6 +118,16 @@ const json = (
   headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
   body: data === undefined ? '' : JSON.stringify(data),
 })
+
+function parseBody(body: Buffer | string | undefined): unknown {
+  const text = body === undefined ? '' : body.toString()
+  if (!text) return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
 
 export class FakeGitHub {
   readonly state: FakeState
@@ -174,6 +189,12 @@ export class FakeGitHub {
     return repo
   }
 
+  /** Accept `token` as `login`'s (a subprocess's `GITHUB_TOKEN`, say). */
+  addToken(token: string, login: string): void {
+    this.#tokens.set(token, login)
+    this.state.user(login)
+  }
+
   /** A token that acts as `login` (made on first use). */
   tokenFor(login: string): string {
     const token = `fake-token-${login}`
@@ -227,6 +248,9 @@ export class FakeGitHub {
       contentCreating: WRITE.has(method),
       notModified: false,
       dropped: false,
+      headers: request.headers,
+      body: parseBody(request.body),
+      url: request.url,
       at: 0,
     }
     const done = (res: RawResponse): RawResponse => {

@@ -120,12 +120,22 @@ export class FakeState {
   readonly repositories = new Map<string, FakeRepository>()
   readonly users = new Map<string, FakeUser>()
   #nextId = 10_000
+  #nextCheckRunId = 20_000
 
   constructor(readonly now: Now) {}
 
-  /** A fresh id (issues, comments, labels, check runs share one sequence, as ids are unique per kind on GitHub anyway). */
-  id(): number {
+  /**
+   * A fresh id of `kind` (`check_run` has its own sequence, as ids are per
+   * kind on GitHub; everything else shares one).
+   */
+  id(kind: 'default' | 'check_run' = 'default'): number {
+    if (kind === 'check_run') return ++this.#nextCheckRunId
     return ++this.#nextId
+  }
+
+  /** Number the next check runs from `last + 1`: for tests that name their ids. */
+  setLastCheckRunId(last: number): void {
+    this.#nextCheckRunId = last
   }
 
   /** Now, as GitHub writes it. */

@@ -95,7 +95,7 @@ export const repoRoutes: Record<string, Route> = {
   },
   [`POST ${R}/check-runs`]: (call) => {
     const run: FakeCheckRun = {
-      id: call.state.id(),
+      id: call.state.id('check_run'),
       name: String(call.body.name),
       head_sha: String(call.body.head_sha),
       status: 'queued',
