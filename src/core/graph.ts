@@ -3,10 +3,11 @@
  * Edges that would close a cycle are refused with the cycle in the message;
  * every edge change re-derives `blocked`/`pending` in the same transaction.
  * Also: the ready set, hand-over of completion summaries to dependents, and
- * the critical path (longest chain of open work, CPM — Kelley & Walker 1959).
+ * the critical path of the store (computed by `critical-path.ts`).
  */
 import { CLAIMABLE_SQL } from './claim-rules.js'
 import { ownContext } from './context.js'
+import { type CriticalPath, longestPath, type WeighedTask, type WorkEdge } from './critical-path.js'
 import type { Store } from './db/store.js'
 import { TaskError } from './errors.js'
 import { appendEvent } from './events.js'
@@ -209,69 +210,26 @@ export function readyTasks(ctx: Ctx, options: ReadyOptions = {}): Task[] {
   return rows.map(rowToTask)
 }
 
-/** The critical path: the chain of open tasks with the most estimated work. */
-export interface CriticalPath {
-  /** Task ids, first to do first. */
-  tasks: string[]
-  /** Sum of `estimated_hours` along the path (1 h assumed where missing). */
-  hours: number
-}
-
 /** Open statuses, as SQL: a `waiting` task (a question pending) is still work ahead. */
 const OPEN_SQL = `'blocked','pending','in_progress','waiting'`
 
 /**
- * Longest path, weighted by `estimated_hours` (default 1 h), over open tasks
- * (blocked, pending, in progress, waiting), archived ones left out. O(V + E)
- * over the open subgraph.
+ * The critical path of the whole store: {@link longestPath} over open tasks
+ * (blocked, pending, in progress, waiting), archived ones left out, weighted
+ * by `estimated_hours` (default 1 h). O(V + E) over the open subgraph.
  */
 export function criticalPath(store: Store): CriticalPath {
-  const nodes = store.all<{ id: string; hours: number | null }>(
-    `SELECT id, estimated_hours AS hours FROM tasks
+  const nodes = store.all<WeighedTask>(
+    `SELECT id, estimated_hours FROM tasks
      WHERE status IN (${OPEN_SQL}) AND archived_at IS NULL`,
   )
-  if (nodes.length === 0) return { tasks: [], hours: 0 }
-  const weight = new Map(nodes.map((n) => [n.id, n.hours ?? 1]))
-  const edges = store.all<{ task_id: string; depends_on_id: string }>(
-    `SELECT d.task_id, d.depends_on_id FROM dependencies d
+  const edges = store.all<WorkEdge>(
+    `SELECT d.depends_on_id AS "from", d.task_id AS "to" FROM dependencies d
      JOIN tasks a ON a.id = d.task_id JOIN tasks b ON b.id = d.depends_on_id
      WHERE a.status IN (${OPEN_SQL}) AND b.status IN (${OPEN_SQL})
        AND a.archived_at IS NULL AND b.archived_at IS NULL`,
   )
-  // Kahn's algorithm from tasks with no open dependencies towards dependents.
-  const dependents = new Map<string, string[]>()
-  const indegree = new Map<string, number>(nodes.map((n) => [n.id, 0]))
-  for (const e of edges) {
-    const list = dependents.get(e.depends_on_id)
-    if (list) list.push(e.task_id)
-    else dependents.set(e.depends_on_id, [e.task_id])
-    indegree.set(e.task_id, (indegree.get(e.task_id) ?? 0) + 1)
-  }
-  const best = new Map<string, number>()
-  const previous = new Map<string, string>()
-  const queue: string[] = []
-  for (const [id, deg] of indegree) {
-    if (deg === 0) {
-      queue.push(id)
-      best.set(id, weight.get(id)!)
-    }
-  }
-  for (let i = 0; i < queue.length; i++) {
-    const id = queue[i]!
-    for (const next of dependents.get(id) ?? []) {
-      const candidate = best.get(id)! + weight.get(next)!
-      if (candidate > (best.get(next) ?? -1)) {
-        best.set(next, candidate)
-        previous.set(next, id)
-      }
-      const deg = indegree.get(next)! - 1
-      indegree.set(next, deg)
-      if (deg === 0) queue.push(next)
-    }
-  }
-  let end = queue[0]!
-  for (const id of queue) if (best.get(id)! > best.get(end)!) end = id
-  const path = [end]
-  for (let p = previous.get(end); p !== undefined; p = previous.get(p)) path.push(p)
-  return { tasks: path.reverse(), hours: Math.round(best.get(end)! * 100) / 100 }
+  return longestPath(nodes, edges)
 }
+
+export type { CriticalPath } from './critical-path.js'

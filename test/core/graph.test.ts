@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { longestPath } from '../../src/core/critical-path.js'
+import { buildReport } from '../../src/core/report/model.js'
 import { expectTaskError, makeEngine } from '../helpers.js'
 
 describe('dependencies', () => {
@@ -116,5 +118,34 @@ describe('ready set and critical path', () => {
     engine.ask(a.id, 'ada', 'maint', 'Which licence?')
     expect(engine.get(a.id).status).toBe('waiting')
     expect(engine.criticalPath()).toEqual({ tasks: [a.id, b.id], hours: 5 })
+  })
+
+  it('is the same path for `tm critical-path` and the report, ties included', () => {
+    const { engine } = makeEngine()
+    // Equal chains: the store lists them in insertion order, the report by priority.
+    const low = engine.add({ title: 'low', priority: 'low', estimated_hours: 2 })
+    engine.add({ title: 'low 2', priority: 'low', depends_on: [low.id] })
+    const high = engine.add({ title: 'high', priority: 'high', estimated_hours: 2 })
+    engine.add({ title: 'high 2', priority: 'high', depends_on: [high.id] })
+    const fromStore = engine.criticalPath()
+    expect(fromStore.hours).toBe(3)
+    const report = engine.read((ctx) => buildReport(ctx, { days: 7 }))
+    expect(report.critical_path).toEqual(fromStore)
+  })
+
+  it('depends on the graph, not on the order it is listed in', () => {
+    const t = (id: string, estimated_hours: number | null = null) => ({ id, estimated_hours })
+    const nodes = [t('d'), t('a', 2), t('c'), t('b'), t('e', 2), t('f', 3)]
+    const edges = [
+      { from: 'a', to: 'b' },
+      { from: 'b', to: 'c' },
+      { from: 'e', to: 'd' },
+      { from: 'd', to: 'c' },
+      { from: 'x', to: 'a' }, // an end outside the nodes: ignored
+    ]
+    const expected = { tasks: ['a', 'b', 'c'], hours: 4 }
+    expect(longestPath(nodes, edges)).toEqual(expected)
+    expect(longestPath([...nodes].reverse(), [...edges].reverse())).toEqual(expected)
+    expect(longestPath([t('z'), t('y')], [])).toEqual({ tasks: ['y'], hours: 1 })
   })
 })

@@ -14,6 +14,7 @@
  * window.
  */
 import { iso } from '../clock.js'
+import { type CriticalPath, longestPath } from '../critical-path.js'
 import { computeMetrics, type Metrics } from '../metrics.js'
 import { STATUSES, type Status } from '../model.js'
 import { openQuestions, type Question } from '../questions.js'
@@ -70,7 +71,7 @@ export interface Report {
   /** Open tasks (blocked, pending, in progress, waiting) and the edges between them. */
   graph: { nodes: ReportTask[]; edges: { from: string; to: string }[] }
   /** Longest chain of open work (estimated hours, 1 h where missing), first to do first. */
-  critical_path: { tasks: string[]; hours: number }
+  critical_path: CriticalPath
   stale_leases: StaleLease[]
   questions: Question[]
   metrics: Metrics
@@ -254,53 +255,4 @@ export function buildReport(ctx: Ctx, options: ReportOptions = {}): Report {
     throughput,
     cycle_time: cycleTime,
   }
-}
-
-/**
- * The critical path of the open graph: the chain with the most estimated
- * hours (1 h where no estimate), first to do first — the longest path of a
- * DAG in topological order (Kahn), as `graph.criticalPath` does for the whole
- * store, here over the report's (possibly one repository's) open tasks.
- */
-export function longestPath(
-  nodes: ReportTask[],
-  edges: { from: string; to: string }[],
-): { tasks: string[]; hours: number } {
-  if (nodes.length === 0) return { tasks: [], hours: 0 }
-  const weight = new Map(nodes.map((n) => [n.id, n.estimated_hours ?? 1]))
-  const next = new Map<string, string[]>()
-  const indegree = new Map<string, number>(nodes.map((n) => [n.id, 0]))
-  for (const e of edges) {
-    const list = next.get(e.from)
-    if (list) list.push(e.to)
-    else next.set(e.from, [e.to])
-    indegree.set(e.to, (indegree.get(e.to) ?? 0) + 1)
-  }
-  const best = new Map<string, number>()
-  const previous = new Map<string, string>()
-  const queue: string[] = []
-  for (const [id, d] of indegree) {
-    if (d === 0) {
-      queue.push(id)
-      best.set(id, weight.get(id)!)
-    }
-  }
-  for (let i = 0; i < queue.length; i++) {
-    const id = queue[i]!
-    for (const to of next.get(id) ?? []) {
-      const candidate = best.get(id)! + weight.get(to)!
-      if (candidate > (best.get(to) ?? -1)) {
-        best.set(to, candidate)
-        previous.set(to, id)
-      }
-      const d = indegree.get(to)! - 1
-      indegree.set(to, d)
-      if (d === 0) queue.push(to)
-    }
-  }
-  let end = queue[0]!
-  for (const id of queue) if (best.get(id)! > best.get(end)!) end = id
-  const path = [end]
-  for (let p = previous.get(end); p !== undefined; p = previous.get(p)) path.push(p)
-  return { tasks: path.reverse(), hours: Math.round(best.get(end)! * 100) / 100 }
 }

@@ -4,6 +4,7 @@
  * open tasks, the HTML is standalone and escaped.
  */
 import { describe, expect, it } from 'vitest'
+import { longestPath } from '../../../src/core/critical-path.js'
 import type { Engine } from '../../../src/core/engine.js'
 import { renderHtml } from '../../../src/core/report/html.js'
 import {
@@ -13,7 +14,7 @@ import {
   renderMarkdown,
 } from '../../../src/core/report/markdown.js'
 import { mermaidText } from '../../../src/core/report/mermaid.js'
-import { buildReport, longestPath } from '../../../src/core/report/model.js'
+import { buildReport } from '../../../src/core/report/model.js'
 import { makeEngine } from '../../helpers.js'
 
 const HOUR = 3_600_000
