@@ -23,10 +23,11 @@ import type { Store } from '../core/db/store.js'
 import { type MarkdownOptions, renderMarkdown } from '../core/report/markdown.js'
 import { buildReport } from '../core/report/model.js'
 import type { Config } from '../github/config.js'
+import { DASHBOARD_MARKER } from '../github/markers.js'
 import type { AppRuntime, Octokit } from './runtime.js'
 
-/** Hidden marker at the top of the dashboard issue's body. */
-export const DASHBOARD_MARKER = '<!-- task-orchestrator: dashboard -->'
+/** Hidden marker at the top of the dashboard issue's body (defined with the other markers). */
+export { DASHBOARD_MARKER }
 
 /** Shortest time between two refreshes of one repository's dashboard. */
 export const DASHBOARD_INTERVAL_MS = 60_000

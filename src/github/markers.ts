@@ -41,6 +41,13 @@ export const MARKER_VERSION = 1
 /** The prefix every reply marker starts with. */
 export const MARKER_PREFIX = '<!-- task-orchestrator: '
 
+/**
+ * The hidden marker at the top of the dashboard issue's body and title
+ * (`src/app/dashboard.ts`), by which the app — and an agent's client looking
+ * for where to post `/next` — finds the dashboard again.
+ */
+export const DASHBOARD_MARKER = '<!-- task-orchestrator: dashboard -->'
+
 /** The prefix of the status marker (no space after the colon: never a reply marker). */
 export const STATUS_MARKER_PREFIX = '<!-- task-orchestrator:status '
 

@@ -1,0 +1,162 @@
+/**
+ * The HTTP side of the GitHub transport: the smallest Octokit surface it
+ * uses (`request`), the default client (`@octokit/rest` with the retry and
+ * throttling plugins, loaded on first use), conditional GETs that cost no
+ * rate limit when nothing changed, and the errors GitHub's answers become.
+ */
+import { ClientError } from '../errors.js'
+
+/** A response as Octokit's `request` resolves it. */
+export interface OctokitResponse {
+  status: number
+  headers: Record<string, string | number | undefined>
+  data: unknown
+}
+
+/**
+ * What the client needs of an Octokit: `request(route, parameters)` —
+ * `@octokit/rest`, `@octokit/core`, Probot's and `@actions/github`'s
+ * clients all have it. Errors carry GitHub's HTTP `status` (304 included, as
+ * Octokit throws on "not modified").
+ */
+export interface OctokitLike {
+  // biome-ignore lint/suspicious/noExplicitAny: Octokit's request is generic over every route.
+  request: (route: string, parameters?: Record<string, any>) => Promise<OctokitResponse>
+}
+
+/** Options of {@link defaultOctokit}. */
+export interface DefaultOctokitOptions {
+  token?: string | undefined
+  baseUrl?: string | undefined
+  /** Longest wait for a primary rate limit's reset, in seconds, before giving up. */
+  maxRateLimitWaitS: number
+}
+
+/**
+ * `@octokit/rest` with `@octokit/plugin-retry` (server errors retried up to
+ * 3 times; the client turns it off for the one request that creates
+ * content) and `@octokit/plugin-throttling` (requests queued per GitHub's
+ * best practices; a secondary rate limit waits and retries once; a primary
+ * one waits for its reset when that is within `maxRateLimitWaitS`).
+ */
+export async function defaultOctokit(options: DefaultOctokitOptions): Promise<OctokitLike> {
+  const [{ Octokit }, { retry }, { throttling }] = await Promise.all([
+    import('@octokit/rest'),
+    import('@octokit/plugin-retry'),
+    import('@octokit/plugin-throttling'),
+  ])
+  const Client = Octokit.plugin(retry, throttling)
+  return new Client({
+    ...(options.token ? { auth: options.token } : {}),
+    ...(options.baseUrl ? { baseUrl: options.baseUrl.replace(/\/+$/, '') } : {}),
+    userAgent: 'task-orchestrator-client',
+    throttle: {
+      onRateLimit: (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) =>
+        retryCount < 1 && retryAfter <= options.maxRateLimitWaitS,
+      onSecondaryRateLimit: (
+        _retryAfter: number,
+        _options: unknown,
+        _octokit: unknown,
+        retryCount: number,
+      ) => retryCount < 1,
+    },
+  }) as unknown as OctokitLike
+}
+
+/**
+ * `octokit` whose requests reject the moment their `request.signal` aborts.
+ * Octokit reports an aborted request as a server error, which the retry
+ * plugin would retry for seconds (1 + 4 + 9 s) before the caller heard of
+ * its timeout; the request itself is still aborted through the signal.
+ */
+export function abortable(octokit: OctokitLike): OctokitLike {
+  return {
+    request: (route, parameters) => {
+      const signal = (parameters?.request as { signal?: AbortSignal } | undefined)?.signal
+      const sent = octokit.request(route, parameters)
+      if (!signal) return sent
+      return new Promise((resolve, reject) => {
+        const onAbort = () => reject(signal.reason)
+        if (signal.aborted) onAbort()
+        signal.addEventListener('abort', onAbort, { once: true })
+        sent.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+      })
+    },
+  }
+}
+
+/** The HTTP status of an Octokit error, or undefined (a network error). */
+export function statusOf(err: unknown): number | undefined {
+  const status = (err as { status?: unknown } | null)?.status
+  return typeof status === 'number' ? status : undefined
+}
+
+/** GitHub's failure as a {@link ClientError} `GitHubError` naming what was asked and what came back. */
+export function gitHubError(err: unknown, what: string): ClientError {
+  const status = statusOf(err)
+  const message = err instanceof Error ? err.message : String(err)
+  return new ClientError(
+    'GitHubError',
+    `GitHub refused ${what}${status ? ` (HTTP ${status})` : ''}: ${message}`,
+    { status: status ?? null },
+  )
+}
+
+/** One cached page: its ETag and what it held. */
+interface Cached {
+  etag: string
+  data: unknown
+  link: string | undefined
+}
+
+/**
+ * GETs with `If-None-Match`: the ETag of each URL's last answer is kept,
+ * and a 304 ("not modified" — free of rate limit) answers from the cache.
+ * One instance per client; entries are dropped with {@link ConditionalCache.forget}.
+ */
+export class ConditionalCache {
+  private readonly pages = new Map<string, Cached>()
+  /** Requests answered 200 and 304 so far (for benchmarks and tests). */
+  readonly counts = { fresh: 0, notModified: 0 }
+
+  constructor(private readonly octokit: OctokitLike) {}
+
+  /**
+   * GET `route` with `parameters`; returns the data and the `link` header.
+   * Throws Octokit's error for anything but 2xx and 304.
+   */
+  async get(
+    route: string,
+    parameters: Record<string, unknown>,
+    signal: AbortSignal | undefined,
+  ): Promise<{ data: unknown; link: string | undefined }> {
+    const key = `${route} ${JSON.stringify(parameters)}`
+    const cached = this.pages.get(key)
+    try {
+      const r = await this.octokit.request(route, {
+        ...parameters,
+        headers: cached ? { 'if-none-match': cached.etag } : {},
+        ...(signal ? { request: { signal } } : {}),
+      })
+      this.counts.fresh++
+      const link = r.headers.link === undefined ? undefined : String(r.headers.link)
+      const etag = r.headers.etag
+      if (typeof etag === 'string') this.pages.set(key, { etag, data: r.data, link })
+      return { data: r.data, link }
+    } catch (err) {
+      if (statusOf(err) !== 304 || !cached) throw err
+      this.counts.notModified++
+      return { data: cached.data, link: cached.link }
+    }
+  }
+
+  /** Drop the cached pages whose route and parameters start with `prefix`. */
+  forget(prefix: string): void {
+    for (const key of this.pages.keys()) if (key.startsWith(prefix)) this.pages.delete(key)
+  }
+}
+
+/** True when a `link` header has a `rel="next"` page. */
+export function hasNextPage(link: string | undefined): boolean {
+  return link !== undefined && /rel="next"/.test(link)
+}
