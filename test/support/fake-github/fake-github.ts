@@ -301,7 +301,7 @@ export class FakeGitHub {
     const events: EmittedEvent[] = []
     let reply: Reply & { problem?: string }
     try {
-      reply = this.#route(method, matched, query, request.url, text, entry.login, events)
+      reply = this.#route(method, matched, query, request, text, entry.login, events)
     } catch (err) {
       const problem = `fake GitHub crashed on ${method} ${entry.path}: ${(err as Error).stack ?? String(err)}`
       reply = { status: 500, data: { message: 'Server Error' }, problem }
@@ -310,7 +310,13 @@ export class FakeGitHub {
       entry.problem = reply.problem
       this.problems.push(reply.problem)
     }
-    let res = json(reply.status, reply.data, reply.headers)
+    let res = reply.raw
+      ? {
+          status: reply.status,
+          headers: { 'content-type': reply.raw.contentType, ...reply.headers },
+          body: reply.raw.body,
+        }
+      : json(reply.status, reply.data, reply.headers)
     if (method === 'GET' && reply.status === 200) {
       const etag = `W/"${createHash('sha1')
         .update(`${res.body}\n${reply.headers?.link ?? ''}`)
@@ -336,7 +342,7 @@ export class FakeGitHub {
     method: string,
     matched: ReturnType<typeof validateRequest>,
     query: URLSearchParams,
-    url: string,
+    request: RawRequest,
     text: string,
     login: string | null,
     events: EmittedEvent[],
@@ -360,7 +366,8 @@ export class FakeGitHub {
       repo,
       params: matched.params,
       query,
-      url: new URL(url),
+      url: new URL(request.url),
+      headers: request.headers,
       body: text ? (JSON.parse(text) as Json) : {},
       actor,
       emit: (name, fields) => events.push({ name, repo, fields }),

@@ -32,6 +32,8 @@ export interface Call {
   url: URL
   /** Parsed JSON body (`{}` when none). */
   body: Json
+  /** The request's headers (lower-case names): `accept` picks a media type. */
+  headers: Record<string, string | undefined>
   /** Who is acting (from the token); writes without a token are refused before routes run. */
   actor: FakeUser
   /** Record a webhook to deliver once the response is sent. */
@@ -42,6 +44,8 @@ export interface Reply {
   status: number
   data?: unknown
   headers?: Record<string, string>
+  /** Send this text as the body instead of `data` as JSON (a raw media type). */
+  raw?: { body: string; contentType: string }
 }
 
 export type Route = (call: Call) => Reply
@@ -82,6 +86,17 @@ export function page<T>(items: T[], call: Call, shape: (item: T) => unknown): Re
     data: items.slice((n - 1) * perPage, n * perPage).map(shape),
     ...(links.length ? { headers: { link: links.join(', ') } } : {}),
   }
+}
+
+/**
+ * A test for GitHub's `since` parameter: kept when `updatedAt` is at or after
+ * it. GitHub's times have whole seconds, so `since` is cut to its second (a
+ * comment of 09:00:00 is kept for `since=09:00:00.500Z`). Absent: keeps all.
+ */
+export function since(value: string | null): (updatedAt: string) => boolean {
+  if (!value) return () => true
+  const at = Math.floor(Date.parse(value) / 1000) * 1000
+  return (updatedAt) => Date.parse(updatedAt) >= at
 }
 
 /** The issue `{issue_number}` of the call's repository, or undefined. */

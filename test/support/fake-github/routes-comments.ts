@@ -11,7 +11,7 @@
  * No vitest import here: benchmarks bundle this file and run it under plain Node.
  */
 import type { FakeComment } from './model.js'
-import { type Call, issueOf, notFound, page, type Route } from './route-kit.js'
+import { type Call, issueOf, notFound, page, type Route, since } from './route-kit.js'
 import { commentJson, issueJson, userJson } from './shapes.js'
 
 const R = '/repos/{owner}/{repo}/issues'
@@ -33,9 +33,9 @@ export const commentRoutes: Record<string, Route> = {
   [`GET ${R}/{issue_number}/comments`]: (call) => {
     const issue = issueOf(call)
     if (!issue) return notFound()
-    const since = call.query.get('since')
+    const after = since(call.query.get('since'))
     const list = call.repo.comments
-      .filter((c) => c.issue === issue.number && (!since || c.updated_at >= since))
+      .filter((c) => c.issue === issue.number && after(c.updated_at))
       .sort(byCreation)
     return page(list, call, (c) => commentJson(call.state, call.repo, c))
   },
@@ -56,8 +56,8 @@ export const commentRoutes: Record<string, Route> = {
     return { status: 201, data }
   },
   [`GET ${R}/comments`]: (call) => {
-    const since = call.query.get('since')
-    const list = call.repo.comments.filter((c) => !since || c.updated_at >= since)
+    const after = since(call.query.get('since'))
+    const list = call.repo.comments.filter((c) => after(c.updated_at))
     if (call.query.get('sort') === 'updated')
       list.sort((a, b) => a.updated_at.localeCompare(b.updated_at) || a.id - b.id)
     else list.sort(byCreation)

@@ -16,6 +16,7 @@ import {
   notFound,
   page,
   type Route,
+  since,
   validationFailed,
 } from './route-kit.js'
 import { issueJson, labelJson } from './shapes.js'
@@ -93,7 +94,7 @@ export const issueRoutes: Record<string, Route> = {
       .split(',')
       .map((l) => l.trim().toLowerCase())
       .filter(Boolean)
-    const since = query.get('since')
+    const after = since(query.get('since'))
     const assignee = query.get('assignee')
     const sort = query.get('sort') ?? 'created'
     const desc = (query.get('direction') ?? 'desc') === 'desc'
@@ -101,7 +102,7 @@ export const issueRoutes: Record<string, Route> = {
     const list = [...repo.issues.values()]
       .filter((i) => state === 'all' || i.state === state)
       .filter((i) => labels.every((l) => i.labels.some((x) => x.toLowerCase() === l)))
-      .filter((i) => !since || i.updated_at >= since)
+      .filter((i) => after(i.updated_at))
       .filter((i) => {
         if (assignee === null) return true
         if (assignee === '*') return i.assignees.length > 0

@@ -52,6 +52,12 @@ export const repoRoutes: Record<string, Route> = {
     const path = call.params.path ?? ''
     const text = call.repo.files.get(path)
     if (text === undefined) return notFound()
+    // `Accept: application/vnd.github.raw(+json)`: the file's text as the body.
+    if (/application\/vnd\.github(\.v3)?\.raw/.test(call.headers.accept ?? ''))
+      return {
+        status: 200,
+        raw: { body: text, contentType: 'application/vnd.github.raw; charset=utf-8' },
+      }
     return {
       status: 200,
       data: {
