@@ -10,7 +10,7 @@
  * runs of the Actions-hosted mode overlap: each works on its own copy of the
  * state, so only GitHub tells one run what the other has answered.
  */
-import { MARKER_PREFIX, readMarkers } from '../github/replies.js'
+import { MARKER_PREFIX, type Outcome, readMarkers } from '../github/replies.js'
 import type { AppRuntime, Octokit, RepoRef } from './runtime.js'
 
 /** The login of replies posted with a workflow's `GITHUB_TOKEN` (the Actions-hosted mode). */
@@ -32,13 +32,26 @@ export interface ListedComment {
  * markers of those posted by `appLogin` (compared case-insensitively).
  */
 export function answersIn(comments: Iterable<ListedComment>, appLogin: string): Set<number> {
+  return new Set(outcomesIn(comments, appLogin).keys())
+}
+
+/**
+ * The outcomes of the app's replies in `comments`, by the id of the comment
+ * each answers, in reply order (markers in comments by `appLogin` only, as
+ * {@link answersIn}).
+ */
+export function outcomesIn(
+  comments: Iterable<ListedComment>,
+  appLogin: string,
+): Map<number, Outcome[]> {
   const own = appLogin.toLowerCase()
-  const answered = new Set<number>()
+  const answered = new Map<number, Outcome[]>()
   for (const c of comments) {
     if (!c.body?.includes(MARKER_PREFIX)) continue
     if (c.user?.login.toLowerCase() !== own) continue
     for (const outcome of readMarkers(c.body)) {
-      if (outcome.comment !== undefined) answered.add(outcome.comment)
+      if (outcome.comment === undefined) continue
+      answered.set(outcome.comment, [...(answered.get(outcome.comment) ?? []), outcome])
     }
   }
   return answered
@@ -47,11 +60,18 @@ export function answersIn(comments: Iterable<ListedComment>, appLogin: string): 
 /**
  * Note in `rt.answeredElsewhere` every comment that `comments` (a listing
  * already fetched) show the app has answered: their commands are then
- * re-applied without a second reaction or reply. Returns how many were noted.
+ * re-applied without a second reaction or reply (and the `/next` outcomes
+ * in `rt.answeredNext`: such a `/next` re-applies the grant it was answered
+ * with). Returns how many were noted.
  */
 export function noteAnswers(rt: AppRuntime, comments: Iterable<ListedComment>): number {
-  const answered = answersIn(comments, appLoginOf(rt))
-  for (const id of answered) rt.answeredElsewhere.add(id)
+  const answered = outcomesIn(comments, appLoginOf(rt))
+  for (const [id, outcomes] of answered) {
+    rt.answeredElsewhere.add(id)
+    // What `/next` granted, so that re-applying it claims that task again (src/app/next.ts).
+    const next = outcomes.filter((o) => o.command === 'next')
+    if (next.length > 0) rt.answeredNext.set(id, next)
+  }
   return answered.size
 }
 

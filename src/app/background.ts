@@ -45,32 +45,48 @@ export async function sweepAndReport(
         touched: [e.task],
         formerHolders: new Map([[e.task, e.holder]]),
       })
-      const task = rt.engine.get(e.task)
-      const outcome = {
-        command: 'expire',
-        ok: true,
-        task: e.task,
-        token: e.token,
-        reason: null,
-        holder: e.holder,
-        expires_at: e.expired_at,
-      }
-      await octokit.rest.issues.createComment({
-        owner,
-        repo,
-        issue_number: record.number,
-        body: `${marker(outcome)}\n${
-          e.status === 'failed'
-            ? `⏰ The lease of ${mention(e.holder)} (token ${e.token}) expired at ${e.expired_at}. That was attempt ${e.attempts} of ${task.max_attempts}: the task is **failed** and needs a person (reopen it, or relabel it \`pending\`).`
-            : `⏰ The lease of ${mention(e.holder)} (token ${e.token}) expired at ${e.expired_at}; the task is back in the queue (attempt ${e.attempts} of ${task.max_attempts}). ${mention(e.holder)}: your token is no longer valid.`
-        }`,
-      })
+      await postExpiryNotice(octokit, rt, e, { owner, repo }, record.number)
     } catch (err) {
       rt.state.markStatusDirty([e.task])
       onError(err, e.task)
     }
   }
   return expired
+}
+
+/**
+ * Tell issue `number` of `r` that lease `e` expired: one comment (⏰) with
+ * an `expire` marker (`token`, `holder`, `expires_at` of the lease that
+ * ended; no `comment` field). Used by the sweep and by `/next`, which sweeps
+ * its repository's expired leases before choosing. Throws what GitHub answered.
+ */
+export async function postExpiryNotice(
+  octokit: Octokit,
+  rt: AppRuntime,
+  e: ExpiredLease,
+  r: { owner: string; repo: string },
+  number: number,
+): Promise<void> {
+  const task = rt.engine.get(e.task)
+  const outcome = {
+    command: 'expire',
+    ok: true,
+    task: e.task,
+    token: e.token,
+    reason: null,
+    holder: e.holder,
+    expires_at: e.expired_at,
+  }
+  await octokit.rest.issues.createComment({
+    owner: r.owner,
+    repo: r.repo,
+    issue_number: number,
+    body: `${marker(outcome)}\n${
+      e.status === 'failed'
+        ? `⏰ The lease of ${mention(e.holder)} (token ${e.token}) expired at ${e.expired_at}. That was attempt ${e.attempts} of ${task.max_attempts}: the task is **failed** and needs a person (reopen it, or relabel it \`pending\`).`
+        : `⏰ The lease of ${mention(e.holder)} (token ${e.token}) expired at ${e.expired_at}; the task is back in the queue (attempt ${e.attempts} of ${task.max_attempts}). ${mention(e.holder)}: your token is no longer valid.`
+    }`,
+  })
 }
 
 /**

@@ -9,11 +9,11 @@
 import { iso } from '../core/clock.js'
 import { parseContextValue } from '../core/context.js'
 import { isTaskError } from '../core/errors.js'
-import { noLease } from '../core/leases.js'
+import { type ExpiredLease, noLease } from '../core/leases.js'
 import type { Task } from '../core/model.js'
 import { metricsSummary } from '../core/report/markdown.js'
 import type { ParsedCommand } from '../github/commands.js'
-import { COMMANDS, type Config, type CommandName as PermissionCommand } from '../github/config.js'
+import type { Config } from '../github/config.js'
 import { addChecklistItems } from '../github/issue-body-edit.js'
 import { code, inline, mention } from '../github/neutralise.js'
 import {
@@ -25,6 +25,7 @@ import {
 import { formatIssueReference } from '../github/references.js'
 import type { Outcome, ReplyLine } from '../github/replies.js'
 import { decideGate } from './gate.js'
+import { runNext } from './next.js'
 import type { AppRuntime, RepoRef } from './runtime.js'
 
 /** What running the commands of a comment changed. */
@@ -40,6 +41,23 @@ export interface Execution {
   changed: boolean
   /** New issue bodies (e.g. `/depends-on` adds items to `### Depends on`). */
   bodies: Map<string, string>
+  /** Leases `/next` found expired and ended before choosing: each gets its ⏰ notice. */
+  expired: ExpiredLease[]
+}
+
+/** Where the commands of a comment run (see {@link executeCommands}). */
+export interface CommentPlace {
+  /**
+   * False on an issue that is not a task (the dashboard): only `/next` runs
+   * there, any other command is refused with `NotATask`.
+   */
+  onTask: boolean
+  /**
+   * Given when the comment was answered elsewhere (`rt.answeredElsewhere`):
+   * the `/next` outcomes of that answer, in order — each `/next` re-applies
+   * its grant instead of choosing again (src/app/next.ts); none known: nothing.
+   */
+  replayNext?: Outcome[]
 }
 
 /**
@@ -62,11 +80,12 @@ export function needsPermission(
   actor: string,
   commands: ParsedCommand[],
   config: Config,
+  onTask = true,
 ): boolean {
-  const holder = rt.engine.get(taskId).lease?.holder ?? null
+  const holder = onTask ? (rt.engine.get(taskId).lease?.holder ?? null) : null
   return commands.some(
     (c) =>
-      (COMMANDS as readonly string[]).includes(c.name) &&
+      (onTask || c.name === 'next') &&
       !authorize({ command: c.name, actor, permission: 'none', config, holder }).allowed,
   )
 }
@@ -84,17 +103,19 @@ export function executeCommands(
   commands: ParsedCommand[],
   config: Config,
   level: PermissionLevel,
+  place: CommentPlace = { onTask: true },
 ): Execution {
   const out: Execution = {
     lines: [],
-    touched: new Set([taskId]),
+    touched: new Set(place.onTask ? [taskId] : []),
     formerHolders: new Map(),
     unblocked: [],
     changed: false,
     bodies: new Map(),
+    expired: [],
   }
+  const replays = place.replayNext ? [...place.replayNext] : undefined
   for (const command of commands) {
-    const holder = rt.engine.get(taskId).lease?.holder ?? null
     const base: Outcome = {
       command: command.name,
       ok: false,
@@ -102,17 +123,16 @@ export function executeCommands(
       token: null,
       reason: null,
     }
-    if (!(COMMANDS as readonly string[]).includes(command.name)) {
+    if (!place.onTask && command.name !== 'next') {
+      const reason = `this issue is not a task: run /${command.name} on the task's issue (only /next works here)`
       out.lines.push({
-        outcome: {
-          ...base,
-          reason: `/${command.name} is not available on this app yet`,
-          code: 'Unsupported',
-        },
-        text: `${code(`/${command.name}`)} is not available on this app yet.`,
+        outcome: { ...base, reason, code: 'NotATask' },
+        text: `${code(command.raw)}: ${inline(reason)}.`,
       })
       continue
     }
+    const holder =
+      place.onTask && command.name !== 'next' ? (rt.engine.get(taskId).lease?.holder ?? null) : null
     const auth = authorize({ command: command.name, actor, permission: level, config, holder })
     if (!auth.allowed) {
       out.lines.push({
@@ -123,19 +143,31 @@ export function executeCommands(
     }
     try {
       const line = rt.engine.write(() =>
-        run(
-          rt,
-          r,
-          taskId,
-          actor,
-          command as ParsedCommand & { name: PermissionCommand },
-          out,
-          config,
-          hasPermission(normalizePermission(level), config.permissions.override.level),
-        ),
+        command.name === 'next'
+          ? runNext(
+              rt,
+              r,
+              taskId,
+              actor,
+              command.persona,
+              config,
+              out,
+              replays && (replays.shift() ?? null),
+            )
+          : run(
+              rt,
+              r,
+              taskId,
+              actor,
+              command,
+              out,
+              config,
+              hasPermission(normalizePermission(level), config.permissions.override.level),
+            ),
       )
       out.lines.push(line)
       if (line.outcome.ok && !READ_ONLY_COMMANDS.has(command.name)) out.changed = true
+      if (out.expired.length > 0) out.changed = true
     } catch (err) {
       if (!isTaskError(err)) throw err
       const d = err.details as { holder?: string; expires_at?: string }
@@ -166,7 +198,7 @@ function run(
   r: RepoRef,
   taskId: string,
   actor: string,
-  command: ParsedCommand & { name: PermissionCommand },
+  command: ParsedCommand,
   out: Execution,
   config: Config,
   canOverride: boolean,

@@ -20,6 +20,7 @@ import {
   engineSettings,
   parseConfig,
 } from '../github/config.js'
+import type { Outcome } from '../github/markers.js'
 import { type PermissionLevel, permissionFromApi } from '../github/permissions.js'
 import { GateState } from './gate-state.js'
 import { AppState } from './state.js'
@@ -70,6 +71,13 @@ export class AppRuntime {
    * Their commands are re-applied without a second reaction or reply.
    */
   readonly answeredElsewhere = new Set<number>()
+  /**
+   * The `/next` outcomes of such answers, by comment id, in the comment's
+   * order (read from the app's own replies, src/app/answered.ts): a `/next`
+   * answered elsewhere is re-applied as the grant its reply names, never
+   * chosen a second time (src/app/next.ts).
+   */
+  readonly answeredNext = new Map<number, Outcome[]>()
   /** See {@link AppOptions.appLogin}; undefined when not given. */
   readonly appLogin: string | undefined
 

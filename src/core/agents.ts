@@ -78,31 +78,62 @@ const ORDER = 'ORDER BY priority_rank DESC, deadline_key, created_at LIMIT 1'
  * task; within each group by priority, deadline (none last) and age.
  * Returns undefined when nothing is claimable. Each probe is one indexed query.
  */
-export function pickNext(ctx: Ctx, agent: string): Task | undefined {
-  const row = pickNextRow(ctx, getAgent(ctx, agent)?.personas ?? [])
+export function pickNext(ctx: Ctx, agent: string, options: NextOptions = {}): Task | undefined {
+  const row = pickNextRow(ctx, personasFor(ctx, agent, options), options.scope)
   return row && rowToTask(row)
 }
 
+/**
+ * Where `next` looks and as whom, beyond the agent's registration. Both are
+ * for front doors that share one database between several task lists (the
+ * GitHub app: one per repository); `tm` passes neither.
+ */
+export interface NextOptions {
+  /**
+   * Only tasks whose id starts with this text are considered, and only
+   * their expired leases are swept first: `owner/repo#` for one repository's
+   * tasks on GitHub. Absent: every task.
+   */
+  scope?: string
+  /**
+   * The personas to look for first, instead of the agent's registered ones
+   * (`/next reviewer`). Names as `PERSONA_PATTERN`; absent: the registration's.
+   * Persona enforcement on claims (`settings.enforcePersonas`) still checks
+   * the registration, so asking for a persona one does not play is refused
+   * with `PersonaMismatch` when it is on.
+   */
+  personas?: string[]
+}
+
+function personasFor(ctx: Ctx, agent: string, options: NextOptions): string[] {
+  return options.personas ?? getAgent(ctx, agent)?.personas ?? []
+}
+
+/** SQL condition (with `@scope`) for a task id within {@link NextOptions.scope}. */
+const IN_SCOPE_SQL = 'substr(id, 1, length(@scope)) = @scope'
+
 /** {@link pickNext} on rows, for callers that go on to claim in the same transaction. */
-function pickNextRow(ctx: Ctx, personas: string[]): TaskRow | undefined {
-  const claimable = CLAIMABLE_SQL
+function pickNextRow(ctx: Ctx, personas: string[], scope?: string): TaskRow | undefined {
+  const claimable = scope === undefined ? CLAIMABLE_SQL : `${CLAIMABLE_SQL} AND ${IN_SCOPE_SQL}`
+  const params = scope === undefined ? { now: ctx.now } : { now: ctx.now, scope }
   const candidates: TaskRow[] = []
   for (const persona of personas) {
     const row = ctx.store.get<TaskRow>(
       `SELECT ${TASK_COLUMNS}, priority_rank, deadline_key FROM tasks WHERE ${claimable} AND persona = @persona ${ORDER}`,
-      { now: ctx.now, persona },
+      { ...params, persona },
     )
     if (row) candidates.push(row)
   }
   if (candidates.length) return candidates.sort(byUrgency)[0]!
   const unassigned = ctx.store.get<TaskRow>(
     `SELECT ${TASK_COLUMNS} FROM tasks WHERE ${claimable} AND persona IS NULL ${ORDER}`,
-    { now: ctx.now },
+    params,
   )
   if (unassigned || ctx.settings.enforcePersonas) return unassigned
-  return ctx.store.get<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE ${claimable} ${ORDER}`, {
-    now: ctx.now,
-  })
+  return ctx.store.get<TaskRow>(
+    `SELECT ${TASK_COLUMNS} FROM tasks WHERE ${claimable} ${ORDER}`,
+    params,
+  )
 }
 
 type Ranked = TaskRow & { priority_rank?: number; deadline_key?: string }
@@ -123,13 +154,20 @@ export interface NextOutcome {
 
 /**
  * Pick (and with `claimIt`, claim) the next task for `agent` in one
- * transaction. When the agent is at capacity and asked to claim, throws
+ * transaction, after sweeping expired leases (within `options.scope` when
+ * given, see {@link NextOptions}). When the agent is at capacity and asked to claim, throws
  * `AgentAtCapacity` before picking.
  */
-export function next(ctx: Ctx, agent: string, claimIt: boolean, ttlMs?: number): NextOutcome {
-  sweep(ctx)
+export function next(
+  ctx: Ctx,
+  agent: string,
+  claimIt: boolean,
+  ttlMs?: number,
+  options: NextOptions = {},
+): NextOutcome {
+  sweep(ctx, options.scope === undefined ? undefined : { scope: options.scope })
   const registered = getAgent(ctx, agent)
-  const row = pickNextRow(ctx, registered?.personas ?? [])
+  const row = pickNextRow(ctx, options.personas ?? registered?.personas ?? [], options.scope)
   if (!row) return { task: null, grant: null }
   const task = rowToTask(row)
   if (!claimIt) return { task, grant: null }

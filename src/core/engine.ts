@@ -21,6 +21,7 @@ import {
 import {
   type Agent,
   listAgents,
+  type NextOptions,
   type NextOutcome,
   next,
   pickNext,
@@ -224,17 +225,28 @@ export class Engine extends CollaborationEngine {
   /**
    * Best task for `agent`; with `claim`, claimed in the same transaction.
    * `policy` (default: the engine's) applies to every task considered and
-   * swept: for one database with one policy (`tm`).
+   * swept: for one database with one policy (`tm`), or with `scope` for the
+   * tasks of one policy (`owner/repo#`: one repository's, as the GitHub
+   * app's `/next`); `personas` replaces the agent's registered ones (see
+   * `agents.NextOptions`).
    */
   next(
     agent: string,
-    options: { claim?: boolean; ttlMs?: number; policy?: LeasePolicy } = {},
+    options: { claim?: boolean; ttlMs?: number; policy?: LeasePolicy } & NextOptions = {},
   ): NextOutcome {
-    if (!options.claim) {
-      this.sweepIfDue(options.policy)
-      return this.read((ctx) => ({ task: pickNextRead(ctx, agent), grant: null }), options.policy)
+    const pick: NextOptions = {
+      ...(options.scope !== undefined ? { scope: options.scope } : {}),
+      ...(options.personas !== undefined ? { personas: options.personas } : {}),
     }
-    return this.write((ctx) => next(ctx, agent, true, options.ttlMs), options.policy)
+    if (!options.claim) {
+      if (pick.scope === undefined) this.sweepIfDue(options.policy)
+      else this.sweep(() => options.policy ?? this.settings, pick.scope)
+      return this.read(
+        (ctx) => ({ task: pickNext(ctx, agent, pick) ?? null, grant: null }),
+        options.policy,
+      )
+    }
+    return this.write((ctx) => next(ctx, agent, true, options.ttlMs, pick), options.policy)
   }
 
   /**
@@ -339,8 +351,8 @@ export class Engine extends CollaborationEngine {
    * engine's), so one sweep serves tasks under different policies — the
    * GitHub app's, one per repository.
    */
-  sweep(policyOf?: (task: string) => LeasePolicy): ExpiredLease[] {
-    return this.write((ctx) => sweep(ctx, undefined, policyOf))
+  sweep(policyOf?: (task: string) => LeasePolicy, scope?: string): ExpiredLease[] {
+    return this.write((ctx) => sweep(ctx, scope === undefined ? undefined : { scope }, policyOf))
   }
 
   private sweepIfDue(policy?: LeasePolicy): void {
@@ -414,8 +426,4 @@ export class Engine extends CollaborationEngine {
     const prepared = this.read((ctx) => prepareImport(ctx, plan))
     return this.write((ctx) => writeImport(ctx, prepared, actor, onProgress))
   }
-}
-
-function pickNextRead(ctx: Ctx, agent: string): Task | null {
-  return pickNext(ctx, agent) ?? null
 }

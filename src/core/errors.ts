@@ -31,6 +31,7 @@ export const ERROR_KINDS = {
     'HasDependents',
     'HasSubtasks',
     'Duplicate',
+    'NothingClaimable',
   ],
   /** Completion refused because success criteria do not hold. */
   criteria: ['CriteriaFailed'],

@@ -407,7 +407,8 @@ export interface ExpiredLease {
 /**
  * Return every task whose lease expired (by the engine's clock) to the queue,
  * counting an attempt; after `max_attempts` the task becomes `failed`; `only`
- * limits the sweep to one task. Waiting tasks are skipped: their lease clock
+ * limits the sweep to one task (its id), or to the tasks whose id starts
+ * with `{ scope }` (`owner/repo#`: one repository's on GitHub). Waiting tasks are skipped: their lease clock
  * is paused. With a lock-delay the task stays unclaimable for `lockDelayMs`
  * after the sweep that noticed the expiry: the task's policy's, from
  * `policyOf(task id)` (default: `ctx.settings`), so one sweep over tasks of
@@ -416,20 +417,27 @@ export interface ExpiredLease {
  */
 export function sweep(
   ctx: Ctx,
-  only?: string,
+  only?: string | { scope: string },
   policyOf?: (task: string) => Pick<EngineSettings, 'lockDelayMs'>,
 ): ExpiredLease[] {
-  const expired = only
-    ? ctx.store.all<TaskRow>(
-        `SELECT * FROM tasks WHERE id = ? AND lease_holder IS NOT NULL AND lease_expires_at <= ?
+  const expired =
+    typeof only === 'string'
+      ? ctx.store.all<TaskRow>(
+          `SELECT * FROM tasks WHERE id = ? AND lease_holder IS NOT NULL AND lease_expires_at <= ?
            AND status = 'in_progress'`,
-        [only, ctx.now],
-      )
-    : ctx.store.all<TaskRow>(
-        `SELECT * FROM tasks WHERE lease_holder IS NOT NULL AND lease_expires_at <= ?
+          [only, ctx.now],
+        )
+      : only
+        ? ctx.store.all<TaskRow>(
+            `SELECT * FROM tasks WHERE substr(id, 1, length(?)) = ? AND lease_holder IS NOT NULL
+           AND lease_expires_at <= ? AND status = 'in_progress' ORDER BY lease_expires_at`,
+            [only.scope, only.scope, ctx.now],
+          )
+        : ctx.store.all<TaskRow>(
+            `SELECT * FROM tasks WHERE lease_holder IS NOT NULL AND lease_expires_at <= ?
            AND status = 'in_progress' ORDER BY lease_expires_at`,
-        [ctx.now],
-      )
+            [ctx.now],
+          )
   const out: ExpiredLease[] = []
   for (const row of expired) {
     const attempts = row.attempts + 1

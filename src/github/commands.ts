@@ -52,9 +52,15 @@ import { commandLines, lineStarts, MAX_COMMENT_CHARS, PARSE_LIMITS } from './com
 import { MAX_NESTING } from './comment-blocks.js'
 import { type IssueRef, parseIssueReference, type RepoContext } from './references.js'
 
-/** Every command word, in the order of the help text. */
+/**
+ * Every command word, in the order of the help text — the one list of
+ * commands: the permission rules (`config.ts` `COMMANDS`, see
+ * {@link RULED_COMMANDS}), the help reply and the "did you mean" suggestions
+ * all come from it.
+ */
 export const COMMAND_NAMES = [
   'claim',
+  'next',
   'heartbeat',
   'release',
   'done',
@@ -64,19 +70,43 @@ export const COMMAND_NAMES = [
   'reopen',
   'progress',
   'feedback',
+  'approve',
   'join',
+  'share',
+  'ask',
+  'answer',
   'depends-on',
   'priority',
   'persona',
-  'status',
-  'ask',
-  'answer',
-  'approve',
-  'share',
   'metrics',
+  'status',
 ] as const
 
 export type CommandName = (typeof COMMAND_NAMES)[number]
+
+/**
+ * Commands that are authorised by another command's permission rule:
+ * `/next` claims a task, so the `claim` rule decides who may run it (a
+ * repository that restricts claiming restricts `/next` with it).
+ */
+export const RULE_OF = { next: 'claim' } as const satisfies Partial<
+  Record<CommandName, CommandName>
+>
+
+/** A command with a permission rule of its own (every command but those of {@link RULE_OF}). */
+export type RuledCommand = Exclude<CommandName, keyof typeof RULE_OF>
+
+/** The commands with a permission rule of their own, in help order (`config.ts` `COMMANDS`). */
+export const RULED_COMMANDS: readonly RuledCommand[] = COMMAND_NAMES.filter(
+  (name): name is RuledCommand => !Object.hasOwn(RULE_OF, name),
+)
+
+/** The permission rule that decides who may run `name`: its own, or the one {@link RULE_OF} names. */
+export function ruleOf(name: CommandName): RuledCommand {
+  return Object.hasOwn(RULE_OF, name)
+    ? RULE_OF[name as keyof typeof RULE_OF]
+    : (name as RuledCommand)
+}
 
 /** Where a command was found: 1-based line in the comment and the line as written (trimmed). */
 interface At {
@@ -95,6 +125,7 @@ export type Rating = 1 | 2 | 3 | 4 | 5
 export type ParsedCommand = At &
   (
     | { name: 'claim'; ttl?: string; ttlMs?: number }
+    | { name: 'next'; persona?: string }
     | { name: 'heartbeat' }
     | { name: 'release' }
     | { name: 'done'; summary?: string }
@@ -207,6 +238,19 @@ const SPECS: { [N in CommandName]: Spec<N> } = {
           : `"${args}" is not a duration; write a number with a unit s, m, h or d.`
       }
       return { ttl: args, ttlMs }
+    },
+  },
+  next: {
+    usage: '/next [persona]',
+    example: '/next reviewer',
+    summary:
+      'claim the best claimable task for you, on the dashboard or any task (your personas from the config, or the one named; then priority, deadline, age)',
+    parse: (args) => {
+      if (!args) return {}
+      const persona = args.toLowerCase()
+      return PERSONA_PATTERN.test(persona)
+        ? { persona }
+        : `"${args}" is not a persona name; a name is one word of letters, digits, - or _ starting with a letter (at most 40).`
     },
   },
   heartbeat: {

@@ -10,8 +10,8 @@
  * {@link authorize}.
  */
 import { TaskError } from '../core/errors.js'
+import { COMMAND_NAMES, type CommandName as GrammarCommand, ruleOf } from './commands.js'
 import {
-  COMMANDS,
   type CommandName,
   type Config,
   findAgent,
@@ -101,7 +101,7 @@ export function permissionFromApi(data: CollaboratorPermissionData): PermissionL
 
 /** What it takes to run a command in a given situation. */
 export interface Requirement {
-  /** The command, without `/`. */
+  /** The command's permission rule: the command without `/`, or the rule it is run under (`next` → `claim`). */
   command: CommandName
   /** Minimum repository permission (the higher of the command's and `override`'s when overriding). */
   level: RepoPermission
@@ -113,15 +113,16 @@ export interface Requirement {
   waivedForAgent: boolean
 }
 
-function commandName(command: string): CommandName {
+/** The command word (without `/`) and the rule that authorises it (`next` → `claim`). */
+function commandName(command: string): { word: GrammarCommand; rule: CommandName } {
   const name = command.startsWith('/') ? command.slice(1) : command
-  if (!(COMMANDS as readonly string[]).includes(name)) {
+  if (!(COMMAND_NAMES as readonly string[]).includes(name)) {
     throw new TaskError(
       'InvalidInput',
-      `/${name} is not a command; the commands are ${COMMANDS.map((c) => `/${c}`).join(', ')}.`,
+      `/${name} is not a command; the commands are ${COMMAND_NAMES.map((c) => `/${c}`).join(', ')}.`,
     )
   }
-  return name as CommandName
+  return { word: name as GrammarCommand, rule: ruleOf(name as GrammarCommand) }
 }
 
 function higher(a: RepoPermission, b: RepoPermission): RepoPermission {
@@ -131,7 +132,8 @@ function higher(a: RepoPermission, b: RepoPermission): RepoPermission {
 /**
  * The permission `command` needs under `config`.
  *
- * @param command a command name, with or without `/` (`done`, `/done`)
+ * @param command a command name, with or without `/` (`done`, `/done`); a
+ *   command run under another's rule is looked up under it (`next` → `claim`)
  * @param who.actorIsHolder false when someone else holds the task's lease
  *   (true when the actor holds it or nobody does); for {@link LEASE_COMMANDS}
  *   false adds the `override` rule: the higher level, agents only if both allow
@@ -143,7 +145,7 @@ export function requiredPermission(
   config: Config,
   who: { actorIsHolder: boolean; actorIsAgent: boolean },
 ): Requirement {
-  const name = commandName(command)
+  const { rule: name } = commandName(command)
   const rule = config.permissions[name]
   const override = !who.actorIsHolder && LEASE_COMMANDS.includes(name)
   const o = config.permissions.override
@@ -191,9 +193,10 @@ export function authorize(input: {
   const has = normalizePermission(input.permission)
   if (hasPermission(has, req.level)) return { allowed: true, via: 'permission' }
   if (req.waivedForAgent) return { allowed: true, via: 'agent' }
+  const { word } = commandName(input.command)
   const what = req.override
-    ? `/${req.command} on a lease held by @${holder!.replace(/^@/, '')}`
-    : `/${req.command}`
+    ? `/${word} on a lease held by @${holder!.replace(/^@/, '')}`
+    : `/${word}`
   const alternative = req.agents
     ? ' (or a listing under agents in the config)'
     : actorIsAgent

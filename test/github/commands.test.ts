@@ -9,8 +9,10 @@ import {
   type ParsedCommand,
   parseComment,
   parseTtl,
+  ruleOf,
   suggestCommand,
 } from '../../src/github/commands.js'
+import { COMMANDS, DEFAULT_CONFIG } from '../../src/github/config.js'
 
 const ctx = { owner: 'octo-org', repo: 'backlog' }
 
@@ -296,6 +298,11 @@ describe('arguments', () => {
     expect(one('/priority critical')).toMatchObject({ priority: 'critical' })
   })
 
+  it('/next takes an optional persona, lower-cased', () => {
+    expect(one('/next')).toEqual({ name: 'next', line: 1, raw: '/next' })
+    expect(one('/next Reviewer')).toMatchObject({ name: 'next', persona: 'reviewer' })
+  })
+
   it('/persona takes a name', () => {
     expect(one('/persona reviewer')).toMatchObject({ name: 'persona', persona: 'reviewer' })
   })
@@ -343,6 +350,8 @@ describe('argument errors', () => {
     ['/block', 'block', /\/block needs a reason.*`\/block reason…`/],
     ['/persona code reviewer', 'persona', /not a persona name/],
     ['/persona', 'persona', /needs a name/],
+    ['/next code reviewer', 'next', /"code reviewer" is not a persona name/],
+    ['/next 9lives', 'next', /not a persona name/],
     ['/join two words', 'join', /not a role/],
     ['/depends-on', 'depends-on', /needs at least one issue reference/],
     ['/depends-on #12 and #13', 'depends-on', /"and" is not an issue reference/],
@@ -412,7 +421,7 @@ describe('unknown commands', () => {
     expect(e.code).toBe('unknown')
     expect(e).not.toHaveProperty('suggestion')
     expect(e.message).not.toContain('Did you mean')
-    expect(e.message).toContain('/claim, /heartbeat')
+    expect(e.message).toContain('/claim, /next, /heartbeat')
     expect(suggestCommand('xyzzy')).toBeUndefined()
     expect(suggestCommand('st')).toBeUndefined()
   })
@@ -450,6 +459,16 @@ describe('help', () => {
     }
     expect(help).toContain('`/priority <low|medium|high|critical>`')
     expect(help).toContain('`/feedback quality=<1-5> timeliness=<1-5> [notes…]`')
+  })
+
+  it('the permission rules are the one command list: every command has a rule, /next runs under claim', () => {
+    // One list (issue 11): the commands with rules are the grammar's words, in help order.
+    expect(COMMANDS).toEqual(COMMAND_NAMES.filter((name) => name !== 'next'))
+    for (const name of COMMAND_NAMES) {
+      expect(DEFAULT_CONFIG.permissions[ruleOf(name)], name).toBeDefined()
+    }
+    expect(ruleOf('next')).toBe('claim')
+    expect(ruleOf('claim')).toBe('claim')
   })
 
   it('every example in the help parses to its own command', () => {

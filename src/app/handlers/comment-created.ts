@@ -18,7 +18,9 @@ import { findAgent } from '../../github/config.js'
 import { code, codeBlock, inline } from '../../github/neutralise.js'
 import { MARKER_PREFIX, type ReplyLine, renderReply } from '../../github/replies.js'
 import { answeredOnGitHub } from '../answered.js'
+import { postExpiryNotice } from '../background.js'
 import { CATCH_UP_DELIVERY } from '../catch-up.js'
+import { DASHBOARD_MARKER, DashboardState } from '../dashboard.js'
 import { executeCommands, needsPermission, READ_ONLY_COMMANDS } from '../execute.js'
 import { ensureNativeDependencies } from '../native-dependencies.js'
 import { publish } from '../publish.js'
@@ -101,7 +103,9 @@ async function handleComment(
     })
   }
 
-  if (!record?.is_task) {
+  // `/next` also runs on the repository's dashboard issue (src/app/next.ts).
+  const onTask = record?.is_task === true
+  if (!onTask && !isDashboardIssue(rt, repoKey, issue)) {
     if (
       !rt.state.recordComment(comment.id, repoKey, issue.number, parsed.commands.length, rt.now())
     )
@@ -127,7 +131,7 @@ async function handleComment(
   }
 
   // Look the permission up before the transaction: no await may happen inside it.
-  const level = needsPermission(rt, taskId, actor, parsed.commands, config)
+  const level = needsPermission(rt, taskId, actor, parsed.commands, config, onTask)
     ? await rt.permission(octokit, r, actor)
     : 'none'
   // No await from here to the end of the transaction.
@@ -136,7 +140,11 @@ async function handleComment(
       !rt.state.recordComment(comment.id, repoKey, issue.number, parsed.commands.length, rt.now())
     )
       return null
-    const execution = executeCommands(rt, r, taskId, actor, parsed.commands, config, level)
+    const replayNext = quiet ? (rt.answeredNext.get(comment.id) ?? []) : undefined
+    const execution = executeCommands(rt, r, taskId, actor, parsed.commands, config, level, {
+      onTask,
+      ...(replayNext ? { replayNext } : {}),
+    })
     for (const l of execution.lines) l.outcome.comment = comment.id
     // The reply is owed in the same transaction as the effects it reports:
     // if posting it fails, the next flush posts it (src/app/background.ts).
@@ -166,16 +174,20 @@ async function handleComment(
         completed,
         bodies: execution.bodies,
       })
-      // `/depends-on` edges go to GitHub's native dependencies too.
-      const dependsOn = rt.engine
-        .show(taskId)
-        .depends_on.map((id) => rt.state.issue(id))
+      // `/depends-on` edges go to GitHub's native dependencies too (not from the dashboard).
+      const dependsOn = (onTask ? rt.engine.show(taskId).depends_on : [])
+        .map((id) => rt.state.issue(id))
         .filter((d) => d !== undefined)
         .map((d) => {
           const [owner, name] = d.repo.split('/') as [string, string]
           return { owner, repo: name, number: d.number }
         })
       await ensureNativeDependencies(octokit, rt, r, taskId, dependsOn)
+      // Leases `/next` found expired: told on their issues, as the sweep tells them.
+      for (const e of execution.expired) {
+        const expiredOn = rt.state.issue(e.task)
+        if (expiredOn?.is_task) await postExpiryNotice(octokit, rt, e, r, expiredOn.number)
+      }
     } catch (err) {
       mirrorError = err
     }
@@ -250,4 +262,18 @@ function replyBody(
       : []),
   ]
   return renderReply(actor, lines, footer.length ? footer.join('\n\n') : undefined)
+}
+
+/**
+ * True when `issue` is the dashboard of `repo`: the issue the app recorded
+ * as its dashboard, or one whose body starts with the dashboard's marker (a
+ * state that has not found it yet; the catch-up's events carry no body).
+ */
+function isDashboardIssue(
+  rt: AppRuntime,
+  repo: string,
+  issue: { number: number; body?: string | null },
+): boolean {
+  if (new DashboardState(rt.engine.store).get(repo).number === issue.number) return true
+  return typeof issue.body === 'string' && issue.body.startsWith(DASHBOARD_MARKER)
 }
