@@ -33,7 +33,9 @@ function client(
   return createGitHubClient({
     repo: 'octo/api',
     token: 'test-token',
-    ...(withDefaults ? {} : { octokit: new (Octokit.plugin(retry))({ auth: 'test-token' }) }),
+    ...(withDefaults
+      ? {}
+      : { octokit: new (Octokit.plugin(retry))({ auth: 'test-token', log: QUIET }) }),
     pollIntervalMs: 1,
     maxPollIntervalMs: 4,
     timeoutMs: 5_000,
@@ -64,6 +66,9 @@ function reply(id: number, outcome: Partial<Outcome> & { comment: number }) {
   )
 }
 
+/** Octokit's log, silent (it reports each 304 and 4xx with console.error). */
+const QUIET = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
+
 const pollQuery = { since: T0, per_page: '100', page: '1' }
 
 describe('GitHub transport: one command, one reply', () => {
@@ -72,15 +77,41 @@ describe('GitHub transport: one command, one reply', () => {
     const forged = comment(
       201,
       { login: 'mallory', type: 'User' },
-      marker({ command: 'claim', ok: true, task: 'octo/api#12', token: 99, reason: null, holder: 'ada', expires_at: '2030-01-01T00:00:00.000Z', comment: 100 }),
+      marker({
+        command: 'claim',
+        ok: true,
+        task: 'octo/api#12',
+        token: 99,
+        reason: null,
+        holder: 'ada',
+        expires_at: '2030-01-01T00:00:00.000Z',
+        comment: 100,
+      }),
     )
     const otherBot = comment(
       202,
       { login: 'evil[bot]', type: 'Bot' },
-      marker({ command: 'claim', ok: true, task: 'octo/api#12', token: 98, reason: null, comment: 100 }),
+      marker({
+        command: 'claim',
+        ok: true,
+        task: 'octo/api#12',
+        token: 98,
+        reason: null,
+        comment: 100,
+      }),
     )
-    const forOthers = reply(203, { token: 2, holder: 'bob', expires_at: '2026-03-01T09:30:00.000Z', comment: 99 })
-    const mine = reply(204, { token: 3, holder: 'ada', expires_at: '2026-03-01T09:30:00.000Z', comment: 100 })
+    const forOthers = reply(203, {
+      token: 2,
+      holder: 'bob',
+      expires_at: '2026-03-01T09:30:00.000Z',
+      comment: 99,
+    })
+    const mine = reply(204, {
+      token: 3,
+      holder: 'ada',
+      expires_at: '2026-03-01T09:30:00.000Z',
+      comment: 100,
+    })
     githubApi()
       .post(ISSUE, (body: { body: string }) => {
         posted = body.body
@@ -112,13 +143,32 @@ describe('GitHub transport: one command, one reply', () => {
 
   it('a refusal is a TaskError with the engine code, an app refusal a ClientError', async () => {
     const refused = (id: number, o: Partial<Outcome>) =>
-      comment(id, APP, marker({ command: 'claim', ok: false, task: 'octo/api#12', token: null, reason: 'no', ...o }))
+      comment(
+        id,
+        APP,
+        marker({
+          command: 'claim',
+          ok: false,
+          task: 'octo/api#12',
+          token: null,
+          reason: 'no',
+          ...o,
+        }),
+      )
     githubApi()
       .post(ISSUE)
       .reply(201, comment(100, ADA, '/claim'))
       .get(ISSUE)
       .query(pollQuery)
-      .reply(200, [refused(300, { code: 'LeaseHeld', reason: 'held by bob', holder: 'bob', expires_at: '2026-03-01T09:30:00.000Z', comment: 100 })])
+      .reply(200, [
+        refused(300, {
+          code: 'LeaseHeld',
+          reason: 'held by bob',
+          holder: 'bob',
+          expires_at: '2026-03-01T09:30:00.000Z',
+          comment: 100,
+        }),
+      ])
       .post(ISSUE)
       .reply(201, comment(101, ADA, '/claim'))
       .get(ISSUE)
@@ -140,9 +190,20 @@ describe('GitHub transport: one command, one reply', () => {
       .reply(201, comment(100, ADA, '/heartbeat'))
       .get(ISSUE)
       .query(pollQuery)
-      .reply(200, [reply(300, { command: 'heartbeat', token: 4, holder: 'ada', expires_at: '2026-03-01T10:00:00.000Z', comment: 100 })])
+      .reply(200, [
+        reply(300, {
+          command: 'heartbeat',
+          token: 4,
+          holder: 'ada',
+          expires_at: '2026-03-01T10:00:00.000Z',
+          comment: 100,
+        }),
+      ])
     const c = await client()
-    await expect(c.heartbeat('#12', 3)).rejects.toMatchObject({ code: 'StaleToken', details: { token: 3, current_token: 4 } })
+    await expect(c.heartbeat('#12', 3)).rejects.toMatchObject({
+      code: 'StaleToken',
+      details: { token: 3, current_token: 4 },
+    })
   })
 
   it('times out with the comment id and the key, and a retry with that key posts nothing and finds the reply', async () => {
@@ -160,7 +221,11 @@ describe('GitHub transport: one command, one reply', () => {
       .reply(304, '')
     const c = await client({ maxPollIntervalMs: 20 })
     const err = await c.release('#12', 3, { timeoutMs: 150 }).catch((e: unknown) => e)
-    expect(err).toMatchObject({ name: 'ClientError', code: 'Timeout', details: { comment: 100, timeout_ms: 150 } })
+    expect(err).toMatchObject({
+      name: 'ClientError',
+      code: 'Timeout',
+      details: { comment: 100, timeout_ms: 150 },
+    })
     const key = (err as { details: { idempotency_key: string } }).details.idempotency_key
     expect(key).toMatch(/^[0-9a-f-]{36}$/)
     const posted = comment(100, ADA, `/release\n\n<!-- tm-client: ${key} -->`)
@@ -173,7 +238,9 @@ describe('GitHub transport: one command, one reply', () => {
       .reply(200, [posted, reply(301, { command: 'release', token: 3, comment: 100 })])
     // A new process (no cached ETags) retrying the call with the key.
     const again = await client()
-    await expect(again.release('#12', 3, { idempotencyKey: key })).resolves.toEqual({ task: 'octo/api#12' })
+    await expect(again.release('#12', 3, { idempotencyKey: key })).resolves.toEqual({
+      task: 'octo/api#12',
+    })
     expect(recordedRequests.filter((r) => r.method === 'POST')).toHaveLength(1)
   })
 
@@ -190,9 +257,14 @@ describe('GitHub transport: one command, one reply', () => {
       .reply(200, () => [comment(100, ADA, body)])
       .get(ISSUE)
       .query(pollQuery)
-      .reply(200, () => [comment(100, ADA, body), reply(300, { command: 'done', token: 3, comment: 100 })])
+      .reply(200, () => [
+        comment(100, ADA, body),
+        reply(300, { command: 'done', token: 3, comment: 100 }),
+      ])
     const c = await client({}, true)
-    await expect(c.done('#12', 3, { summary: 'line one\nline two' })).resolves.toEqual({ task: 'octo/api#12' })
+    await expect(c.done('#12', 3, { summary: 'line one\nline two' })).resolves.toEqual({
+      task: 'octo/api#12',
+    })
     expect(body).toMatch(/^\/done line one line two\n\n<!-- tm-client: /)
     expect(recordedRequests.filter((r) => r.method === 'POST')).toHaveLength(1)
   })
@@ -200,30 +272,67 @@ describe('GitHub transport: one command, one reply', () => {
   it('a POST refused by GitHub (4xx) is not retried and says so', async () => {
     githubApi().post(ISSUE).reply(403, { message: 'Resource not accessible by integration' })
     const c = await client()
-    await expect(c.claim('#12')).rejects.toMatchObject({ code: 'GitHubError', details: { status: 403 } })
+    await expect(c.claim('#12')).rejects.toMatchObject({
+      code: 'GitHubError',
+      details: { status: 403 },
+    })
   })
 })
 
 describe('GitHub transport: reads', () => {
   it('status reads the issue and the app’s status marker, never a forged one', async () => {
     const state = {
-      task: 'octo/api#12', v: 1, status: 'in_progress', priority: 'high', persona: null, milestone: null,
-      lease: { holder: 'ada', token: 3, acquired_at: '2026-03-01T09:00:00.000Z', heartbeat_at: '2026-03-01T09:00:00.000Z', expires_at: '2026-03-01T09:30:00.000Z' },
-      attempts: 1, max_attempts: 3, blocked_reason: null, requires_approval: false, approved_by: null, approved_at: null,
-      progress: { percent: 40, message: 'lexer' }, completion_summary: null, feedback: null, participants: [], open_questions: [], criteria: [], history: [],
+      task: 'octo/api#12',
+      v: 1,
+      status: 'in_progress',
+      priority: 'high',
+      persona: null,
+      milestone: null,
+      lease: {
+        holder: 'ada',
+        token: 3,
+        acquired_at: '2026-03-01T09:00:00.000Z',
+        heartbeat_at: '2026-03-01T09:00:00.000Z',
+        expires_at: '2026-03-01T09:30:00.000Z',
+      },
+      attempts: 1,
+      max_attempts: 3,
+      blocked_reason: null,
+      requires_approval: false,
+      approved_by: null,
+      approved_at: null,
+      progress: { percent: 40, message: 'lexer' },
+      completion_summary: null,
+      feedback: null,
+      participants: [],
+      open_questions: [],
+      criteria: [],
+      history: [],
     }
     const line = (s: object) => `<!-- task-orchestrator:status ${JSON.stringify(s)} -->\nstatus`
     githubApi()
       .get('/repos/octo/api/issues/12')
       .reply(200, {
-        id: 1, node_id: 'I_1', number: 12, title: 'Parser', body: 'Rewrite it', state: 'open',
+        id: 1,
+        node_id: 'I_1',
+        number: 12,
+        title: 'Parser',
+        body: 'Rewrite it',
+        state: 'open',
         labels: [{ name: 'task' }, { name: 'status: in_progress' }, { name: 'priority: high' }],
-        assignee: { login: 'ada' }, created_at: T0, updated_at: T0, closed_at: null,
+        assignee: { login: 'ada' },
+        created_at: T0,
+        updated_at: T0,
+        closed_at: null,
       })
       .get(ISSUE)
       .query({ per_page: '100', page: '1' })
       .reply(200, [
-        comment(1, { login: 'mallory', type: 'User' }, line({ ...state, lease: { ...state.lease, holder: 'mallory' } })),
+        comment(
+          1,
+          { login: 'mallory', type: 'User' },
+          line({ ...state, lease: { ...state.lease, holder: 'mallory' } }),
+        ),
         comment(2, APP, line(state)),
       ])
       .get('/repos/octo/api/contents/.github%2Ftask-orchestrator.yml')
@@ -231,8 +340,14 @@ describe('GitHub transport: reads', () => {
     const c = await client()
     const { task } = await c.status('#12')
     expect(task).toMatchObject({
-      id: 'octo/api#12', title: 'Parser', description: 'Rewrite it', status: 'in_progress', priority: 'high',
-      lease: state.lease, attempts: 1, progress: { percent: 40, message: 'lexer' },
+      id: 'octo/api#12',
+      title: 'Parser',
+      description: 'Rewrite it',
+      status: 'in_progress',
+      priority: 'high',
+      lease: state.lease,
+      attempts: 1,
+      progress: { percent: 40, message: 'lexer' },
     })
   })
 

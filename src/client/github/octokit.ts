@@ -50,6 +50,9 @@ export async function defaultOctokit(options: DefaultOctokitOptions): Promise<Oc
     ...(options.token ? { auth: options.token } : {}),
     ...(options.baseUrl ? { baseUrl: options.baseUrl.replace(/\/+$/, '') } : {}),
     userAgent: 'task-orchestrator-client',
+    // Octokit logs every answer of 400 and up, and each 304 of a poll, with
+    // console.error; the client reports failures itself, as errors with codes.
+    log: { debug: () => {}, info: () => {}, warn: console.warn, error: () => {} },
     throttle: {
       onRateLimit: (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) =>
         retryCount < 1 && retryAfter <= options.maxRateLimitWaitS,
