@@ -19,7 +19,7 @@
  * `StaleToken`, `DependencyCycle`) when it refuses; nothing is half-applied.
  */
 
-export type { Agent, NextOutcome } from './core/agents.js'
+export type { Agent, NextOptions, NextOutcome } from './core/agents.js'
 export { type Clock, FakeClock, iso, systemClock } from './core/clock.js'
 export type { CompleteOutcome, CompleteRequest } from './core/completion.js'
 export {
