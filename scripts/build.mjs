@@ -177,6 +177,18 @@ await build({
   outExtension: { '.js': '.mjs' },
   external: ['better-sqlite3'],
 })
+// The agent client (`task-orchestrator/client`, src/client/): an entry of its
+// own, so engine users load no Octokit; the local transport (and with it
+// better-sqlite3) is a chunk loaded only when a local client is created.
+await build({
+  ...esm,
+  entryPoints: { client: 'src/client/index.ts' },
+  outdir: 'build/lib',
+  outExtension: { '.js': '.mjs' },
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  external: ['better-sqlite3'],
+})
 // The licences of the packages bundled into the files above (better-sqlite3
 // is installed with its own).
 await writeFile('build/licenses.txt', licenses({ inputs }))

@@ -333,8 +333,8 @@ export interface LocalClientOptions {
   /** The agent's name: the lease holder (what `--agent` / `TM_AGENT` is to `tm`). */
   agent: string
   /**
-   * The task database (default: as `tm` resolves it — `TM_DB`, else
-   * `.tasks/tasks.db`). A missing file is `StorageError` (run `tm init`),
+   * The task database (default: as `tm` resolves it, `resolveDbPath` —
+   * `TM_DB`, else `./.task-orchestrator/tasks.db`). A missing file is `StorageError` (run `tm init`),
    * as in `tm`.
    */
   db?: string
