@@ -13,6 +13,7 @@ import { registerEventCommands } from './commands/events.js'
 import { registerImportCommand } from './commands/import.js'
 import { registerLeaseCommands } from './commands/leases.js'
 import { registerMaintenanceCommands } from './commands/maintenance.js'
+import { registerMcpCommand } from './commands/mcp.js'
 import { registerQuestionCommands } from './commands/questions.js'
 import { registerRebuildCommand } from './commands/rebuild.js'
 import { registerReportCommand } from './commands/report.js'
@@ -76,5 +77,6 @@ Docs: docs/cli.md`,
   registerImportCommand(program)
   registerRebuildCommand(program)
   registerDemoCommand(program)
+  registerMcpCommand(program, VERSION)
   return program
 }
