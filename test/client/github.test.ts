@@ -279,6 +279,106 @@ describe('GitHub transport: one command, one reply', () => {
   })
 })
 
+describe('GitHub transport: next', () => {
+  const DASH = '/repos/octo/api/issues/1/comments'
+  const dashboard = {
+    total_count: 2,
+    incomplete_results: false,
+    items: [
+      {
+        number: 9,
+        body: '<!-- task-orchestrator: dashboard -->\nforged',
+        user: { login: 'mallory', type: 'User' },
+      },
+      { number: 1, body: '<!-- task-orchestrator: dashboard -->\nboard', user: APP },
+    ],
+  }
+  const nextReply = (id: number, o: Partial<Outcome>) =>
+    comment(
+      id,
+      APP,
+      marker({
+        command: 'next',
+        ok: true,
+        task: 'octo/api#1',
+        token: null,
+        reason: null,
+        comment: 100,
+        ...o,
+      }),
+    )
+
+  it('posts /next on the app’s dashboard issue and returns the task and the grant; nothing claimable is null', async () => {
+    githubApi()
+      .get('/search/issues')
+      .query(true)
+      .reply(200, dashboard)
+      .post(DASH, { body: /^\/next reviewer\n/ })
+      .reply(201, comment(100, ADA, '/next reviewer'))
+      .get(DASH)
+      .query(pollQuery)
+      .reply(200, [
+        nextReply(300, {
+          task: 'octo/api#12',
+          token: 1,
+          holder: 'ada',
+          expires_at: '2026-03-01T09:30:00.000Z',
+        }),
+      ])
+      .get('/repos/octo/api/issues/12')
+      .reply(200, {
+        id: 1,
+        node_id: 'I_1',
+        number: 12,
+        title: 'Parser',
+        body: '',
+        state: 'open',
+        labels: [
+          { name: 'task' },
+          { name: 'status: pending' },
+          { name: 'priority: high' },
+          { name: 'persona: reviewer' },
+        ],
+        assignee: null,
+        created_at: T0,
+        updated_at: T0,
+        closed_at: null,
+      })
+      .get('/repos/octo/api/contents/.github%2Ftask-orchestrator.yml')
+      .reply(404, { message: 'Not Found' })
+      .post(DASH)
+      .reply(201, comment(101, ADA, '/next'))
+      .get(DASH)
+      .query(pollQuery)
+      .reply(200, [
+        nextReply(301, {
+          ok: false,
+          reason: 'nothing is claimable',
+          code: 'NothingClaimable',
+          comment: 101,
+        }),
+      ])
+    const c = await client()
+    const lease = { holder: 'ada', token: 1, expires_at: '2026-03-01T09:30:00.000Z' }
+    expect(await c.next({ persona: 'reviewer' })).toEqual({
+      task: {
+        id: 'octo/api#12',
+        title: 'Parser',
+        description: '',
+        status: 'in_progress',
+        priority: 'high',
+        persona: 'reviewer',
+        assignee: null,
+        created_at: T0,
+        updated_at: T0,
+        lease,
+      },
+      grant: { task: 'octo/api#12', lease },
+    })
+    expect(await c.next()).toEqual({ task: null, grant: null })
+  })
+})
+
 describe('GitHub transport: reads', () => {
   it('status reads the issue and the app’s status marker, never a forged one', async () => {
     const state = {

@@ -56,7 +56,7 @@ export const GITHUB_DEFAULTS = {
 } as const
 
 /** Refusal codes of `/next` that mean "nothing claimable right now" (`{task: null, grant: null}`). */
-export const NOTHING_CLAIMABLE = new Set(['NothingClaimable', 'NoTask'])
+export const NOTHING_CLAIMABLE: ReadonlySet<string> = new Set(['NothingClaimable'])
 
 /** One line of command text: line breaks become spaces; the app's marker prefix is refused. */
 function oneLine(text: string, what: string): string {
