@@ -13,6 +13,7 @@ import {
 } from '../core/duration.js'
 import { PERSONA_PATTERN } from '../core/model.js'
 import { LEASE_TTL_CEILING_MS } from '../core/settings.js'
+import { checkAgents, checkLabels, LOGIN_PATTERN } from './config-checks.js'
 import {
   defaultPermission,
   PERMISSION_RULES,
@@ -97,8 +98,6 @@ export function describeValue(value: unknown): string {
   return JSON.stringify(value)
 }
 
-/** GitHub login: letters, digits and single hyphens (max 39), or an app's `name[bot]`. */
-const LOGIN_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/
 const LABEL_MAX = 50
 /** A GitHub App's slug, as in `github.com/apps/<slug>`: lowercase letters, digits, single hyphens. */
 const APP_SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){0,99}$/
@@ -303,82 +302,6 @@ function build() {
       description:
         'The GitHub app configuration, .github/task-orchestrator.yml. Every key is optional. Reference: docs/config.md.',
     })
-}
-
-function checkAgents(agents: { login: string }[], ctx: z.RefinementCtx<{ login: string }[]>): void {
-  const seen = new Map<string, number>()
-  agents.forEach((a, i) => {
-    if (!LOGIN_PATTERN.test(a.login)) return // already reported
-    const key = a.login.toLowerCase()
-    const first = seen.get(key)
-    if (first === undefined) seen.set(key, i)
-    else {
-      ctx.addIssue({
-        code: 'custom',
-        path: [i, 'login'],
-        message: `${a.login} is listed twice (also agents[${first}])`,
-        input: a.login,
-      })
-    }
-  })
-}
-
-/** The label names {@link checkLabels} compares. */
-interface LabelNames {
-  task_label: string
-  labels: Record<
-    | 'status_prefix'
-    | 'priority_prefix'
-    | 'persona_prefix'
-    | 'needs_person'
-    | 'needs_answer'
-    | 'requires_approval',
-    string
-  >
-}
-
-function checkLabels(c: LabelNames, ctx: z.RefinementCtx<LabelNames>): void {
-  const stem = (p: string) => p.trimEnd().toLowerCase()
-  const prefixes = (['status_prefix', 'priority_prefix', 'persona_prefix'] as const).map(
-    (key) => [key, stem(c.labels[key])] as const,
-  )
-  for (const [key, p] of prefixes) {
-    const other = prefixes.find(([k, q]) => k !== key && q.startsWith(p))
-    if (other) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['labels', key],
-        message: `overlaps labels.${other[0]} ("${c.labels[other[0]]}"); prefixes must be distinct`,
-        input: c.labels[key],
-      })
-    }
-  }
-  const names = [
-    [['task_label'], c.task_label],
-    [['labels', 'needs_person'], c.labels.needs_person],
-    [['labels', 'needs_answer'], c.labels.needs_answer],
-    [['labels', 'requires_approval'], c.labels.requires_approval],
-  ] as const
-  names.forEach(([path, name], i) => {
-    const lower = name.toLowerCase()
-    const clash = prefixes.find(([, p]) => lower.startsWith(p))
-    const twin = names.slice(0, i).find(([, n]) => n.toLowerCase() === lower)
-    if (clash) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [...path],
-        message: `starts with labels.${clash[0]} ("${c.labels[clash[0]]}"), so it would be read as one of those labels`,
-        input: name,
-      })
-    } else if (twin) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [...path],
-        message: `is the same label as ${twin[0].join('.')}`,
-        input: name,
-      })
-    }
-  })
 }
 
 let built: ConfigSchema | undefined
