@@ -10,8 +10,8 @@ import { mention } from '../github/neutralise.js'
 import { marker } from '../github/replies.js'
 import { DashboardState } from './dashboard.js'
 import { publish } from './publish.js'
+import { reconcileIssue } from './reconcile.js'
 import type { AppRuntime, Octokit } from './runtime.js'
-import { flushStatus, mirrorIssue } from './sync.js'
 
 /** An Octokit for an installation (Probot's `app.auth(id)`). */
 export type OctokitFor = (installationId: number | null) => Promise<Octokit>
@@ -127,9 +127,11 @@ export async function flushOwedReplies(
 }
 
 /**
- * Reconcile every issue marked dirty: the mirror first (a no-op unless an
- * earlier update failed), then the status comment. Returns the number of
- * requests sent.
+ * Reconcile every issue marked dirty with the mirror's writer
+ * (`reconcileIssue`, status comment included): labels, assignees, state, the
+ * body's ticks and native links (no request unless an earlier one failed or
+ * was never sent), then the status comment. An issue whose requests fail
+ * stays dirty for the next flush. Returns the number of requests sent.
  */
 export async function flushStatusComments(
   rt: AppRuntime,
@@ -162,8 +164,7 @@ async function flushBatch(
       const octokit = await octokitFor(record.installation_id)
       const [owner, repo] = record.repo.split('/') as [string, string]
       const { config } = await rt.config(octokit, { owner, repo })
-      if (await mirrorIssue(octokit, rt, config, record.task_id)) sent++
-      if (await flushStatus(octokit, rt, rt.state.issue(record.task_id) ?? record)) sent++
+      sent += await reconcileIssue(octokit, rt, config, record.task_id, { statusComment: true })
     } catch (err) {
       // Move it to the back of the queue so one failing issue does not starve the others.
       const fresh = rt.state.issue(record.task_id)

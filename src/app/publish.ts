@@ -1,30 +1,60 @@
 /**
- * After the engine changed: bring GitHub in line. For every touched task the
- * mirror sends one PATCH with only the difference (labels, assignees, state —
- * and, for a dependent that was unblocked, the ticked checkbox of the finished
- * dependency in its body); status comments are marked for the coalesced
- * refresh (see `background.ts`).
+ * After the engine changed: mark the touched issues dirty and let the
+ * mirror's writer (`reconcile.ts`) bring them in line with their tasks —
+ * one update per issue with only the difference (labels, assignees, state,
+ * the body's ticks), and the native dependency links. Status comments wait
+ * for the coalesced flush (see `background.ts`), which runs the same writer.
  */
 
 import type { Config } from '../github/config.js'
-import { setChecked } from '../github/issue-body.js'
+import { markDirty, reconcileIssue } from './reconcile.js'
 import type { AppRuntime, Octokit } from './runtime.js'
-import { mirrorIssue } from './sync.js'
 
-/** What to publish. */
+/** What changed. */
 export interface Changes {
   touched: Iterable<string>
+  /** Whose lease ended, per task: unassigned by the mirror. */
   formerHolders?: Map<string, string>
-  /** Tasks that just completed: their dependents' checkboxes get ticked. */
+  /**
+   * Tasks that just completed: their dependents and parent are touched too
+   * (their checkboxes for it get ticked: the ticks follow the engine's state).
+   */
   completed?: string[]
-  /** New bodies for some issues (sent in the same update). */
+  /**
+   * New accepted bodies for some issues, written by the app (`/depends-on`
+   * adds items to `### Depends on`): recorded before the writer runs.
+   */
   bodies?: Map<string, string>
 }
 
 /**
- * Mirror `changes` to GitHub. Tasks of other repositories (or other
- * installations) are left to the sweeper's reconciliation. Returns the number
- * of issue updates sent.
+ * Record `changes` for the mirror, synchronously — call it in the
+ * transaction that made them, so they survive a crash: the app's new
+ * accepted bodies, and a dirty mark (with the lease holders to unassign) on
+ * every touched issue and on the dependents and parent of every completed
+ * task. Returns the issues marked.
+ */
+export function markChanges(rt: AppRuntime, changes: Changes): Set<string> {
+  const touched = new Set(changes.touched)
+  for (const done of changes.completed ?? []) {
+    const detail = rt.engine.show(done)
+    for (const dependent of detail.dependents) touched.add(dependent)
+    if (detail.parent_id) touched.add(detail.parent_id)
+  }
+  for (const [taskId, body] of changes.bodies ?? []) {
+    const record = rt.state.issue(taskId)
+    if (record) rt.state.saveIssue({ ...record, accepted_body: body })
+  }
+  markDirty(rt, touched, changes.formerHolders)
+  return touched
+}
+
+/**
+ * Mark `changes` ({@link markChanges}) and reconcile the touched issues of `repo` now (the
+ * issue part: the status comments are the flush's). Tasks of other
+ * repositories (or other installations) are left dirty for the flush.
+ * Returns the number of requests sent; throws the first failure (that
+ * issue, and those not tried yet, stay dirty for the next flush).
  */
 export async function publish(
   octokit: Octokit,
@@ -33,46 +63,12 @@ export async function publish(
   repo: string,
   changes: Changes,
 ): Promise<number> {
-  // Checkboxes to tick: in each dependent's `Depends on`, and in the parent's `Subtasks`.
-  const ticks = new Map<string, string[]>()
-  const subtaskTicks = new Map<string, string[]>()
-  for (const done of changes.completed ?? []) {
-    const detail = rt.engine.show(done)
-    for (const dependent of detail.dependents) {
-      ticks.set(dependent, [...(ticks.get(dependent) ?? []), done])
-    }
-    if (detail.parent_id)
-      subtaskTicks.set(detail.parent_id, [...(subtaskTicks.get(detail.parent_id) ?? []), done])
-  }
-  const touched = new Set([...changes.touched, ...ticks.keys(), ...subtaskTicks.keys()])
-  rt.state.markStatusDirty(touched)
+  const touched = markChanges(rt, changes)
   let sent = 0
   for (const taskId of touched) {
     const record = rt.state.issue(taskId)
     if (!record?.is_task || record.repo !== repo) continue
-    let body: string | undefined = changes.bodies?.get(taskId)
-    const [owner, name] = repo.split('/') as [string, string]
-    const context = { owner, repo: name, ...(rt.host ? { host: rt.host } : {}) }
-    const idOf = (ref: { owner: string; repo: string; number: number }) =>
-      rt.taskId({ owner: ref.owner, repo: ref.repo }, ref.number)
-    for (const [section, finished] of [
-      ['dependsOn', ticks.get(taskId)],
-      ['subtasks', subtaskTicks.get(taskId)],
-    ] as const) {
-      if (!finished) continue
-      body = setChecked(
-        body ?? record.accepted_body,
-        section,
-        (item) => finished.includes(idOf(item.ref)),
-        true,
-        context,
-      )
-    }
-    const patch = await mirrorIssue(octokit, rt, config, taskId, {
-      formerHolder: changes.formerHolders?.get(taskId) ?? null,
-      ...(body !== undefined ? { body } : {}),
-    })
-    if (patch) sent++
+    sent += await reconcileIssue(octokit, rt, config, taskId)
   }
   return sent
 }

@@ -1,13 +1,12 @@
 /**
- * Writing to GitHub: the mirror (one issue PATCH with only the difference),
- * labels created on first use, the status comment (created once, then edited
- * in place, coalesced), replies and reactions. Every write updates the
- * bookkeeping so the next diff starts from what GitHub now has.
+ * Parts of the mirror's writer (`reconcile.ts`): labels created on first
+ * use, and the status comment (created once, then edited in place,
+ * coalesced). Every write updates the bookkeeping so the next diff starts
+ * from what GitHub now has.
  */
 import type { Config } from '../github/config.js'
 import { parseIssueBody } from '../github/issue-body.js'
 import { LABEL_SPECS } from '../github/labels.js'
-import { desiredIssue, type IssuePatch, issuePatch } from '../github/mirror.js'
 import {
   renderStatusComment,
   type StatusView,
@@ -60,91 +59,6 @@ export async function ensureLabels(
     known.push(name)
   }
   rt.state.saveRepo(key, rt.now(), { labels: known })
-}
-
-/**
- * Bring the issue of `taskId` in line with the task: labels, assignees,
- * open/closed, and the body. Sends one PATCH, or nothing when GitHub already
- * agrees. Returns the patch sent.
- *
- * The body sent is `options.body` (an edit of the app's own, made from the
- * accepted body: ticks, added dependencies), which becomes the accepted body,
- * or else the record's `accepted_body` whenever GitHub's copy (`body`)
- * differs from it — so an edit refused and set back is sent again by every
- * later mirror of the task until GitHub has it. When GitHub refuses the
- * update (422, 5xx, …) the record keeps GitHub's copy as it was and the
- * accepted body as it is, is marked dirty for the next flush, and the error
- * is thrown: GitHub's copy never becomes the accepted body by a failure.
- */
-export async function mirrorIssue(
-  octokit: Octokit,
-  rt: AppRuntime,
-  config: Config,
-  taskId: string,
-  options: { formerHolder?: string | null; body?: string } = {},
-): Promise<IssuePatch | null> {
-  const record = rt.state.issue(taskId)
-  if (!record?.is_task) return null
-  const task = rt.engine.get(taskId)
-  const desired = desiredIssue(task, record, config, options.formerHolder)
-  const acceptedOf = (r: IssueRecord) => options.body ?? r.accepted_body
-  const patch = issuePatch(record, desired) ?? {}
-  if (acceptedOf(record) !== record.body) patch.body = acceptedOf(record)
-  if (Object.keys(patch).length === 0) return null
-  const [owner, repo] = record.repo.split('/') as [string, string]
-  if (patch.labels) {
-    await ensureLabels(
-      octokit,
-      rt,
-      { owner, repo },
-      patch.labels,
-      config,
-      task.persona ? [task.persona] : [],
-    )
-  }
-  // Record the new state before the request: a concurrent handler then diffs
-  // against it instead of sending the same update again. Undone on failure.
-  const latest = rt.state.issue(taskId) ?? record
-  const accepted = acceptedOf(latest)
-  if (accepted !== latest.body) patch.body = accepted
-  else delete patch.body
-  const again = issuePatch(latest, desired)
-  if (!again && patch.body === undefined) return null
-  rt.state.saveIssue({
-    ...latest,
-    state: patch.state ?? latest.state,
-    state_reason: patch.state_reason ?? (patch.state === 'open' ? null : latest.state_reason),
-    labels: patch.labels ?? latest.labels,
-    assignees: patch.assignees ?? latest.assignees,
-    body: accepted,
-    accepted_body: accepted,
-    updated_at: rt.now(),
-  })
-  try {
-    const { data } = await octokit.rest.issues.update({
-      owner,
-      repo,
-      issue_number: record.number,
-      ...patch,
-    })
-    // Our own update is now the newest change: older deliveries become stale.
-    if (data?.updated_at) {
-      const now = rt.state.issue(taskId)
-      if (now) rt.state.saveIssue({ ...now, github_updated_at: data.updated_at })
-    }
-  } catch (err) {
-    // GitHub still has what it had. The accepted body stays as recorded (this
-    // one, or one accepted meanwhile); so does a copy of GitHub's recorded meanwhile.
-    const now = rt.state.issue(taskId) ?? latest
-    rt.state.saveIssue({
-      ...latest,
-      body: now.body === accepted ? latest.body : now.body,
-      accepted_body: now.accepted_body,
-      status_dirty: true,
-    })
-    throw err
-  }
-  return patch
 }
 
 /** Everything the status comment of `taskId` shows, read from the engine. */
@@ -213,10 +127,11 @@ function ticksOf(
 }
 
 /**
- * Create the status comment of a task, or edit it when its text changed.
- * Clears the dirty flag — unless GitHub has not taken the accepted body
- * yet (`mirrorIssue` failed): then the next flush mirrors it again. Returns
- * true when a request was sent.
+ * Create the status comment of a task, or edit it when its text changed
+ * (compared by digest with the one last sent). The dirty mark is the
+ * writer's (`reconcileIssue`): this only marks the issue dirty again when it
+ * cannot send now (another creation in flight) or GitHub refused (then the
+ * error is thrown). Returns true when a request was sent.
  */
 export async function flushStatus(
   octokit: Octokit,
@@ -229,26 +144,16 @@ export async function flushStatus(
   const [owner, repo] = record.repo.split('/') as [string, string]
   const current = rt.state.issue(record.task_id) ?? record
   const digest = statusCommentDigest(body)
-  // An issue whose body GitHub has not taken yet stays marked for the flush
-  // (which mirrors it first), whatever happens to its status comment.
-  const unsent = current.accepted_body !== current.body
-  if (current.status_comment_id !== null && digest === current.status_comment) {
-    rt.state.saveIssue({ ...current, status_dirty: unsent })
-    return false
-  }
+  if (current.status_comment_id !== null && digest === current.status_comment) return false
   // Record what is being sent before the request: a change made while it is
   // in flight marks the record dirty again and is not lost. Undone on failure.
-  rt.state.saveIssue({
-    ...current,
-    status_comment: digest,
-    status_dirty: unsent,
-    updated_at: rt.now(),
-  })
+  rt.state.saveIssue({ ...current, status_comment: digest, updated_at: rt.now() })
   try {
     if (current.status_comment_id === null) {
       // One creation at a time per task: a flush meanwhile only marks it dirty.
       if (rt.creatingStatus.has(record.task_id)) {
-        rt.state.markStatusDirty([record.task_id])
+        const fresh = rt.state.issue(record.task_id) ?? current
+        rt.state.saveIssue({ ...fresh, status_comment: current.status_comment, status_dirty: true })
         return false
       }
       rt.creatingStatus.add(record.task_id)

@@ -3,7 +3,7 @@ import { readMarkers } from '../../src/github/replies.js'
 import { useGitHubHarness } from '../support/github/hooks.js'
 import { githubApi, recordedRequests } from '../support/github/nock.js'
 import { INSTALLATION, receive, webhookExample } from '../support/github/webhooks.js'
-import { comment, makeApp, permission, R, seedTask } from './helpers.js'
+import { comment, issueRead, makeApp, permission, R, seedTask } from './helpers.js'
 
 useGitHubHarness()
 
@@ -167,6 +167,7 @@ describe('/depends-on', () => {
     const b = seedTask(rt, 15)
     permission('ada', 'write')
     let patch: { body?: string; labels?: string[] } = {}
+    issueRead(14, 'Intro\n') // the body is read before it is written
     githubApi()
       .post(`${R}/issues/comments/5014/reactions`, { content: '+1' })
       .reply(201, {})

@@ -6,7 +6,16 @@ import { Engine } from '../../src/core/engine.js'
 import { useGitHubHarness } from '../support/github/hooks.js'
 import { githubApi } from '../support/github/nock.js'
 import { probotForTests, receive } from '../support/github/webhooks.js'
-import { comment, KNOWN_LABELS, makeApp, openedTask, permission, R, seedTask } from './helpers.js'
+import {
+  comment,
+  issueRead,
+  KNOWN_LABELS,
+  makeApp,
+  openedTask,
+  permission,
+  R,
+  seedTask,
+} from './helpers.js'
 
 useGitHubHarness()
 
@@ -91,6 +100,7 @@ describe('GitHub Enterprise Server', () => {
     const rt = app.runtime
     const a = seedTask(rt, 72)
     const b = seedTask(rt, 73)
+    issueRead(72, '', { baseUrl }) // the body is read before the item is written into it
     githubApi({ baseUrl })
       .get(`${R}/collaborators/ada/permission`)
       .reply(200, { permission: 'write', role_name: 'write', user: { login: 'ada' } })

@@ -122,7 +122,8 @@ export function seedTask(
     status_comment_id: 9000 + number,
     status_comment: 'old',
     status_dirty: false,
-    native_blocked_by: [],
+    // Linked as native `blocked_by` when the app tracked it (issue ids are 1000 + number).
+    native_blocked_by: (options.dependsOn ?? []).map((n) => 1000 + n),
     github_updated_at: null,
     updated_at: rt.now(),
   })
@@ -135,4 +136,23 @@ export function permission(login: string, level: 'read' | 'write' | 'maintain' |
   return githubApi()
     .get(`${R}/collaborators/${login}/permission`)
     .reply(200, { permission: legacy, role_name: level, user: { login } })
+}
+
+/**
+ * `GET …/issues/{number}` answered with `body` and an `ETag`: the mirror's
+ * writer reads an issue's current body before it writes one (so a person's
+ * edit whose webhook has not arrived is kept under a tick).
+ */
+export function issueRead(
+  number: number,
+  body: string,
+  options: { etag?: string; baseUrl?: string } = {},
+) {
+  return githubApi(options.baseUrl ? { baseUrl: options.baseUrl } : {})
+    .get(`${R}/issues/${number}`)
+    .reply(
+      200,
+      { id: 1000 + number, number, title: `Task ${number}`, body, state: 'open' },
+      { ETag: options.etag ?? `W/"issue-${number}-${body.length}"` },
+    )
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { useGitHubHarness } from '../support/github/hooks.js'
 import { githubApi, recordedRequests } from '../support/github/nock.js'
 import { INSTALLATION, receive, webhookExample } from '../support/github/webhooks.js'
-import { makeApp, permission, R, seedTask } from './helpers.js'
+import { issueRead, makeApp, permission, R, seedTask } from './helpers.js'
 
 useGitHubHarness()
 
@@ -53,6 +53,7 @@ describe('manual edits', () => {
     let body = ''
     // Reopening a finished task needs the reopen rule (maintain by default).
     permission('maint', 'maintain')
+    issueRead(51, '### Depends on\n\n- [ ] #50\n') // read before the tick is written
     githubApi()
       .patch(
         `${R}/issues/50`,

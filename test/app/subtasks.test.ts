@@ -3,7 +3,7 @@ import { readMarkers } from '../../src/github/replies.js'
 import { useGitHubHarness } from '../support/github/hooks.js'
 import { githubApi } from '../support/github/nock.js'
 import { INSTALLATION, receive, webhookExample } from '../support/github/webhooks.js'
-import { comment, KNOWN_LABELS, makeApp, permission, R, seedTask } from './helpers.js'
+import { comment, issueRead, KNOWN_LABELS, makeApp, permission, R, seedTask } from './helpers.js'
 
 useGitHubHarness()
 
@@ -38,6 +38,7 @@ describe('subtasks', () => {
     // The subtask is closed as completed by a person: the parent's checkbox is ticked.
     let parentPatch: { body?: string } = {}
     permission('maint', 'write')
+    issueRead(90, parentBody) // read before the tick is written
     githubApi()
       .patch(`${R}/issues/91`)
       .reply(200, {})

@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest'
 import { restoreParts } from '../../src/github/body-sections.js'
 import { BODY_LIMIT } from '../../src/github/fit.js'
-import { makeApp, R, seedTask } from '../app/helpers.js'
+import { issueRead, makeApp, R, seedTask } from '../app/helpers.js'
 import { useGitHubHarness } from '../support/github/hooks.js'
 import { githubApi, recordedRequests } from '../support/github/nock.js'
 import { INSTALLATION, receive, webhookExample } from '../support/github/webhooks.js'
@@ -108,6 +108,7 @@ describe('the body edits are judged against', () => {
     expect(padded.length).toBeLessThanOrEqual(BODY_LIMIT)
     const sent: string[] = []
     const replies: string[] = []
+    issueRead(10, padded) // the mirror reads GitHub's body before writing it
     patchIssue(sent)
     replyOn(replies)
     await receive(probot, 'issues.edited', edit(padded, CRITERIA_BODY, T1))
@@ -120,6 +121,7 @@ describe('the body edits are judged against', () => {
     expect(replies[0]).toContain('changing `### Success criteria` needs write')
 
     // The reader removes the padding: still judged against the accepted body.
+    issueRead(10, 'Some context.\n')
     patchIssue(sent)
     replyOn(replies)
     await receive(probot, 'issues.edited', edit('Some context.\n', padded, T2))
@@ -137,6 +139,7 @@ describe('the body edits are judged against', () => {
     const restored = `${deleted}\n${CRITERIA_SECTION}`
     const sent: string[] = []
     const replies: string[] = []
+    issueRead(10, deleted)
     patchIssue(sent, 502)
     replyOn(replies)
     await expect(
@@ -152,6 +155,7 @@ describe('the body edits are judged against', () => {
     })
 
     // The second edit (the reader rewrites the prose) is judged against the accepted body.
+    issueRead(10, 'Some context.\n')
     patchIssue(sent)
     replyOn(replies)
     await receive(probot, 'issues.edited', edit('Some context.\n', deleted, T2))
@@ -167,6 +171,7 @@ describe('the body edits are judged against', () => {
     const deleted = 'Some context.\n\n### Notes\n\nkeep me\n'
     const sent: string[] = []
     const replies: string[] = []
+    issueRead(10, deleted)
     patchIssue(sent, 502)
     replyOn(replies)
     await expect(
@@ -178,6 +183,7 @@ describe('the body edits are judged against', () => {
     await receive(probot, 'issues.edited', edit(byBot, deleted, T2, 'some-app[bot]', 'Bot'))
     expect(rt.state.issue(id)?.accepted_body).toBe(`${deleted}\n${CRITERIA_SECTION}`)
 
+    issueRead(10, byBot)
     patchIssue(sent)
     replyOn(replies)
     await receive(probot, 'issues.edited', edit(byBot, byBot, T3))
@@ -193,12 +199,14 @@ describe('the body edits are judged against', () => {
     const restored = `${deleted}\n${CRITERIA_SECTION}`
     const sent: string[] = []
     const replies: string[] = []
+    issueRead(10, deleted)
     patchIssue(sent, 502)
     replyOn(replies)
     await expect(
       receive(probot, 'issues.edited', edit(deleted, CRITERIA_BODY, T1)),
     ).rejects.toThrow()
 
+    issueRead(10, deleted) // GitHub still shows the reader's edit
     patchIssue(sent)
     githubApi().patch(`${R}/issues/comments/9010`).reply(200, {})
     await app.flush()
@@ -251,6 +259,7 @@ describe('a set-back that GitHub would refuse', () => {
     const weakened = CRITERIA_BODY.replace('`tests.failed == 0`', '`true`')
     const sent: string[] = []
     const replies: string[] = []
+    issueRead(10, weakened)
     patchIssue(sent, 502)
     replyOn(replies)
     const first = edit(weakened, CRITERIA_BODY, T1, 'ada')
@@ -261,6 +270,7 @@ describe('a set-back that GitHub would refuse', () => {
     // The holder's next edit (prose only, over the weakened criteria) is judged
     // against the accepted body: the weakening is refused again.
     const prose = weakened.replace('Some context.', 'Some context, and more.')
+    issueRead(10, prose)
     patchIssue(sent)
     replyOn(replies)
     const second = edit(prose, weakened, T2, 'ada')

@@ -22,8 +22,7 @@ import { postExpiryNotice } from '../background.js'
 import { CATCH_UP_DELIVERY } from '../catch-up.js'
 import { DASHBOARD_MARKER, DashboardState } from '../dashboard.js'
 import { executeCommands, needsPermission, READ_ONLY_COMMANDS } from '../execute.js'
-import { ensureNativeDependencies } from '../native-dependencies.js'
-import { publish } from '../publish.js'
+import { markChanges, publish } from '../publish.js'
 import type { AppRuntime } from '../runtime.js'
 
 /**
@@ -146,6 +145,16 @@ async function handleComment(
       ...(replayNext ? { replayNext } : {}),
     })
     for (const l of execution.lines) l.outcome.comment = comment.id
+    // The mirror's dirty marks commit with the effects (they survive a crash).
+    if (execution.changed)
+      markChanges(rt, {
+        touched: execution.touched,
+        formerHolders: execution.formerHolders,
+        completed: execution.lines
+          .filter((l) => l.outcome.ok && l.outcome.command === 'done')
+          .map((l) => l.outcome.task),
+        bodies: execution.bodies,
+      })
     // The reply is owed in the same transaction as the effects it reports:
     // if posting it fails, the next flush posts it (src/app/background.ts).
     const body = replyBody(execution, parsed, taskId, comment.id, actor, configError)
@@ -168,21 +177,13 @@ async function handleComment(
   let mirrorError: unknown
   if (execution.changed) {
     try {
+      // The mirror's writer also links `/depends-on` edges as native dependencies.
       await publish(octokit, rt, config, repoKey, {
         touched: execution.touched,
         formerHolders: execution.formerHolders,
         completed,
         bodies: execution.bodies,
       })
-      // `/depends-on` edges go to GitHub's native dependencies too (not from the dashboard).
-      const dependsOn = (onTask ? rt.engine.show(taskId).depends_on : [])
-        .map((id) => rt.state.issue(id))
-        .filter((d) => d !== undefined)
-        .map((d) => {
-          const [owner, name] = d.repo.split('/') as [string, string]
-          return { owner, repo: name, number: d.number }
-        })
-      await ensureNativeDependencies(octokit, rt, r, taskId, dependsOn)
       // Leases `/next` found expired: told on their issues, as the sweep tells them.
       for (const e of execution.expired) {
         const expiredOn = rt.state.issue(e.task)

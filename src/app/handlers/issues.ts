@@ -19,7 +19,6 @@ import { codeBlock } from '../../github/neutralise.js'
 import { judgeBodyEdit, onlyTicksChanged } from '../body-edits.js'
 import { readLabelsBack } from '../labels-read-back.js'
 import { type ActorPermission, actorPermission } from '../manual-permission.js'
-import { ensureNativeDependencies } from '../native-dependencies.js'
 import { publish } from '../publish.js'
 import type { AppRuntime, Octokit, RepoRef } from '../runtime.js'
 import { readSubIssues } from '../sub-issues.js'
@@ -73,20 +72,17 @@ async function track(
     context.payload.sender?.login ?? 'github',
   )
   const saved = rt.state.issue(result.taskId)
-  if (githubBody !== undefined && saved && githubBody !== saved.body) {
-    rt.state.saveIssue({ ...saved, body: githubBody })
+  if (githubBody !== undefined && saved) {
+    // This edit is judged now: the mirror may write over GitHub's body again.
+    rt.state.saveIssue({ ...saved, body: githubBody, unjudged_edit: false })
   }
+  // The mirror's writer: labels, state, body and the native dependency links.
   await publish(octokit, rt, config, rt.repoKey(r), { touched: result.touched })
   if (result.created) await readSubIssues(octokit, rt, r, result.taskId)
   const record = rt.state.issue(result.taskId)
   if (record && (result.created || record.status_comment_id === null)) {
     await flushStatus(octokit, rt, record)
   }
-  const edges = new Set(rt.engine.show(result.taskId).depends_on)
-  const mirrored = result.dependsOn.filter((ref) =>
-    edges.has(rt.taskId({ owner: ref.owner, repo: ref.repo }, ref.number)),
-  )
-  await ensureNativeDependencies(octokit, rt, r, result.taskId, mirrored)
   if (result.problems.length) {
     await reply(
       octokit,
@@ -133,11 +129,15 @@ export async function onIssueChanged(rt: AppRuntime, context: IssuesContext): Pr
     if (record && action === 'edited') {
       const body = issue.body ?? ''
       const accepted = onlyTicksChanged(rt, r, record.accepted_body, body)
+      // While a person's edit is unjudged (the mirror ticked on top of it), its
+      // older delivery must not become stale by this newer one.
       rt.state.saveIssue({
         ...record,
         body,
         accepted_body: accepted ? body : record.accepted_body,
-        github_updated_at: issue.updated_at ?? record.github_updated_at,
+        github_updated_at: record.unjudged_edit
+          ? record.github_updated_at
+          : (issue.updated_at ?? record.github_updated_at),
       })
     }
     return
