@@ -14,6 +14,7 @@
  * (`looseObject`): the result's text block carries every field.
  */
 import * as z from 'zod/v4'
+import { ClientError } from '../client/errors.js'
 import type { AgentClient } from '../client/types.js'
 
 /** A task id: local `abcd1234`, GitHub `owner/repo#12` (or `#12`, `12`). */
@@ -170,8 +171,15 @@ export const TOOLS: readonly ToolDefinition[] = [
     description: 'Give the lease back without counting an attempt.',
     input: { task, token, reason: z.string().max(10_000).optional() },
     output: z.looseObject({ task: z.string() }),
-    run: ({ task: id, token: n, reason }, ctx) =>
-      ctx.client.release(id, n, { ...(reason ? { reason } : {}), signal: ctx.signal }),
+    run: ({ task: id, token: n, reason }, ctx) => {
+      // The client drops a reason on GitHub (`/release` takes none): say so instead.
+      if (reason && ctx.client.transport === 'github')
+        throw new ClientError(
+          'Unsupported',
+          'release takes no reason on GitHub (/release has none); call it without one, and share or ask to explain.',
+        )
+      return ctx.client.release(id, n, { ...(reason ? { reason } : {}), signal: ctx.signal })
+    },
   }),
   tool({
     name: 'ask',
