@@ -51,6 +51,7 @@ const LAZY_MODULES = [
   'src/cli/demo/run.ts',
   'src/cli/commands/rebuild-run.ts',
   'src/cli/commands/report-run.ts',
+  'src/cli/github-session.ts',
   'src/mcp/run-mcp.ts',
 ]
 

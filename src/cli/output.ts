@@ -10,7 +10,7 @@
  * shown escaped (`\x1b`, `\u202e`) — see {@link escapeLine} and
  * {@link escapeBlock}. JSON output is exact.
  */
-import type { Task } from '../core/model.js'
+import type { ClientTask } from '../client/types.js'
 
 /**
  * Characters a terminal would act on or hide, rather than show: C0 controls
@@ -102,8 +102,11 @@ function truncate(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text
 }
 
-/** The task table used by `list`, `ready` and `next`. */
-export function taskTable(tasks: Task[]): string {
+/**
+ * The task table used by `list`, `ready` and `next`: a task of the engine,
+ * or one the GitHub transport read (`persona` and `lease` may be absent).
+ */
+export function taskTable(tasks: ClientTask[]): string {
   if (tasks.length === 0) return '(no tasks)'
   return table(
     ['ID', 'STATUS', 'PRIORITY', 'PERSONA', 'HOLDER', 'TITLE'],

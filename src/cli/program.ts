@@ -20,7 +20,9 @@ import { registerReportCommand } from './commands/report.js'
 import { registerTaskCommands } from './commands/tasks.js'
 import { registerWatchCommand } from './commands/watch.js'
 import { EXIT } from './exit-codes.js'
+import { checkGitHubCommand } from './github.js'
 import { escapeBlock } from './output.js'
+import { reportError } from './runtime.js'
 
 export const VERSION = '0.1.0'
 
@@ -34,6 +36,19 @@ export function buildProgram(): Command {
     .option('--db <file>', 'task database (default: $TM_DB or ./.task-orchestrator/tasks.db)')
     .option('--agent <name>', 'who is acting (default: $TM_AGENT)')
     .option('--json', 'print one JSON document with a stable shape (see docs/cli.md)')
+    .option(
+      '--github <owner/repo>',
+      'run the agent verbs on the issues of this repository (default: $TM_GITHUB; docs/cli.md "tm --github")',
+    )
+    .option('--no-github', 'use the local database even when TM_GITHUB is set')
+    .option(
+      '--wait <duration>',
+      "with --github: how long to wait for the app's reply (default 2m; e.g. 20m for the Actions-hosted mode)",
+    )
+    .option(
+      '--idempotency-key <key>',
+      'with --github: the key a timed-out command printed; waits for that command’s reply instead of posting again',
+    )
     .showHelpAfterError('(add --help for usage)')
     .addHelpText(
       'after',
@@ -62,6 +77,15 @@ Docs: docs/cli.md`,
         if (!json) process.stderr.write(escapeBlock(text))
       },
     })
+  // With --github/TM_GITHUB only the agent verbs run (on GitHub); any other
+  // command is refused before it touches the local database.
+  program.hook('preAction', (_root, command) => {
+    try {
+      checkGitHubCommand(command)
+    } catch (err) {
+      process.exit(reportError(err, json))
+    }
+  })
   registerTaskCommands(program)
   registerDependencyCommands(program)
   registerLeaseCommands(program)

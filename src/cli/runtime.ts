@@ -4,13 +4,14 @@
  * codes and messages. Commands stay a few lines each.
  */
 import type { Command } from 'commander'
+import { isClientError } from '../client/errors.js'
 import { openStore, resolveDbPath } from '../core/db/open.js'
 import { isStorageFailure, storageError } from '../core/db/storage-error.js'
 import { parseDuration as parseDurationText } from '../core/duration.js'
 import { Engine } from '../core/engine.js'
 import { isTaskError, TaskError } from '../core/errors.js'
 import { type LeaseOperation, noLease } from '../core/leases.js'
-import { EXIT, exitCodeFor } from './exit-codes.js'
+import { EXIT, exitCodeFor, exitCodeForClient } from './exit-codes.js'
 import { escapeBlock, printJson, writeText } from './output.js'
 
 /** Options every command accepts (declared on the root program). */
@@ -18,6 +19,12 @@ export interface Globals {
   db?: string
   agent?: string
   json?: boolean
+  /** `--github owner/repo`; `false` from `--no-github` (see ./github.ts). */
+  github?: string | false
+  /** `--wait <duration>`: how long to wait for a reply on GitHub. */
+  wait?: string
+  /** `--idempotency-key <key>`: pick up the reply of a command posted before (GitHub). */
+  idempotencyKey?: string
 }
 
 /** The root program's options as seen from any subcommand. */
@@ -172,6 +179,12 @@ export function reportError(
     if (json) printJson({ ok: false, error: err.toJSON() })
     else process.stderr.write(escapeBlock(`tm: ${err.message}\n`))
     return exitCodeFor(err.kind)
+  }
+  if (isClientError(err)) {
+    // tm --github: the app's own refusals and the transport's failures.
+    if (json) printJson({ ok: false, error: err.toJSON() })
+    else process.stderr.write(escapeBlock(`tm: ${err.message}\n`))
+    return exitCodeForClient(err.code)
   }
   const message = err instanceof Error ? (err.stack ?? err.message) : String(err)
   if (json) printJson({ ok: false, error: { code: 'Internal', message, details: {} } })

@@ -5,6 +5,8 @@
  */
 import type { Command } from 'commander'
 import { parseContextValue } from '../../core/context.js'
+import { TaskError } from '../../core/errors.js'
+import { githubTarget, onGitHub } from '../github.js'
 import { table } from '../output.js'
 import { action, openEngine, parseNumber, requireAgent } from '../runtime.js'
 
@@ -44,17 +46,29 @@ export function registerCollaborationCommands(program: Command): void {
     .argument('[message...]', 'what was done')
     .action(
       action(
-        (g, id: string, first: string | undefined, rest: string[]) => {
-          const engine = openEngine(g)
-          if (first !== undefined) {
-            // A first argument that is a number is the percentage (checked:
-            // `150` is refused); anything else starts the message.
-            const percent = /^[-+]?\d+(\.\d+)?%?$/.test(first)
+        async (g, id: string, first: string | undefined, rest: string[]) => {
+          // A first argument that is a number is the percentage (checked:
+          // `150` is refused); anything else starts the message.
+          const percent =
+            first !== undefined && /^[-+]?\d+(\.\d+)?%?$/.test(first)
               ? parseNumber(first.replace(/%$/, ''), 'percent', 0, 100, true)
               : null
-            const message = (percent === null ? [first, ...rest] : rest).join(' ')
-            engine.progress(id, requireAgent(g), percent, message)
+          const message = (percent === null && first !== undefined ? [first, ...rest] : rest).join(
+            ' ',
+          )
+          const github = githubTarget(g)
+          if (github) {
+            if (first === undefined)
+              throw new TaskError(
+                'InvalidInput',
+                'On GitHub `tm progress` reports (/progress percent message); the history is on the issue’s status comment. Give a percent, e.g. tm progress ID 40 "lexer done".',
+              )
+            return onGitHub(g, github, (c, call) =>
+              c.progress(id, { percent, ...(message ? { message } : {}) }, call),
+            )
           }
+          const engine = openEngine(g)
+          if (first !== undefined) engine.progress(id, requireAgent(g), percent, message)
           return { task: id, progress: engine.progressHistory(id) }
         },
         (r) =>

@@ -6,13 +6,16 @@
 import type { Command } from 'commander'
 import type { CriterionResult } from '../../core/criteria/evaluate.js'
 import { TaskError } from '../../core/errors.js'
-import { table, taskTable } from '../output.js'
+import { type GitHubRepository, githubTarget, onGitHub } from '../github.js'
+import { escapeBlock, table, taskTable } from '../output.js'
 import {
   action,
+  type Globals,
   leaseToken,
   openEngine,
   parseDuration,
   parseNumber,
+  parseToken,
   requireAgent,
 } from '../runtime.js'
 
@@ -34,6 +37,71 @@ async function expand(patterns: string[], flag: string): Promise<string[]> {
     files.push(...matches.sort())
   }
   return files
+}
+
+/** `complete`'s options. */
+interface CompleteFlags {
+  token?: string
+  summary?: string
+  validate?: boolean
+  junit?: string[]
+  coverage?: string[]
+  context?: string[]
+  set?: string[]
+  confirm?: string[]
+  actualHours?: string
+}
+
+/**
+ * `tm complete` on GitHub: posts `/done [summary]` and waits for its reply.
+ * Nothing is evaluated here: the CI gate decides (the app completes only
+ * when the gate passed and the manual criteria are ticked), which
+ * `--validate` is told on stderr. Context flags are ignored with a warning
+ * (the gate Action reads the reports in CI); `--confirm` is refused (a
+ * person ticks manual criteria on the issue).
+ */
+function completeOnGitHub(g: Globals, github: GitHubRepository, id: string, o: CompleteFlags) {
+  if (o.confirm?.length) {
+    throw new TaskError(
+      'InvalidInput',
+      '--confirm does not work on GitHub: a person allowed to tick criteria ticks the manual ones in the issue’s "Success criteria" list.',
+    )
+  }
+  const context = (
+    [
+      ['--junit', o.junit],
+      ['--coverage', o.coverage],
+      ['--context', o.context],
+      ['--set', o.set],
+    ] as const
+  ).filter(([, v]) => v?.length)
+  if (context.length && !o.validate) {
+    throw new TaskError(
+      'InvalidInput',
+      'Context options were given without --validate; add --validate.',
+    )
+  }
+  const warnings: string[] = []
+  if (context.length)
+    warnings.push(
+      `${context.map(([flag]) => flag).join(', ')} not read on GitHub: the gate Action reads the reports in CI.`,
+    )
+  if (o.actualHours)
+    warnings.push('--actual-hours is not posted on GitHub: /done takes a summary only.')
+  const token = parseToken(o.token)
+  if (o.validate) {
+    process.stderr.write(
+      escapeBlock(
+        `tm: on GitHub nothing is evaluated here: the CI gate decides (its check run on the pull request, and the manual criteria ticked on the issue). Posting /done on ${id} and waiting for the app's reply…\n`,
+      ),
+    )
+  }
+  return onGitHub(
+    g,
+    github,
+    (c, call) => c.complete(id, token, { ...call, ...(o.summary ? { summary: o.summary } : {}) }),
+    warnings,
+  )
 }
 
 /** The criteria table printed by `complete`. */
@@ -67,7 +135,15 @@ export function registerLeaseCommands(program: Command): void {
     .option('--ttl <duration>', 'lease time-to-live (default from `tm init`, 30m)')
     .action(
       action(
-        (g, id: string, o: { ttl?: string }) => openEngine(g).claim(id, requireAgent(g), ttlOf(o)),
+        (g, id: string, o: { ttl?: string }) => {
+          const ttlMs = ttlOf(o)
+          const github = githubTarget(g)
+          if (github)
+            return onGitHub(g, github, (c, call) =>
+              c.claim(id, { ...call, ...(ttlMs ? { ttlMs } : {}) }),
+            )
+          return openEngine(g).claim(id, requireAgent(g), ttlMs)
+        },
         (r) => `Claimed ${r.task}: token ${r.lease.token}, expires ${r.lease.expires_at}`,
       ),
     )
@@ -81,6 +157,17 @@ export function registerLeaseCommands(program: Command): void {
       action(
         (g, o: { claim?: boolean; ttl?: string }) => {
           const ttlMs = ttlOf(o)
+          const github = githubTarget(g)
+          if (github) {
+            if (!o.claim)
+              throw new TaskError(
+                'InvalidInput',
+                'On GitHub `tm next` claims (the app’s /next picks and claims in one step): add --claim, or use `tm ready` to look without claiming.',
+              )
+            return onGitHub(g, github, (c, call) =>
+              c.next({ ...call, ...(ttlMs ? { ttlMs } : {}) }),
+            )
+          }
           return openEngine(g).next(requireAgent(g), {
             claim: o.claim ?? false,
             ...(ttlMs ? { ttlMs } : {}),
@@ -106,6 +193,13 @@ export function registerLeaseCommands(program: Command): void {
     .action(
       action(
         (g, id: string, o: { token?: string; ttl?: string }) => {
+          const github = githubTarget(g)
+          if (github) {
+            const ttlMs = ttlOf(o)
+            return onGitHub(g, github, (c, call) =>
+              c.heartbeat(id, parseToken(o.token), { ...call, ...(ttlMs ? { ttlMs } : {}) }),
+            )
+          }
           const agent = requireAgent(g)
           const engine = openEngine(g)
           return {
@@ -133,6 +227,14 @@ export function registerLeaseCommands(program: Command): void {
     .action(
       action(
         (g, id: string, o: { token?: string; reason?: string }) => {
+          const github = githubTarget(g)
+          if (github)
+            return onGitHub(
+              g,
+              github,
+              (c, call) => c.release(id, parseToken(o.token), call),
+              o.reason ? ['--reason is not posted on GitHub: /release takes no reason.'] : [],
+            )
           const agent = requireAgent(g)
           const engine = openEngine(g)
           engine.release(id, agent, leaseToken(engine, id, o.token, 'release'), o.reason)
@@ -168,21 +270,9 @@ export function registerLeaseCommands(program: Command): void {
     .option('--actual-hours <hours>', 'hours spent (default: summed lease time)')
     .action(
       action(
-        async (
-          g,
-          id: string,
-          o: {
-            token?: string
-            summary?: string
-            validate?: boolean
-            junit?: string[]
-            coverage?: string[]
-            context?: string[]
-            set?: string[]
-            confirm?: string[]
-            actualHours?: string
-          },
-        ) => {
+        async (g, id: string, o: CompleteFlags) => {
+          const github = githubTarget(g)
+          if (github) return completeOnGitHub(g, github, id, o)
           const agent = requireAgent(g)
           const engine = openEngine(g)
           const token = leaseToken(engine, id, o.token, 'complete')
@@ -214,9 +304,13 @@ export function registerLeaseCommands(program: Command): void {
         },
         (r) =>
           [
-            `Completed ${r.task} (${r.actual_hours} h).`,
+            // On GitHub the reply names the task only (hours, verdict and
+            // unblocked tasks are the app's to publish).
+            r.actual_hours === undefined
+              ? `Completed ${r.task}.`
+              : `Completed ${r.task} (${r.actual_hours} h).`,
             r.verdict ? criteriaTable(r.verdict.results) : '',
-            r.unblocked.length ? `Unblocked: ${r.unblocked.join(', ')}` : '',
+            r.unblocked?.length ? `Unblocked: ${r.unblocked.join(', ')}` : '',
           ]
             .filter(Boolean)
             .join('\n'),
@@ -233,15 +327,25 @@ export function registerLeaseCommands(program: Command): void {
     .action(
       action(
         (g, id: string, reason: string[], o: { token?: string; retry: boolean }) => {
+          const github = githubTarget(g)
+          if (github)
+            return onGitHub(g, github, (c, call) =>
+              c.fail(id, parseToken(o.token), reason.join(' '), {
+                ...call,
+                ...(o.retry ? {} : { retry: false }),
+              }),
+            )
           const agent = requireAgent(g)
           const engine = openEngine(g)
           const token = leaseToken(engine, id, o.token, 'fail')
           return { task: id, ...engine.fail(id, agent, token, reason.join(' '), o.retry) }
         },
         (r) =>
-          r.status === 'failed'
-            ? `${r.task} failed after ${r.attempts}/${r.max_attempts} attempts; it needs a person.`
-            : `${r.task} returned to the queue (attempt ${r.attempts}/${r.max_attempts}).`,
+          r.status === undefined
+            ? `Reported failure on ${r.task}; the app retries it while attempts remain (tm show ${r.task}).`
+            : r.status === 'failed'
+              ? `${r.task} failed after ${r.attempts}/${r.max_attempts} attempts; it needs a person.`
+              : `${r.task} returned to the queue (attempt ${r.attempts}/${r.max_attempts}).`,
       ),
     )
 

@@ -4,6 +4,7 @@
  * ("Questions", "Approval checkpoints").
  */
 import type { Command } from 'commander'
+import { githubTarget, onGitHub } from '../github.js'
 import { table } from '../output.js'
 import { action, openEngine, parseNumber, requireAgent } from '../runtime.js'
 
@@ -19,15 +20,21 @@ export function registerQuestionCommands(program: Command): void {
     .option('--to <who>', 'whom it is for (a person or agent)')
     .action(
       action(
-        (g, id: string, question: string[], o: { to?: string }) =>
-          openEngine(g).ask(
+        (g, id: string, question: string[], o: { to?: string }) => {
+          const github = githubTarget(g)
+          if (github)
+            return onGitHub(g, github, (c, call) =>
+              c.ask(id, question.join(' '), { ...call, ...(o.to ? { to: o.to } : {}) }),
+            )
+          return openEngine(g).ask(
             id,
             requireAgent(g),
             o.to?.replace(/^@/, '') ?? null,
             question.join(' '),
-          ),
+          )
+        },
         (r) =>
-          `Question #${r.question.id} on ${r.question.task_id}${r.question.asked_of ? ` for ${r.question.asked_of}` : ''} recorded${r.paused ? '; the task is waiting and its lease clock is paused until the answer' : ''}.`,
+          `Question ${r.question.id === undefined ? '' : `#${r.question.id} `}on ${r.question.task_id}${r.question.asked_of ? ` for ${r.question.asked_of}` : ''} recorded${r.paused ? '; the task is waiting and its lease clock is paused until the answer' : ''}.`,
       ),
     )
 

@@ -7,9 +7,8 @@
 import type { Command } from 'commander'
 import type { RebuildReport } from '../../app/rebuild/rebuild.js'
 import { TaskError } from '../../core/errors.js'
+import { parseRepository } from '../github.js'
 import { action, openEngine, parseNumber } from '../runtime.js'
-
-const REPOSITORY = /^([A-Za-z0-9][A-Za-z0-9_-]{0,99})\/([A-Za-z0-9._-]{1,100})$/
 
 /** Register `tm rebuild`. */
 export function registerRebuildCommand(program: Command): void {
@@ -20,7 +19,9 @@ export function registerRebuildCommand(program: Command): void {
     .description(
       "Rebuild the task database from a GitHub repository's issues (tasks, statuses, dependencies, criteria, leases) and the app's comments.",
     )
-    .requiredOption('--github <owner/repo>', 'the repository to rebuild from')
+    // Declared for the help; the root program's --github reads the value
+    // (it takes its options after the command word too), see below.
+    .option('--github <owner/repo>', 'the repository to rebuild from (required)')
     .option('--token <token>', 'GitHub token (default: $GITHUB_TOKEN, then $GH_TOKEN)')
     .option(
       '--api-url <url>',
@@ -37,7 +38,7 @@ export function registerRebuildCommand(program: Command): void {
         async (
           g,
           o: {
-            github: string
+            github?: string
             token?: string
             apiUrl?: string
             force?: boolean
@@ -45,13 +46,14 @@ export function registerRebuildCommand(program: Command): void {
             appLogin?: string
           },
         ) => {
-          const m = REPOSITORY.exec(o.github)
-          if (!m) {
+          const github = typeof g.github === 'string' ? g.github : o.github
+          if (github === undefined) {
             throw new TaskError(
               'InvalidInput',
-              `--github: "${o.github}" is not a repository; write owner/repo, e.g. octo-org/backlog.`,
+              'tm rebuild needs --github owner/repo: the repository to rebuild from.',
             )
           }
+          const { owner, repo } = parseRepository(github, '--github')
           const token = o.token || process.env.GITHUB_TOKEN || process.env.GH_TOKEN
           if (!token) {
             throw new TaskError(
@@ -74,8 +76,8 @@ export function registerRebuildCommand(program: Command): void {
           render = run.rebuildText
           const engine = openEngine(g, { create: true })
           const rebuild = await run.runRebuild(engine, {
-            owner: m[1]!,
-            repo: m[2]!,
+            owner,
+            repo,
             token,
             apiUrl,
             replace: o.force ?? false,

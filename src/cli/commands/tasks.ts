@@ -3,24 +3,22 @@
  * (dependencies and blocks: ./dependencies.ts).
  */
 import { type Command, Option } from 'commander'
+import type { ClientTaskDetail } from '../../client/types.js'
 import { resolveDbPath } from '../../core/db/open.js'
 import { PRIORITIES, STATUSES, type Status, type Task } from '../../core/model.js'
 import { criteriaOptions } from '../criteria.js'
+import { githubTarget, onGitHub } from '../github.js'
 import { escapeBlock, escapeLine, table, taskTable } from '../output.js'
 import { action, openEngine, optionalAgent, parseDuration, parseNumber } from '../runtime.js'
 
 const collect = (value: string, previous: string[] = []) => [...previous, value]
 
-function showTask(
-  t: Task & {
-    depends_on?: string[]
-    dependents?: string[]
-    subtasks?: string[]
-    context?: { key: string; value: unknown }[]
-    participants?: { agent: string; role: string | null }[]
-    open_questions?: { id: number; asked_by: string; question: string }[]
-  },
-): string {
+/**
+ * `tm show`'s text: a task of the engine, or one the GitHub transport read
+ * from the issue and its status comment ({@link ClientTaskDetail}: fields it
+ * cannot know are absent and their lines left out).
+ */
+function showTask(t: ClientTaskDetail): string {
   const lines = [
     `${t.id}  ${t.title}`,
     `  status     ${t.status}${t.blocked_reason ? ` (${t.blocked_reason})` : ''}`,
@@ -40,7 +38,9 @@ function showTask(
       `  participants ${t.participants.map((p) => (p.role ? `${p.agent} (${p.role})` : p.agent)).join(', ')}`,
     )
   for (const q of t.open_questions ?? [])
-    lines.push(`  question   #${q.id} by ${q.asked_by}: ${q.question}`)
+    lines.push(
+      `  question   ${q.id === undefined ? '' : `#${q.id} `}by ${q.asked_by}: ${q.question}`,
+    )
   if (t.milestone) lines.push(`  milestone  ${t.milestone}`)
   if (t.requires_approval)
     lines.push(
@@ -52,14 +52,18 @@ function showTask(
   if (t.dependents?.length) lines.push(`  dependents ${t.dependents.join(', ')}`)
   if (t.subtasks?.length) lines.push(`  subtasks   ${t.subtasks.join(', ')}`)
   if (t.deadline) lines.push(`  deadline   ${t.deadline}`)
-  if (t.estimated_hours !== null || t.actual_hours !== null) {
+  if (t.estimated_hours != null || t.actual_hours != null) {
     lines.push(
       `  hours      estimated ${t.estimated_hours ?? '-'}, actual ${t.actual_hours ?? '-'}`,
     )
   }
-  lines.push(`  attempts   ${t.attempts}/${t.max_attempts}`)
+  if (t.attempts !== undefined) lines.push(`  attempts   ${t.attempts}/${t.max_attempts}`)
   if (t.source) lines.push(`  source     ${t.source}`)
-  if (t.success_criteria.length) {
+  if (t.progress)
+    lines.push(
+      `  progress   ${t.progress.percent}%${t.progress.message ? ` ${t.progress.message}` : ''}`,
+    )
+  if (t.success_criteria?.length) {
     lines.push('  success criteria:')
     t.success_criteria.forEach((c, i) => {
       lines.push(
@@ -68,7 +72,7 @@ function showTask(
     })
   }
   if (t.completion_summary) lines.push(`  summary    ${t.completion_summary}`)
-  if (t.feedback_quality !== null || t.feedback_timeliness !== null)
+  if (t.feedback_quality != null || t.feedback_timeliness != null)
     lines.push(
       `  feedback   quality ${t.feedback_quality ?? '-'}, timeliness ${t.feedback_timeliness ?? '-'} (1–5)${t.feedback_notes ? `: ${t.feedback_notes}` : ''}`,
     )
@@ -320,7 +324,11 @@ export function registerTaskCommands(program: Command): void {
     .argument('<id>', 'task id')
     .action(
       action(
-        (g, id: string) => ({ task: openEngine(g).show(id) }),
+        (g, id: string) => {
+          const github = githubTarget(g)
+          if (github) return onGitHub(g, github, (c, call) => c.status(id, call))
+          return { task: openEngine(g).show(id) }
+        },
         (r) => showTask(r.task),
       ),
     )
@@ -332,12 +340,15 @@ export function registerTaskCommands(program: Command): void {
     .option('-n, --limit <n>', 'at most n tasks (default 50)')
     .action(
       action(
-        (g, o: { persona?: string; limit?: string }) => ({
-          tasks: openEngine(g).ready({
+        (g, o: { persona?: string; limit?: string }) => {
+          const filter = {
             ...(o.persona ? { persona: o.persona } : {}),
             ...(o.limit ? { limit: parseNumber(o.limit, '--limit', 1, 10000, true) } : {}),
-          }),
-        }),
+          }
+          const github = githubTarget(g)
+          if (github) return onGitHub(g, github, (c, call) => c.ready({ ...call, ...filter }))
+          return { tasks: openEngine(g).ready(filter) }
+        },
         (r) => taskTable(r.tasks),
       ),
     )
