@@ -8,26 +8,28 @@
  * holder and the current token of a *live* lease; a zombie (expired lease,
  * or a newer grant) is refused and changes nothing.
  *
- * Expiry is judged by the engine's clock only. A sweep returns expired tasks
- * to `pending`, counts an attempt and, after `max_attempts`, marks the task
- * `failed`. With a lock-delay, a task whose lease *expired* stays unclaimable
- * for a grace period (Chubby's lock-delay, Burrows 2006).
+ * Expiry is judged by the engine's clock only; the sweep of expired leases is
+ * in `lease-expiry.ts`, the ending of a lease that every path shares in
+ * `lease-end.ts` (both re-exported here).
  */
 import { requireNoOpenSubtasks, requirePersona } from './claim-rules.js'
 import { iso } from './clock.js'
 import { TaskError } from './errors.js'
 import { appendEvent } from './events.js'
+import { endLease } from './lease-end.js'
 import type { Lease } from './model.js'
 import { MIN_LEASE_TTL_MS, outOfRange } from './settings.js'
 import {
   type Ctx,
-  type EngineSettings,
   requireOpen,
   requireTaskRow,
   settleBlocked,
   type TaskRow,
   unmetDependencies,
 } from './tasks.js'
+
+export { endLease } from './lease-end.js'
+export { type ExpiredLease, sweep, sweepDue } from './lease-expiry.js'
 
 /** A successful claim: the lease and its fencing token. */
 export interface Grant {
@@ -297,54 +299,6 @@ export function heartbeat(
   }
 }
 
-/** Seconds the current lease has run, until `endIso` (default now). */
-function leaseSeconds(row: TaskRow, endIso: string): number {
-  return Math.max(0, (Date.parse(endIso) - Date.parse(row.lease_acquired_at!)) / 1000)
-}
-
-/**
- * End the lease in the database: clear lease columns, add its duration to
- * `lease_seconds`, and set the next status. Shared by release, complete,
- * fail and sweep so that lease accounting is done in one place.
- */
-export function endLease(
-  ctx: Ctx,
-  row: TaskRow,
-  status: 'pending' | 'completed' | 'failed',
-  endIso: string,
-  extra: {
-    attempts?: number
-    claimable_after?: string | null
-    /** For completions: summary and actual hours, with `completed_at` = now. */
-    completion?: { summary: string | null; actual_hours: number }
-  } = {},
-): number {
-  const seconds = leaseSeconds(row, endIso)
-  ctx.store.run(
-    `UPDATE tasks SET status = @status, lease_holder = NULL, lease_token = NULL,
-       lease_acquired_at = NULL, lease_heartbeat_at = NULL, lease_expires_at = NULL,
-       lease_paused_at = NULL, lease_remaining_ms = NULL,
-       lease_seconds = lease_seconds + @seconds, attempts = @attempts,
-       claimable_after = @claimable_after, updated_at = @now,
-       completed_at = @completed_at,
-       completion_summary = CASE WHEN @completed_at IS NULL THEN completion_summary ELSE @summary END,
-       actual_hours = CASE WHEN @completed_at IS NULL THEN actual_hours ELSE @actual_hours END
-     WHERE id = @id`,
-    {
-      status,
-      seconds,
-      attempts: extra.attempts ?? row.attempts,
-      claimable_after: extra.claimable_after ?? null,
-      now: ctx.now,
-      completed_at: extra.completion ? ctx.now : null,
-      summary: extra.completion?.summary ?? null,
-      actual_hours: extra.completion?.actual_hours ?? null,
-      id: row.id,
-    },
-  )
-  return seconds
-}
-
 /** Give a lease back without counting an attempt; the task returns to the queue. */
 export function release(ctx: Ctx, id: string, agent: string, token: number, reason?: string): void {
   const row = requireLease(ctx, id, agent, token, 'release')
@@ -392,109 +346,4 @@ export function fail(
   })
   if (status === 'pending') settleBlocked(ctx, id, agent)
   return { status, attempts, max_attempts: row.max_attempts }
-}
-
-/** One lease the sweep ended. */
-export interface ExpiredLease {
-  task: string
-  holder: string
-  token: number
-  expired_at: string
-  attempts: number
-  status: 'pending' | 'blocked' | 'failed'
-}
-
-/**
- * Return every task whose lease expired (by the engine's clock) to the queue,
- * counting an attempt; after `max_attempts` the task becomes `failed`; `only`
- * limits the sweep to one task (its id), or to the tasks whose id starts
- * with `{ scope }` (`owner/repo#`: one repository's on GitHub). Waiting tasks are skipped: their lease clock
- * is paused. With a lock-delay the task stays unclaimable for `lockDelayMs`
- * after the sweep that noticed the expiry: the task's policy's, from
- * `policyOf(task id)` (default: `ctx.settings`), so one sweep over tasks of
- * several policies gives each its own. The lease's time is counted up to its
- * expiry.
- */
-export function sweep(
-  ctx: Ctx,
-  only?: string | { scope: string },
-  policyOf?: (task: string) => Pick<EngineSettings, 'lockDelayMs'>,
-): ExpiredLease[] {
-  const expired =
-    typeof only === 'string'
-      ? ctx.store.all<TaskRow>(
-          `SELECT * FROM tasks WHERE id = ? AND lease_holder IS NOT NULL AND lease_expires_at <= ?
-           AND status = 'in_progress'`,
-          [only, ctx.now],
-        )
-      : only
-        ? ctx.store.all<TaskRow>(
-            `SELECT * FROM tasks WHERE substr(id, 1, length(?)) = ? AND lease_holder IS NOT NULL
-           AND lease_expires_at <= ? AND status = 'in_progress' ORDER BY lease_expires_at`,
-            [only.scope, only.scope, ctx.now],
-          )
-        : ctx.store.all<TaskRow>(
-            `SELECT * FROM tasks WHERE lease_holder IS NOT NULL AND lease_expires_at <= ?
-           AND status = 'in_progress' ORDER BY lease_expires_at`,
-            [ctx.now],
-          )
-  const out: ExpiredLease[] = []
-  for (const row of expired) {
-    const attempts = row.attempts + 1
-    const exhausted = attempts >= row.max_attempts
-    const delay = (policyOf?.(row.id) ?? ctx.settings).lockDelayMs
-    const seconds = endLease(ctx, row, exhausted ? 'failed' : 'pending', row.lease_expires_at!, {
-      attempts,
-      claimable_after: !exhausted && delay > 0 ? iso(ctx.nowMs + delay) : null,
-    })
-    appendEvent(ctx.store, {
-      at: ctx.now,
-      type: 'lease_expired',
-      task_id: row.id,
-      actor: row.lease_holder,
-      details: {
-        token: Number(row.lease_token),
-        expired_at: row.lease_expires_at,
-        attempts,
-        max_attempts: row.max_attempts,
-        lease_s: seconds,
-      },
-    })
-    let status: ExpiredLease['status'] = 'failed'
-    if (exhausted) {
-      appendEvent(ctx.store, {
-        at: ctx.now,
-        type: 'failed',
-        task_id: row.id,
-        actor: null,
-        details: {
-          reason: `lease expired ${attempts} time(s); attempts exhausted — needs a person`,
-          attempts,
-          max_attempts: row.max_attempts,
-        },
-      })
-    } else {
-      status = settleBlocked(ctx, row.id, null) === 'blocked' ? 'blocked' : 'pending'
-    }
-    out.push({
-      task: row.id,
-      holder: row.lease_holder!,
-      token: Number(row.lease_token),
-      expired_at: row.lease_expires_at!,
-      attempts,
-      status,
-    })
-  }
-  return out
-}
-
-/** True when some lease has expired and a sweep would change something. */
-export function sweepDue(ctx: Ctx): boolean {
-  return (
-    ctx.store.get(
-      `SELECT 1 FROM tasks WHERE lease_holder IS NOT NULL AND lease_expires_at <= ?
-         AND status = 'in_progress' LIMIT 1`,
-      [ctx.now],
-    ) !== undefined
-  )
 }
