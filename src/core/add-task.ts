@@ -4,12 +4,12 @@
  * now — a bad expression is refused at creation, not discovered at
  * completion.
  */
-import { checkExpression } from './criteria/cel.js'
-import { isTaskError, TaskError } from './errors.js'
+import { TaskError } from './errors.js'
 import { appendEvent } from './events.js'
 import { addDependency } from './graph.js'
 import type { Criterion, NewTask, Task } from './model.js'
-import { fieldLabel, parseInput, schemas } from './schemas.js'
+import { parseInput, schemas } from './schemas.js'
+import { checkCriteria, emptyRow, insertTaskRow, validTaskRow } from './task-row.js'
 import {
   type Ctx,
   findTaskRow,
@@ -21,24 +21,7 @@ import {
   settleBlocked,
 } from './tasks.js'
 
-/** Type-check every measurable criterion; throws `InvalidExpression` naming its number. */
-export function checkCriteria(criteria: readonly Criterion[]): void {
-  criteria.forEach((c, i) => {
-    if (!c.measurable) return
-    try {
-      checkExpression(c.measurable)
-    } catch (err) {
-      if (isTaskError(err)) {
-        throw new TaskError(
-          'InvalidExpression',
-          `${fieldLabel(['success_criteria', i, 'measurable'])}: ${err.message}`,
-          { ...err.details, index: i + 1 },
-        )
-      }
-      throw err
-    }
-  })
-}
+export { checkCriteria } from './task-row.js'
 
 /**
  * Create a task. `depends_on` edges are added in the same transaction and
@@ -54,29 +37,21 @@ export function addTask(ctx: Ctx, input: NewTask, actor: string | null, source?:
   }
   if (t.parent_id) requireTaskRow(ctx.store, t.parent_id)
   const id = t.id ?? newTaskId(ctx.store)
-  ctx.store.run(
-    `INSERT INTO tasks (id, title, description, status, priority, persona, parent_id,
-       success_criteria, deadline, estimated_hours, max_attempts, milestone, requires_approval,
-       source, created_at, updated_at)
-     VALUES (@id, @title, @description, 'pending', @priority, @persona, @parent_id,
-       @criteria, @deadline, @estimated_hours, @max_attempts, @milestone, @requires_approval,
-       @source, @now, @now)`,
-    {
-      id,
-      title: t.title,
+  insertTaskRow(
+    ctx,
+    validTaskRow({
+      ...emptyRow(id, t.title, 'pending', ctx.now, t.max_attempts ?? ctx.settings.maxAttempts),
       description: t.description,
       priority: t.priority,
       persona: t.persona ?? null,
       parent_id: t.parent_id ?? null,
-      criteria: JSON.stringify(t.success_criteria),
+      success_criteria: t.success_criteria,
       deadline: optionalTime(t.deadline),
       estimated_hours: t.estimated_hours ?? null,
-      max_attempts: t.max_attempts ?? ctx.settings.maxAttempts,
       milestone: t.milestone ?? null,
-      requires_approval: t.requires_approval ? 1 : 0,
+      requires_approval: t.requires_approval,
       source: source ?? null,
-      now: ctx.now,
-    },
+    }),
   )
   appendEvent(ctx.store, {
     at: ctx.now,

@@ -13,17 +13,21 @@
  * of it. What cannot be restored as recorded — an edge that would close a
  * cycle, a reference to a task not in the plan, an invalid persona or
  * criterion, a task in progress without a holder — is skipped and reported,
- * never silently dropped, and never aborts the restore.
+ * never silently dropped, and never aborts the restore. Every row is
+ * checked by the task schema, as every writer's rows are (`task-row.ts`,
+ * `restore-row.ts`): a field the schema refuses and a task can go without
+ * (criteria, priority, persona, deadline, …) is left out and reported in
+ * the schema's words; a refused title or time refuses the restore.
  */
 
-import { checkCriteria } from './add-task.js'
 import { iso } from './clock.js'
-import { isTaskError, TaskError } from './errors.js'
+import { TaskError } from './errors.js'
 import { appendEvent, type TaskEvent } from './events.js'
 import { findPath } from './graph.js'
 import type { Unmapped } from './import/plan.js'
-import { type Criterion, isPersona, PRIORITIES, type Priority } from './model.js'
+import type { Criterion, Priority } from './model.js'
 import { replayHistory } from './restore-history.js'
+import { insertTask, type RowToRestore, rowOf } from './restore-row.js'
 import { type Ctx, findTaskRow, unmetDependencies } from './tasks.js'
 
 /** The statuses a restore writes. */
@@ -127,7 +131,10 @@ export interface RestoreReport {
  *
  * @throws TaskError('Duplicate') when a task of the plan already exists (the
  *   caller removes what it replaces first), TaskError('InvalidInput') for a
- *   task without id or title or with an unknown status
+ *   task without id or title or with an unknown status, and when a task's
+ *   row breaks the task schema in a field it cannot go without (the message
+ *   and `details.problems` name each as `<id>: <the schema's sentence>`,
+ *   e.g. `o/r#1: title: at most 300 characters (got 301)`); nothing is written
  */
 export function restoreTasks(ctx: Ctx, plan: RestorePlan, actor: string | null): RestoreReport {
   const skipped: Unmapped[] = []
@@ -149,7 +156,21 @@ export function restoreTasks(ctx: Ctx, plan: RestorePlan, actor: string | null):
   const exists = (id: string) => ids.has(id) || findTaskRow(ctx.store, id) !== undefined
   const leases: RestartedLease[] = []
   const expires = iso(ctx.nowMs + plan.leaseTtlMs)
-  for (const t of plan.tasks) insertTask(ctx, t, expires, skip, leases)
+  const rows: RowToRestore[] = []
+  const refused: string[] = []
+  for (const t of plan.tasks) {
+    const result = rowOf(ctx, t, expires, skip)
+    if ('row' in result) rows.push({ task: t, row: result.row })
+    else refused.push(...result.refused.map((text) => `${t.id}: ${text}`))
+  }
+  if (refused.length) {
+    throw new TaskError(
+      'InvalidInput',
+      `Restore: ${refused.length === 1 ? 'a task breaks' : 'tasks break'} the rules every task follows; nothing was restored:\n  ${refused.join('\n  ')}`,
+      { problems: refused },
+    )
+  }
+  for (const r of rows) insertTask(ctx, r, leases)
 
   let dependencies = 0
   for (const { task, dependsOn } of plan.dependencies) {
@@ -240,118 +261,6 @@ export function restoreTasks(ctx: Ctx, plan: RestorePlan, actor: string | null):
     },
   })
   return { tasks: plan.tasks.length, dependencies, parents, leases, skipped }
-}
-
-function insertTask(
-  ctx: Ctx,
-  t: RestoredTask,
-  expires: string,
-  skip: (item: string, field: string, value: unknown, reason: string) => void,
-  leases: RestartedLease[],
-): void {
-  let criteria = t.success_criteria ?? []
-  try {
-    checkCriteria(criteria)
-  } catch (err) {
-    if (!isTaskError(err)) throw err
-    skip(t.id, 'success_criteria', criteria, `${err.message} — criteria not restored`)
-    criteria = []
-  }
-  let persona = t.persona ?? null
-  if (persona !== null && !isPersona(persona)) {
-    skip(t.id, 'persona', persona, 'not a valid persona name; dropped')
-    persona = null
-  }
-  const priority: Priority =
-    t.priority && (PRIORITIES as readonly string[]).includes(t.priority) ? t.priority : 'medium'
-  let status = t.status
-  const leased = status === 'in_progress' || status === 'waiting'
-  let lease = leased ? (t.lease ?? null) : null
-  if (lease && !(Number.isInteger(lease.token) && lease.token >= 1 && lease.holder)) {
-    skip(t.id, 'lease', lease, 'not a holder with a fencing token ≥ 1; lease not restored')
-    lease = null
-  }
-  if (leased && !lease) {
-    skip(t.id, 'status', status, `${status} with nobody to hold the lease; now pending`)
-    status = 'pending'
-  }
-  if (status === 'waiting' && !t.paused_at) {
-    skip(t.id, 'status', status, 'waiting, but not when the lease paused; now in progress')
-    status = 'in_progress'
-  }
-  const approval = t.requires_approval ? (t.approval ?? null) : null
-  const created = t.created_at ?? ctx.now
-  const updated = t.updated_at ?? created
-  const finished = status === 'completed' || status === 'failed' || status === 'cancelled'
-  const maxAttempts =
-    t.max_attempts && Number.isInteger(t.max_attempts) && t.max_attempts >= 1
-      ? t.max_attempts
-      : ctx.settings.maxAttempts
-  const attempts = Math.max(0, Math.trunc(t.attempts ?? 0))
-  const fencing = Math.max(t.fencing_seq ?? 0, lease?.token ?? 0)
-  const estimate = t.estimated_hours && t.estimated_hours > 0 ? t.estimated_hours : null
-  ctx.store.run(
-    `INSERT INTO tasks (id, title, description, status, priority, persona, success_criteria,
-       deadline, estimated_hours, completion_summary, attempts, max_attempts, blocked_reason,
-       assignee, lease_holder, lease_token, lease_acquired_at, lease_heartbeat_at,
-       lease_expires_at, lease_paused_at, lease_remaining_ms, fencing_seq, milestone,
-       requires_approval, approved_by, approved_at, created_at, updated_at, completed_at)
-     VALUES (@id, @title, @description, @status, @priority, @persona, @criteria, @deadline,
-       @estimate, @summary, @attempts, @max_attempts, @blocked_reason, @assignee, @holder,
-       @token, @lease_at, @lease_at, @expires, @paused_at, @remaining, @fencing, @milestone,
-       @requires_approval, @approved_by, @approved_at, @created, @updated, @completed)`,
-    {
-      id: t.id,
-      title: t.title.trim().slice(0, 300),
-      description: t.description ?? '',
-      status,
-      priority,
-      persona,
-      criteria: JSON.stringify(criteria),
-      deadline: t.deadline ?? null,
-      estimate,
-      summary: t.completion_summary ?? null,
-      attempts,
-      max_attempts: maxAttempts,
-      blocked_reason: t.blocked_reason ?? null,
-      assignee: t.assignee ?? lease?.holder ?? null,
-      holder: lease?.holder ?? null,
-      token: lease?.token ?? null,
-      lease_at: lease ? ctx.now : null,
-      expires: lease ? expires : null,
-      paused_at: status === 'waiting' ? t.paused_at : null,
-      remaining: status === 'waiting' ? Date.parse(expires) - ctx.nowMs : null,
-      fencing,
-      milestone: t.milestone ?? null,
-      requires_approval: t.requires_approval ? 1 : 0,
-      approved_by: approval?.by ?? null,
-      approved_at: approval?.at ?? null,
-      created,
-      updated,
-      completed: finished ? (t.completed_at ?? updated) : null,
-    },
-  )
-  if (lease)
-    leases.push({ task: t.id, holder: lease.holder, token: lease.token, expires_at: expires })
-  for (const p of t.participants ?? []) {
-    ctx.store.run(
-      'INSERT OR IGNORE INTO participants (task_id, agent, role, joined_at) VALUES (?, ?, ?, ?)',
-      [t.id, p.agent, p.role, ctx.now],
-    )
-  }
-  if (
-    status === 'waiting' ||
-    status === 'in_progress' ||
-    status === 'pending' ||
-    status === 'blocked'
-  ) {
-    for (const q of t.open_questions ?? []) {
-      ctx.store.run(
-        'INSERT INTO questions (task_id, asked_by, asked_of, question, asked_at) VALUES (?, ?, ?, ?, ?)',
-        [t.id, q.asked_by, q.asked_of, q.question, t.paused_at ?? ctx.now],
-      )
-    }
-  }
 }
 
 /** Ids of the ancestors of `id` (parent, grandparent, …), nearest first. */

@@ -16,8 +16,46 @@ import {
   PERSONA_PATTERN,
   PRIORITIES,
   type Priority,
+  STATUSES,
   TASK_ID_PATTERN,
 } from './model.js'
+
+/**
+ * The limits of a task's fields, stated once: the schemas below are built
+ * from them, and an importer that fits a source's free text into a task (a
+ * criterion line cut to length, an estimate in minutes) reads them from
+ * here rather than writing the number again.
+ */
+export const TASK_LIMITS = {
+  /** Characters of a title (after trimming). */
+  title: 300,
+  /** Characters of a description. */
+  description: 65_536,
+  /** Characters of one success criterion's text. */
+  criterion: 500,
+  /** Characters of one criterion's CEL expression. */
+  expression: 2000,
+  /** Success criteria of one task. */
+  criteria: 100,
+  /** Estimated hours (exclusive of 0). */
+  hours: 10_000,
+  /** Characters of a milestone. */
+  milestone: 100,
+  /** Characters of reviewer feedback notes. */
+  feedbackNotes: 2000,
+  /** Characters of an agent name (holder, assignee, approver). */
+  agent: 1000,
+  /**
+   * Characters of a field the engine writes from free text of any length
+   * (completion summary, blocked reason, source), so that any database's
+   * export reads back.
+   */
+  freeText: 1_048_576,
+  /** Recorded hours of work. */
+  actualHours: 1_000_000,
+  /** Attempts counted on one task. */
+  attempts: 1000,
+} as const
 
 /** Length of a string or an array as zod's issue carries it in `input`. */
 function lengthOf(input: unknown): number | string {
@@ -64,19 +102,83 @@ function build() {
     z.iso.datetime({ offset: true, local: true, error: 'must be an ISO-8601 date or date-time' }),
     z.iso.date({ error: 'must be an ISO-8601 date or date-time' }),
   ])
-  const Milestone = z.string().check(z.trim(), z.minLength(1, 'must not be empty'), maxChars(100))
+  const L = TASK_LIMITS
+  const Milestone = z
+    .string()
+    .check(z.trim(), z.minLength(1, 'must not be empty'), maxChars(L.milestone))
   const Hours = z
     .number()
     .check(
       z.positive('must be greater than 0'),
-      z.lte(10_000, { error: (iss) => `at most 10000 hours (got ${iss.input})` }),
+      z.lte(L.hours, { error: (iss) => `at most ${L.hours} hours (got ${iss.input})` }),
     )
   const Criterion = z.strictObject({
-    criterion: text(500, 'must describe the criterion'),
-    measurable: z.optional(text(2000)),
+    criterion: text(L.criterion, 'must describe the criterion'),
+    measurable: z.optional(text(L.expression)),
   })
-  const Criteria = z.array(Criterion).check(maxItems(100, 'success criteria'))
-  const Description = z.string().check(maxChars(65_536))
+  const Criteria = z.array(Criterion).check(maxItems(L.criteria, 'success criteria'))
+  const Description = z.string().check(maxChars(L.description))
+  const Title = text(L.title)
+  const Agent = z.string().check(z.minLength(1, 'must name an agent'), maxChars(L.agent))
+  const FreeText = z.string().check(maxChars(L.freeText))
+  const ActualHours = z
+    .number()
+    .check(z.gte(0, 'must not be negative'), z.lte(L.actualHours, `at most ${L.actualHours}`))
+  const Count = (max: number) => wholeNumber(0, max)
+  const Rating = wholeNumber(1, 5)
+  const FeedbackNotes = z.string().check(maxChars(L.feedbackNotes))
+  const MaxAttempts = wholeNumber(1, 100)
+  const Status = z.enum(STATUSES)
+  /**
+   * One row of the `tasks` table as every writer inserts it (`task-row.ts`:
+   * `tm add`, the importers, the import of a `tm export` file, a restore):
+   * the one place a row's limits are checked. Ids are checked where they
+   * are chosen (`NewTask`, an export file); here an id is any non-empty text.
+   */
+  const TaskRow = z.strictObject({
+    id: z.string().check(z.minLength(1, 'must not be empty'), maxChars(L.agent)),
+    title: Title,
+    description: Description,
+    status: Status,
+    priority: Priority,
+    persona: z.nullable(Persona),
+    parent_id: z.nullable(z.string()),
+    success_criteria: Criteria,
+    deadline: z.nullable(IsoTime),
+    estimated_hours: z.nullable(Hours),
+    actual_hours: z.nullable(ActualHours),
+    completion_summary: z.nullable(FreeText),
+    feedback_quality: z.nullable(Rating),
+    feedback_timeliness: z.nullable(Rating),
+    feedback_notes: z.nullable(FeedbackNotes),
+    attempts: Count(L.attempts),
+    max_attempts: MaxAttempts,
+    blocked_reason: z.nullable(FreeText),
+    assignee: z.nullable(Agent),
+    lease: z.nullable(
+      z.strictObject({
+        holder: Agent,
+        token: wholeNumber(1, Number.MAX_SAFE_INTEGER),
+        acquired_at: IsoTime,
+        heartbeat_at: IsoTime,
+        expires_at: IsoTime,
+        paused_at: z.nullable(IsoTime),
+        remaining_ms: z.nullable(Count(Number.MAX_SAFE_INTEGER)),
+      }),
+    ),
+    fencing_seq: Count(Number.MAX_SAFE_INTEGER),
+    claimable_after: z.nullable(IsoTime),
+    lease_seconds: z.number().check(z.gte(0, 'must not be negative')),
+    milestone: z.nullable(Milestone),
+    requires_approval: z.boolean(),
+    approved_by: z.nullable(Agent),
+    approved_at: z.nullable(IsoTime),
+    archived_at: z.nullable(IsoTime),
+    source: z.nullable(FreeText),
+    created_at: IsoTime,
+    updated_at: IsoTime,
+    completed_at: z.nullable(IsoTime),
+  })
   return {
     /**
      * The field schemas the ones below are built from, for other readers of
@@ -95,10 +197,20 @@ function build() {
       Hours,
       Criteria,
       Description,
+      Title,
+      Agent,
+      FreeText,
+      ActualHours,
+      Count,
+      Rating,
+      FeedbackNotes,
+      MaxAttempts,
+      Status,
     },
+    TaskRow,
     NewTask: z.strictObject({
       id: z.optional(TaskId),
-      title: text(300),
+      title: Title,
       description: z._default(Description, ''),
       priority: z._default(Priority, 'medium'),
       persona: z.optional(Persona),
@@ -107,19 +219,19 @@ function build() {
       success_criteria: z._default(Criteria, []),
       deadline: z.optional(IsoTime),
       estimated_hours: z.optional(Hours),
-      max_attempts: z.optional(wholeNumber(1, 100)),
+      max_attempts: z.optional(MaxAttempts),
       milestone: z.optional(Milestone),
       requires_approval: z._default(z.boolean(), false),
     }),
     TaskPatch: z.strictObject({
-      title: z.optional(text(300)),
+      title: z.optional(Title),
       description: z.optional(Description),
       priority: z.optional(Priority),
       persona: z.optional(z.nullable(Persona)),
       deadline: z.optional(z.nullable(IsoTime)),
       estimated_hours: z.optional(z.nullable(Hours)),
       success_criteria: z.optional(Criteria),
-      max_attempts: z.optional(wholeNumber(1, 100)),
+      max_attempts: z.optional(MaxAttempts),
       parent_id: z.optional(z.nullable(TaskId)),
       milestone: z.optional(z.nullable(Milestone)),
       requires_approval: z.optional(z.boolean()),
@@ -135,11 +247,11 @@ function build() {
       personas: z._default(z.array(Persona).check(maxItems(20, 'personas')), []),
       capacity: z._default(wholeNumber(1, 1000), 1),
     }),
-    Rating: wholeNumber(1, 5),
+    Rating,
     Feedback: z.strictObject({
-      quality: wholeNumber(1, 5),
-      timeliness: wholeNumber(1, 5),
-      notes: z.optional(z.string().check(maxChars(2000))),
+      quality: Rating,
+      timeliness: Rating,
+      notes: z.optional(FeedbackNotes),
     }),
   }
 }
@@ -223,6 +335,36 @@ function problemText(issue: Issue): string {
   }
 }
 
+/** One field a schema refused: where, and the sentence naming it and what is wrong. */
+export interface InputProblem {
+  /** The field's path in the input (`['success_criteria', 0, 'criterion']`). */
+  path: PropertyKey[]
+  /** The field in words and what is wrong (`title: at most 300 characters (got 301)`). */
+  text: string
+}
+
+/**
+ * Check `value` with `schema` without throwing: the parsed value, or every
+ * refused field as an {@link InputProblem} worded as {@link parseInput}
+ * words it — so an importer that collects refusals into its report and
+ * `tm add` that throws them say the same sentence.
+ */
+export function checkInput<S extends z.ZodMiniType>(
+  schema: S,
+  value: unknown,
+  what = 'input',
+): { ok: true; data: z.output<S> } | { ok: false; problems: InputProblem[] } {
+  const result = schema.safeParse(value)
+  if (result.success) return { ok: true, data: result.data }
+  return {
+    ok: false,
+    problems: result.error.issues.map((issue) => ({
+      path: issue.path,
+      text: `${fieldLabel(issue.path, what)}: ${problemText(issue as Issue)}`,
+    })),
+  }
+}
+
 /**
  * Parse `value` with `schema`, turning a zod error into
  * `TaskError('InvalidInput')` whose message names every bad field in words,
@@ -236,11 +378,9 @@ export function parseInput<S extends z.ZodMiniType>(
   value: unknown,
   what = 'input',
 ): z.output<S> {
-  const result = schema.safeParse(value)
-  if (result.success) return result.data
-  const problems = result.error.issues.map(
-    (issue) => `${fieldLabel(issue.path, what)}: ${problemText(issue as Issue)}`,
-  )
+  const checked = checkInput(schema, value, what)
+  if (checked.ok) return checked.data
+  const problems = checked.problems.map((p) => p.text)
   throw new TaskError('InvalidInput', `Invalid ${what}:\n  ${problems.join('\n  ')}`, {
     problems,
   })

@@ -9,7 +9,8 @@
  */
 import { iso } from '../clock.js'
 import { appendEvent } from '../events.js'
-import { FINAL_STATUSES, normaliseTime } from '../model.js'
+import { normaliseTime } from '../model.js'
+import { insertTaskRow, leaseFrom } from '../task-row.js'
 import type { Ctx } from '../tasks.js'
 import type { ImportPlan, Unmapped } from './plan.js'
 import { dataVersion, type PreparedImport, prepareImport } from './prepare.js'
@@ -76,50 +77,11 @@ export function writeImport(
   const report = (item: string, what: string, value: unknown, reason: string) =>
     unmapped.push({ item, field: what, value, reason })
 
-  const ttl = ctx.settings.leaseTtlMs
+  const expires = iso(ctx.nowMs + ctx.settings.leaseTtlMs)
   let done = 0
-  for (const { task: t, id, status, holder, persona, criteria, parentId } of fresh) {
-    const created = time(t.created_at, ctx.now)
-    const final = FINAL_STATUSES.includes(status)
-    ctx.store.run(
-      `INSERT INTO tasks (id, title, description, status, priority, persona, parent_id, success_criteria,
-         deadline, estimated_hours, actual_hours, completion_summary, feedback_quality,
-         feedback_timeliness, feedback_notes, max_attempts, blocked_reason, assignee,
-         lease_holder, lease_token, lease_acquired_at, lease_heartbeat_at, lease_expires_at,
-         fencing_seq, source, created_at, updated_at, completed_at)
-       VALUES (@id, @title, @description, @status, @priority, @persona, @parent, @criteria, @deadline,
-         @estimated, @actual, @summary, @fq, @ft, @fn, @max_attempts, @blocked_reason, @assignee,
-         @holder, @token, @lease_at, @lease_at, @expires, @fencing, @source, @created, @updated, @completed)`,
-      {
-        id,
-        title: t.title.trim() || `(untitled ${t.sourceId})`,
-        description: t.description,
-        status,
-        priority: t.priority,
-        persona,
-        parent: parentId,
-        criteria: JSON.stringify(criteria),
-        deadline: t.deadline ? time(t.deadline, '') || null : null,
-        estimated: t.estimated_hours && t.estimated_hours > 0 ? t.estimated_hours : null,
-        actual: t.actual_hours ?? null,
-        summary: t.completion_summary ?? null,
-        fq: t.feedback_quality ?? null,
-        ft: t.feedback_timeliness ?? null,
-        fn: t.feedback_notes ?? null,
-        max_attempts: ctx.settings.maxAttempts,
-        blocked_reason: status === 'blocked' ? (t.blocked_reason ?? null) : null,
-        assignee: t.assignee ?? null,
-        holder,
-        token: holder ? 1 : null,
-        lease_at: holder ? ctx.now : null,
-        expires: holder ? iso(ctx.nowMs + ttl) : null,
-        fencing: holder ? 1 : 0,
-        source: `${plan.sourcePrefix}:${t.sourceId}`,
-        created,
-        updated: time(t.updated_at, created),
-        completed: final ? time(t.completed_at, time(t.updated_at, created)) : null,
-      },
-    )
+  for (const { task: t, id, status, holder, row } of fresh) {
+    // The lease's clock starts with the write, not with the preparation.
+    insertTaskRow(ctx, leaseFrom(row, ctx.now, expires))
     appendEvent(ctx.store, {
       at: ctx.now,
       type: 'imported',

@@ -7,6 +7,7 @@
  */
 import { TaskError } from '../errors.js'
 import type { Priority, Status } from '../model.js'
+import { TASK_LIMITS } from '../schemas.js'
 import { mapDependencies } from './beads-links.js'
 import { criteriaFromText } from './criteria-text.js'
 import { textOf, timeOf, wrongType } from './field-types.js'
@@ -154,7 +155,7 @@ export function parseBeads(jsonlText: string, file: string): ImportPlan {
         reason: `beads '${type}' record (gastown bookkeeping, not work); issue not imported as a task`,
       })
     } else {
-      tasks.push(mapIssue(issue, id, type, allIds, imported, unmapped))
+      tasks.push({ ...mapIssue(issue, id, type, allIds, imported, unmapped), line })
     }
     // Every report about this issue names its line.
     for (let i = first; i < unmapped.length; i++) unmapped[i]!.line = line
@@ -358,14 +359,14 @@ function mapIssue(
   if (closeReason) task.completion_summary = closeReason
   if (issue.estimated_minutes !== undefined && issue.estimated_minutes !== null) {
     const minutes = issue.estimated_minutes
-    if (typeof minutes === 'number' && minutes > 0 && minutes / 60 <= 10_000) {
+    if (typeof minutes === 'number' && minutes > 0 && minutes / 60 <= TASK_LIMITS.hours) {
       task.estimated_hours = minutes / 60
     } else {
       report(
         'estimated_minutes',
         minutes,
         typeof minutes === 'number'
-          ? 'not a positive number of minutes (at most 600,000); dropped'
+          ? `not a positive number of minutes (at most ${(TASK_LIMITS.hours * 60).toLocaleString('en')}); dropped`
           : wrongType('a number of minutes', minutes, 'dropped'),
       )
     }

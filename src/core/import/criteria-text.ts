@@ -4,10 +4,11 @@
  * {@link CRITERION_MAX} characters (a cut is reported).
  */
 import type { Criterion } from '../model.js'
+import { TASK_LIMITS } from '../schemas.js'
 import type { Unmapped } from './plan.js'
 
-/** Longest criterion text the model accepts (`Criterion.criterion`). */
-export const CRITERION_MAX = 500
+/** Longest criterion text the task schema accepts (`TASK_LIMITS.criterion`). */
+export const CRITERION_MAX = TASK_LIMITS.criterion
 
 /**
  * Manual success criteria from free text: one criterion per non-empty line,

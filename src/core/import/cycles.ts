@@ -101,3 +101,24 @@ function describe(path: string[], at: number, from: string): { cycle: string; le
   const tail = path.slice(path.length - 2)
   return { cycle: `${[...head, '…', ...tail].join(' → ')}, ${length} tasks`, length }
 }
+
+/**
+ * Break the loops of imported parent links, shared by every importer (a
+ * parent cannot complete before its subtasks, so a task that is its own
+ * ancestor could never complete). `parentOf` maps a task to its parent; a
+ * link whose parent is not `inImport` (a task already in the store, which
+ * has no link to the new ones) ends the walk. Each link that closes a loop
+ * is deleted from `parentOf` and returned, in the order the search met
+ * them; what is left is a forest. O(n), iterative (see {@link breakCycles}).
+ */
+export function parentLinksToDrop(
+  parentOf: Map<string, string>,
+  inImport: (task: string) => boolean,
+): CycleEdge[] {
+  const dropped = breakCycles(parentOf.keys(), (task) => {
+    const parent = parentOf.get(task)
+    return parent !== undefined && inImport(parent) ? [parent] : []
+  })
+  for (const d of dropped) parentOf.delete(d.from)
+  return dropped
+}

@@ -12,11 +12,13 @@ import { checkExpression } from '../criteria/cel.js'
 import { TaskError } from '../errors.js'
 import { type ExportedTask, exportTasks } from '../export.js'
 import type { Criterion, Status } from '../model.js'
+import type { CheckedTaskRow, TaskRowInput } from '../task-row.js'
 import type { Ctx } from '../tasks.js'
-import { breakCycles } from './cycles.js'
+import { breakCycles, parentLinksToDrop } from './cycles.js'
 import type { ExportFile } from './export-file.js'
 import type { Unmapped } from './plan.js'
 import { dataVersion } from './prepare.js'
+import { checkRows } from './refusals.js'
 
 /** Most conflicting ids named in the refusal's message (`details.conflicts` has all). */
 const CONFLICTS_SHOWN = 20
@@ -31,6 +33,11 @@ export interface PreparedExportTask {
   fencingSeq: number
   /** Parent to link once every task is written, when kept. */
   parentId: string | null
+  /**
+   * The row to insert (without its parent, linked once every task is
+   * written), checked by the task schema.
+   */
+  row: CheckedTaskRow
 }
 
 /** A `tm export` file checked against the store, ready for `writeExportImport`. */
@@ -172,11 +179,7 @@ export function prepareExportImport(ctx: Ctx, file: ExportFile): PreparedExportI
       )
     } else parentOf.set(t.id, t.parent_id)
   }
-  for (const d of breakCycles(parentOf.keys(), (id) => {
-    const parent = parentOf.get(id)
-    return parent !== undefined && freshIds.has(parent) ? [parent] : []
-  })) {
-    parentOf.delete(d.from)
+  for (const d of parentLinksToDrop(parentOf, (id) => freshIds.has(id))) {
     report(
       d.from,
       'parent_id',
@@ -185,11 +188,15 @@ export function prepareExportImport(ctx: Ctx, file: ExportFile): PreparedExportI
     )
   }
 
-  const prepared = fresh.map((t) => decide(t, unmet.get(t.id) ?? 0, parentOf.get(t.id), report))
+  const decided = fresh.map((t) => decide(t, unmet.get(t.id) ?? 0, parentOf.get(t.id), report))
+  const rows = checkRows(
+    'tm export',
+    decided.map((p) => ({ item: p.task.id, row: rowOf(p) })),
+  )
   return {
     file,
     dataVersion: dataVersion(ctx),
-    fresh: prepared,
+    fresh: decided.map((p, i) => ({ ...p, row: rows[i]! })),
     skipped: present.size,
     edges,
     unmapped,
@@ -197,12 +204,61 @@ export function prepareExportImport(ctx: Ctx, file: ExportFile): PreparedExportI
 }
 
 /** Status, lease, criteria and counters of one new task (see {@link prepareExportImport}). */
+/** The row of an exported task as decided: every column as the file has it. */
+function rowOf(p: Omit<PreparedExportTask, 'row'>): TaskRowInput {
+  const { task: t, lease } = p
+  return {
+    id: t.id,
+    title: t.title,
+    description: t.description,
+    status: p.status,
+    priority: t.priority,
+    persona: t.persona,
+    parent_id: null,
+    success_criteria: p.criteria,
+    deadline: t.deadline,
+    estimated_hours: t.estimated_hours,
+    actual_hours: t.actual_hours,
+    completion_summary: t.completion_summary,
+    feedback_quality: t.feedback_quality,
+    feedback_timeliness: t.feedback_timeliness,
+    feedback_notes: t.feedback_notes,
+    attempts: t.attempts,
+    max_attempts: t.max_attempts,
+    blocked_reason: t.blocked_reason,
+    assignee: t.assignee,
+    lease: lease
+      ? {
+          holder: lease.holder,
+          token: lease.token,
+          acquired_at: lease.acquired_at,
+          heartbeat_at: lease.heartbeat_at,
+          expires_at: lease.expires_at,
+          paused_at: lease.paused?.at ?? null,
+          remaining_ms: lease.paused?.remaining_ms ?? null,
+        }
+      : null,
+    fencing_seq: p.fencingSeq,
+    claimable_after: t.claimable_after,
+    lease_seconds: t.lease_seconds,
+    milestone: t.milestone,
+    requires_approval: t.requires_approval,
+    approved_by: t.approved_by,
+    approved_at: t.approved_at,
+    archived_at: t.archived_at,
+    source: t.source,
+    created_at: t.created_at,
+    updated_at: t.updated_at,
+    completed_at: t.completed_at,
+  }
+}
+
 function decide(
   t: ExportedTask,
   unmet: number,
   parent: string | undefined,
   report: (item: string, field: string, value: unknown, reason: string) => void,
-): PreparedExportTask {
+): Omit<PreparedExportTask, 'row'> {
   const criteria = t.success_criteria.map((c, i) => {
     if (!c.measurable) return c
     try {

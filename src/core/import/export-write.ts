@@ -10,6 +10,7 @@
 import type { EngineBase } from '../engine-base.js'
 import { appendEvent } from '../events.js'
 import { replayHistory } from '../restore-history.js'
+import { insertTaskRow } from '../task-row.js'
 import type { Ctx } from '../tasks.js'
 import type { ImportReport } from './apply.js'
 import type { ExportFile } from './export-file.js'
@@ -40,60 +41,7 @@ export function writeExportImport(
   for (const p of fresh) {
     const t = p.task
     const lease = p.lease
-    ctx.store.run(
-      `INSERT INTO tasks (id, title, description, status, priority, persona, milestone,
-         success_criteria, deadline, estimated_hours, actual_hours, completion_summary,
-         feedback_quality, feedback_timeliness, feedback_notes, attempts, max_attempts,
-         blocked_reason, assignee, lease_holder, lease_token, lease_acquired_at,
-         lease_heartbeat_at, lease_expires_at, lease_paused_at, lease_remaining_ms, fencing_seq,
-         claimable_after, lease_seconds, requires_approval, approved_by, approved_at, archived_at,
-         source, created_at, updated_at, completed_at)
-       VALUES (@id, @title, @description, @status, @priority, @persona, @milestone, @criteria,
-         @deadline, @estimated_hours, @actual_hours, @completion_summary, @feedback_quality,
-         @feedback_timeliness, @feedback_notes, @attempts, @max_attempts, @blocked_reason,
-         @assignee, @holder, @token, @acquired, @heartbeat, @expires, @paused_at, @remaining,
-         @fencing, @claimable_after, @lease_seconds, @requires_approval, @approved_by,
-         @approved_at, @archived_at, @source, @created_at, @updated_at, @completed_at)`,
-      {
-        id: t.id,
-        title: t.title,
-        description: t.description,
-        status: p.status,
-        priority: t.priority,
-        persona: t.persona,
-        milestone: t.milestone,
-        criteria: JSON.stringify(p.criteria),
-        deadline: t.deadline,
-        estimated_hours: t.estimated_hours,
-        actual_hours: t.actual_hours,
-        completion_summary: t.completion_summary,
-        feedback_quality: t.feedback_quality,
-        feedback_timeliness: t.feedback_timeliness,
-        feedback_notes: t.feedback_notes,
-        attempts: t.attempts,
-        max_attempts: t.max_attempts,
-        blocked_reason: t.blocked_reason,
-        assignee: t.assignee,
-        holder: lease?.holder ?? null,
-        token: lease?.token ?? null,
-        acquired: lease?.acquired_at ?? null,
-        heartbeat: lease?.heartbeat_at ?? null,
-        expires: lease?.expires_at ?? null,
-        paused_at: lease?.paused?.at ?? null,
-        remaining: lease?.paused?.remaining_ms ?? null,
-        fencing: p.fencingSeq,
-        claimable_after: t.claimable_after,
-        lease_seconds: t.lease_seconds,
-        requires_approval: t.requires_approval ? 1 : 0,
-        approved_by: t.approved_by,
-        approved_at: t.approved_at,
-        archived_at: t.archived_at,
-        source: t.source,
-        created_at: t.created_at,
-        updated_at: t.updated_at,
-        completed_at: p.task.completed_at,
-      },
-    )
+    insertTaskRow(ctx, p.row)
     appendEvent(ctx.store, {
       at: ctx.now,
       type: 'imported',

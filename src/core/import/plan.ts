@@ -11,12 +11,18 @@ import type { Criterion, Priority, Status } from '../model.js'
 export interface ImportedTask {
   /** The id in the source tool (`bd-05a8`, `master:12.3`, `c34304ed`). */
   sourceId: string
+  /** 1-based line in the source file, for line-based sources (beads JSON Lines). */
+  line?: number
   /** Keep this exact local id (v2.3 ids are already 8 lowercase alphanumerics). */
   localId?: string
   title: string
   description: string
   status: Status
-  priority: Priority
+  /**
+   * One of ours, or — when the source uses our names (task-master, v2.3) —
+   * the value as found, which the task schema refuses with its own sentence.
+   */
+  priority: Priority | (string & {})
   persona?: string
   /** Source id of the parent task (decomposition), if any. */
   parentSourceId?: string

@@ -6,12 +6,22 @@
  * so the write transaction that follows (`apply.ts`) holds the write lock
  * only to insert rows.
  */
+import { iso } from '../clock.js'
 import { checkExpression } from '../criteria/cel.js'
 import { TaskError } from '../errors.js'
-import { type Criterion, isPersona, isTaskId, type Status } from '../model.js'
+import {
+  type Criterion,
+  FINAL_STATUSES,
+  isPersona,
+  isTaskId,
+  normaliseTime,
+  type Status,
+} from '../model.js'
+import { type CheckedTaskRow, emptyRow, type TaskRowInput } from '../task-row.js'
 import type { Ctx } from '../tasks.js'
-import { breakCycles } from './cycles.js'
+import { breakCycles, parentLinksToDrop } from './cycles.js'
 import type { ImportedTask, ImportPlan, Unmapped } from './plan.js'
+import { checkRows, type RowToCheck } from './refusals.js'
 
 /** One task of the plan that will be written, with what was decided for it. */
 export interface PreparedTask {
@@ -25,6 +35,8 @@ export interface PreparedTask {
   criteria: Criterion[]
   /** Local id of the parent, when kept. */
   parentId: string | null
+  /** The row to insert, checked by the task schema (lease times set again at the write). */
+  row: CheckedTaskRow
 }
 
 /** A plan checked against the store, ready for {@link writeImport}. */
@@ -190,11 +202,7 @@ export function prepareImport(ctx: Ctx, plan: ImportPlan): PreparedImport {
       )
     } else parentOf.set(t.sourceId, t.parentSourceId)
   }
-  for (const d of breakCycles(parentOf.keys(), (s) => {
-    const parent = parentOf.get(s)
-    return parent !== undefined && fresh.has(parent) ? [parent] : []
-  })) {
-    parentOf.delete(d.from)
+  for (const d of parentLinksToDrop(parentOf, (s) => fresh.has(s))) {
     report(
       d.from,
       'parent',
@@ -203,7 +211,7 @@ export function prepareImport(ctx: Ctx, plan: ImportPlan): PreparedImport {
     )
   }
 
-  const prepared: PreparedTask[] = []
+  const prepared: Omit<PreparedTask, 'row'>[] = []
   for (const t of fresh.values()) {
     const criteria: Criterion[] = t.success_criteria.map((c, i) => {
       if (!c.measurable) return c
@@ -243,24 +251,81 @@ export function prepareImport(ctx: Ctx, plan: ImportPlan): PreparedImport {
     if (status === 'pending' && unmet > 0) status = 'blocked'
     if (status === 'blocked' && unmet === 0 && !t.blocked_reason) status = 'pending'
     const parent = parentOf.get(t.sourceId)
-    prepared.push({
-      task: t,
-      id: ids[t.sourceId]!,
-      status,
-      holder,
-      persona,
-      criteria,
-      parentId: parent === undefined ? null : ids[parent]!,
-    })
+    const id = ids[t.sourceId]!
+    const parentId = parent === undefined ? null : ids[parent]!
+    prepared.push({ task: t, id, status, holder, persona, criteria, parentId })
   }
+  const rows = checkRows(
+    plan.format,
+    prepared.map(
+      (p): RowToCheck => ({ item: p.task.sourceId, line: p.task.line, row: rowOf(ctx, plan, p) }),
+    ),
+  )
   return {
     plan,
     dataVersion: dataVersion(ctx),
     ids,
-    fresh: parentsFirst(prepared),
+    fresh: parentsFirst(prepared.map((p, i) => ({ ...p, row: rows[i]! }))),
     skipped,
     edges,
     unmapped,
+  }
+}
+
+/** An ISO-8601 time as found, normalised; absent or unreadable: `fallback`. */
+function time(value: string | undefined, fallback: string): string {
+  if (!value) return fallback
+  return Number.isNaN(Date.parse(value)) ? fallback : normaliseTime(value)
+}
+
+/**
+ * The row an imported task is written as: its fields as the plan has them
+ * and as decided (status, lease, persona, criteria, parent); an `in_progress`
+ * task with a holder gets a fresh lease (token 1, the default TTL). The task
+ * schema judges the result (see `refusals.ts`).
+ */
+function rowOf(ctx: Ctx, plan: ImportPlan, p: Omit<PreparedTask, 'row'>): TaskRowInput {
+  const t = p.task
+  const created = time(t.created_at, ctx.now)
+  const updated = time(t.updated_at, created)
+  return {
+    ...emptyRow(
+      p.id,
+      t.title.trim() || `(untitled ${t.sourceId})`,
+      p.status,
+      created,
+      ctx.settings.maxAttempts,
+    ),
+    description: t.description,
+    // A priority the source named that is not ours: the schema refuses it.
+    priority: t.priority as TaskRowInput['priority'],
+    persona: p.persona,
+    parent_id: p.parentId,
+    success_criteria: p.criteria,
+    deadline: t.deadline ? time(t.deadline, '') || null : null,
+    estimated_hours: t.estimated_hours && t.estimated_hours > 0 ? t.estimated_hours : null,
+    actual_hours: t.actual_hours ?? null,
+    completion_summary: t.completion_summary ?? null,
+    feedback_quality: t.feedback_quality ?? null,
+    feedback_timeliness: t.feedback_timeliness ?? null,
+    feedback_notes: t.feedback_notes ?? null,
+    blocked_reason: p.status === 'blocked' ? (t.blocked_reason ?? null) : null,
+    assignee: t.assignee ?? null,
+    lease: p.holder
+      ? {
+          holder: p.holder,
+          token: 1,
+          acquired_at: ctx.now,
+          heartbeat_at: ctx.now,
+          expires_at: iso(ctx.nowMs + ctx.settings.leaseTtlMs),
+          paused_at: null,
+          remaining_ms: null,
+        }
+      : null,
+    fencing_seq: p.holder ? 1 : 0,
+    source: `${plan.sourcePrefix}:${t.sourceId}`,
+    updated_at: updated,
+    completed_at: FINAL_STATUSES.includes(p.status) ? time(t.completed_at, updated) : null,
   }
 }
 
@@ -269,13 +334,13 @@ export function prepareImport(ctx: Ctx, plan: ImportPlan): PreparedImport {
  * (otherwise in the given order). The parent links must form a forest
  * (cycles broken first). O(n), iterative.
  */
-function parentsFirst(tasks: PreparedTask[]): PreparedTask[] {
+function parentsFirst<T extends { id: string; parentId: string | null }>(tasks: T[]): T[] {
   const byId = new Map(tasks.map((t) => [t.id, t]))
   const placed = new Set<string>()
-  const order: PreparedTask[] = []
+  const order: T[] = []
   for (const task of tasks) {
-    const chain: PreparedTask[] = []
-    for (let t: PreparedTask | undefined = task; t && !placed.has(t.id); ) {
+    const chain: T[] = []
+    for (let t: T | undefined = task; t && !placed.has(t.id); ) {
       placed.add(t.id)
       chain.push(t)
       t = t.parentId === null ? undefined : byId.get(t.parentId)

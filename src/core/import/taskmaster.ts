@@ -6,7 +6,7 @@
  * {@link ImportPlan}; it writes nothing.
  */
 import { TaskError } from '../errors.js'
-import type { Priority, Status } from '../model.js'
+import type { Status } from '../model.js'
 import { capCriterion, criteriaFromText } from './criteria-text.js'
 import { textOf, timeOf, wrongType } from './field-types.js'
 import type { ImportedTask, ImportPlan, Unmapped } from './plan.js'
@@ -23,8 +23,6 @@ const STATUS_MAP: Record<string, { status: Status; note?: string }> = {
     note: "'review' (work done, awaiting review) imported as in_progress: not completed because nothing verified it, not offered as new work",
   },
 }
-
-const PRIORITIES: readonly string[] = ['low', 'medium', 'high', 'critical']
 
 /** Blocked reason given to tasks that task-master had as `blocked`. */
 export const TASKMASTER_BLOCKED_REASON = 'imported as blocked from task-master'
@@ -276,7 +274,7 @@ function parseTag(
   }
 
   // Second pass: map fields.
-  const priorities = new Map<Node, Priority>()
+  const priorities = new Map<Node, ImportedTask['priority']>()
   return nodes.map((node) => {
     const { raw, sourceId, parent } = node
     const report = (field: string, value: unknown, reason: string) =>
@@ -308,20 +306,20 @@ function parseTag(
     // priority
     const rawPriority = raw.priority
     const inherited = parent ? priorities.get(parent) : undefined
-    let priority: Priority = inherited ?? 'medium'
-    if (typeof rawPriority === 'string' && PRIORITIES.includes(rawPriority)) {
-      priority = rawPriority as Priority
+    let priority: ImportedTask['priority'] = inherited ?? 'medium'
+    if (typeof rawPriority === 'string') {
+      // task-master names priorities as we do: any other name goes to the task
+      // schema, which refuses the row with its own sentence (`refusals.ts`).
+      priority = rawPriority
     } else if (rawPriority !== undefined && rawPriority !== null) {
       report(
         'priority',
         rawPriority,
-        typeof rawPriority === 'string'
-          ? `unknown priority; imported as ${priority}`
-          : wrongType(
-              'a string (low, medium, high or critical)',
-              rawPriority,
-              `imported as ${priority}`,
-            ),
+        wrongType(
+          'a string (low, medium, high or critical)',
+          rawPriority,
+          `imported as ${priority}`,
+        ),
       )
     } else if (!parent) {
       report('priority', rawPriority ?? null, 'no priority; imported as medium')

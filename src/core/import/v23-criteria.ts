@@ -4,6 +4,7 @@
  * translated. Part of the v2.3 importer (`v23-database.ts`).
  */
 import type { Criterion } from '../model.js'
+import { TASK_LIMITS } from '../schemas.js'
 import { capCriterion } from './criteria-text.js'
 import type { Unmapped } from './plan.js'
 
@@ -62,12 +63,12 @@ export function mapCriteria(
         'v2.3 flag "false" (not measurable): imported as a manual criterion without an expression',
       )
     } else if (typeof m === 'string' && m.trim() !== '') {
-      if (m.trim().length <= 2000) measurable = m.trim()
+      if (m.trim().length <= TASK_LIMITS.expression) measurable = m.trim()
       else
         report(
           `${field}.measurable`,
           m,
-          'expression longer than 2000 characters; criterion imported as manual',
+          `expression longer than ${TASK_LIMITS.expression} characters; criterion imported as manual`,
         )
     } else if (m !== undefined && m !== null && m !== '') {
       report(`${field}.measurable`, m, 'not an expression; criterion imported as manual')

@@ -9,14 +9,7 @@
 import { lstatSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { TaskError } from '../errors.js'
-import {
-  isPersona,
-  PRIORITIES,
-  type Priority,
-  STATUSES,
-  type Status,
-  TASK_ID_PATTERN,
-} from '../model.js'
+import { isPersona, STATUSES, type Status, TASK_ID_PATTERN } from '../model.js'
 import type { ImportedParticipant, ImportedTask, Unmapped } from './plan.js'
 import { checkSourceFile, IMPORT_LIMITS } from './source-file.js'
 import { mapCriteria } from './v23-criteria.js'
@@ -284,13 +277,13 @@ function mapTask(row: Row, unmapped: Unmapped[]): ImportedTask {
   if ((STATUSES as readonly unknown[]).includes(row.status)) status = row.status as Status
   else report('status', row.status, 'not a Task Orchestrator status; imported as pending')
 
-  let priority: Priority = 'medium'
-  if ((PRIORITIES as readonly unknown[]).includes(row.priority)) {
-    priority = row.priority as Priority
-  } else if (row.priority === null || row.priority === undefined) {
+  // v2.3 names priorities as we do: any other value goes to the task schema,
+  // which refuses the row with its own sentence (see `refusals.ts`).
+  let priority: ImportedTask['priority'] = 'medium'
+  if (row.priority === null || row.priority === undefined) {
     report('priority', null, 'no priority (NULL in v2.3); imported as medium')
   } else {
-    report('priority', row.priority, 'unknown priority; imported as medium')
+    priority = String(row.priority)
   }
 
   const task: ImportedTask = {

@@ -1,0 +1,240 @@
+/**
+ * The one way a task row enters the `tasks` table. Every writer — `tm add`
+ * (`add-task.ts`), the importers (`import/apply.ts`), the import of a
+ * `tm export` file (`import/export-write.ts`) and a restore (`restore.ts`) —
+ * builds a {@link TaskRowInput}, has it checked by {@link checkTaskRow} (the
+ * `TaskRow` schema of `schemas.ts`, where every limit is stated once, then
+ * the CEL type check of each measurable criterion) and writes the checked
+ * row with {@link insertTaskRow}. Only a checked row can be inserted (the
+ * type says so), so no writer can skip or re-encode the rules.
+ *
+ * The writers differ only in what they do with a refusal: `tm add` throws
+ * it, an import collects every refused row into one refusal naming each
+ * row's line or record (nothing is written), a restore falls back where its
+ * contract says so and reports the refusal's sentence.
+ */
+import type * as z from 'zod/mini'
+import { checkExpression } from './criteria/cel.js'
+import { isTaskError, TaskError } from './errors.js'
+import type { Criterion } from './model.js'
+import { checkInput, fieldLabel, type InputProblem, parseInput, schemas } from './schemas.js'
+import type { Ctx } from './tasks.js'
+
+/** Type-check every measurable criterion; throws `InvalidExpression` naming its number. */
+export function checkCriteria(criteria: readonly Criterion[]): void {
+  criteria.forEach((c, i) => {
+    if (!c.measurable) return
+    try {
+      checkExpression(c.measurable)
+    } catch (err) {
+      if (isTaskError(err)) {
+        throw new TaskError(
+          'InvalidExpression',
+          `${fieldLabel(['success_criteria', i, 'measurable'])}: ${err.message}`,
+          { ...err.details, index: i + 1 },
+        )
+      }
+      throw err
+    }
+  })
+}
+
+type TaskRowSchema = ReturnType<typeof schemas>['TaskRow']
+
+/** A task row as a writer builds it (times ISO-8601, `lease` null when none). */
+export type TaskRowInput = z.input<TaskRowSchema>
+
+/** A task row as the schema returned it (texts trimmed where the schema trims). */
+export type TaskRow = z.output<TaskRowSchema>
+
+declare const checked: unique symbol
+
+/** A row {@link checkTaskRow} accepted: the only kind {@link insertTaskRow} takes. */
+export type CheckedTaskRow = TaskRow & { readonly [checked]: true }
+
+/** What {@link checkTaskRow} found. */
+export type TaskRowCheck =
+  | { ok: true; row: CheckedTaskRow }
+  | {
+      ok: false
+      /**
+       * Every refused field, worded as `tm add` words it (`title: at most
+       * 300 characters (got 301)`); `code` is `InvalidExpression` for a
+       * criterion expression that does not compile, else `InvalidInput`.
+       */
+      problems: (InputProblem & { code: 'InvalidInput' | 'InvalidExpression' })[]
+    }
+
+/**
+ * Check `row` against the `TaskRow` schema, then type-check every
+ * measurable criterion (only when the schema accepted the row). Pure; never
+ * throws for bad input.
+ */
+export function checkTaskRow(row: TaskRowInput): TaskRowCheck {
+  const result = checkInput(schemas().TaskRow, row, 'task')
+  if (!result.ok) {
+    return { ok: false, problems: result.problems.map((p) => ({ ...p, code: 'InvalidInput' })) }
+  }
+  try {
+    checkCriteria(result.data.success_criteria)
+  } catch (err) {
+    if (!isTaskError(err)) throw err
+    const index = Number(err.details.index ?? 1) - 1
+    return {
+      ok: false,
+      problems: [
+        {
+          path: ['success_criteria', index, 'measurable'],
+          text: err.message,
+          code: 'InvalidExpression',
+        },
+      ],
+    }
+  }
+  return { ok: true, row: result.data as CheckedTaskRow }
+}
+
+/**
+ * {@link checkTaskRow}, throwing a refusal: `TaskError('InvalidExpression')`
+ * for an expression that does not compile, else `TaskError('InvalidInput')`
+ * with the message `parseInput` writes (`Invalid task:\n  title: …`).
+ */
+export function validTaskRow(row: TaskRowInput): CheckedTaskRow {
+  const result = checkTaskRow(row)
+  if (result.ok) return result.row
+  const expression = result.problems.find((p) => p.code === 'InvalidExpression')
+  if (expression) {
+    throw new TaskError('InvalidExpression', expression.text, {
+      index: Number(expression.path[1]) + 1,
+    })
+  }
+  return parseInput(schemas().TaskRow, row, 'task') as CheckedTaskRow
+}
+
+/**
+ * A checked row with its lease's clock set by the engine (the write
+ * transaction's time): `acquired_at` and `heartbeat_at` become `at`,
+ * `expires_at` becomes `expires` (ISO-8601 UTC). A row without a lease is
+ * returned as it is.
+ */
+export function leaseFrom(row: CheckedTaskRow, at: string, expires: string): CheckedTaskRow {
+  if (!row.lease) return row
+  return {
+    ...row,
+    lease: { ...row.lease, acquired_at: at, heartbeat_at: at, expires_at: expires },
+  }
+}
+
+/**
+ * Insert a checked row into `tasks`, in the caller's write transaction.
+ * Appends no event (each writer records its own: `task_created`,
+ * `imported`). Throws the store's constraint error for an id or `source`
+ * already present — callers check for those first and refuse with
+ * `Duplicate`.
+ */
+export function insertTaskRow(ctx: Ctx, row: CheckedTaskRow): void {
+  const lease = row.lease
+  ctx.store.run(
+    `INSERT INTO tasks (id, title, description, status, priority, persona, parent_id,
+       success_criteria, deadline, estimated_hours, actual_hours, completion_summary,
+       feedback_quality, feedback_timeliness, feedback_notes, attempts, max_attempts,
+       blocked_reason, assignee, lease_holder, lease_token, lease_acquired_at,
+       lease_heartbeat_at, lease_expires_at, lease_paused_at, lease_remaining_ms, fencing_seq,
+       claimable_after, lease_seconds, milestone, requires_approval, approved_by, approved_at,
+       archived_at, source, created_at, updated_at, completed_at)
+     VALUES (@id, @title, @description, @status, @priority, @persona, @parent_id, @criteria,
+       @deadline, @estimated_hours, @actual_hours, @completion_summary, @feedback_quality,
+       @feedback_timeliness, @feedback_notes, @attempts, @max_attempts, @blocked_reason,
+       @assignee, @holder, @token, @acquired, @heartbeat, @expires, @paused_at, @remaining,
+       @fencing_seq, @claimable_after, @lease_seconds, @milestone, @requires_approval,
+       @approved_by, @approved_at, @archived_at, @source, @created_at, @updated_at,
+       @completed_at)`,
+    {
+      id: row.id,
+      title: row.title,
+      description: row.description,
+      status: row.status,
+      priority: row.priority,
+      persona: row.persona,
+      parent_id: row.parent_id,
+      criteria: JSON.stringify(row.success_criteria),
+      deadline: row.deadline,
+      estimated_hours: row.estimated_hours,
+      actual_hours: row.actual_hours,
+      completion_summary: row.completion_summary,
+      feedback_quality: row.feedback_quality,
+      feedback_timeliness: row.feedback_timeliness,
+      feedback_notes: row.feedback_notes,
+      attempts: row.attempts,
+      max_attempts: row.max_attempts,
+      blocked_reason: row.blocked_reason,
+      assignee: row.assignee,
+      holder: lease?.holder ?? null,
+      token: lease?.token ?? null,
+      acquired: lease?.acquired_at ?? null,
+      heartbeat: lease?.heartbeat_at ?? null,
+      expires: lease?.expires_at ?? null,
+      paused_at: lease?.paused_at ?? null,
+      remaining: lease?.remaining_ms ?? null,
+      fencing_seq: row.fencing_seq,
+      claimable_after: row.claimable_after,
+      lease_seconds: row.lease_seconds,
+      milestone: row.milestone,
+      requires_approval: row.requires_approval ? 1 : 0,
+      approved_by: row.approved_by,
+      approved_at: row.approved_at,
+      archived_at: row.archived_at,
+      source: row.source,
+      created_at: row.created_at,
+      updated_at: row.updated_at,
+      completed_at: row.completed_at,
+    },
+  )
+}
+
+/**
+ * A row with every optional column at its empty value (no lease, nothing
+ * recorded), for writers that set only what they know. `now` is ISO-8601.
+ */
+export function emptyRow(
+  id: string,
+  title: string,
+  status: TaskRowInput['status'],
+  now: string,
+  maxAttempts: number,
+): TaskRowInput {
+  return {
+    id,
+    title,
+    description: '',
+    status,
+    priority: 'medium',
+    persona: null,
+    parent_id: null,
+    success_criteria: [],
+    deadline: null,
+    estimated_hours: null,
+    actual_hours: null,
+    completion_summary: null,
+    feedback_quality: null,
+    feedback_timeliness: null,
+    feedback_notes: null,
+    attempts: 0,
+    max_attempts: maxAttempts,
+    blocked_reason: null,
+    assignee: null,
+    lease: null,
+    fencing_seq: 0,
+    claimable_after: null,
+    lease_seconds: 0,
+    milestone: null,
+    requires_approval: false,
+    approved_by: null,
+    approved_at: null,
+    archived_at: null,
+    source: null,
+    created_at: now,
+    updated_at: now,
+    completed_at: null,
+  }
+}
