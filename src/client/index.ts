@@ -22,14 +22,16 @@
  * when {@link createLocalClient} is called.
  */
 import { ClientError } from './errors.js'
-import { GITHUB_DEFAULTS, GitHubClient } from './github/client.js'
+import { GitHubClient } from './github/client.js'
 import { defaultOctokit, type OctokitLike } from './github/octokit.js'
+import { GITHUB_DEFAULTS } from './github/verbs.js'
 import type { AgentClient, GitHubClientOptions, LocalClientOptions } from './types.js'
 
 export { isTaskError, TaskError } from '../core/errors.js'
 export { ClientError, isClientError } from './errors.js'
-export { GITHUB_DEFAULTS, GitHubClient, NOTHING_CLAIMABLE } from './github/client.js'
+export { GitHubClient } from './github/client.js'
 export type { OctokitLike, OctokitResponse } from './github/octokit.js'
+export { GITHUB_DEFAULTS, NOTHING_CLAIMABLE } from './github/verbs.js'
 export {
   type KeepAlive,
   type KeepAliveEvents,

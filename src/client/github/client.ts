@@ -14,7 +14,7 @@
 import { isTaskError, TaskError } from '../../core/errors.js'
 import type { Lease } from '../../core/model.js'
 import type { Config } from '../../github/config.js'
-import { MARKER_PREFIX, type Outcome } from '../../github/markers.js'
+import type { Outcome } from '../../github/markers.js'
 import { parseIssueReference } from '../../github/references.js'
 import { ClientError, isClientError, refusalError } from '../errors.js'
 import type {
@@ -47,40 +47,7 @@ import {
 } from './exchange.js'
 import { abortable, ConditionalCache, gitHubError, type OctokitLike } from './octokit.js'
 import { fetchIssue, readConfig, readStatus, readyTasks, taskFromIssue, taskId } from './read.js'
-
-/** Defaults per hosting mode (see {@link GitHubClientOptions}). */
-export const GITHUB_DEFAULTS = {
-  server: { appLogin: 'task-orchestrator[bot]', maxPollIntervalMs: 10_000, timeoutMs: 120_000 },
-  actions: { appLogin: 'github-actions[bot]', maxPollIntervalMs: 60_000, timeoutMs: 1_800_000 },
-  pollIntervalMs: 1_000,
-} as const
-
-/** Refusal codes of `/next` that mean "nothing claimable right now" (`{task: null, grant: null}`). */
-export const NOTHING_CLAIMABLE: ReadonlySet<string> = new Set(['NothingClaimable'])
-
-/** One line of command text: line breaks become spaces; the app's marker prefix is refused. */
-function oneLine(text: string, what: string): string {
-  const line = text.replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ').trim()
-  if (line.includes(MARKER_PREFIX.trim()))
-    throw new TaskError(
-      'InvalidInput',
-      `The ${what} contains "${MARKER_PREFIX.trim()}", which makes the app ignore the comment; reword it.`,
-    )
-  return line
-}
-
-function unsupported(what: string, instead: string): ClientError {
-  return new ClientError('Unsupported', `${what} is not available on GitHub; ${instead}`)
-}
-
-/** A lease from a reply marker (GitHub: holder, token and expiry only). */
-function leaseOf(o: Outcome, fallbackHolder: string | null): Grant['lease'] {
-  return {
-    holder: o.holder ?? fallbackHolder ?? '',
-    token: o.token ?? 0,
-    expires_at: o.expires_at ?? '',
-  }
-}
+import { GITHUB_DEFAULTS, leaseOf, NOTHING_CLAIMABLE, oneLine, unsupported } from './verbs.js'
 
 /** {@link AgentClient} over GitHub; see the module comment. */
 export class GitHubClient implements AgentClient {
