@@ -26,6 +26,7 @@
  */
 import { createHash } from 'node:crypto'
 import { apiPath, GitHubConformanceError, validateRequest } from '../github/openapi.js'
+import { artifactRoutes } from './artifacts.js'
 import { type FakeRepository, FakeState, type Now, type Permission } from './model.js'
 import type { Call, EmittedEvent, Json, Reply, Route } from './route-kit.js'
 import { commentRoutes } from './routes-comments.js'
@@ -33,7 +34,12 @@ import { issueRoutes } from './routes-issues.js'
 import { globalRoutes, repoRoutes } from './routes-repo.js'
 import { type Delivery, deliveryFor } from './webhooks.js'
 
-const ROUTES: Record<string, Route> = { ...issueRoutes, ...commentRoutes, ...repoRoutes }
+const ROUTES: Record<string, Route> = {
+  ...issueRoutes,
+  ...commentRoutes,
+  ...repoRoutes,
+  ...artifactRoutes,
+}
 
 /** A request as a transport received it. */
 export interface RawRequest {
@@ -119,6 +125,15 @@ const json = (
   body: data === undefined ? '' : JSON.stringify(data),
 })
 
+function rawResponse(reply: Reply): RawResponse {
+  const type = reply.raw?.contentType
+  return {
+    status: reply.status,
+    headers: { ...(type ? { 'content-type': type } : {}), ...reply.headers },
+    body: reply.raw?.body ?? '',
+  }
+}
+
 function parseBody(body: Buffer | string | undefined): unknown {
   const text = body === undefined ? '' : body.toString()
   if (!text) return undefined
@@ -169,10 +184,12 @@ export class FakeGitHub {
       labels?: string[]
       permissions?: Record<string, Permission>
       defaultPermission?: Permission
+      /** GitHub's id of the repository (webhook payloads name it; default: the next id). */
+      id?: number
     } = {},
   ): FakeRepository {
     const [owner = '', name = ''] = fullName.split('/')
-    const repo = this.state.addRepository(owner, name)
+    const repo = this.state.addRepository(owner, name, options.id)
     for (const [path, text] of Object.entries(options.files ?? {})) repo.files.set(path, text)
     for (const label of options.labels ?? []) this.state.ensureLabel(repo, label)
     for (const [login, level] of Object.entries(options.permissions ?? {}))
@@ -263,7 +280,7 @@ export class FakeGitHub {
       const reply = await extra(request, path)
       if (reply) {
         entry.template = path
-        return done(json(reply.status, reply.data, reply.headers))
+        return done(reply.raw ? rawResponse(reply) : json(reply.status, reply.data, reply.headers))
       }
     }
     const auth = /^(?:token|bearer)\s+(.+)$/i.exec(request.headers.authorization ?? '')
@@ -310,13 +327,7 @@ export class FakeGitHub {
       entry.problem = reply.problem
       this.problems.push(reply.problem)
     }
-    let res = reply.raw
-      ? {
-          status: reply.status,
-          headers: { 'content-type': reply.raw.contentType, ...reply.headers },
-          body: reply.raw.body,
-        }
-      : json(reply.status, reply.data, reply.headers)
+    let res = reply.raw ? rawResponse(reply) : json(reply.status, reply.data, reply.headers)
     if (method === 'GET' && reply.status === 200) {
       const etag = `W/"${createHash('sha1')
         .update(`${res.body}\n${reply.headers?.link ?? ''}`)
@@ -417,7 +428,7 @@ export class FakeGitHub {
       const nodeId = String(variables.issueId ?? '')
       for (const repo of this.state.repositories.values()) {
         for (const issue of repo.issues.values()) {
-          if (`I_${issue.id}` !== nodeId) continue
+          if (issue.node_id !== nodeId) continue
           repo.pinned.add(issue.number)
           return { data: { pinIssue: { issue: { number: issue.number } } } }
         }

@@ -3,6 +3,7 @@
  *
  * No vitest import here: benchmarks bundle this file and run it under plain Node.
  */
+export { serveArtifacts } from './artifacts.js'
 export {
   type ExtraRoute,
   FakeGitHub,

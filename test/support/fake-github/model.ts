@@ -40,6 +40,8 @@ export interface FakePullRequest {
 
 export interface FakeIssue {
   id: number
+  /** GraphQL's id (`I_<id>`). */
+  node_id: string
   number: number
   title: string
   body: string | null
@@ -89,6 +91,27 @@ export interface FakeCheckRun {
   app: string
 }
 
+/** A workflow artifact (see `./artifacts.ts` for the service that uploads and serves them). */
+export interface FakeArtifact {
+  id: number
+  name: string
+  bytes: Buffer
+  /** `sha256:<hex>` of `bytes`. */
+  digest: string
+  created_at: string
+  expired: boolean
+  /** The workflow run that uploaded it. */
+  run_id: number
+  /**
+   * The repository the uploading run's head came from (a fork's id for a
+   * fork's pull request; default this repository's). `null`: the listing
+   * names none.
+   */
+  head_repository_id?: number | null
+  /** The listing names no workflow run at all (`workflow_run: null`). */
+  no_workflow_run?: boolean
+}
+
 export interface FakeRepository {
   id: number
   owner: string
@@ -99,6 +122,8 @@ export interface FakeRepository {
   issues: Map<number, FakeIssue>
   comments: FakeComment[]
   checkRuns: FakeCheckRun[]
+  /** Workflow artifacts, in upload order. */
+  artifacts: FakeArtifact[]
   /** Permission by login; a login not listed has `defaultPermission`. */
   permissions: Map<string, Permission>
   defaultPermission: Permission
@@ -158,12 +183,12 @@ export class FakeState {
     return this.repositories.get(`${owner}/${name}`.toLowerCase())
   }
 
-  /** Add an empty repository. Throws when it exists. */
-  addRepository(owner: string, name: string): FakeRepository {
+  /** Add an empty repository (with GitHub id `id`, default the next). Throws when it exists. */
+  addRepository(owner: string, name: string, id?: number): FakeRepository {
     const key = `${owner}/${name}`.toLowerCase()
     if (this.repositories.has(key)) throw new Error(`fake GitHub: ${owner}/${name} exists already`)
     const repo: FakeRepository = {
-      id: this.id(),
+      id: id ?? this.id(),
       owner,
       name,
       files: new Map(),
@@ -171,6 +196,7 @@ export class FakeState {
       issues: new Map(),
       comments: [],
       checkRuns: [],
+      artifacts: [],
       permissions: new Map(),
       defaultPermission: 'write',
       pinned: new Set(),
@@ -195,6 +221,8 @@ export class FakeState {
     repo: FakeRepository,
     input: {
       number?: number
+      /** GitHub's id of the issue (default: the next id). */
+      id?: number
       title: string
       body?: string | null
       labels?: string[]
@@ -209,8 +237,10 @@ export class FakeState {
     repo.nextNumber = Math.max(repo.nextNumber, number + 1)
     const at = this.time()
     const labels = (input.labels ?? []).map((l) => this.ensureLabel(repo, l).name)
+    const id = input.id ?? this.id()
     const issue: FakeIssue = {
-      id: this.id(),
+      id,
+      node_id: `I_${id}`,
       number,
       title: input.title,
       body: input.body ?? null,

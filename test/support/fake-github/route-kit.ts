@@ -45,7 +45,7 @@ export interface Reply {
   data?: unknown
   headers?: Record<string, string>
   /** Send this text as the body instead of `data` as JSON (a raw media type). */
-  raw?: { body: string; contentType: string }
+  raw?: { body: string | Buffer; contentType?: string }
 }
 
 export type Route = (call: Call) => Reply

@@ -98,7 +98,7 @@ export function issueJson(
   const user = (login: string) => userJson(state, login)
   return {
     id: issue.id,
-    node_id: `I_${issue.id}`,
+    node_id: issue.node_id,
     url: api,
     repository_url: repoApi(repo),
     labels_url: `${api}/labels{/name}`,
