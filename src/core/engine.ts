@@ -4,11 +4,12 @@
  * its events, with one "now" read from the injected clock. It knows nothing
  * of GitHub, terminals or CI; front doors (CLI, app, Actions) translate.
  *
- * One class in three files: `engine-base.ts` (store, clock, settings,
+ * One class in four files: `engine-base.ts` (store, clock, settings,
  * transactions), `engine-collaboration.ts` (participants, progress,
- * feedback, shared context, notes, questions, approval, archive, export) and
- * this one (tasks, dependencies, leases, completion, agents, events,
- * metrics, import).
+ * feedback, shared context, notes, questions, approval, archive, export),
+ * `engine-leases.ts` (claim, next, heartbeat, release, completion, failure,
+ * assignment, revocation, the sweep) and this one (tasks, dependencies,
+ * overrides, agents, events, metrics, import).
  */
 import {
   addTask,
@@ -18,20 +19,11 @@ import {
   unblockTask,
   updateTask,
 } from './add-task.js'
-import {
-  type Agent,
-  listAgents,
-  type NextOptions,
-  type NextOutcome,
-  next,
-  pickNext,
-  registerAgent,
-} from './agents.js'
+import { type Agent, listAgents, registerAgent } from './agents.js'
 import { type Participant, participants } from './collaboration.js'
-import { type CompleteOutcome, type CompleteRequest, complete } from './completion.js'
 import type { LeasePolicy } from './engine-base.js'
-import { CollaborationEngine } from './engine-collaboration.js'
-import { appendEvent, type EventFilter, listEvents, type TaskEvent } from './events.js'
+import { LeaseEngine } from './engine-leases.js'
+import { type EventFilter, listEvents, type TaskEvent } from './events.js'
 import {
   addDependency,
   type CriticalPath,
@@ -45,22 +37,11 @@ import {
 import { type ImportReport, writeImport } from './import/apply.js'
 import type { ImportPlan } from './import/plan.js'
 import { prepareImport } from './import/prepare.js'
-import {
-  claim,
-  type ExpiredLease,
-  type FailOutcome,
-  fail,
-  type Grant,
-  heartbeat,
-  release,
-  sweep,
-  sweepDue,
-} from './leases.js'
-import { assign, deleteTask } from './maintenance.js'
+import { deleteTask } from './maintenance.js'
 import { computeMetrics, type Metrics, type MetricsOptions } from './metrics.js'
 import { foldRollup, rollupPosition } from './metrics-rollup.js'
-import type { Lease, NewTask, Status, Task } from './model.js'
-import { type Closing, closeByPerson, reopen, revokeLease } from './overrides.js'
+import type { NewTask, Status, Task } from './model.js'
+import { type Closing, closeByPerson, reopen } from './overrides.js'
 import { openQuestionsOf, type Question } from './questions.js'
 import { type Ctx, requireTaskRow, rowToTask, TASK_COLUMNS, type TaskRow } from './tasks.js'
 
@@ -88,7 +69,7 @@ export interface TaskDetail extends Task {
 }
 
 /** The task engine over one store; see the module comment. */
-export class Engine extends CollaborationEngine {
+export class Engine extends LeaseEngine {
   /**
    * Create a task (see `add-task.addTask`); throws InvalidInput,
    * InvalidExpression, TaskNotFound, Duplicate. `policy` (default: the
@@ -207,97 +188,6 @@ export class Engine extends CollaborationEngine {
     return this.read((ctx) => criticalPath(ctx.store))
   }
 
-  /**
-   * Sweep `id`'s expired lease, then grant `agent` a lease on it (see
-   * `leases.claim`); `ttlMs` in ms. `policy` (default: the engine's) is the
-   * task's lease policy: the default TTL and its maximum, the lock-delay of
-   * the sweep, personas enforced or not, the default capacity.
-   */
-  claim(id: string, agent: string, ttlMs?: number, policy?: LeasePolicy): Grant {
-    return this.write((ctx) => {
-      // Only this task's expired lease: front doors that report expiries (the
-      // GitHub app) must see the others in their own sweep.
-      sweep(ctx, id)
-      return claim(ctx, id, agent, ttlMs)
-    }, policy)
-  }
-
-  /**
-   * Best task for `agent`; with `claim`, claimed in the same transaction.
-   * `policy` (default: the engine's) applies to every task considered and
-   * swept: for one database with one policy (`tm`), or with `scope` for the
-   * tasks of one policy (`owner/repo#`: one repository's, as the GitHub
-   * app's `/next`); `personas` replaces the agent's registered ones (see
-   * `agents.NextOptions`).
-   */
-  next(
-    agent: string,
-    options: { claim?: boolean; ttlMs?: number; policy?: LeasePolicy } & NextOptions = {},
-  ): NextOutcome {
-    const pick: NextOptions = {
-      ...(options.scope !== undefined ? { scope: options.scope } : {}),
-      ...(options.personas !== undefined ? { personas: options.personas } : {}),
-    }
-    if (!options.claim) {
-      if (pick.scope === undefined) this.sweepIfDue(options.policy)
-      else this.sweep(() => options.policy ?? this.settings, pick.scope)
-      return this.read(
-        (ctx) => ({ task: pickNext(ctx, agent, pick) ?? null, grant: null }),
-        options.policy,
-      )
-    }
-    return this.write((ctx) => next(ctx, agent, true, options.ttlMs, pick), options.policy)
-  }
-
-  /**
-   * Extend a live lease to now + TTL; needs the holder and the current
-   * fencing token. `policy` (default: the engine's) gives the default TTL and
-   * its maximum.
-   */
-  heartbeat(id: string, agent: string, token: number, ttlMs?: number, policy?: LeasePolicy): Lease {
-    return this.write((ctx) => heartbeat(ctx, id, agent, token, ttlMs), policy)
-  }
-
-  /** Give a lease back without counting an attempt; needs the holder and the current token. */
-  release(id: string, agent: string, token: number, reason?: string): void {
-    this.write((ctx) => release(ctx, id, agent, token, reason))
-  }
-
-  /**
-   * Complete a task (see `completion.ts`). A refusal because of criteria is
-   * itself recorded as a `criteria_evaluated` event, in its own transaction,
-   * so the log shows every attempt.
-   */
-  complete(
-    id: string,
-    agent: string,
-    token: number,
-    request: CompleteRequest = {},
-  ): CompleteOutcome {
-    try {
-      return this.write((ctx) => complete(ctx, id, agent, token, request))
-    } catch (err) {
-      if ((err as { code?: string }).code === 'CriteriaFailed') {
-        const details = (err as { details: Record<string, unknown> }).details
-        this.write((ctx) =>
-          appendEvent(ctx.store, {
-            at: ctx.now,
-            type: 'criteria_evaluated',
-            task_id: id,
-            actor: agent,
-            details: { passed: false, ...details },
-          }),
-        )
-      }
-      throw err
-    }
-  }
-
-  /** Report failure: retried while attempts remain (and `retry`), else `failed`. */
-  fail(id: string, agent: string, token: number, reason: string, retry = true): FailOutcome {
-    return this.write((ctx) => fail(ctx, id, agent, token, reason, retry))
-  }
-
   /** Close a task by hand as completed or cancelled (see `overrides.closeByPerson`). */
   closeByPerson(
     id: string,
@@ -314,49 +204,11 @@ export class Engine extends CollaborationEngine {
   }
 
   /**
-   * Grant `agent` a lease on `id` on behalf of `actor`, a maintainer (see
-   * `maintenance.assign`): refused like a claim, personas aside; `ttlMs` in ms.
-   * Sweeps `id`'s expired lease first, as {@link Engine.claim} does, under
-   * the same `policy` (default: the engine's).
-   */
-  assign(
-    id: string,
-    agent: string,
-    actor: string | null = null,
-    ttlMs?: number,
-    policy?: LeasePolicy,
-  ): Grant {
-    return this.write((ctx) => {
-      sweep(ctx, id)
-      return assign(ctx, id, agent, actor, ttlMs)
-    }, policy)
-  }
-
-  /**
    * Delete a task nobody depends on (see `maintenance.deleteTask`); its events
    * stay, with a `deleted` event. Throws HasDependents, HasSubtasks, LeaseHeld.
    */
   delete(id: string, actor: string | null = null): Task {
     return this.write((ctx) => deleteTask(ctx, id, actor))
-  }
-
-  /** End another agent's lease without its token; returns the former holder. */
-  revokeLease(id: string, actor: string | null, reason: string): string {
-    return this.write((ctx) => revokeLease(ctx, id, actor, reason))
-  }
-
-  /**
-   * Return expired leases to the queue (see `leases.sweep`). `policyOf` gives
-   * the policy of each task it expires (the lock-delay; default: the
-   * engine's), so one sweep serves tasks under different policies — the
-   * GitHub app's, one per repository.
-   */
-  sweep(policyOf?: (task: string) => LeasePolicy, scope?: string): ExpiredLease[] {
-    return this.write((ctx) => sweep(ctx, scope === undefined ? undefined : { scope }, policyOf))
-  }
-
-  private sweepIfDue(policy?: LeasePolicy): void {
-    if (this.read((ctx) => sweepDue(ctx))) this.sweep(policy && (() => policy))
   }
 
   /** Register or update an agent: personas and lease capacity. */
