@@ -86,6 +86,8 @@ describe('the npm package, installed from its tarball with --omit=dev', () => {
       'build/app-server.mjs',
       'build/app.mjs',
       ...paths.filter((p) => p.startsWith('build/lazy/')),
+      ...paths.filter((p) => p.startsWith('build/lib/chunks/')),
+      'build/lib/client.mjs',
       'build/lib/index.mjs',
       'build/licenses.txt',
       'build/tm-main.cjs',
@@ -158,6 +160,29 @@ describe('the npm package, installed from its tarball with --omit=dev', () => {
     expect(out.status, out.stderr).toBe(0)
     expect(out.stderr).toMatch(/Imported .*beads-issues\.jsonl/)
   }, 200_000)
+
+  it('exports the agent client as task-orchestrator/client', () => {
+    const program = join(installed.prefix, 'lib', 'use-client.mjs')
+    writeFileSync(
+      program,
+      `import { Engine, openStore } from 'task-orchestrator'
+import { createLocalClient, keepAlive } from 'task-orchestrator/client'
+const engine = new Engine(openStore('client.db', { create: true }))
+const task = engine.add({ title: 'Through the client' })
+engine.store.close()
+const client = await createLocalClient({ agent: 'ada', db: 'client.db' })
+const { grant } = await client.next()
+const alive = keepAlive(client, { task: grant.task, token: grant.lease.token, ttlMs: 60000 })
+await alive.stop()
+const done = await client.done(task.id, grant.lease.token)
+client.close()
+console.log(JSON.stringify({ task: done.task === task.id, token: grant.lease.token }))
+`,
+    )
+    const out = execFileSync(process.execPath, [program], { encoding: 'utf8', cwd: dir })
+    expect(JSON.parse(out)).toEqual({ task: true, token: 1 })
+    expect(packed.files.map((f) => f.path)).toContain('build/types/client/index.d.ts')
+  })
 
   it('exports the engine as a library, with types', () => {
     // A program next to the installed package resolves it by name, as a user's would.
