@@ -256,7 +256,9 @@ async function run(o, say) {
         return [4, { outcome: 'lost', task: task.id, token, code: alive.lost.code }]
       }
       if (interrupt.signal.aborted) {
-        await client.release(task.id, token, { reason: 'agent interrupted' })
+        // A reason is recorded locally; /release on GitHub takes none.
+        const why = client.transport === 'local' ? { reason: 'agent interrupted' } : {}
+        await client.release(task.id, token, why)
         say(`Interrupted: released ${task.id}.`)
         return [130, { outcome: 'released', task: task.id, token }]
       }
