@@ -43,7 +43,7 @@ export function buildProgram(): Command {
     .option('--no-github', 'use the local database even when TM_GITHUB is set')
     .option(
       '--wait <duration>',
-      "with --github: how long to wait for the app's reply (default 2m; e.g. 20m for the Actions-hosted mode)",
+      "with --github: how long to wait for the app's reply (default 2m; 30m with TM_GITHUB_MODE=actions)",
     )
     .option(
       '--idempotency-key <key>',
@@ -54,7 +54,8 @@ export function buildProgram(): Command {
       'after',
       `
 Exit codes: 0 ok · 1 internal error · 2 usage/bad input · 3 not found ·
-            4 conflict (lease held, stale token, cycle…) · 5 criteria failed · 6 storage
+            4 conflict (lease held, stale token, cycle…) · 5 criteria failed · 6 storage ·
+            7 no reply from GitHub (--github)
 Docs: docs/cli.md`,
     )
   // Usage errors (unknown option, missing argument, bad choice) exit 2 with a

@@ -373,6 +373,26 @@ describe('tm --github: what is needed before anything is sent', () => {
     // tm rebuild keeps its own --github (checked in test/cli/rebuild.test.ts).
   })
 
+  it('flags that would be lost on GitHub are refused before anything is sent', async () => {
+    const gh = ['--github', REPO]
+    const cases: [string[], RegExp][] = [
+      [['release', '#1', '--token', '1', '--reason', 'x'], /--reason does not work on GitHub/],
+      [['complete', '#1', '--token', '1', '--actual-hours', '2'], /--actual-hours does not work/],
+      [['complete', '#1', '--token', '1', '--confirm', '1'], /--confirm does not work on GitHub/],
+      [['complete', '#1', '--token', '1', '--set', 'a=1'], /without --validate; add --validate/],
+      [['heartbeat', '#1'], /--token is required/],
+      [['progress', '#1'], /On GitHub `tm progress` reports/],
+      [['--wait', 'soon', 'claim', '#1'], /--wait: "soon" is not a duration/],
+      [['--idempotency-key', 'a b', 'claim', '#1'], /--idempotency-key: "a b" is not a key/],
+    ]
+    for (const [args, message] of cases) {
+      // No token and no API: nothing could be sent anyway; the flag is named first.
+      const r = await tm([...gh, ...args], { PATH: '' })
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(r.stderr, args.join(' ')).toMatch(message)
+    }
+  })
+
   it('an --agent that is not the token’s login is a warning: on GitHub the token’s login acts', async () => {
     const { world: w, as } = await github({ tasks: 1 })
     const r = await json(['--github', REPO, '--agent', 'bob', 'claim', `#${w.tasks[0]}`], {

@@ -57,14 +57,22 @@ interface CompleteFlags {
  * Nothing is evaluated here: the CI gate decides (the app completes only
  * when the gate passed and the manual criteria are ticked), which
  * `--validate` is told on stderr. Context flags are ignored with a warning
- * (the gate Action reads the reports in CI); `--confirm` is refused (a
- * person ticks manual criteria on the issue).
+ * (the gate Action reads the reports in CI, so one script serves both
+ * transports); `--confirm` (a person ticks manual criteria on the issue) and
+ * `--actual-hours` (the app counts lease time) are refused, as they would be
+ * lost.
  */
 function completeOnGitHub(g: Globals, github: GitHubRepository, id: string, o: CompleteFlags) {
   if (o.confirm?.length) {
     throw new TaskError(
       'InvalidInput',
       '--confirm does not work on GitHub: a person allowed to tick criteria ticks the manual ones in the issue’s "Success criteria" list.',
+    )
+  }
+  if (o.actualHours !== undefined) {
+    throw new TaskError(
+      'InvalidInput',
+      '--actual-hours does not work on GitHub: /done takes a summary only, and the app counts the lease time.',
     )
   }
   const context = (
@@ -86,8 +94,6 @@ function completeOnGitHub(g: Globals, github: GitHubRepository, id: string, o: C
     warnings.push(
       `${context.map(([flag]) => flag).join(', ')} not read on GitHub: the gate Action reads the reports in CI.`,
     )
-  if (o.actualHours)
-    warnings.push('--actual-hours is not posted on GitHub: /done takes a summary only.')
   const token = parseToken(o.token)
   if (o.validate) {
     process.stderr.write(
@@ -196,8 +202,9 @@ export function registerLeaseCommands(program: Command): void {
           const github = githubTarget(g)
           if (github) {
             const ttlMs = ttlOf(o)
+            const token = parseToken(o.token)
             return onGitHub(g, github, (c, call) =>
-              c.heartbeat(id, parseToken(o.token), { ...call, ...(ttlMs ? { ttlMs } : {}) }),
+              c.heartbeat(id, token, { ...call, ...(ttlMs ? { ttlMs } : {}) }),
             )
           }
           const agent = requireAgent(g)
@@ -228,13 +235,15 @@ export function registerLeaseCommands(program: Command): void {
       action(
         (g, id: string, o: { token?: string; reason?: string }) => {
           const github = githubTarget(g)
-          if (github)
-            return onGitHub(
-              g,
-              github,
-              (c, call) => c.release(id, parseToken(o.token), call),
-              o.reason ? ['--reason is not posted on GitHub: /release takes no reason.'] : [],
-            )
+          if (github) {
+            if (o.reason !== undefined)
+              throw new TaskError(
+                'InvalidInput',
+                '--reason does not work on GitHub: /release takes no reason. Leave it out (write the reason in a comment on the issue if people should read it).',
+              )
+            const token = parseToken(o.token)
+            return onGitHub(g, github, (c, call) => c.release(id, token, call))
+          }
           const agent = requireAgent(g)
           const engine = openEngine(g)
           engine.release(id, agent, leaseToken(engine, id, o.token, 'release'), o.reason)
@@ -328,13 +337,15 @@ export function registerLeaseCommands(program: Command): void {
       action(
         (g, id: string, reason: string[], o: { token?: string; retry: boolean }) => {
           const github = githubTarget(g)
-          if (github)
+          if (github) {
+            const token = parseToken(o.token)
             return onGitHub(g, github, (c, call) =>
-              c.fail(id, parseToken(o.token), reason.join(' '), {
+              c.fail(id, token, reason.join(' '), {
                 ...call,
                 ...(o.retry ? {} : { retry: false }),
               }),
             )
+          }
           const agent = requireAgent(g)
           const engine = openEngine(g)
           const token = leaseToken(engine, id, o.token, 'fail')
