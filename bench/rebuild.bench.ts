@@ -5,9 +5,9 @@
  * state), a command and the app's reply with its marker, and two comments of
  * people; planning is also timed with the status comments of before status
  * marker v1, read from their prose. The network is mocked: the
- * repository is served in-process by the nock harness
- * (`test/github/rebuild-fake-api.ts`, every request checked against GitHub's
- * REST description), so the time is reading, planning and writing, not
+ * repository (the one fake GitHub, `test/support/fake-github/`) is served
+ * in-process through the nock harness (every request checked against
+ * GitHub's REST description), so the time is reading, planning and writing, not
  * GitHub's latency; at GitHub's usual 100–300 ms per request, add
  * requests × that.
  */
@@ -22,8 +22,7 @@ import { restoreTasks } from '../src/core/restore.js'
 import { marker } from '../src/github/replies.js'
 import { renderStatusComment } from '../src/github/status-comment.js'
 import { legacyStatusComment } from '../test/github/legacy-status.js'
-import { serveRepository } from '../test/github/rebuild-fake-api.js'
-import { APP_LOGIN, FakeRepository } from '../test/github/rebuild-recorder.js'
+import { APP_LOGIN, FakeRepository, serveRepository } from '../test/github/rebuild-recorder.js'
 import { disableNetwork, recordedRequests } from '../test/support/github/nock.js'
 import { loadGitHubDescription } from '../test/support/github/openapi.js'
 import { probotForTests } from '../test/support/github/webhooks.js'

@@ -5,14 +5,13 @@
  */
 import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { FakeClock } from '../../src/core/clock.js'
-import { answer } from '../github/rebuild-fake-api.js'
 import { type FakeData, FakeRepository } from '../github/rebuild-recorder.js'
 import { tempDir } from '../helpers.js'
+import { type FakeServer, type LoggedRequest, listen } from '../support/fake-github/index.js'
+import { loadGitHubDescription } from '../support/github/openapi.js'
 
 const TM = resolve('build/tm.cjs')
 const REPO = 'Codertocat/Hello-World'
@@ -23,28 +22,30 @@ const server = JSON.parse(readFileSync('test/fixtures/github/rebuild/server.json
   tasks: { id: string; status: string; lease: { holder: string; token: number } | null }[]
 }
 
-let api: Server
+let api: FakeServer
+let fake: FakeRepository
 let url = ''
 let refuse: number | null = null
-const requests: { method: string; path: string; headers: IncomingHttpHeaders }[] = []
+/** The requests `tm` sent (the one fake GitHub's log). */
+let requests: LoggedRequest[] = []
 let dir = ''
 
 beforeAll(async () => {
-  const fake = new FakeRepository(recorded, new FakeClock(at))
-  api = createServer((req, res) => {
-    requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers })
-    const status = refuse
-    const [code, body, headers] = status
-      ? ([status, { message: status === 401 ? 'Bad credentials' : 'Refused' }] as const)
-      : answer(fake, req.method ?? 'GET', req.url ?? '/', undefined, url)
-    res.writeHead(code, { 'content-type': 'application/json; charset=utf-8', ...(headers ?? {}) })
-    res.end(JSON.stringify(body))
-  })
-  await new Promise<void>((done) => api.listen(0, '127.0.0.1', done))
-  url = `http://127.0.0.1:${(api.address() as AddressInfo).port}`
+  loadGitHubDescription()
+  fake = new FakeRepository(recorded, new FakeClock(at))
+  for (const token of ['tok', 't']) fake.github.addToken(token, 'maint')
+  fake.github.refuse = () =>
+    refuse ? { status: refuse, message: refuse === 401 ? 'Bad credentials' : 'Refused' } : undefined
+  requests = fake.github.log
+  api = await listen(fake.github)
+  url = api.url
 })
 
-afterAll(() => new Promise<void>((done) => api.close(() => done())))
+afterAll(async () => {
+  await api.close()
+  // Every request tm sent conformed to GitHub's REST description.
+  expect(fake.github.problems).toEqual([])
+})
 
 beforeEach(() => {
   dir = tempDir('tm-rebuild-')

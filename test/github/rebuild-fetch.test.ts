@@ -14,8 +14,7 @@ import { Engine } from '../../src/core/engine.js'
 import { useGitHubHarness } from '../support/github/hooks.js'
 import { githubApi, recordedRequests } from '../support/github/nock.js'
 import { probotForTests } from '../support/github/webhooks.js'
-import { serveRepository } from './rebuild-fake-api.js'
-import { FakeRepository } from './rebuild-recorder.js'
+import { FakeRepository, serveRepository } from './rebuild-recorder.js'
 
 useGitHubHarness()
 

@@ -19,8 +19,7 @@ import { useGitHubHarness } from '../support/github/hooks.js'
 import { recordedRequests } from '../support/github/nock.js'
 import { probotForTests } from '../support/github/webhooks.js'
 import { snapshot, splitLabels } from './rebuild-compare.js'
-import { serveRepository } from './rebuild-fake-api.js'
-import { type FakeData, FakeRepository } from './rebuild-recorder.js'
+import { type FakeData, FakeRepository, serveRepository } from './rebuild-recorder.js'
 import { OWNER, REPO, recordScenario } from './rebuild-scenario.js'
 
 useGitHubHarness()

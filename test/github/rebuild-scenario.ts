@@ -12,8 +12,7 @@
  */
 import { makeApp } from '../app/helpers.js'
 import { receive, type WebhookName } from '../support/github/webhooks.js'
-import { serveRepository } from './rebuild-fake-api.js'
-import { FakeRepository } from './rebuild-recorder.js'
+import { FakeRepository, serveRepository } from './rebuild-recorder.js'
 
 export const OWNER = 'Codertocat'
 export const REPO = 'Hello-World'
@@ -27,7 +26,7 @@ export async function recordScenario() {
   const { clock, probot, app } = server
   const fake = FakeRepository.create(clock, OWNER, REPO, CONFIG, ['task', 'bug'])
   const served = serveRepository(fake)
-  fake.data.permissions.maint = 'maintain'
+  fake.repo.permissions.set('maint', 'maintain')
   const minute = () => clock.advance(60_000)
   const deliver = async (name: WebhookName, payload: unknown) => {
     await receive(probot, name as never, payload as never)
@@ -93,7 +92,7 @@ export async function recordScenario() {
   await deliver('issue_comment.created', fake.comment(1, '/claim', 'ada'))
   await deliver(
     'issues.edited',
-    fake.edit(1, fake.issue(1).body.replace('- [ ] Schema', '- [x] Schema')),
+    fake.edit(1, (fake.issue(1).body ?? '').replace('- [ ] Schema', '- [x] Schema')),
   )
   await deliver('issue_comment.created', fake.comment(1, '/done tables ready', 'ada'))
 

@@ -15,8 +15,7 @@ import { useGitHubHarness } from '../support/github/hooks.js'
 import { recordedRequests } from '../support/github/nock.js'
 import { probotForTests, receive, type WebhookName } from '../support/github/webhooks.js'
 import { snapshot, splitLabels } from './rebuild-compare.js'
-import { serveRepository } from './rebuild-fake-api.js'
-import { FakeRepository } from './rebuild-recorder.js'
+import { FakeRepository, serveRepository } from './rebuild-recorder.js'
 import { OWNER, REPO, recordScenario } from './rebuild-scenario.js'
 
 useGitHubHarness()

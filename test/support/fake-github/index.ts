@@ -14,7 +14,8 @@ export {
   type RequestSummary,
 } from './fake-github.js'
 export * from './model.js'
+export { type NockServing, serveThroughNock } from './nock-transport.js'
 export { type ProbotOnFakeOptions, probotOnFake } from './probot.js'
-export type { Json, Reply } from './route-kit.js'
+export type { EmittedEvent, Json, Reply } from './route-kit.js'
 export { type FakeServer, fakeFetch, listen } from './transports.js'
-export type { Delivery } from './webhooks.js'
+export { type Delivery, deliveryFor } from './webhooks.js'

@@ -140,27 +140,42 @@ export function githubTime(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z')
 }
 
-/** Every repository and user the fake knows, and its id counter. */
+/** Kinds of ids with a sequence of their own. */
+export type IdKind = 'default' | 'comment' | 'check_run'
+const START: Record<IdKind, number> = { default: 10_000, comment: 10_000, check_run: 20_000 }
+
+/** Every repository and user the fake knows, and its id counters. */
 export class FakeState {
   readonly repositories = new Map<string, FakeRepository>()
   readonly users = new Map<string, FakeUser>()
-  #nextId = 10_000
-  #nextCheckRunId = 20_000
+  readonly #next = new Map<IdKind, number>()
 
   constructor(readonly now: Now) {}
 
   /**
-   * A fresh id of `kind` (`check_run` has its own sequence, as ids are per
-   * kind on GitHub; everything else shares one).
+   * A fresh id of `kind`: comments and check runs have sequences of their
+   * own (ids are per kind on GitHub; the first comment is 10001); everything
+   * else shares one.
    */
-  id(kind: 'default' | 'check_run' = 'default'): number {
-    if (kind === 'check_run') return ++this.#nextCheckRunId
-    return ++this.#nextId
+  id(kind: IdKind = 'default'): number {
+    const next = (this.#next.get(kind) ?? START[kind]) + 1
+    this.#next.set(kind, next)
+    return next
+  }
+
+  /** The id `id(kind)` would give next, without taking it. */
+  peekId(kind: IdKind = 'default'): number {
+    return (this.#next.get(kind) ?? START[kind]) + 1
+  }
+
+  /** Make the next id of `kind` at least `last + 1` (after importing a recording with its own ids). */
+  reserveIds(kind: IdKind, last: number): void {
+    this.#next.set(kind, Math.max(this.#next.get(kind) ?? START[kind], last))
   }
 
   /** Number the next check runs from `last + 1`: for tests that name their ids. */
   setLastCheckRunId(last: number): void {
-    this.#nextCheckRunId = last
+    this.#next.set('check_run', last)
   }
 
   /** Now, as GitHub writes it. */
@@ -276,7 +291,7 @@ export class FakeState {
   addComment(repo: FakeRepository, issue: FakeIssue, body: string, login: string): FakeComment {
     const at = this.time()
     const comment: FakeComment = {
-      id: this.id(),
+      id: this.id('comment'),
       issue: issue.number,
       body,
       user: this.user(login).login,
