@@ -241,6 +241,54 @@ describe('tm --github', () => {
     expect(none).toMatchObject({ code: 0, stdout: 'Nothing claimable right now.\n' })
   }, 90_000)
 
+  it('progress, ask and fail: the reply in the local shapes, without what GitHub does not publish', async () => {
+    const { world: w, as } = await github({ tasks: 1 })
+    const gh = ['--github', REPO]
+    const id = `${REPO}#${w.tasks[0]}`
+    const agent = as('agent-1')
+    expect((await tm([...gh, 'claim', id], agent)).code).toBe(0)
+    const progress = await json([...gh, 'progress', id, '40%', 'lexer', 'done'], agent)
+    expect(progress).toMatchObject({
+      code: 0,
+      out: {
+        ok: true,
+        task: id,
+        progress: [{ agent: 'agent-1', percent: 40, message: 'lexer done' }],
+      },
+    })
+    const progressText = await tm([...gh, 'progress', id, '60', 'parser'], agent)
+    expect(progressText.stdout).toMatch(
+      /^AT\s+AGENT\s+%\s+MESSAGE\n.*\n\s+agent-1\s+60\s+parser\n$/,
+    )
+    const ask = await json([...gh, 'ask', id, 'Which', 'grammar?', '--to', '@maint'], agent)
+    expect(ask).toMatchObject({
+      code: 0,
+      out: {
+        question: {
+          task_id: id,
+          asked_by: 'agent-1',
+          asked_of: 'maint',
+          question: 'Which grammar?',
+        },
+      },
+    })
+    expect(Object.keys(ask.out.question as object).sort()).toEqual([
+      'asked_by',
+      'asked_of',
+      'question',
+      'task_id',
+    ])
+    const noTo = await json([...gh, 'ask', id, 'Which?'], agent)
+    expect(noTo).toMatchObject({ code: 2, out: { error: { code: 'Unsupported' } } })
+    const fail = await tm([...gh, 'fail', id, 'grammar', 'unclear', '--token', '1'], agent)
+    expect(fail).toMatchObject({ code: 0 })
+    expect(fail.stdout).toBe(
+      `Reported failure on ${id}; the app retries it while attempts remain (tm show ${id}).\n`,
+    )
+    await w.fake.settled()
+    expect(w.engine.get(id)).toMatchObject({ status: 'pending', attempts: 1 })
+  }, 60_000)
+
   it('complete --validate evaluates nothing locally: it says the CI gate decides and reports /done’s reply', async () => {
     const { world: w, as } = await github({ tasks: 0 })
     const { data } = await w.fake.send('maint', 'POST', `/repos/${REPO}/issues`, {
