@@ -27,7 +27,9 @@
 import { createHash } from 'node:crypto'
 import { apiPath, GitHubConformanceError, validateRequest } from '../github/openapi.js'
 import { artifactRoutes } from './artifacts.js'
+import { graphql } from './graphql.js'
 import { type FakeRepository, FakeState, type Now, type Permission } from './model.js'
+import { json, parseBody, rawResponse } from './responses.js'
 import type { Call, EmittedEvent, Json, Reply, Route } from './route-kit.js'
 import { commentRoutes } from './routes-comments.js'
 import { issueRoutes } from './routes-issues.js'
@@ -115,35 +117,6 @@ export interface FakeGitHubOptions {
 }
 
 const WRITE = new Set(['POST', 'PATCH', 'PUT', 'DELETE'])
-const json = (
-  status: number,
-  data: unknown,
-  headers: Record<string, string> = {},
-): RawResponse => ({
-  status,
-  headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
-  body: data === undefined ? '' : JSON.stringify(data),
-})
-
-function rawResponse(reply: Reply): RawResponse {
-  const type = reply.raw?.contentType
-  return {
-    status: reply.status,
-    headers: { ...(type ? { 'content-type': type } : {}), ...reply.headers },
-    body: reply.raw?.body ?? '',
-  }
-}
-
-function parseBody(body: Buffer | string | undefined): unknown {
-  const text = body === undefined ? '' : body.toString()
-  if (!text) return undefined
-  try {
-    return JSON.parse(text)
-  } catch {
-    return text
-  }
-}
-
 export class FakeGitHub {
   readonly state: FakeState
   readonly log: LoggedRequest[] = []
@@ -296,7 +269,7 @@ export class FakeGitHub {
     const text = request.body === undefined ? '' : request.body.toString()
     if (path === '/graphql' && method === 'POST') {
       entry.template = '/graphql'
-      return done(json(200, this.#graphql(text)))
+      return done(json(200, graphql(this.state, text, this.problems)))
     }
     let matched: ReturnType<typeof validateRequest>
     try {
@@ -418,30 +391,5 @@ export class FakeGitHub {
       'x-ratelimit-reset': String(Math.floor(this.state.now() / 1000) + 3600),
       'x-ratelimit-resource': 'core',
     }
-  }
-
-  /** GraphQL: `pinIssue(input: { issueId })` only; anything else is an error GitHub-style. */
-  #graphql(text: string): Json {
-    const { query = '', variables = {} } = (text ? JSON.parse(text) : {}) as {
-      query?: string
-      variables?: Json
-    }
-    if (/pinIssue/.test(query)) {
-      const nodeId = String(variables.issueId ?? '')
-      for (const repo of this.state.repositories.values()) {
-        for (const issue of repo.issues.values()) {
-          if (issue.node_id !== nodeId) continue
-          repo.pinned.add(issue.number)
-          return { data: { pinIssue: { issue: { number: issue.number } } } }
-        }
-      }
-      return {
-        data: null,
-        errors: [{ message: `Could not resolve to a node with the global id of '${nodeId}'` }],
-      }
-    }
-    const problem = `fake GitHub: GraphQL query not modelled: ${query.slice(0, 80)}`
-    this.problems.push(problem)
-    return { data: null, errors: [{ message: problem }] }
   }
 }
