@@ -441,11 +441,16 @@ describe('tm --github: what is needed before anything is sent', () => {
     }
   })
 
-  it('an --agent that is not the token’s login is a warning: on GitHub the token’s login acts', async () => {
+  it('an --agent that is not the token’s login is a warning: on GitHub the token’s login acts (here on an Enterprise API root)', async () => {
     const { world: w, as } = await github({ tasks: 1 })
+    const env = as('agent-1')
     const r = await json(['--github', REPO, '--agent', 'bob', 'claim', `#${w.tasks[0]}`], {
-      ...as('agent-1'),
+      ...env,
+      GITHUB_API_URL: `${env.GITHUB_API_URL}/api/v3`,
     })
+    const byAgent = w.fake.log.filter((q) => q.login === 'agent-1')
+    expect(byAgent.length).toBeGreaterThan(1)
+    expect(byAgent.every((q) => q.url.includes('/api/v3/repos/'))).toBe(true)
     expect(r).toMatchObject({
       code: 0,
       out: {
