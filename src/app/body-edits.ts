@@ -21,8 +21,9 @@ import {
   restoreParts,
 } from '../github/body-sections.js'
 import { partRule, partWhat } from '../github/manual-edits.js'
+import type { AppDeps } from './deps.js'
 import type { ActorPermission } from './manual-permission.js'
-import type { AppRuntime, RepoRef } from './runtime.js'
+import type { RepoRef } from './runtime.js'
 
 /** What of an edit is accepted. */
 export interface BodyEditDecision {
@@ -39,19 +40,21 @@ export interface BodyEditDecision {
 /**
  * Judge an edit of the body of `taskId` from `baseline` (the last accepted
  * body: the record's `accepted_body`, never GitHub's copy) to `edited`, by
- * `who`. Looks the actor's permission up only when a changed part needs it.
+ * `who`. Reads the task from the engine (`host`: GitHub Enterprise's, for
+ * issue references). Looks the actor's permission up only when a changed
+ * part needs it.
  * The accepted body fits GitHub's limit whenever `baseline` does.
  */
 export async function judgeBodyEdit(
-  rt: AppRuntime,
+  deps: Pick<AppDeps, 'engine' | 'host'>,
   r: RepoRef,
   taskId: string,
   baseline: string,
   edited: string,
   who: ActorPermission,
 ): Promise<BodyEditDecision> {
-  const context = { owner: r.owner, repo: r.repo, ...(rt.host ? { host: rt.host } : {}) }
-  const task = rt.engine.get(taskId)
+  const context = { owner: r.owner, repo: r.repo, ...(deps.host ? { host: deps.host } : {}) }
+  const task = deps.engine.get(taskId)
   const restored: GuardedPart[] = []
   const reasons: string[] = []
   for (const part of changedParts(baseline, edited, context)) {
@@ -71,14 +74,15 @@ export async function judgeBodyEdit(
  * (ticks) against `accepted` (the record's `accepted_body`): then the app
  * accepts it as the body its own edits start from. A bot that is not a
  * listed agent changes no task, and its changes to the guarded parts are not
- * taken as the last accepted body either.
+ * taken as the last accepted body either. `host`: GitHub Enterprise's, for
+ * issue references (undefined on github.com).
  */
 export function onlyTicksChanged(
-  rt: AppRuntime,
+  host: string | undefined,
   r: RepoRef,
   accepted: string,
   after: string,
 ): boolean {
-  const context = { owner: r.owner, repo: r.repo, ...(rt.host ? { host: rt.host } : {}) }
+  const context = { owner: r.owner, repo: r.repo, ...(host ? { host } : {}) }
   return changedParts(accepted, after, context).length === 0
 }

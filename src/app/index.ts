@@ -17,6 +17,7 @@ import {
   sweepAndReport,
 } from './background.js'
 import { DashboardState, refreshDashboards } from './dashboard.js'
+import { appDeps } from './deps.js'
 import { onCommentCreated } from './handlers/comment-created.js'
 import { onCheckRunCompleted, onPullRequest } from './handlers/gate-events.js'
 import { onIssueAssignment, onIssueChanged, onIssueClosedOrReopened } from './handlers/issues.js'
@@ -47,6 +48,7 @@ export interface TaskOrchestratorApp extends ApplicationFunction {
 /** Build the app over an engine. */
 export function taskOrchestrator(options: TaskOrchestratorOptions): TaskOrchestratorApp {
   const rt = new AppRuntime(options)
+  const deps = appDeps(rt)
   let probot: Probot | undefined
   const timers: NodeJS.Timeout[] = []
   let stopped = false
@@ -98,12 +100,12 @@ export function taskOrchestrator(options: TaskOrchestratorOptions): TaskOrchestr
 
   /** Run a handler once per delivery; log and rethrow what it could not handle. */
   const handle =
-    <C extends Context>(name: string, fn: (rt: AppRuntime, context: C) => Promise<unknown>) =>
+    <C extends Context>(name: string, fn: (context: C) => Promise<unknown>) =>
     async (context: C) => {
       const now = rt.now()
       if (rt.state.seenDelivery(context.id)) return
       try {
-        await fn(rt, context)
+        await fn(context)
         rt.state.recordDelivery(context.id, name, now)
         const { repository, issue } = context.payload as {
           repository?: { full_name?: string }
@@ -124,15 +126,31 @@ export function taskOrchestrator(options: TaskOrchestratorOptions): TaskOrchestr
 
   const app = ((p: Probot) => {
     probot = p
-    p.on('issue_comment.created', handle('issue_comment.created', onCommentCreated))
+    // Each handler gets the services it names (src/app/deps.ts), not the runtime.
+    p.on(
+      'issue_comment.created',
+      handle('issue_comment.created', (c) => onCommentCreated(deps, c)),
+    )
     p.on(
       ['issues.opened', 'issues.edited', 'issues.labeled', 'issues.unlabeled'],
-      handle('issues', onIssueChanged),
+      handle('issues', (c) => onIssueChanged(deps, c)),
     )
-    p.on(['issues.closed', 'issues.reopened'], handle('issues.closed', onIssueClosedOrReopened))
-    p.on(['issues.assigned', 'issues.unassigned'], handle('issues.assigned', onIssueAssignment))
-    p.on('push', handle('push', onPush))
-    p.on('check_run.completed', handle('check_run.completed', onCheckRunCompleted))
+    p.on(
+      ['issues.closed', 'issues.reopened'],
+      handle('issues.closed', (c) => onIssueClosedOrReopened(deps, c)),
+    )
+    p.on(
+      ['issues.assigned', 'issues.unassigned'],
+      handle('issues.assigned', (c) => onIssueAssignment(deps, c)),
+    )
+    p.on(
+      'push',
+      handle('push', (c) => onPush(deps, c)),
+    )
+    p.on(
+      'check_run.completed',
+      handle('check_run.completed', (c) => onCheckRunCompleted(rt, c)),
+    )
     p.on(
       [
         'pull_request.opened',
@@ -141,11 +159,11 @@ export function taskOrchestrator(options: TaskOrchestratorOptions): TaskOrchestr
         'pull_request.reopened',
         'pull_request.closed',
       ],
-      handle('pull_request', onPullRequest),
+      handle('pull_request', (c) => onPullRequest(rt, c)),
     )
     p.on(
       ['sub_issues.sub_issue_added', 'sub_issues.sub_issue_removed'],
-      handle('sub_issues', onSubIssueChanged),
+      handle('sub_issues', (c) => onSubIssueChanged(rt, c)),
     )
     if (options.timers !== false) {
       // The sweep re-arms itself with the shortest `lease.sweep_interval` of

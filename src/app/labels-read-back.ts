@@ -12,17 +12,23 @@ import { isTaskError } from '../core/errors.js'
 import type { Config } from '../github/config.js'
 import { parseLabels } from '../github/labels.js'
 import { labelChanges, labelWhat, manualEditReplies } from '../github/manual-edits.js'
-import { decideGate, type GateDecision } from './gate.js'
+import type { AppDeps } from './deps.js'
+import type { GateDecision } from './gate.js'
 import type { ActorPermission } from './manual-permission.js'
-import { publish } from './publish.js'
-import type { AppRuntime, Octokit, RepoRef } from './runtime.js'
+import type { Octokit, RepoRef } from './runtime.js'
+
+/**
+ * What reading labels back touches: the engine, the issue's record (its
+ * number), the completion gate's decision, and the mirror's writer.
+ */
+export type LabelDeps = Pick<AppDeps, 'engine' | 'state' | 'repoKey' | 'decideGate' | 'mirror'>
 
 /**
  * Apply what the labels `labels` of the issue of `taskId` ask, as far as
  * `who` may; publish the result and reply once when something was refused.
  */
 export async function readLabelsBack(
-  rt: AppRuntime,
+  deps: LabelDeps,
   octokit: Octokit,
   r: RepoRef,
   taskId: string,
@@ -31,7 +37,7 @@ export async function readLabelsBack(
   who: ActorPermission,
 ): Promise<void> {
   const parsed = parseLabels(labels, config)
-  const task = rt.engine.get(taskId)
+  const task = deps.engine.get(taskId)
   const actor = who.actor || null
   const touched = new Set<string>([taskId])
   const completed: string[] = []
@@ -51,7 +57,7 @@ export async function readLabelsBack(
       // As closing by hand: a maintainer completes it; anyone else only through the gate.
       const canOverride = await who.canOverride()
       if (!canOverride) {
-        const decision = decideGate(rt, taskId, config, false)
+        const decision = deps.decideGate(taskId, config, false)
         if (!decision.passed) {
           gate = { label: change.label, decision }
           continue
@@ -65,43 +71,44 @@ export async function readLabelsBack(
   const open = !['completed', 'failed', 'cancelled'].includes(task.status)
   if (parsed.requiresApproval && !task.requires_approval && open) {
     // Only ever adds the checkpoint, which makes completing harder: anyone who may label may.
-    rt.engine.update(taskId, { requires_approval: true }, actor)
+    deps.engine.update(taskId, { requires_approval: true }, actor)
   }
   for (const change of allowed) {
     try {
-      rt.engine.write(() => {
+      deps.engine.write(() => {
         const a = change.action
-        const now = rt.engine.get(taskId)
-        if (a.kind === 'priority') rt.engine.update(taskId, { priority: a.value }, actor)
-        else if (a.kind === 'persona') rt.engine.update(taskId, { persona: a.value }, actor)
+        const now = deps.engine.get(taskId)
+        if (a.kind === 'priority') deps.engine.update(taskId, { priority: a.value }, actor)
+        else if (a.kind === 'persona') deps.engine.update(taskId, { persona: a.value }, actor)
         else if (a.kind === 'complete') {
           const summary = `completed by @${actor ?? 'someone'} (label \`${change.label}\`)`
           if (change.verified && now.lease) {
-            rt.engine.complete(taskId, now.lease.holder, now.lease.token, {
+            deps.engine.complete(taskId, now.lease.holder, now.lease.token, {
               summary,
               verified: { by: 'Task criteria check', evidence: change.verified.evidence },
             })
-          } else if (rt.engine.closeByPerson(taskId, 'completed', actor, summary) === false) return
+          } else if (deps.engine.closeByPerson(taskId, 'completed', actor, summary) === false)
+            return
           completed.push(taskId)
-        } else if (a.kind === 'cancel') rt.engine.closeByPerson(taskId, 'cancelled', actor)
+        } else if (a.kind === 'cancel') deps.engine.closeByPerson(taskId, 'cancelled', actor)
         else if (a.kind === 'block')
-          rt.engine.block(taskId, `labelled blocked by @${actor ?? 'someone'}`, actor)
-        else if (a.kind === 'unblock') rt.engine.unblock(taskId, actor)
-        else if (a.kind === 'revoke') rt.engine.revokeLease(taskId, actor, 'relabelled pending')
-        else rt.engine.reopen(taskId, actor)
+          deps.engine.block(taskId, `labelled blocked by @${actor ?? 'someone'}`, actor)
+        else if (a.kind === 'unblock') deps.engine.unblock(taskId, actor)
+        else if (a.kind === 'revoke') deps.engine.revokeLease(taskId, actor, 'relabelled pending')
+        else deps.engine.reopen(taskId, actor)
       })
     } catch (err) {
       if (!isTaskError(err)) throw err
       // The label asked for something the task cannot do (e.g. block a leased task): keep the task as it is.
     }
   }
-  for (const id of rt.engine.show(taskId).dependents) touched.add(id)
-  await publish(octokit, rt, config, rt.repoKey(r), { touched, completed })
+  for (const id of deps.engine.show(taskId).dependents) touched.add(id)
+  await deps.mirror.publish(octokit, config, deps.repoKey(r), { touched, completed })
   const replies = [
     ...(refused.length ? [manualEditReplies.labelsPutBack(refused)] : []),
     ...(gate ? [manualEditReplies.gateNotPassed(gate.label, gate.decision.missing)] : []),
   ]
-  const number = rt.state.issue(taskId)?.number
+  const number = deps.state.issue(taskId)?.number
   if (replies.length && number !== undefined) {
     await octokit.rest.issues.createComment({
       owner: r.owner,

@@ -12,7 +12,8 @@ import {
   hasPermission,
   type PermissionLevel,
 } from '../github/permissions.js'
-import type { AppRuntime, Octokit, RepoRef } from './runtime.js'
+import type { AppDeps } from './deps.js'
+import type { Octokit, RepoRef } from './runtime.js'
 
 /** The checks of one actor: `may` a rule, and whether they may `override` (a maintainer). */
 export interface ActorPermission {
@@ -26,11 +27,11 @@ export interface ActorPermission {
 
 /**
  * The permission checks of `actor` in repository `r` under `config`. The
- * level is fetched lazily by `rt.permission` (collaborator permission API; a
+ * level is fetched lazily by `deps.permission` (collaborator permission API; a
  * 404 is `none`); an actor without a login has `none`.
  */
 export function actorPermission(
-  rt: AppRuntime,
+  deps: Pick<AppDeps, 'permission'>,
   octokit: Octokit,
   r: RepoRef,
   config: Config,
@@ -39,7 +40,7 @@ export function actorPermission(
   const login = actor ?? ''
   let level: Promise<PermissionLevel> | undefined
   const lookup = () => {
-    level ??= login ? rt.permission(octokit, r, login) : Promise.resolve('none')
+    level ??= login ? deps.permission(octokit, r, login) : Promise.resolve('none')
     return level
   }
   return {

@@ -16,17 +16,20 @@
  * (the caller posts the notices, see {@link NextExpiries}).
  *
  * A `/next` the app has answered already elsewhere (a lost state, an
- * overlapping workflow run: `rt.answeredElsewhere`) is not chosen again: it
- * re-applies the grant its reply named (`rt.answeredNext`), or nothing.
+ * overlapping workflow run: `answeredElsewhere`) is not chosen again: it
+ * re-applies the grant its reply named (`answeredNext`), or nothing. The
+ * reply's words are `src/github/command-replies.ts` (`next-granted`) and
+ * `refusal-replies.ts` (`nothing-claimable`).
  */
 import type { ExpiredLease } from '../core/leases.js'
 import type { Task } from '../core/model.js'
+import type { CommandResult } from '../github/command-replies.js'
 import type { Config } from '../github/config.js'
 import type { Outcome } from '../github/markers.js'
-import { inline, mention } from '../github/neutralise.js'
-import type { ReplyLine } from '../github/replies.js'
+import { type Refusal, refusalOutcome } from '../github/refusal-replies.js'
 import { DashboardState } from './dashboard.js'
-import type { AppRuntime, RepoRef } from './runtime.js'
+import type { AppDeps } from './deps.js'
+import type { RepoRef } from './runtime.js'
 
 /** What a `/next` leaves for the caller to send after its transaction. */
 export interface NextExpiries {
@@ -38,23 +41,16 @@ export interface NextExpiries {
   expired: ExpiredLease[]
 }
 
+/** What `/next` touches: the engine under the repository's lease policy, and task ids. */
+export type NextDeps = Pick<AppDeps, 'engine' | 'policy' | 'taskId'>
+
 /** The id prefix of the tasks of `r`: `owner/repo#`. */
-export function repositoryScope(rt: AppRuntime, r: RepoRef): string {
-  const one = rt.taskId(r, 1)
+export function repositoryScope(deps: Pick<AppDeps, 'taskId'>, r: RepoRef): string {
+  const one = deps.taskId(r, 1)
   return one.slice(0, one.length - 1)
 }
 
-function when(iso: string): string {
-  return `${iso.slice(0, 16).replace('T', ' ')} UTC`
-}
-
-/** `#12` for a task of `r`, its full id otherwise. */
-function link(rt: AppRuntime, r: RepoRef, taskId: string): string {
-  const scope = repositoryScope(rt, r)
-  return taskId.startsWith(scope) ? `#${taskId.slice(scope.length)}` : taskId
-}
-
-function granted(rt: AppRuntime, r: RepoRef, actor: string, task: Task, issue: string): ReplyLine {
+function granted(scope: string, actor: string, task: Task, issue: string): CommandResult {
   const lease = task.lease!
   return {
     outcome: {
@@ -66,7 +62,16 @@ function granted(rt: AppRuntime, r: RepoRef, actor: string, task: Task, issue: s
       holder: actor,
       expires_at: lease.expires_at,
     },
-    text: `${mention(actor)} holds ${link(rt, r, task.id)}${task.id === issue ? ' (this task)' : ''}: ${inline(task.title)} — lease token **${lease.token}**, expires ${when(lease.expires_at)}. Send \`/heartbeat\` on ${link(rt, r, task.id)} before then.`,
+    said: {
+      kind: 'next-granted',
+      actor,
+      task: task.id,
+      scope,
+      here: task.id === issue,
+      title: task.title,
+      token: lease.token,
+      expires_at: lease.expires_at,
+    },
   }
 }
 
@@ -75,13 +80,13 @@ function granted(rt: AppRuntime, r: RepoRef, actor: string, task: Task, issue: s
  * transaction. `issue` is the task id of the issue the comment is on (the
  * dashboard's too): a refusal's marker names it. `replay` is given when the
  * comment was answered elsewhere: its `/next` outcome (or null when unknown),
- * re-applied instead of a new choice. Returns the reply line; throws
- * TaskError on an engine refusal (`AgentAtCapacity`, `PersonaMismatch`,
- * `LeaseHeld` on a replay …), which the caller's savepoint rolls back —
- * the sweep with it. Mirror work goes into `out`, only when nothing threw.
+ * re-applied instead of a new choice. Returns the result; throws TaskError
+ * on an engine refusal (`AgentAtCapacity`, `PersonaMismatch`, `LeaseHeld` on
+ * a replay …), which the caller's savepoint rolls back — the sweep with it.
+ * Mirror work goes into `out`, only when nothing threw.
  */
 export function runNext(
-  rt: AppRuntime,
+  deps: NextDeps,
   r: RepoRef,
   issue: string,
   actor: string,
@@ -89,26 +94,31 @@ export function runNext(
   config: Config,
   out: NextExpiries,
   replay?: Outcome | null,
-): ReplyLine {
-  const policy = rt.policy(config)
-  const scope = repositoryScope(rt, r)
-  const refused = (code: string, reason: string): ReplyLine => ({
-    outcome: { command: 'next', ok: false, task: issue, token: null, reason, code },
-    text: `\`/next\`: ${inline(reason)}`,
+): CommandResult {
+  const policy = deps.policy(config)
+  const scope = repositoryScope(deps, r)
+  const refused = (refusal: Refusal): CommandResult => ({
+    outcome: refusalOutcome('next', issue, refusal),
+    said: refusal,
   })
   if (replay !== undefined) {
     // Answered on GitHub already: never a second choice.
     const task = replay?.ok && replay.task.startsWith(scope) ? replay.task : null
-    if (!task) return refused(replay?.code ?? 'NothingClaimable', 'answered already')
-    const current = rt.engine.get(task)
+    if (!task)
+      return refused({
+        kind: 'answered-already',
+        raw: '/next',
+        code: replay?.code ?? 'NothingClaimable',
+      })
+    const current = deps.engine.get(task)
     if (current.lease?.holder.toLowerCase() !== actor.toLowerCase()) {
-      rt.engine.claim(task, actor, undefined, policy)
+      deps.engine.claim(task, actor, undefined, policy)
       out.touched.add(task)
     }
-    return granted(rt, r, actor, rt.engine.get(task), issue)
+    return granted(scope, actor, deps.engine.get(task), issue)
   }
-  const expired = rt.engine.sweep(() => policy, scope)
-  const pick = rt.engine.next(actor, {
+  const expired = deps.engine.sweep(() => policy, scope)
+  const pick = deps.engine.next(actor, {
     claim: true,
     policy,
     scope,
@@ -120,14 +130,16 @@ export function runNext(
   }
   out.expired.push(...expired)
   const repo = scope.slice(0, -1)
-  if (expired.length > 0 || pick.task) new DashboardState(rt.engine.store).markDirty([repo])
+  if (expired.length > 0 || pick.task) new DashboardState(deps.engine.store).markDirty([repo])
   if (!pick.task) {
-    const what = persona ? `for the persona ${persona}` : `for @${actor}`
-    return refused(
-      'NothingClaimable',
-      `nothing is claimable ${what} in ${repo} right now: every open task is blocked, held, waiting for its subtasks or in its lock-delay. Try again later, or ask with another persona.`,
-    )
+    return refused({
+      kind: 'nothing-claimable',
+      raw: '/next',
+      actor,
+      persona: persona ?? null,
+      repo,
+    })
   }
   out.touched.add(pick.task.id)
-  return granted(rt, r, actor, pick.task, issue)
+  return granted(scope, actor, pick.task, issue)
 }

@@ -5,7 +5,7 @@
  * are not subscribed to, so editing never re-runs a command.
  *
  * A comment answered on GitHub that this state does not record as handled
- * (`rt.answeredElsewhere`: a lost state, an overlapping workflow run) has
+ * (`answeredElsewhere`: a lost state, an overlapping workflow run) has
  * its commands re-applied without a reaction or reply. A comment delivered
  * by the catch-up scan may be answered right now by the run its own event
  * started, so its handler looks at the issue's comments once more
@@ -13,17 +13,40 @@
  * reacts and replies only if no reply is there.
  */
 import type { Context } from 'probot'
-import { commandHelp, parseComment } from '../../github/commands.js'
+import type { CommandResult } from '../../github/command-replies.js'
+import { parseComment } from '../../github/commands.js'
+import {
+  commandErrorResult,
+  notATaskResults,
+  renderCommentReply,
+  renderNotATaskReply,
+} from '../../github/comment-reply.js'
 import { findAgent } from '../../github/config.js'
-import { code, codeBlock, inline } from '../../github/neutralise.js'
-import { MARKER_PREFIX, type ReplyLine, renderReply } from '../../github/replies.js'
-import { answeredOnGitHub } from '../answered.js'
-import { postExpiryNotice } from '../background.js'
+import { MARKER_PREFIX } from '../../github/replies.js'
 import { CATCH_UP_DELIVERY } from '../catch-up.js'
 import { DASHBOARD_MARKER, DashboardState } from '../dashboard.js'
-import { executeCommands, needsPermission, READ_ONLY_COMMANDS } from '../execute.js'
-import { markChanges, publish } from '../publish.js'
-import type { AppRuntime } from '../runtime.js'
+import type { AppDeps } from '../deps.js'
+import { type Execution, executeCommands, needsPermission, READ_ONLY_COMMANDS } from '../execute.js'
+import type { CommandDeps } from '../run-command.js'
+
+/**
+ * What handling a comment touches: the commands' services
+ * ({@link CommandDeps}), the app's bookkeeping (comments handled, replies
+ * owed), the config and permission lookups, what was answered elsewhere,
+ * and the mirror's writer.
+ */
+export type CommentDeps = CommandDeps &
+  Pick<
+    AppDeps,
+    | 'now'
+    | 'repoKey'
+    | 'config'
+    | 'permission'
+    | 'answeredElsewhere'
+    | 'answeredNext'
+    | 'answeredOnGitHub'
+    | 'mirror'
+  >
 
 /**
  * Handle one comment. Returns the number of commands read. While it runs, the
@@ -31,20 +54,20 @@ import type { AppRuntime } from '../runtime.js'
  * (`AppState.handlingStarted`), and posts it only if the handler ends without.
  */
 export async function onCommentCreated(
-  rt: AppRuntime,
+  deps: CommentDeps,
   context: Context<'issue_comment.created'>,
 ): Promise<number> {
   const id = context.payload.comment.id
-  rt.state.handlingStarted(id)
+  deps.state.handlingStarted(id)
   try {
-    return await handleComment(rt, context)
+    return await handleComment(deps, context)
   } finally {
-    rt.state.handlingDone(id)
+    deps.state.handlingDone(id)
   }
 }
 
 async function handleComment(
-  rt: AppRuntime,
+  deps: CommentDeps,
   context: Context<'issue_comment.created'>,
 ): Promise<number> {
   const { comment, issue, repository, sender } = context.payload
@@ -55,32 +78,32 @@ async function handleComment(
   )
     return 0
   const r = { owner: repository.owner.login, repo: repository.name }
-  const repoKey = rt.repoKey(r)
-  const ctx = { owner: r.owner, repo: r.repo, ...(rt.host ? { host: rt.host } : {}) }
+  const repoKey = deps.repoKey(r)
+  const ctx = { owner: r.owner, repo: r.repo, ...(deps.host ? { host: deps.host } : {}) }
   const parsed = parseComment(comment.body, ctx)
   if (parsed.commands.length === 0 && parsed.errors.length === 0) return 0
-  const { config, error: configError } = await rt.config(context.octokit, r)
+  const { config, error: configError } = await deps.config(context.octokit, r)
   if (sender.type === 'Bot' && !findAgent(sender.login, config)) return 0
   const actor = sender.login
-  const taskId = rt.taskId(r, issue.number)
-  const record = rt.state.issue(taskId)
+  const taskId = deps.taskId(r, issue.number)
+  const record = deps.state.issue(taskId)
   const octokit = context.octokit
   // Answered already (a run whose state was lost, another run meanwhile): re-apply, don't answer twice.
-  let quiet = rt.answeredElsewhere.has(comment.id)
+  let quiet = deps.answeredElsewhere.has(comment.id)
   // A missed comment's own run may be answering it right now: one last look before answering.
   const caughtUp = context.id.startsWith(CATCH_UP_DELIVERY)
   const lastLook = async () => {
     if (quiet || !caughtUp) return
     try {
-      quiet = await answeredOnGitHub(rt, octokit, r, issue.number, comment)
+      quiet = await deps.answeredOnGitHub(octokit, r, issue.number, comment)
     } catch (err) {
       // Better answered twice than not at all.
       context.log.warn({ err }, `could not check whether comment ${comment.id} is answered`)
       return
     }
     if (!quiet) return
-    rt.answeredElsewhere.add(comment.id)
-    rt.engine.write(() => rt.state.replySent(comment.id)) // not owed: it is on GitHub
+    deps.answeredElsewhere.add(comment.id)
+    deps.engine.write(() => deps.state.replySent(comment.id)) // not owed: it is on GitHub
   }
   const react = async (content: '+1' | '-1' | 'confused') => {
     if (config.replies.reactions && !quiet) {
@@ -92,65 +115,63 @@ async function handleComment(
       })
     }
   }
-  const reply = async (lines: ReplyLine[], footer?: string) => {
-    if (quiet) return
-    await octokit.rest.issues.createComment({
-      owner: r.owner,
-      repo: r.repo,
-      issue_number: issue.number,
-      body: renderReply(actor, lines, footer),
-    })
-  }
-
   // `/next` also runs on the repository's dashboard issue (src/app/next.ts).
   const onTask = record?.is_task === true
-  if (!onTask && !isDashboardIssue(rt, repoKey, issue)) {
+  if (!onTask && !isDashboardIssue(deps, repoKey, issue)) {
     if (
-      !rt.state.recordComment(comment.id, repoKey, issue.number, parsed.commands.length, rt.now())
+      !deps.state.recordComment(
+        comment.id,
+        repoKey,
+        issue.number,
+        parsed.commands.length,
+        deps.now(),
+      )
     )
       return 0
     if (parsed.commands.length === 0) return 0
     await lastLook()
     await react('-1')
-    const reason = `this issue is not a task: add the \`${config.task_label}\` label (or open it from the task form) first`
-    await reply(
-      parsed.commands.map((c) => ({
-        outcome: {
-          command: c.name,
-          ok: false,
-          task: taskId,
-          token: null,
-          reason,
-          code: 'NotATask',
-        },
-        text: `${code(c.raw)}: ${reason}.`,
-      })),
-    )
+    if (!quiet)
+      await octokit.rest.issues.createComment({
+        owner: r.owner,
+        repo: r.repo,
+        issue_number: issue.number,
+        body: renderNotATaskReply(
+          actor,
+          notATaskResults(parsed.commands, taskId, config.task_label),
+        ),
+      })
     return parsed.commands.length
   }
 
   // Look the permission up before the transaction: no await may happen inside it.
-  const level = needsPermission(rt, taskId, actor, parsed.commands, config, onTask)
-    ? await rt.permission(octokit, r, actor)
+  const level = needsPermission(deps, taskId, actor, parsed.commands, config, onTask)
+    ? await deps.permission(octokit, r, actor)
     : 'none'
   // No await from here to the end of the transaction.
-  const done = rt.engine.write(() => {
+  const done = deps.engine.write(() => {
     if (
-      !rt.state.recordComment(comment.id, repoKey, issue.number, parsed.commands.length, rt.now())
+      !deps.state.recordComment(
+        comment.id,
+        repoKey,
+        issue.number,
+        parsed.commands.length,
+        deps.now(),
+      )
     )
       return null
-    const replayNext = quiet ? (rt.answeredNext.get(comment.id) ?? []) : undefined
-    const execution = executeCommands(rt, r, taskId, actor, parsed.commands, config, level, {
+    const replayNext = quiet ? (deps.answeredNext.get(comment.id) ?? []) : undefined
+    const execution = executeCommands(deps, r, taskId, actor, parsed.commands, config, level, {
       onTask,
       ...(replayNext ? { replayNext } : {}),
     })
-    for (const l of execution.lines) l.outcome.comment = comment.id
+    for (const l of execution.results) l.outcome.comment = comment.id
     // The mirror's dirty marks commit with the effects (they survive a crash).
     if (execution.changed)
-      markChanges(rt, {
+      deps.mirror.mark({
         touched: execution.touched,
         formerHolders: execution.formerHolders,
-        completed: execution.lines
+        completed: execution.results
           .filter((l) => l.outcome.ok && l.outcome.command === 'done')
           .map((l) => l.outcome.task),
         bodies: execution.bodies,
@@ -159,17 +180,17 @@ async function handleComment(
     // if posting it fails, the next flush posts it (src/app/background.ts).
     const body = replyBody(execution, parsed, taskId, comment.id, actor, configError)
     if (body && !quiet)
-      rt.state.oweReply(comment.id, body, context.payload.installation?.id ?? null)
+      deps.state.oweReply(comment.id, body, context.payload.installation?.id ?? null)
     return { execution, body }
   })
   if (!done) return 0 // already handled: a redelivery
   const { execution } = done
 
-  const refused = execution.lines.some((l) => !l.outcome.ok) || parsed.errors.length > 0
-  const reaction = execution.lines.length === 0 ? 'confused' : refused ? '-1' : '+1'
+  const refused = execution.results.some((l) => !l.outcome.ok) || parsed.errors.length > 0
+  const reaction = execution.results.length === 0 ? 'confused' : refused ? '-1' : '+1'
   // On receipt; a caught-up comment's after its last look, just before its reply.
   if (!caughtUp) await react(reaction)
-  const completed = execution.lines
+  const completed = execution.results
     .filter((l) => l.outcome.ok && l.outcome.command === 'done')
     .map((l) => l.outcome.task)
   // A failed issue update must not swallow the reply: the record stays dirty
@@ -178,7 +199,7 @@ async function handleComment(
   if (execution.changed) {
     try {
       // The mirror's writer also links `/depends-on` edges as native dependencies.
-      await publish(octokit, rt, config, repoKey, {
+      await deps.mirror.publish(octokit, config, repoKey, {
         touched: execution.touched,
         formerHolders: execution.formerHolders,
         completed,
@@ -186,8 +207,8 @@ async function handleComment(
       })
       // Leases `/next` found expired: told on their issues, as the sweep tells them.
       for (const e of execution.expired) {
-        const expiredOn = rt.state.issue(e.task)
-        if (expiredOn?.is_task) await postExpiryNotice(octokit, rt, e, r, expiredOn.number)
+        const expiredOn = deps.state.issue(e.task)
+        if (expiredOn?.is_task) await deps.mirror.expiryNotice(octokit, e, r, expiredOn.number)
       }
     } catch (err) {
       mirrorError = err
@@ -204,7 +225,7 @@ async function handleComment(
       issue_number: issue.number,
       body: done.body,
     })
-    rt.engine.write(() => rt.state.replySent(comment.id))
+    deps.engine.write(() => deps.state.replySent(comment.id))
   }
   if (mirrorError) throw mirrorError
   return parsed.commands.length + parsed.errors.length
@@ -218,51 +239,28 @@ async function handleComment(
  * does not.
  */
 function replyBody(
-  execution: ReturnType<typeof executeCommands>,
+  execution: Execution,
   parsed: ReturnType<typeof parseComment>,
   taskId: string,
   commentId: number,
   actor: string,
   configError: string | null | undefined,
 ): string | null {
-  const errorLines: ReplyLine[] = parsed.errors.map((e) => ({
-    outcome: {
-      command: e.command,
-      ok: false,
-      task: taskId,
-      token: null,
-      reason: e.message,
-      code:
-        e.code === 'unknown'
-          ? 'UnknownCommand'
-          : e.code === 'unreadable'
-            ? 'UnreadableComment'
-            : 'InvalidCommand',
-      comment: commentId,
-    },
-    text: e.code === 'unreadable' ? inline(e.message) : `${code(e.raw)}: ${inline(e.message)}`,
-  }))
-  const refused = execution.lines.some((l) => !l.outcome.ok) || parsed.errors.length > 0
+  const errors: CommandResult[] = parsed.errors.map((e) => commandErrorResult(e, taskId, commentId))
+  const refused = execution.results.some((l) => !l.outcome.ok) || errors.length > 0
   // `/status` and `/metrics` change nothing but always get their answer.
-  const asksToRead = execution.lines.some((l) => READ_ONLY_COMMANDS.has(l.outcome.command))
+  const asksToRead = execution.results.some((l) => READ_ONLY_COMMANDS.has(l.outcome.command))
   if (!execution.changed && !refused && !asksToRead) return null
-  // Outcomes in the order the comment wrote them (lines[i] answers commands[i]).
-  const lines = [
-    ...execution.lines.map((l, i) => ({ at: parsed.commands[i]?.line ?? 0, l })),
-    ...errorLines.map((l, i) => ({ at: parsed.errors[i]?.line ?? 0, l })),
-  ]
-    .sort((a, b) => a.at - b.at)
-    .map((x) => x.l)
-  const unknown = parsed.errors.some((e) => e.code === 'unknown')
-  const footer = [
-    ...(unknown ? [`<details><summary>Commands</summary>\n\n${commandHelp()}\n\n</details>`] : []),
-    ...(configError
-      ? [
-          `⚠️ \`.github/task-orchestrator.yml\` has an error; the last good configuration (or the defaults) is in use:\n\n${codeBlock(configError)}`,
-        ]
-      : []),
-  ]
-  return renderReply(actor, lines, footer.length ? footer.join('\n\n') : undefined)
+  // Outcomes in the order the comment wrote them (results[i] answers commands[i]).
+  return renderCommentReply({
+    actor,
+    results: [
+      ...execution.results.map((result, i) => ({ line: parsed.commands[i]?.line ?? 0, result })),
+      ...errors.map((result, i) => ({ line: parsed.errors[i]?.line ?? 0, result })),
+    ],
+    unknownCommand: parsed.errors.some((e) => e.code === 'unknown'),
+    configError: configError ?? null,
+  })
 }
 
 /**
@@ -271,10 +269,10 @@ function replyBody(
  * state that has not found it yet; the catch-up's events carry no body).
  */
 function isDashboardIssue(
-  rt: AppRuntime,
+  deps: Pick<AppDeps, 'engine'>,
   repo: string,
   issue: { number: number; body?: string | null },
 ): boolean {
-  if (new DashboardState(rt.engine.store).get(repo).number === issue.number) return true
+  if (new DashboardState(deps.engine.store).get(repo).number === issue.number) return true
   return typeof issue.body === 'string' && issue.body.startsWith(DASHBOARD_MARKER)
 }

@@ -11,29 +11,52 @@ import type { Context } from 'probot'
 import { isTaskError } from '../../core/errors.js'
 import type { Status } from '../../core/model.js'
 import { type Config, findAgent } from '../../github/config.js'
-import { renderList } from '../../github/fit.js'
 import { parseIssueBody } from '../../github/issue-body.js'
+import {
+  closedBy,
+  configErrorNotice,
+  manualChangeWhat,
+  problemsNotice,
+} from '../../github/issue-replies.js'
 import { manualEditReplies } from '../../github/manual-edits.js'
 import { closedStatus } from '../../github/mirror.js'
-import { codeBlock } from '../../github/neutralise.js'
 import { judgeBodyEdit, onlyTicksChanged } from '../body-edits.js'
-import { readLabelsBack } from '../labels-read-back.js'
+import type { AppDeps } from '../deps.js'
+import { type LabelDeps, readLabelsBack } from '../labels-read-back.js'
 import { type ActorPermission, actorPermission } from '../manual-permission.js'
-import { publish } from '../publish.js'
-import type { AppRuntime, Octokit, RepoRef } from '../runtime.js'
-import { readSubIssues } from '../sub-issues.js'
-import { flushStatus } from '../sync.js'
+import type { Octokit, RepoRef } from '../runtime.js'
 import {
   type IssuePayload,
   isStale,
   isTaskIssue,
   labelNames,
   requireIssue,
-  syncTaskFromIssue,
 } from '../tasks-from-issues.js'
-import { gateOnClose } from './gate-events.js'
 
 type IssuesContext = Context<'issues'>
+
+/**
+ * What the handlers of issue events touch: the engine and the app's records
+ * of issues, the config, permission and lease-policy lookups, what the gate
+ * recorded (pull requests, confirmations), reading an
+ * issue into its task (and its sub-issues), the completion gate, and the
+ * mirror's writer.
+ */
+export type IssueDeps = LabelDeps &
+  Pick<
+    AppDeps,
+    | 'now'
+    | 'taskId'
+    | 'repoKey'
+    | 'host'
+    | 'config'
+    | 'permission'
+    | 'policy'
+    | 'gate'
+    | 'gateOnClose'
+    | 'syncTask'
+    | 'readSubIssues'
+  >
 
 function repoOf(context: IssuesContext): RepoRef {
   return { owner: context.payload.repository.owner.login, repo: context.payload.repository.name }
@@ -55,7 +78,7 @@ function ignored(context: IssuesContext, config: Config): boolean {
  * back) — now, or, when GitHub refuses, on a later flush.
  */
 async function track(
-  rt: AppRuntime,
+  deps: IssueDeps,
   context: IssuesContext,
   config: Config,
   issue: IssuePayload,
@@ -63,37 +86,27 @@ async function track(
 ): Promise<void> {
   const r = repoOf(context)
   const octokit = context.octokit
-  const result = syncTaskFromIssue(
-    rt,
+  const result = deps.syncTask(
     r,
     issue,
     config,
     context.payload.installation?.id ?? null,
     context.payload.sender?.login ?? 'github',
   )
-  const saved = rt.state.issue(result.taskId)
+  const saved = deps.state.issue(result.taskId)
   if (githubBody !== undefined && saved) {
     // This edit is judged now: the mirror may write over GitHub's body again.
-    rt.state.saveIssue({ ...saved, body: githubBody, unjudged_edit: false })
+    deps.state.saveIssue({ ...saved, body: githubBody, unjudged_edit: false })
   }
   // The mirror's writer: labels, state, body and the native dependency links.
-  await publish(octokit, rt, config, rt.repoKey(r), { touched: result.touched })
-  if (result.created) await readSubIssues(octokit, rt, r, result.taskId)
-  const record = rt.state.issue(result.taskId)
+  await deps.mirror.publish(octokit, config, deps.repoKey(r), { touched: result.touched })
+  if (result.created) await deps.readSubIssues(octokit, r, result.taskId)
+  const record = deps.state.issue(result.taskId)
   if (record && (result.created || record.status_comment_id === null)) {
-    await flushStatus(octokit, rt, record)
+    await deps.mirror.statusComment(octokit, record)
   }
   if (result.problems.length) {
-    await reply(
-      octokit,
-      r,
-      issue.number,
-      renderList(
-        'Task Orchestrator could not apply everything in this issue:',
-        result.problems,
-        'problems',
-      ),
-    )
+    await reply(octokit, r, issue.number, problemsNotice(result.problems))
   }
 }
 
@@ -112,12 +125,12 @@ async function reply(octokit: Octokit, r: RepoRef, number: number, body: string)
  * guarded parts of the body and relabelling take effect only as far as the
  * actor's rules allow (see `body-edits.ts`, `labels-read-back.ts`).
  */
-export async function onIssueChanged(rt: AppRuntime, context: IssuesContext): Promise<void> {
+export async function onIssueChanged(deps: IssueDeps, context: IssuesContext): Promise<void> {
   const r = repoOf(context)
-  const { config, error } = await rt.config(context.octokit, r)
+  const { config, error } = await deps.config(context.octokit, r)
   const issue = requireIssue(context.payload.issue)
-  const taskId = rt.taskId(r, issue.number)
-  const record = rt.state.issue(taskId)
+  const taskId = deps.taskId(r, issue.number)
+  const record = deps.state.issue(taskId)
   const action = context.payload.action
   if (isStale(record, issue)) return
   if (ignored(context, config)) {
@@ -128,10 +141,10 @@ export async function onIssueChanged(rt: AppRuntime, context: IssuesContext): Pr
     // next mirror of the task sets the accepted body back.
     if (record && action === 'edited') {
       const body = issue.body ?? ''
-      const accepted = onlyTicksChanged(rt, r, record.accepted_body, body)
+      const accepted = onlyTicksChanged(deps.host, r, record.accepted_body, body)
       // While a person's edit is unjudged (the mirror ticked on top of it), its
       // older delivery must not become stale by this newer one.
-      rt.state.saveIssue({
+      deps.state.saveIssue({
         ...record,
         body,
         accepted_body: accepted ? body : record.accepted_body,
@@ -146,20 +159,20 @@ export async function onIssueChanged(rt: AppRuntime, context: IssuesContext): Pr
   if (!isTaskIssue(issue, config)) {
     if (record?.is_task) {
       // The task label was removed: stop mirroring; the task itself is kept.
-      rt.state.saveIssue({
+      deps.state.saveIssue({
         ...record,
         is_task: false,
         labels: labelNames(issue),
-        updated_at: rt.now(),
+        updated_at: deps.now(),
       })
     }
     return
   }
-  const who = actorPermission(rt, context.octokit, r, config, context.payload.sender?.login)
+  const who = actorPermission(deps, context.octokit, r, config, context.payload.sender?.login)
   if (!record?.is_task) {
     // Anyone may open an issue with the task label (the issue form sets it):
     // it becomes a task only from someone with the `track` rule.
-    const auth = await who.may('track', 'making this issue a task')
+    const auth = await who.may('track', manualChangeWhat.track)
     if (!auth.allowed) {
       if (tellNotTracked(context, config))
         await reply(
@@ -170,18 +183,18 @@ export async function onIssueChanged(rt: AppRuntime, context: IssuesContext): Pr
         )
       return
     }
-    return track(rt, context, config, issue)
+    return track(deps, context, config, issue)
   }
   if (action === 'opened' || action === 'edited') {
     // Judged against the last ACCEPTED body, never GitHub's copy: a refused
     // edit whose set-back GitHub has not taken yet is no baseline.
     const edited = issue.body ?? ''
-    const decision = await judgeBodyEdit(rt, r, taskId, record.accepted_body, edited, who)
+    const decision = await judgeBodyEdit(deps, r, taskId, record.accepted_body, edited, who)
     if (action === 'edited')
-      await recordConfirmations(rt, context, r, taskId, decision.accepted, who)
+      await recordConfirmations(deps, context, r, taskId, decision.accepted, who)
     // The reply is sent even when GitHub refuses the set-back (it is sent
     // again by the next flush); the refusal is thrown afterwards.
-    const failed = await track(rt, context, config, { ...issue, body: decision.accepted }, edited)
+    const failed = await track(deps, context, config, { ...issue, body: decision.accepted }, edited)
       .then(() => null)
       .catch((err: unknown) => ({ err }))
     if (decision.reasons.length)
@@ -200,13 +213,13 @@ export async function onIssueChanged(rt: AppRuntime, context: IssuesContext): Pr
   }
   // A person relabelled a task: read the labels back.
   const labels = labelNames(issue)
-  rt.state.saveIssue({
+  deps.state.saveIssue({
     ...record,
     labels,
     github_updated_at: issue.updated_at ?? record.github_updated_at,
-    updated_at: rt.now(),
+    updated_at: deps.now(),
   })
-  await readLabelsBack(rt, context.octokit, r, taskId, labels, config, who)
+  await readLabelsBack(deps, context.octokit, r, taskId, labels, config, who)
 }
 
 /**
@@ -240,61 +253,60 @@ const FINAL: readonly Status[] = ['completed', 'failed', 'cancelled']
  * `override` goes through the completion gate.
  */
 export async function onIssueClosedOrReopened(
-  rt: AppRuntime,
+  deps: IssueDeps,
   context: IssuesContext,
 ): Promise<void> {
   const r = repoOf(context)
-  const { config } = await rt.config(context.octokit, r)
+  const { config } = await deps.config(context.octokit, r)
   if (ignored(context, config)) return
   const issue = requireIssue(context.payload.issue)
-  const taskId = rt.taskId(r, issue.number)
-  const record = rt.state.issue(taskId)
+  const taskId = deps.taskId(r, issue.number)
+  const record = deps.state.issue(taskId)
   if (!record || isStale(record, issue)) return
   const actor = context.payload.sender?.login ?? null
   const closing = context.payload.action === 'closed'
-  rt.state.saveIssue({
+  deps.state.saveIssue({
     ...record,
     issue_id: issue.id,
     state: closing ? 'closed' : 'open',
     state_reason: issue.state_reason ?? null,
     github_updated_at: issue.updated_at ?? record.github_updated_at,
-    updated_at: rt.now(),
+    updated_at: deps.now(),
   })
   if (closing) {
     // Closed by a merged pull request (recorded before this event or after it):
     // the completion gate decides. Otherwise a person closed it by hand.
-    const merged = rt.gate
+    const merged = deps.gate
       .pullRequestsFor(taskId)
       .find((p) => p.merged && p.closes.includes(taskId))
     if (merged && issue.state_reason !== 'not_planned') {
-      await gateOnClose(
-        rt,
+      await deps.gateOnClose(
         context.octokit,
         r,
         taskId,
         config,
         actor ?? '',
-        `the merged pull request #${merged.number}`,
+        closedBy.mergedPullRequest(merged.number),
         merged,
       )
       return
     }
   }
-  const task = rt.engine.get(taskId)
+  const task = deps.engine.get(taskId)
   const how = closedStatus(issue.state_reason)
-  const who = actorPermission(rt, context.octokit, r, config, actor)
+  const who = actorPermission(deps, context.octokit, r, config, actor)
   const changes = closing ? task.status !== how : FINAL.includes(task.status)
   if (changes && record.is_task) {
     const auth = closing
       ? await who.may(
           how === 'completed' ? 'close' : 'cancel',
-          `closing this issue as ${how === 'completed' ? 'completed' : 'not planned'}`,
+          manualChangeWhat.close(how === 'completed'),
           task.lease?.holder ?? null,
         )
-      : await who.may('reopen', `reopening this ${task.status} task`)
+      : await who.may('reopen', manualChangeWhat.reopen(task.status))
     if (!auth.allowed) {
       // Nothing changes: the mirror sets the issue back (reopens it, or closes it again).
-      await publish(context.octokit, rt, config, rt.repoKey(r), { touched: [taskId] })
+      await deps.mirror.publish(context.octokit, config, deps.repoKey(r), { touched: [taskId] })
       await reply(
         context.octokit,
         r,
@@ -314,17 +326,17 @@ export async function onIssueClosedOrReopened(
     // Closing by hand completes a task with success criteria (or an approval
     // checkpoint) only for a maintainer (the override permission); anyone else
     // goes through the completion gate.
-    await gateOnClose(rt, context.octokit, r, taskId, config, actor ?? '', `@${actor ?? 'someone'}`)
+    await deps.gateOnClose(context.octokit, r, taskId, config, actor ?? '', closedBy.person(actor))
     return
   }
   const completed: string[] = []
   if (closing) {
-    if (rt.engine.closeByPerson(taskId, how, actor) && how === 'completed') completed.push(taskId)
+    if (deps.engine.closeByPerson(taskId, how, actor) && how === 'completed') completed.push(taskId)
   } else {
-    rt.engine.reopen(taskId, actor)
+    deps.engine.reopen(taskId, actor)
   }
-  const touched = new Set([taskId, ...rt.engine.show(taskId).dependents])
-  await publish(context.octokit, rt, config, rt.repoKey(r), { touched, completed })
+  const touched = new Set([taskId, ...deps.engine.show(taskId).dependents])
+  await deps.mirror.publish(context.octokit, config, deps.repoKey(r), { touched, completed })
 }
 
 /**
@@ -334,24 +346,24 @@ export async function onIssueClosedOrReopened(
  * nothing is claimed or revoked (the holder is assigned again), with one
  * reply saying why.
  */
-export async function onIssueAssignment(rt: AppRuntime, context: IssuesContext): Promise<void> {
+export async function onIssueAssignment(deps: IssueDeps, context: IssuesContext): Promise<void> {
   const r = repoOf(context)
-  const { config } = await rt.config(context.octokit, r)
+  const { config } = await deps.config(context.octokit, r)
   if (ignored(context, config)) return
   const issue = requireIssue(context.payload.issue)
-  const taskId = rt.taskId(r, issue.number)
-  const record = rt.state.issue(taskId)
+  const taskId = deps.taskId(r, issue.number)
+  const record = deps.state.issue(taskId)
   if (!record?.is_task || isStale(record, issue)) return
   const assignee = (context.payload as { assignee?: { login: string } | null }).assignee?.login
   const actor = context.payload.sender?.login ?? null
-  rt.state.saveIssue({
+  deps.state.saveIssue({
     ...record,
     assignees: (issue.assignees ?? []).flatMap((a) => (a ? [a.login] : [])),
     github_updated_at: issue.updated_at ?? record.github_updated_at,
-    updated_at: rt.now(),
+    updated_at: deps.now(),
   })
   if (!assignee) return
-  const task = rt.engine.get(taskId)
+  const task = deps.engine.get(taskId)
   const claiming = context.payload.action === 'assigned' && task.status === 'pending'
   const revoking =
     context.payload.action === 'unassigned' &&
@@ -359,14 +371,14 @@ export async function onIssueAssignment(rt: AppRuntime, context: IssuesContext):
   if (!claiming && !revoking) return
   // Assigning is a claim for the assignee, unassigning the holder ends their lease: each
   // only as far as the matching command may (`claim`, `release`; `override` for someone else).
-  const who = actorPermission(rt, context.octokit, r, config, actor)
+  const who = actorPermission(deps, context.octokit, r, config, actor)
   const auth = claiming
-    ? await who.may('claim', `assigning this task (a claim for @${assignee})`, assignee)
-    : await who.may('release', `unassigning @${assignee} (the end of their lease)`, assignee)
+    ? await who.may('claim', manualChangeWhat.assign(assignee), assignee)
+    : await who.may('release', manualChangeWhat.unassign(assignee), assignee)
   if (!auth.allowed) {
     // Nothing changes: the mirror assigns the lease holder again (an unassignment);
     // an assignment that claims nothing stays as a person's note.
-    await publish(context.octokit, rt, config, rt.repoKey(r), { touched: [taskId] })
+    await deps.mirror.publish(context.octokit, config, deps.repoKey(r), { touched: [taskId] })
     await reply(
       context.octokit,
       r,
@@ -376,13 +388,13 @@ export async function onIssueAssignment(rt: AppRuntime, context: IssuesContext):
     return
   }
   try {
-    if (claiming) rt.engine.claim(taskId, assignee, undefined, rt.policy(config))
-    else rt.engine.revokeLease(taskId, actor, `@${assignee} unassigned by @${actor ?? 'someone'}`)
+    if (claiming) deps.engine.claim(taskId, assignee, undefined, deps.policy(config))
+    else deps.engine.revokeLease(taskId, actor, `@${assignee} unassigned by @${actor ?? 'someone'}`)
   } catch (err) {
     if (!isTaskError(err)) throw err
     return // e.g. the assignee is at capacity: leave the assignment as a person's note
   }
-  await publish(context.octokit, rt, config, rt.repoKey(r), { touched: [taskId] })
+  await deps.mirror.publish(context.octokit, config, deps.repoKey(r), { touched: [taskId] })
 }
 
 /** Tell the issue that the config is broken (the last good one stays in use). */
@@ -396,7 +408,7 @@ export async function reportConfigError(
     owner: r.owner,
     repo: r.repo,
     issue_number: number,
-    body: `⚠️ Task Orchestrator's configuration has an error; the last good configuration (or the defaults) stays in use until it is fixed.\n\n${codeBlock(error)}`,
+    body: configErrorNotice(error),
   })
 }
 
@@ -407,7 +419,7 @@ export async function reportConfigError(
  * has the `confirm` permission; listed agents do not, unless the config says so.
  */
 async function recordConfirmations(
-  rt: AppRuntime,
+  deps: IssueDeps,
   context: IssuesContext,
   r: RepoRef,
   taskId: string,
@@ -416,7 +428,7 @@ async function recordConfirmations(
 ): Promise<void> {
   const from = (context.payload as { changes?: { body?: { from?: string } } }).changes?.body?.from
   if (from === undefined) return
-  const ctx = { owner: r.owner, repo: r.repo, ...(rt.host ? { host: rt.host } : {}) }
+  const ctx = { owner: r.owner, repo: r.repo, ...(deps.host ? { host: deps.host } : {}) }
   const before = parseIssueBody(from, ctx).criteria.filter((c) => !c.measurable)
   const after = parseIssueBody(body, ctx).criteria.filter((c) => !c.measurable)
   const changed = after.filter(
@@ -424,9 +436,9 @@ async function recordConfirmations(
   )
   if (changed.length === 0) return
   const sender = who.actor
-  const allowed = (await who.may('confirm', 'ticking a manual criterion')).allowed
+  const allowed = (await who.may('confirm', manualChangeWhat.confirm)).allowed
   for (const c of changed) {
-    rt.gate.saveConfirmation(taskId, c.criterion, c.checked ? sender : null, allowed, rt.now())
+    deps.gate.saveConfirmation(taskId, c.criterion, c.checked ? sender : null, allowed, deps.now())
   }
-  rt.state.markStatusDirty([taskId])
+  deps.state.markStatusDirty([taskId])
 }

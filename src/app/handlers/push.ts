@@ -5,9 +5,13 @@
  */
 import type { Context } from 'probot'
 import { CONFIG_PATH } from '../../github/config.js'
-import type { AppRuntime } from '../runtime.js'
+import type { AppDeps } from '../deps.js'
 
-export async function onPush(rt: AppRuntime, context: Context<'push'>): Promise<void> {
+/** Handle one push: re-read the config (`deps.config` with `refresh`) when the push changed it. */
+export async function onPush(
+  deps: Pick<AppDeps, 'config'>,
+  context: Context<'push'>,
+): Promise<void> {
   const { repository, ref, commits } = context.payload
   if (ref !== `refs/heads/${repository.default_branch}`) return
   const touched = commits.some((c) =>
@@ -15,5 +19,5 @@ export async function onPush(rt: AppRuntime, context: Context<'push'>): Promise<
   )
   if (!touched) return
   const owner = repository.owner?.login ?? repository.owner?.name ?? ''
-  await rt.config(context.octokit, { owner, repo: repository.name }, true)
+  await deps.config(context.octokit, { owner, repo: repository.name }, true)
 }
