@@ -6,14 +6,22 @@
  * takes the task, heartbeats while it "works", writes a JUnit report and
  * completes with the criteria judged against the report's counts; a failing
  * test is refused by the criteria and reported as a failure; a lease lost
- * while the agent was paused makes it stop and send nothing more.
+ * while the agent was paused makes it stop and send nothing more. On GitHub
+ * (`--github`): the example against the one fake GitHub served over HTTP,
+ * whose comments reach the real app in this process (test/e2e/agent-world.ts),
+ * every request checked against GitHub's REST description — /next, /progress,
+ * /done complete a task without criteria; a task with a measurable criterion
+ * and no gate verdict is refused (the CI gate decides) and reported with /fail.
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { buildContext } from '../../src/core/criteria/context.js'
+import { type AgentWorld, agentWorld, REPO } from '../e2e/agent-world.js'
 import { tempDir } from '../helpers.js'
+import { type FakeServer, listen } from '../support/fake-github/index.js'
+import { loadGitHubDescription } from '../support/github/openapi.js'
 
 const TM = resolve('build/tm.cjs')
 const AGENT = resolve('examples/agent/agent.mjs')
@@ -46,10 +54,25 @@ interface Run {
  * Start the example as `agent` in the test's folder; `onLine` sees each
  * stdout line as it comes. Resolves when it exits.
  */
-function agent(args: string[], onLine?: (line: string, pid: number) => void): Promise<Run> {
+function agent(
+  args: string[],
+  onLine?: (line: string, pid: number) => void,
+  env: Record<string, string> = {},
+): Promise<Run> {
   const child = spawn(process.execPath, [AGENT, ...args], {
     cwd: dir,
-    env: { ...process.env, TM_DB: db, TM_AGENT: '', TM_GITHUB: '' },
+    env: {
+      ...process.env,
+      TM_DB: db,
+      TM_AGENT: '',
+      TM_GITHUB: '',
+      TM_GITHUB_MODE: '',
+      TM_GITHUB_APP_LOGIN: '',
+      GITHUB_TOKEN: '',
+      GH_TOKEN: '',
+      GITHUB_API_URL: '',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   running.add(child)
@@ -198,4 +221,100 @@ describe('examples/agent', () => {
       expect(events.slice(expiry + 1).filter((e) => e.actor === 'carl')).toEqual([])
     },
   )
+})
+
+/** Each call waits for the app's reply; Octokit's throttling spaces the agent's comments. */
+describe('examples/agent --github', () => {
+  let world: AgentWorld | undefined
+  let server: FakeServer | undefined
+  beforeAll(() => {
+    loadGitHubDescription()
+  })
+  afterEach(async () => {
+    await server?.close()
+    server = undefined
+    if (!world) return
+    const { fake } = world
+    await fake.settled()
+    world.close()
+    world = undefined
+    expect(fake.problems).toEqual([])
+    expect(fake.deliveryErrors).toEqual([])
+  })
+
+  /** The world (the real app in this process) served over HTTP; env for the agent acting as `login`. */
+  async function github(login: string) {
+    world = await agentWorld({ tasks: 0 })
+    server = await listen(world.fake)
+    return { GITHUB_API_URL: server.url, GITHUB_TOKEN: world.fake.tokenFor(login) }
+  }
+
+  /** A task issue opened by a maintainer, delivered to the app; its task id. */
+  async function issue(title: string, body: string): Promise<string> {
+    const { data } = await world!.fake.send('maint', 'POST', `/repos/${REPO}/issues`, {
+      title,
+      body,
+      labels: ['task'],
+    })
+    await world!.fake.settled()
+    // The flush opens the dashboard issue, where the agent's /next goes.
+    await world!.app.flush()
+    await world!.fake.settled()
+    return `${REPO}#${(data as { number: number }).number}`
+  }
+
+  /** First lines of the comments `login` posted, oldest first. */
+  const commands = (login: string) =>
+    world!.fake
+      .repository(REPO)
+      .comments.filter((c) => c.user === login)
+      .map((c) => c.body.split('\n')[0])
+
+  it('on GitHub: /next on the dashboard, /progress, the JUnit report, /done — the app completes the task', async () => {
+    const env = await github('agent-1')
+    const id = await issue('Write the parser', 'Do the work.')
+    const run = await agent(['--github', REPO, '--work-ms', '200', '--json'], undefined, env)
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    expect(outcome(run)).toMatchObject({
+      ok: true,
+      outcome: 'completed',
+      task: id,
+      token: 1,
+      result: { task: id },
+    })
+    expect(
+      existsSync(
+        join(dir, 'agent-out', 'reports', `${REPO.replace('/', '-')}-${id.split('#')[1]}.xml`),
+      ),
+    ).toBe(true)
+    expect(commands('agent-1')).toEqual([
+      '/next',
+      '/progress 50 half way',
+      '/done Example agent: 3/3 tests passed.',
+    ])
+    expect(world!.engine.get(id)).toMatchObject({ status: 'completed', lease: null })
+  }, 60_000)
+
+  it('on GitHub the CI gate decides: /done of a task with a measurable criterion and no gate is refused, the agent reports /fail', async () => {
+    const env = await github('agent-1')
+    const id = await issue(
+      'Write the lexer',
+      'Do the work.\n\n### Success criteria\n\n- [ ] Tests pass `tests.failed == 0`\n',
+    )
+    const run = await agent(['--github', REPO, '--work-ms', '200', '--json'], undefined, env)
+    expect(run.code).toBe(5)
+    expect(outcome(run)).toMatchObject({
+      outcome: 'failed',
+      task: id,
+      error: { code: 'CriteriaFailed' },
+    })
+    expect(commands('agent-1').map((c) => c?.split(' ')[0])).toEqual([
+      '/next',
+      '/progress',
+      '/done',
+      '/fail',
+    ])
+    expect(world!.engine.get(id)).toMatchObject({ status: 'pending', attempts: 1, lease: null })
+  }, 60_000)
 })
