@@ -79,17 +79,18 @@ export function writeImport(
 
   const expires = iso(ctx.nowMs + ctx.settings.leaseTtlMs)
   let done = 0
-  for (const { task: t, id, status, holder, row } of fresh) {
+  for (const { task: t, row } of fresh) {
+    const holder = row.lease?.holder
     // The lease's clock starts with the write, not with the preparation.
     insertTaskRow(ctx, leaseFrom(row, ctx.now, expires))
     appendEvent(ctx.store, {
       at: ctx.now,
       type: 'imported',
-      task_id: id,
+      task_id: row.id,
       actor,
       details: {
         source: `${plan.sourcePrefix}:${t.sourceId}`,
-        status,
+        status: row.status,
         ...(holder ? { holder, token: 1 } : {}),
       },
     })
@@ -97,7 +98,7 @@ export function writeImport(
     if (onProgress && (done % 100 === 0 || done === fresh.length)) onProgress(done, fresh.length)
   }
 
-  const parents = fresh.filter((t) => t.parentId !== null).length
+  const parents = fresh.filter((t) => t.row.parent_id !== null).length
   for (const [from, to] of edges) {
     ctx.store.run(
       'INSERT INTO dependencies (task_id, depends_on_id, created_at) VALUES (?, ?, ?)',

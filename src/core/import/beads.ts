@@ -155,7 +155,9 @@ export function parseBeads(jsonlText: string, file: string): ImportPlan {
         reason: `beads '${type}' record (gastown bookkeeping, not work); issue not imported as a task`,
       })
     } else {
-      tasks.push({ ...mapIssue(issue, id, type, allIds, imported, unmapped), line })
+      const task = mapIssue(issue, id, type, allIds, imported, unmapped)
+      task.line = line
+      tasks.push(task)
     }
     // Every report about this issue names its line.
     for (let i = first; i < unmapped.length; i++) unmapped[i]!.line = line

@@ -18,7 +18,7 @@ import { breakCycles, parentLinksToDrop } from './cycles.js'
 import type { ExportFile } from './export-file.js'
 import type { Unmapped } from './plan.js'
 import { dataVersion } from './prepare.js'
-import { checkRows } from './refusals.js'
+import { RowRefusals } from './refusals.js'
 
 /** Most conflicting ids named in the refusal's message (`details.conflicts` has all). */
 const CONFLICTS_SHOWN = 20
@@ -188,15 +188,18 @@ export function prepareExportImport(ctx: Ctx, file: ExportFile): PreparedExportI
     )
   }
 
-  const decided = fresh.map((t) => decide(t, unmet.get(t.id) ?? 0, parentOf.get(t.id), report))
-  const rows = checkRows(
-    'tm export',
-    decided.map((p) => ({ item: p.task.id, row: rowOf(p) })),
-  )
+  const refusals = new RowRefusals('tm export')
+  const prepared: PreparedExportTask[] = []
+  for (const t of fresh) {
+    const decided = decide(t, unmet.get(t.id) ?? 0, parentOf.get(t.id), report)
+    const row = refusals.check({ item: t.id, row: rowOf(decided) })
+    if (row) prepared.push({ ...decided, row })
+  }
+  refusals.throwIfAny()
   return {
     file,
     dataVersion: dataVersion(ctx),
-    fresh: decided.map((p, i) => ({ ...p, row: rows[i]! })),
+    fresh: prepared,
     skipped: present.size,
     edges,
     unmapped,

@@ -38,27 +38,26 @@ export function placeOf(item: string, line?: number): string {
 }
 
 /**
- * Check every row with the task schema (`checkTaskRow`). Returns the checked
- * rows in the same order when all pass.
- *
- * @param format the import format, named in the refusal (`beads`)
- * @throws TaskError('BadImport') when any row is refused: the message names
- *   up to {@link REFUSALS_SHOWN} of them as `<place>: <field>: <what is
- *   wrong>`, and `details.refused` lists every refusal as an {@link Unmapped}
- *   (`item`, `line`, `field` as a path such as `success_criteria.0.criterion`,
- *   `value`, `reason`: the schema's sentence). Nothing has been written.
+ * Collects the task schema's refusals of one import, row by row, so that a
+ * row is checked as soon as it is built (the unchecked row is garbage at
+ * once: an import of 100,000 tasks holds one copy of its rows, not two).
  */
-export function checkRows(format: string, rows: readonly RowToCheck[]): CheckedTaskRow[] {
-  const checked: CheckedTaskRow[] = []
-  const refused: Unmapped[] = []
-  for (const { item, line, row } of rows) {
+export class RowRefusals {
+  /** Every refusal so far, as an {@link Unmapped} (`reason`: the schema's sentence). */
+  readonly refused: Unmapped[] = []
+
+  /** @param format the import format, named in the refusal (`beads`) */
+  constructor(private readonly format: string) {}
+
+  /**
+   * Check one row (`checkTaskRow`): the checked row, or undefined when
+   * refused (the refusal is collected).
+   */
+  check({ item, line, row }: RowToCheck): CheckedTaskRow | undefined {
     const result = checkTaskRow(row)
-    if (result.ok) {
-      checked.push(result.row)
-      continue
-    }
+    if (result.ok) return result.row
     for (const p of result.problems) {
-      refused.push({
+      this.refused.push({
         item,
         ...(line !== undefined ? { line } : {}),
         field: p.path.map(String).join('.'),
@@ -66,17 +65,31 @@ export function checkRows(format: string, rows: readonly RowToCheck[]): CheckedT
         reason: p.text,
       })
     }
+    return undefined
   }
-  if (refused.length === 0) return checked
-  const tasks = new Set(refused.map((r) => r.item)).size
-  const shown = refused
-    .slice(0, REFUSALS_SHOWN)
-    .map((r) => `${placeOf(r.item, r.line)}: ${r.reason}`)
-  throw new TaskError(
-    'BadImport',
-    `${format}: ${tasks} task${tasks === 1 ? '' : 's'} of the source break${tasks === 1 ? 's' : ''} the rules every task follows, so nothing was imported. Fix ${tasks === 1 ? 'it' : 'them'} in the source and import again:\n  ${shown.join('\n  ')}${
-      refused.length > REFUSALS_SHOWN ? `\n  … and ${refused.length - REFUSALS_SHOWN} more` : ''
-    }`,
-    { format, refused },
-  )
+
+  /**
+   * Refuse the import when any row was refused; nothing has been written.
+   *
+   * @throws TaskError('BadImport'): the message names up to
+   *   {@link REFUSALS_SHOWN} refusals as `<place>: <field>: <what is wrong>`,
+   *   and `details.refused` lists every one as an {@link Unmapped} (`item`,
+   *   `line`, `field` as a path such as `success_criteria.0.criterion`,
+   *   `value`, `reason`: the schema's sentence).
+   */
+  throwIfAny(): void {
+    const refused = this.refused
+    if (refused.length === 0) return
+    const tasks = new Set(refused.map((r) => r.item)).size
+    const shown = refused
+      .slice(0, REFUSALS_SHOWN)
+      .map((r) => `${placeOf(r.item, r.line)}: ${r.reason}`)
+    throw new TaskError(
+      'BadImport',
+      `${this.format}: ${tasks} task${tasks === 1 ? '' : 's'} of the source break${tasks === 1 ? 's' : ''} the rules every task follows, so nothing was imported. Fix ${tasks === 1 ? 'it' : 'them'} in the source and import again:\n  ${shown.join('\n  ')}${
+        refused.length > REFUSALS_SHOWN ? `\n  … and ${refused.length - REFUSALS_SHOWN} more` : ''
+      }`,
+      { format: this.format, refused },
+    )
+  }
 }
