@@ -1,28 +1,19 @@
 /**
- * `issues.*`: tasks created from issues, bodies re-read on edit, and manual
- * edits read back into the engine — closing (completed or not planned),
- * reopening, relabelling, assigning. What someone did by hand becomes the
+ * `issues.opened`, `.edited`, `.labeled`, `.unlabeled`: tasks created from
+ * issues, bodies re-read on edit, and relabelling read back into the engine
+ * (closing and reopening: `issue-closed.ts`; assigning: `issue-assigned.ts`;
+ * what they share: `issue-event.ts`). What someone did by hand becomes the
  * task's state as far as their permission rules allow (issue 14): an issue
  * becomes a task only from someone with `track`; labels, closing, reopening
  * and edits of the guarded parts of the body are checked against their rules,
  * and what is refused is set back with one reply saying why.
  */
-import type { Context } from 'probot'
-import { isTaskError } from '../../core/errors.js'
-import type { Status } from '../../core/model.js'
-import { type Config, findAgent } from '../../github/config.js'
+import type { Config } from '../../github/config.js'
 import { parseIssueBody } from '../../github/issue-body.js'
-import {
-  closedBy,
-  configErrorNotice,
-  manualChangeWhat,
-  problemsNotice,
-} from '../../github/issue-replies.js'
+import { configErrorNotice, manualChangeWhat, problemsNotice } from '../../github/issue-replies.js'
 import { manualEditReplies } from '../../github/manual-edits.js'
-import { closedStatus } from '../../github/mirror.js'
 import { judgeBodyEdit, onlyTicksChanged } from '../body-edits.js'
-import type { AppDeps } from '../deps.js'
-import { type LabelDeps, readLabelsBack } from '../labels-read-back.js'
+import { readLabelsBack } from '../labels-read-back.js'
 import { type ActorPermission, actorPermission } from '../manual-permission.js'
 import type { Octokit, RepoRef } from '../runtime.js'
 import {
@@ -32,41 +23,7 @@ import {
   labelNames,
   requireIssue,
 } from '../tasks-from-issues.js'
-
-type IssuesContext = Context<'issues'>
-
-/**
- * What the handlers of issue events touch: the engine and the app's records
- * of issues, the config, permission and lease-policy lookups, what the gate
- * recorded (pull requests, confirmations), reading an
- * issue into its task (and its sub-issues), the completion gate, and the
- * mirror's writer.
- */
-export type IssueDeps = LabelDeps &
-  Pick<
-    AppDeps,
-    | 'now'
-    | 'taskId'
-    | 'repoKey'
-    | 'host'
-    | 'config'
-    | 'permission'
-    | 'policy'
-    | 'gate'
-    | 'gateOnClose'
-    | 'syncTask'
-    | 'readSubIssues'
-  >
-
-function repoOf(context: IssuesContext): RepoRef {
-  return { owner: context.payload.repository.owner.login, repo: context.payload.repository.name }
-}
-
-/** Events from bots that are not listed agents (the app itself among them) are ignored. */
-function ignored(context: IssuesContext, config: Config): boolean {
-  const sender = context.payload.sender
-  return sender?.type === 'Bot' && !findAgent(sender.login, config)
-}
+import { type IssueDeps, type IssuesContext, ignored, reply, repoOf } from './issue-event.js'
 
 /**
  * Start tracking an issue as a task (opened with the task label, or labelled
@@ -108,15 +65,6 @@ async function track(
   if (result.problems.length) {
     await reply(octokit, r, issue.number, problemsNotice(result.problems))
   }
-}
-
-async function reply(octokit: Octokit, r: RepoRef, number: number, body: string): Promise<void> {
-  await octokit.rest.issues.createComment({
-    owner: r.owner,
-    repo: r.repo,
-    issue_number: number,
-    body,
-  })
 }
 
 /**
@@ -240,161 +188,6 @@ function tellNotTracked(context: IssuesContext, config: Config): boolean {
     (p.label?.name ?? '').toLowerCase() === config.task_label.toLowerCase() &&
     (p.sender?.login ?? '').toLowerCase() !== (p.issue?.user?.login ?? '').toLowerCase()
   )
-}
-
-const FINAL: readonly Status[] = ['completed', 'failed', 'cancelled']
-
-/**
- * `issues.closed` and `issues.reopened`. Closing as completed needs the
- * `close` rule, as not planned `cancel`, reopening a finished task `reopen`
- * (and `override` when someone else holds the lease); without it the issue is
- * set back (reopened, or closed again) with a reply saying why. A task with
- * success criteria or an approval checkpoint closed by someone without
- * `override` goes through the completion gate.
- */
-export async function onIssueClosedOrReopened(
-  deps: IssueDeps,
-  context: IssuesContext,
-): Promise<void> {
-  const r = repoOf(context)
-  const { config } = await deps.config(context.octokit, r)
-  if (ignored(context, config)) return
-  const issue = requireIssue(context.payload.issue)
-  const taskId = deps.taskId(r, issue.number)
-  const record = deps.state.issue(taskId)
-  if (!record || isStale(record, issue)) return
-  const actor = context.payload.sender?.login ?? null
-  const closing = context.payload.action === 'closed'
-  deps.state.saveIssue({
-    ...record,
-    issue_id: issue.id,
-    state: closing ? 'closed' : 'open',
-    state_reason: issue.state_reason ?? null,
-    github_updated_at: issue.updated_at ?? record.github_updated_at,
-    updated_at: deps.now(),
-  })
-  if (closing) {
-    // Closed by a merged pull request (recorded before this event or after it):
-    // the completion gate decides. Otherwise a person closed it by hand.
-    const merged = deps.gate
-      .pullRequestsFor(taskId)
-      .find((p) => p.merged && p.closes.includes(taskId))
-    if (merged && issue.state_reason !== 'not_planned') {
-      await deps.gateOnClose(
-        context.octokit,
-        r,
-        taskId,
-        config,
-        actor ?? '',
-        closedBy.mergedPullRequest(merged.number),
-        merged,
-      )
-      return
-    }
-  }
-  const task = deps.engine.get(taskId)
-  const how = closedStatus(issue.state_reason)
-  const who = actorPermission(deps, context.octokit, r, config, actor)
-  const changes = closing ? task.status !== how : FINAL.includes(task.status)
-  if (changes && record.is_task) {
-    const auth = closing
-      ? await who.may(
-          how === 'completed' ? 'close' : 'cancel',
-          manualChangeWhat.close(how === 'completed'),
-          task.lease?.holder ?? null,
-        )
-      : await who.may('reopen', manualChangeWhat.reopen(task.status))
-    if (!auth.allowed) {
-      // Nothing changes: the mirror sets the issue back (reopens it, or closes it again).
-      await deps.mirror.publish(context.octokit, config, deps.repoKey(r), { touched: [taskId] })
-      await reply(
-        context.octokit,
-        r,
-        issue.number,
-        manualEditReplies.stateUndone(closing ? 'Reopened' : 'Closed again', auth.reason),
-      )
-      return
-    }
-  }
-  if (
-    closing &&
-    how === 'completed' &&
-    task.status !== 'completed' &&
-    (task.success_criteria.length > 0 || task.requires_approval) &&
-    !(await who.canOverride())
-  ) {
-    // Closing by hand completes a task with success criteria (or an approval
-    // checkpoint) only for a maintainer (the override permission); anyone else
-    // goes through the completion gate.
-    await deps.gateOnClose(context.octokit, r, taskId, config, actor ?? '', closedBy.person(actor))
-    return
-  }
-  const completed: string[] = []
-  if (closing) {
-    if (deps.engine.closeByPerson(taskId, how, actor) && how === 'completed') completed.push(taskId)
-  } else {
-    deps.engine.reopen(taskId, actor)
-  }
-  const touched = new Set([taskId, ...deps.engine.show(taskId).dependents])
-  await deps.mirror.publish(context.octokit, config, deps.repoKey(r), { touched, completed })
-}
-
-/**
- * `issues.assigned` and `issues.unassigned`: assigning claims for the assignee;
- * unassigning the holder revokes — only for an actor the `claim` / `release`
- * rule allows (and `override` when the assignee is someone else); otherwise
- * nothing is claimed or revoked (the holder is assigned again), with one
- * reply saying why.
- */
-export async function onIssueAssignment(deps: IssueDeps, context: IssuesContext): Promise<void> {
-  const r = repoOf(context)
-  const { config } = await deps.config(context.octokit, r)
-  if (ignored(context, config)) return
-  const issue = requireIssue(context.payload.issue)
-  const taskId = deps.taskId(r, issue.number)
-  const record = deps.state.issue(taskId)
-  if (!record?.is_task || isStale(record, issue)) return
-  const assignee = (context.payload as { assignee?: { login: string } | null }).assignee?.login
-  const actor = context.payload.sender?.login ?? null
-  deps.state.saveIssue({
-    ...record,
-    assignees: (issue.assignees ?? []).flatMap((a) => (a ? [a.login] : [])),
-    github_updated_at: issue.updated_at ?? record.github_updated_at,
-    updated_at: deps.now(),
-  })
-  if (!assignee) return
-  const task = deps.engine.get(taskId)
-  const claiming = context.payload.action === 'assigned' && task.status === 'pending'
-  const revoking =
-    context.payload.action === 'unassigned' &&
-    task.lease?.holder.toLowerCase() === assignee.toLowerCase()
-  if (!claiming && !revoking) return
-  // Assigning is a claim for the assignee, unassigning the holder ends their lease: each
-  // only as far as the matching command may (`claim`, `release`; `override` for someone else).
-  const who = actorPermission(deps, context.octokit, r, config, actor)
-  const auth = claiming
-    ? await who.may('claim', manualChangeWhat.assign(assignee), assignee)
-    : await who.may('release', manualChangeWhat.unassign(assignee), assignee)
-  if (!auth.allowed) {
-    // Nothing changes: the mirror assigns the lease holder again (an unassignment);
-    // an assignment that claims nothing stays as a person's note.
-    await deps.mirror.publish(context.octokit, config, deps.repoKey(r), { touched: [taskId] })
-    await reply(
-      context.octokit,
-      r,
-      issue.number,
-      manualEditReplies.assignmentRefused(auth.reason, claiming),
-    )
-    return
-  }
-  try {
-    if (claiming) deps.engine.claim(taskId, assignee, undefined, deps.policy(config))
-    else deps.engine.revokeLease(taskId, actor, `@${assignee} unassigned by @${actor ?? 'someone'}`)
-  } catch (err) {
-    if (!isTaskError(err)) throw err
-    return // e.g. the assignee is at capacity: leave the assignment as a person's note
-  }
-  await deps.mirror.publish(context.octokit, config, deps.repoKey(r), { touched: [taskId] })
 }
 
 /** Tell the issue that the config is broken (the last good one stays in use). */
