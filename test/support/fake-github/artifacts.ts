@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto'
 import type { FakeGitHub } from './fake-github.js'
 import type { FakeArtifact, FakeRepository } from './model.js'
-import type { Call, Json, Reply, Route } from './route-kit.js'
+import { byTime, type Call, type Json, type Reply, type Route } from './route-kit.js'
 import { repoApi } from './shapes.js'
 
 const R = '/repos/{owner}/{repo}/actions/artifacts'
@@ -51,7 +51,7 @@ export const artifactRoutes: Record<string, Route> = {
     const name = call.query.get('name')
     const list = call.repo.artifacts
       .filter((a) => !name || a.name === name)
-      .sort((a, b) => b.created_at.localeCompare(a.created_at))
+      .sort((a, b) => byTime(b.created_at, a.created_at))
     return {
       status: 200,
       data: { total_count: list.length, artifacts: list.map((a) => artifactJson(call.repo, a)) },

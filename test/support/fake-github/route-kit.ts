@@ -99,6 +99,11 @@ export function since(value: string | null): (updatedAt: string) => boolean {
   return (updatedAt) => Date.parse(updatedAt) >= at
 }
 
+/** Order of two ISO-8601 UTC times (GitHub's, all the same length): a plain comparison, not the locale's. */
+export function byTime(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
 /** The issue `{issue_number}` of the call's repository, or undefined. */
 export function issueOf(call: Call, param = 'issue_number'): FakeIssue | undefined {
   return call.repo.issues.get(Number(call.params[param]))

@@ -11,13 +11,13 @@
  * No vitest import here: benchmarks bundle this file and run it under plain Node.
  */
 import type { FakeComment } from './model.js'
-import { type Call, issueOf, notFound, page, type Route, since } from './route-kit.js'
+import { byTime, type Call, issueOf, notFound, page, type Route, since } from './route-kit.js'
 import { commentJson, issueJson, userJson } from './shapes.js'
 
 const R = '/repos/{owner}/{repo}/issues'
 
 const byCreation = (a: FakeComment, b: FakeComment) =>
-  a.created_at.localeCompare(b.created_at) || a.id - b.id
+  byTime(a.created_at, b.created_at) || a.id - b.id
 
 function commentOf(call: Call): FakeComment | undefined {
   const id = Number(call.params.comment_id)
@@ -59,7 +59,7 @@ export const commentRoutes: Record<string, Route> = {
     const after = since(call.query.get('since'))
     const list = call.repo.comments.filter((c) => after(c.updated_at))
     if (call.query.get('sort') === 'updated')
-      list.sort((a, b) => a.updated_at.localeCompare(b.updated_at) || a.id - b.id)
+      list.sort((a, b) => byTime(a.updated_at, b.updated_at) || a.id - b.id)
     else list.sort(byCreation)
     if (call.query.get('direction') === 'desc') list.reverse()
     return page(list, call, (c) => commentJson(call.state, call.repo, c))

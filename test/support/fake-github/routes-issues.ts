@@ -10,6 +10,7 @@
  */
 import { findLabel } from './model.js'
 import {
+  byTime,
   type Call,
   issueOf,
   type Json,
@@ -109,7 +110,7 @@ export const issueRoutes: Record<string, Route> = {
         if (assignee === 'none') return i.assignees.length === 0
         return i.assignees.includes(assignee)
       })
-      .sort((a, b) => a[key].localeCompare(b[key]) || a.number - b.number)
+      .sort((a, b) => byTime(a[key], b[key]) || a.number - b.number)
     if (desc) list.reverse()
     return page(list, call, (i) => issueJson(call.state, repo, i))
   },

@@ -5,7 +5,8 @@
  * (create, update, get, list for a commit; a completed run emits
  * `check_run.completed`), one pull request, and issue search
  * (`GET /search/issues`, qualifiers `repo:`, `is:issue|pr|open|closed`,
- * `label:`, `in:title|body`, and words or quoted phrases).
+ * `label:`, `author:` (`app/<slug>` for an app's bot), `in:title|body`, and
+ * words or quoted phrases).
  *
  * No vitest import here: benchmarks bundle this file and run it under plain Node.
  */
@@ -156,7 +157,12 @@ export const globalRoutes: Record<string, GlobalRoute> = {
     const q = query.get('q') ?? ''
     const tokens = [...q.matchAll(/(\w+):("[^"]*"|\S+)|"([^"]*)"|(\S+)/g)]
     let repoName: string | undefined
-    const filters: ((i: { state: string; labels: string[]; pr: boolean }) => boolean)[] = []
+    const filters: ((i: {
+      state: string
+      labels: string[]
+      pr: boolean
+      user: string
+    }) => boolean)[] = []
     const words: string[] = []
     let where: 'title' | 'body' | 'both' = 'both'
     for (const [, key, value, phrase, word] of tokens) {
@@ -167,6 +173,11 @@ export const globalRoutes: Record<string, GlobalRoute> = {
       else if (key === 'is' || key === 'state') filters.push((i) => i.state === v)
       else if (key === 'label')
         filters.push((i) => i.labels.some((l) => l.toLowerCase() === v?.toLowerCase()))
+      else if (key === 'author')
+        // `author:app/<slug>` names a GitHub App's bot, `<slug>[bot]`.
+        filters.push(
+          (i) => i.user.toLowerCase() === (v ?? '').toLowerCase().replace(/^app\/(.*)$/, '$1[bot]'),
+        )
       else if (key === 'in') where = v === 'title' ? 'title' : v === 'body' ? 'body' : 'both'
       else words.push((phrase ?? word ?? '').toLowerCase())
     }
@@ -177,7 +188,9 @@ export const globalRoutes: Record<string, GlobalRoute> = {
     const items = repos.flatMap((repo) =>
       [...repo.issues.values()]
         .filter((i) =>
-          filters.every((f) => f({ state: i.state, labels: i.labels, pr: !!i.pull_request })),
+          filters.every((f) =>
+            f({ state: i.state, labels: i.labels, pr: !!i.pull_request, user: i.user }),
+          ),
         )
         .filter((i) => {
           const text = `${where !== 'body' ? i.title : ''}\n${where !== 'title' ? (i.body ?? '') : ''}`
