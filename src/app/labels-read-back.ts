@@ -10,6 +10,7 @@
  */
 import { isTaskError } from '../core/errors.js'
 import type { Config } from '../github/config.js'
+import { historyReasons } from '../github/history-reasons.js'
 import { parseLabels } from '../github/labels.js'
 import { labelChanges, labelWhat, manualEditReplies } from '../github/manual-edits.js'
 import type { AppDeps } from './deps.js'
@@ -81,7 +82,7 @@ export async function readLabelsBack(
         if (a.kind === 'priority') deps.engine.update(taskId, { priority: a.value }, actor)
         else if (a.kind === 'persona') deps.engine.update(taskId, { persona: a.value }, actor)
         else if (a.kind === 'complete') {
-          const summary = `completed by @${actor ?? 'someone'} (label \`${change.label}\`)`
+          const summary = historyReasons.completedByLabel(actor, change.label)
           if (change.verified && now.lease) {
             deps.engine.complete(taskId, now.lease.holder, now.lease.token, {
               summary,
@@ -92,9 +93,10 @@ export async function readLabelsBack(
           completed.push(taskId)
         } else if (a.kind === 'cancel') deps.engine.closeByPerson(taskId, 'cancelled', actor)
         else if (a.kind === 'block')
-          deps.engine.block(taskId, `labelled blocked by @${actor ?? 'someone'}`, actor)
+          deps.engine.block(taskId, historyReasons.blockedByLabel(actor), actor)
         else if (a.kind === 'unblock') deps.engine.unblock(taskId, actor)
-        else if (a.kind === 'revoke') deps.engine.revokeLease(taskId, actor, 'relabelled pending')
+        else if (a.kind === 'revoke')
+          deps.engine.revokeLease(taskId, actor, historyReasons.relabelledPending)
         else deps.engine.reopen(taskId, actor)
       })
     } catch (err) {

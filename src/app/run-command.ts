@@ -12,6 +12,7 @@ import type { Task } from '../core/model.js'
 import type { CommandResult, Done } from '../github/command-replies.js'
 import type { ParsedCommand } from '../github/commands.js'
 import type { Config } from '../github/config.js'
+import { historyReasons } from '../github/history-reasons.js'
 import { addChecklistItems } from '../github/issue-body-edit.js'
 import type { Outcome } from '../github/markers.js'
 import { formatIssueReference } from '../github/references.js'
@@ -30,10 +31,6 @@ export type CommandDeps = Pick<
   AppDeps,
   'engine' | 'policy' | 'clock' | 'host' | 'taskId' | 'state' | 'decideGate'
 >
-
-/** Engine history reasons of commands given without one. */
-const RELEASED = 'released on GitHub'
-const FAILED = 'failed on GitHub'
 
 function tokenOf(task: Task, actor: string): number {
   return task.lease && task.lease.holder.toLowerCase() === actor.toLowerCase()
@@ -92,8 +89,8 @@ export function runCommand(
       )
     }
     case 'release': {
-      if (mine) e.release(taskId, actor, tokenOf(task, actor), RELEASED)
-      else if (task.lease) e.revokeLease(taskId, actor, `released by @${actor}`)
+      if (mine) e.release(taskId, actor, tokenOf(task, actor), historyReasons.released)
+      else if (task.lease) e.revokeLease(taskId, actor, historyReasons.releasedBy(actor))
       else e.release(taskId, actor, 0)
       out.formerHolders.set(taskId, task.lease?.holder ?? actor)
       return ok(
@@ -129,7 +126,12 @@ export function runCommand(
     }
     case 'fail': {
       const holder = task.lease?.holder ?? actor
-      const result = e.fail(taskId, holder, task.lease?.token ?? 0, command.reason ?? FAILED)
+      const result = e.fail(
+        taskId,
+        holder,
+        task.lease?.token ?? 0,
+        command.reason ?? historyReasons.failed,
+      )
       out.formerHolders.set(taskId, holder)
       return ok(
         {

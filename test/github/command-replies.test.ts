@@ -15,6 +15,7 @@ import {
   notATaskResults,
   renderCommentReply,
 } from '../../src/github/comment-reply.js'
+import { historyReasons } from '../../src/github/history-reasons.js'
 import {
   closedBy,
   configErrorNotice,
@@ -362,5 +363,16 @@ describe('notices on an issue', () => {
     expect(manualChangeWhat.unassign('bob')).toBe('unassigning @bob (the end of their lease)')
     expect(closedBy.mergedPullRequest(4)).toBe('the merged pull request #4')
     expect(closedBy.person(null)).toBe('@someone')
+  })
+})
+
+describe('history reasons', () => {
+  it('name who did what from GitHub', () => {
+    expect(historyReasons.releasedBy('maint')).toBe('released by @maint')
+    expect(historyReasons.unassignedBy('ada', null)).toBe('@ada unassigned by @someone')
+    expect(historyReasons.completedByLabel('maint', 'status: completed')).toBe(
+      'completed by @maint (label `status: completed`)',
+    )
+    expect(historyReasons.blockedByLabel('maint')).toBe('labelled blocked by @maint')
   })
 })

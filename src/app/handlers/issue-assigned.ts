@@ -4,6 +4,7 @@
  * lease — as far as the actor's rules allow (issue 14).
  */
 import { isTaskError } from '../../core/errors.js'
+import { historyReasons } from '../../github/history-reasons.js'
 import { manualChangeWhat } from '../../github/issue-replies.js'
 import { manualEditReplies } from '../../github/manual-edits.js'
 import { actorPermission } from '../manual-permission.js'
@@ -60,7 +61,7 @@ export async function onIssueAssignment(deps: IssueDeps, context: IssuesContext)
   }
   try {
     if (claiming) deps.engine.claim(taskId, assignee, undefined, deps.policy(config))
-    else deps.engine.revokeLease(taskId, actor, `@${assignee} unassigned by @${actor ?? 'someone'}`)
+    else deps.engine.revokeLease(taskId, actor, historyReasons.unassignedBy(assignee, actor))
   } catch (err) {
     if (!isTaskError(err)) throw err
     return // e.g. the assignee is at capacity: leave the assignment as a person's note
