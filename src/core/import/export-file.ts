@@ -14,9 +14,8 @@ import { PROGRESS_MESSAGE_MAX } from '../collaboration.js'
 import { CONTEXT_KEY_PATTERN, CONTEXT_VALUE_MAX, HANDED_OVER_PREFIX } from '../context.js'
 import { TaskError } from '../errors.js'
 import { EXPORT_FORMAT_NAME, EXPORT_VERSION, type ExportedTask } from '../export.js'
-import { STATUSES } from '../model.js'
 import { QUESTION_MAX } from '../questions.js'
-import { schemas } from '../schemas.js'
+import { schemas, TASK_LIMITS } from '../schemas.js'
 import type { Unmapped } from './plan.js'
 
 /** Deepest nesting of a shared-context value (arrays and objects), so that no reader recurses without bound. */
@@ -26,7 +25,7 @@ export const CONTEXT_VALUE_DEPTH = 64
  * Longest text of a field the engine itself does not limit (completion
  * summary, blocked reason, source), so that any database's export reads back.
  */
-export const FREE_TEXT_MAX = 1_048_576
+export const FREE_TEXT_MAX = TASK_LIMITS.freeText
 
 /** Most tasks in one export file. */
 export const EXPORT_TASKS_MAX = 1_000_000
@@ -61,7 +60,7 @@ function build() {
   const nullable = <T extends z.ZodMiniType>(s: T) => z._default(z.nullable(s), null)
   const Text = (max: number) => z.string().check(f.maxChars(max))
   // Agent names and roles are kept as written (the engine does not limit them).
-  const Agent = z.string().check(z.minLength(1, 'must name an agent'), f.maxChars(1000))
+  const Agent = f.Agent
   const Time = f.IsoTime
   const Count = (max: number) => f.wholeNumber(0, max)
   const Lease = z.strictObject({
@@ -117,14 +116,14 @@ function build() {
   })
   const Participant = z.strictObject({
     agent: Agent,
-    role: nullable(Text(1000)),
+    role: nullable(Text(TASK_LIMITS.agent)),
     joined_at: Time,
   })
   const Task = z.strictObject({
     id: f.TaskId,
-    title: f.text(300),
+    title: f.Title,
     description: f.Description,
-    status: z.enum(STATUSES),
+    status: f.Status,
     priority: f.Priority,
     persona: nullable(f.Persona),
     milestone: nullable(f.Milestone),
@@ -132,16 +131,14 @@ function build() {
     success_criteria: f.Criteria,
     deadline: nullable(Time),
     estimated_hours: nullable(f.Hours),
-    actual_hours: nullable(
-      z.number().check(z.gte(0, 'must not be negative'), z.lte(1_000_000, 'at most 1000000')),
-    ),
-    completion_summary: nullable(Text(FREE_TEXT_MAX)),
-    feedback_quality: nullable(f.wholeNumber(1, 5)),
-    feedback_timeliness: nullable(f.wholeNumber(1, 5)),
-    feedback_notes: nullable(Text(2000)),
-    attempts: Count(1000),
-    max_attempts: f.wholeNumber(1, 100),
-    blocked_reason: nullable(Text(FREE_TEXT_MAX)),
+    actual_hours: nullable(f.ActualHours),
+    completion_summary: nullable(f.FreeText),
+    feedback_quality: nullable(f.Rating),
+    feedback_timeliness: nullable(f.Rating),
+    feedback_notes: nullable(f.FeedbackNotes),
+    attempts: Count(TASK_LIMITS.attempts),
+    max_attempts: f.MaxAttempts,
+    blocked_reason: nullable(f.FreeText),
     assignee: nullable(Agent),
     lease: nullable(Lease),
     fencing_seq: Count(Number.MAX_SAFE_INTEGER),
@@ -151,7 +148,7 @@ function build() {
     approved_by: nullable(Agent),
     approved_at: nullable(Time),
     archived_at: nullable(Time),
-    source: nullable(Text(FREE_TEXT_MAX)),
+    source: nullable(f.FreeText),
     created_at: Time,
     updated_at: Time,
     completed_at: nullable(Time),
