@@ -91,8 +91,9 @@ export function commandPath(cmd: Command): string {
  * Refuse, before it runs, a command that cannot run on GitHub while a
  * repository is selected: `InvalidInput` (exit 2) naming the verbs that work
  * there and how to run the command locally instead. Also refuses `--wait`
- * without a repository (it only bounds waiting for GitHub's replies). Local
- * runs and the verbs of {@link GITHUB_VERBS} pass.
+ * and `--idempotency-key` without a repository (they are about GitHub's
+ * replies). Local runs, the verbs of {@link GITHUB_VERBS}, `tm mcp` (which
+ * serves them) and `tm rebuild` (its own `--github`) pass.
  */
 export function checkGitHubCommand(cmd: Command): void {
   const g = cmd.optsWithGlobals() as Globals
