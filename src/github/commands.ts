@@ -46,6 +46,7 @@
  * Commands that take no arguments ignore any text after them (it stays in
  * `raw`). Parsing is pure: nothing here talks to GitHub or the engine.
  */
+import { DURATION_EXAMPLES, durationMsOrNull } from '../core/duration.js'
 import { TaskError } from '../core/errors.js'
 import { PERSONA_PATTERN, PRIORITIES, type Priority } from '../core/model.js'
 import { commandLines, lineStarts, MAX_COMMENT_CHARS, PARSE_LIMITS } from './command-lines.js'
@@ -193,22 +194,14 @@ const noArgs = (): Record<string, never> => ({})
 const optionalText = <K extends string>(key: K, args: string): { [P in K]?: string } =>
   (args ? { [key]: args } : {}) as { [P in K]?: string }
 
-const DURATION = /^(?:\d+(?:\.\d+)?[dhms])+$/i
-const DURATION_PART = /(\d+(?:\.\d+)?)([dhms])/gi
-const UNIT_MS: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }
-
 /**
- * Milliseconds of a duration such as `90s`, `45m`, `2h`, `1h30m`, `1.5h` or
- * `1d`; `null` when `text` is not one (or is zero).
+ * Milliseconds of a lease TTL for `/claim`: a duration of the one grammar of
+ * every front door (`core/duration.ts`: `90s`, `45m`, `2h`, `1h30m`, `1.5h`,
+ * `2 days`) above zero; `null` when `text` is not one, or is zero.
  */
 export function parseTtl(text: string): number | null {
-  if (!DURATION.test(text)) return null
-  let total = 0
-  for (const [, amount = '0', unit = 's'] of text.matchAll(DURATION_PART)) {
-    total += Number(amount) * (UNIT_MS[unit.toLowerCase()] ?? 0)
-  }
-  total = Math.round(total)
-  return total > 0 && Number.isSafeInteger(total) ? total : null
+  const ms = durationMsOrNull(text)
+  return ms !== null && ms > 0 ? ms : null
 }
 
 /** The first blank-separated word of `args` and the rest (trimmed). */
@@ -233,9 +226,10 @@ const SPECS: { [N in CommandName]: Spec<N> } = {
       if (!args) return {}
       const ttlMs = parseTtl(args)
       if (ttlMs === null) {
-        return /\s/.test(args)
+        if (durationMsOrNull(args) === 0) return `"${args}" is no time; a lease lasts at least 1s.`
+        return /\s/.test(args) && durationMsOrNull(args.split(/\s+/)[0]) !== null
           ? `"${args}" is not a lease TTL; /claim takes at most one duration.`
-          : `"${args}" is not a duration; write a number with a unit s, m, h or d.`
+          : `"${args}" is not a duration; use ${DURATION_EXAMPLES}.`
       }
       return { ttl: args, ttlMs }
     },

@@ -13,6 +13,7 @@ import {
   formatDuration,
   parseDuration,
 } from '../../src/core/duration.js'
+import { parseComment } from '../../src/github/commands.js'
 import { engineSettings, parseConfig } from '../../src/github/config.js'
 import { expectTaskError } from '../helpers.js'
 
@@ -119,7 +120,7 @@ describe('the duration grammar', () => {
 const DOORS: {
   name: string
   min: number
-  /** Does the door trim the text first (as the environment's values are)? */
+  /** Does the door trim the text first (as the environment's values and comment lines are)? */
   trims?: boolean
   read: (text: string) => number | 'refused'
 }[] = [
@@ -161,6 +162,16 @@ const DOORS: {
         expect(String(err)).toContain('--ttl: ')
         return 'refused'
       }
+    },
+  },
+  {
+    name: 'the comment grammar (/claim <ttl>)',
+    min: S,
+    trims: true,
+    read: (text) => {
+      const { commands } = parseComment(`/claim ${text}`, { owner: 'o', repo: 'r' })
+      const [command] = commands
+      return command?.name === 'claim' && command.ttlMs !== undefined ? command.ttlMs : 'refused'
     },
   },
   {

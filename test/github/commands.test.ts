@@ -154,7 +154,7 @@ describe('finding command lines', () => {
   })
 
   it('accepts a capitalised command word', () => {
-    expect(one('/Claim 2H')).toMatchObject({ name: 'claim', ttlMs: 2 * 3_600_000 })
+    expect(one('/Claim 2h')).toMatchObject({ name: 'claim', ttlMs: 2 * 3_600_000 })
   })
 
   it('reads consecutive command lines, and the last one whatever its arguments hold', () => {
@@ -328,8 +328,8 @@ describe('argument errors', () => {
   const cases: [string, string, RegExp][] = [
     ['/claim soon', 'claim', /"soon" is not a duration.*`\/claim \[ttl\]`/],
     ['/claim 2h please', 'claim', /at most one duration/],
-    ['/claim 0m', 'claim', /not a duration/],
-    ['/claim 30', 'claim', /not a duration; write a number with a unit/],
+    ['/claim 0m', 'claim', /is no time; a lease lasts at least 1s/],
+    ['/claim 30', 'claim', /not a duration; use a number and a unit, e\.g\. 90s, 30m, 4h, 1h30m/],
     ['/progress 150', 'progress', /"150" is not a percentage from 0 to 100.*`\/progress <0-100>/],
     ['/progress -5', 'progress', /not a percentage/],
     ['/progress 50.5', 'progress', /not a percentage/],
@@ -442,10 +442,14 @@ describe('durations', () => {
     expect(parseTtl('1d')).toBe(86_400_000)
     expect(parseTtl('1h30m')).toBe(5_400_000)
     expect(parseTtl('0.5m')).toBe(30_000)
+    // The one grammar (test/core/duration.test.ts): spaces and long units too.
+    expect(parseTtl('1h 30m')).toBe(5_400_000)
+    expect(parseTtl('2 h')).toBe(7_200_000)
+    expect(parseTtl('2hours')).toBe(7_200_000)
   })
 
   it('refuses anything else', () => {
-    for (const bad of ['', '30', 'm', '2 h', '2hours', '-5m', '0s', 'h2', '1h 30m']) {
+    for (const bad of ['', '30', 'm', '-5m', '0s', '0', 'h2', '2H', '1h30']) {
       expect(parseTtl(bad), bad).toBeNull()
     }
   })
