@@ -18,6 +18,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { TaskError } from '../core/errors.js'
+import { timerMs } from './github/exchange.js'
 import type { AgentClient, ClientLease } from './types.js'
 
 /** Refusals of a heartbeat that mean the lease is gone (the agent must stop). */
@@ -101,7 +102,8 @@ class Runner extends EventEmitter<KeepAliveEvents> implements KeepAlive {
   private schedule(): void {
     if (this.stopped || this.lost) return
     // Never later than the expiry: a lease whose expiry passes is checked then.
-    const wait = Math.max(0, Math.min(this.intervalMs, this.expiresAtMs - Date.now()))
+    // timerMs: a wait past 2^31 − 1 ms would fire at once (a heartbeat per request).
+    const wait = timerMs(Math.min(this.intervalMs, this.expiresAtMs - Date.now()))
     this.timer = setTimeout(() => {
       this.running = this.beat()
     }, wait)

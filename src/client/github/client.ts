@@ -15,7 +15,7 @@ import { isTaskError, TaskError } from '../../core/errors.js'
 import type { Lease } from '../../core/model.js'
 import type { Config } from '../../github/config.js'
 import type { Outcome } from '../../github/markers.js'
-import { parseIssueReference } from '../../github/references.js'
+import { isSameRepository, parseIssueReference } from '../../github/references.js'
 import { ClientError, isClientError, refusalError } from '../errors.js'
 import type {
   AgentClient,
@@ -44,10 +44,18 @@ import {
   idempotencyKey,
   postOnce,
   sleep,
+  timerMs,
 } from './exchange.js'
 import { abortable, ConditionalCache, gitHubError, type OctokitLike } from './octokit.js'
 import { fetchIssue, readConfig, readStatus, readyTasks, taskFromIssue, taskId } from './read.js'
-import { GITHUB_DEFAULTS, leaseOf, NOTHING_CLAIMABLE, oneLine, unsupported } from './verbs.js'
+import {
+  GITHUB_DEFAULTS,
+  gitHubLogin,
+  leaseOf,
+  NOTHING_CLAIMABLE,
+  oneLine,
+  unsupported,
+} from './verbs.js'
 
 /** {@link AgentClient} over GitHub; see the module comment. */
 export class GitHubClient implements AgentClient {
@@ -95,19 +103,27 @@ export class GitHubClient implements AgentClient {
     return { ...this.ctx.cache.counts }
   }
 
-  /** The issue of a task id: `owner/repo#12`, `#12`, `12` or an issue URL. */
+  /**
+   * The issue of a task id: `owner/repo#12`, `#12`, `12` or an issue URL, of
+   * this client's repository only (`InvalidInput` otherwise): the client
+   * reads that repository's config, and a caller — an agent told by text it
+   * read — must not comment elsewhere with the token.
+   */
   private issue(task: string | number): IssueRef {
     const text = String(task).trim()
-    const ref = parseIssueReference(/^\d+$/.test(text) ? `#${text}` : text, {
-      owner: this.owner,
-      repo: this.repo,
-    })
+    const here = { owner: this.owner, repo: this.repo }
+    const ref = parseIssueReference(/^\d+$/.test(text) ? `#${text}` : text, here)
     if (!ref)
       throw new TaskError(
         'InvalidInput',
-        `"${text}" is not a task on GitHub: write owner/repo#12, #12 or an issue URL.`,
+        `"${text.slice(0, 200)}" is not a task on GitHub: write owner/repo#12, #12 or an issue URL.`,
       )
-    return { owner: ref.owner, repo: ref.repo, number: ref.number }
+    if (!isSameRepository(ref, here))
+      throw new TaskError(
+        'InvalidInput',
+        `${ref.owner}/${ref.repo}#${ref.number} is not in ${this.owner}/${this.repo}, the repository this client works on; use a client for ${ref.owner}/${ref.repo}.`,
+      )
+    return { owner: this.owner, repo: this.repo, number: ref.number }
   }
 
   /** Run `fn` under the call's deadline and signal; errors become TaskError/ClientError. */
@@ -118,7 +134,7 @@ export class GitHubClient implements AgentClient {
   ): Promise<T> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs
     const timer = new AbortController()
-    const handle = setTimeout(() => timer.abort(new Error('timeout')), timeoutMs)
+    const handle = setTimeout(() => timer.abort(new Error('timeout')), timerMs(timeoutMs))
     const signal = options.signal ? AbortSignal.any([options.signal, timer.signal]) : timer.signal
     const state: { comment?: number; key?: string } = {}
     try {
@@ -336,6 +352,7 @@ export class GitHubClient implements AgentClient {
   ): Promise<AskResult> {
     const to = options.to?.replace(/^@/, '')
     if (!to) throw unsupported('ask without `to`', '/ask needs the @login the question is for.')
+    gitHubLogin(to, 'to')
     const text = oneLine(question, 'question')
     const o = await this.command(this.issue(task), `/ask @${to} ${text}`, options)
     return {
@@ -343,7 +360,7 @@ export class GitHubClient implements AgentClient {
     }
   }
 
-  status(task: string, options: CallOptions = {}): Promise<StatusResult> {
+  async status(task: string, options: CallOptions = {}): Promise<StatusResult> {
     const ref = this.issue(task)
     return this.call(options, `reading ${taskId(ref)}`, async (signal) => {
       const [issue, state, config] = await Promise.all([

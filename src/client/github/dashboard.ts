@@ -2,7 +2,8 @@
  * Where `/next` is posted: the repository's dashboard issue, found as the
  * app finds it again (`src/app/dashboard.ts`): an issue whose body starts
  * with the dashboard's hidden marker — written by the app, so only an issue
- * opened by the app's login is taken. One search per client.
+ * opened by the app's login is taken, and the search asks for the app's
+ * issues only (`author:app/<slug>`). One search per client.
  */
 import { DASHBOARD_MARKER } from '../../github/markers.js'
 import { ClientError } from '../errors.js'
@@ -26,8 +27,11 @@ export async function findDashboard(
   repo: { owner: string; repo: string },
   signal: AbortSignal | undefined,
 ): Promise<number> {
+  // By the app only: issues by others that quote the marker cannot crowd it out of the page.
+  const bot = /^(.+)\[bot\]$/i.exec(ctx.appLogin)
+  const author = bot ? `app/${bot[1]}` : ctx.appLogin
   const { data } = await ctx.octokit.request('GET /search/issues', {
-    q: `repo:${repo.owner}/${repo.repo} is:issue in:body "task-orchestrator: dashboard"`,
+    q: `repo:${repo.owner}/${repo.repo} is:issue in:body "task-orchestrator: dashboard" author:${author}`,
     per_page: 5,
     ...(signal ? { request: { signal } } : {}),
   })

@@ -8,14 +8,18 @@
  * the caller's `idempotencyKey` or a new UUID. Before posting with a key the
  * caller chose, the issue's comments are searched for an earlier comment
  * with that key (a retry of a call whose outcome was not seen); when one is
- * found nothing is posted and its reply is awaited. The one request that
+ * found nothing is posted and its reply is awaited. Only a comment never
+ * edited counts (the key is readable by anyone who can read the issue, and
+ * could be edited into an older comment), and it must be the same command
+ * (a key used for another one is `InvalidInput`). The one request that
  * creates content (`POST …/comments`) is never retried blindly: Octokit's
  * retries are off for it, and when it fails in a way that may have created
  * the comment (no response, or a 5xx) the comments are searched for the key
  * first, and the POST is repeated only when it is not there.
  *
  * **Waiting.** The reply is looked for in the comments updated since the
- * command comment was created (`since`, paged 100 at a time), each page a
+ * command comment was created (`since`, paged 100 at a time up to the page
+ * that holds it, at most {@link MAX_COMMENT_PAGES}), each page a
  * conditional GET (`If-None-Match`): while nothing changes, GitHub answers
  * 304, which costs no rate limit. Only comments by the app's login with
  * `user.type` `Bot` are read, and only their reply markers
@@ -24,6 +28,7 @@
  * call's deadline (`Timeout`) or its signal (`Aborted`).
  */
 import { randomUUID } from 'node:crypto'
+import { TaskError } from '../../core/errors.js'
 import { type Outcome, readMarkers } from '../../github/markers.js'
 import { ClientError } from '../errors.js'
 import {
@@ -93,6 +98,18 @@ export function commandBody(line: string, key: string): string {
   return `${line}\n\n${keyLine(key)}`
 }
 
+/**
+ * The longest delay a timer can take, in ms (2^31 − 1, about 24.8 days):
+ * Node fires a longer `setTimeout` after 1 ms instead, so every wait of the
+ * client is cut to this.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+
+/** `ms` as a timer can wait it: at most {@link MAX_TIMER_MS}, never negative or NaN. */
+export function timerMs(ms: number): number {
+  return ms > 0 ? Math.min(ms, MAX_TIMER_MS) : 0
+}
+
 /** Sleep that ends early (rejecting) when `signal` aborts; uses the global timers (fakeable). */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -100,7 +117,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort)
       resolve()
-    }, ms)
+    }, timerMs(ms))
     const onAbort = () => {
       clearTimeout(timer)
       reject(signal?.reason)
@@ -111,15 +128,28 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 const COMMENTS = 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments'
 
-/** Every comment of the issue updated since `since` (all if undefined), paged, conditionally. */
+/**
+ * Pages of 100 comments one listing reads at most (10,000 comments): a
+ * busier issue, or an API that always says there is a next page, is a
+ * `GitHubError` rather than a wait and a memory without end.
+ */
+export const MAX_COMMENT_PAGES = 100
+
+/**
+ * The comments of the issue updated since `since` (all if undefined),
+ * oldest first, paged, conditionally; with `until`, paging stops after the
+ * page holding the first comment it accepts. Throws `GitHubError` past
+ * {@link MAX_COMMENT_PAGES} pages.
+ */
 export async function listComments(
   ctx: ExchangeContext,
   issue: IssueRef,
   since: string | undefined,
   signal: AbortSignal | undefined,
+  until?: (comment: GitHubComment) => boolean,
 ): Promise<GitHubComment[]> {
   const out: GitHubComment[] = []
-  for (let page = 1; ; page++) {
+  for (let page = 1; page <= MAX_COMMENT_PAGES; page++) {
     const { data, link } = await ctx.cache.get(
       COMMENTS,
       {
@@ -132,9 +162,15 @@ export async function listComments(
       },
       signal,
     )
-    out.push(...(data as GitHubComment[]))
-    if (!hasNextPage(link)) return out
+    const comments = Array.isArray(data) ? (data as GitHubComment[]) : []
+    out.push(...comments)
+    if (!hasNextPage(link) || (until && comments.some(until))) return out
   }
+  throw new ClientError(
+    'GitHubError',
+    `${issue.owner}/${issue.repo}#${issue.number} has more than ${MAX_COMMENT_PAGES * 100} comments${since ? ` since ${since}` : ''}; the client reads at most that many.`,
+    { status: null },
+  )
 }
 
 /** The app's outcome answering `commentId` among `comments`, if there is one. */
@@ -144,29 +180,49 @@ export function replyTo(
   appLogin: string,
 ): Outcome | undefined {
   for (const c of comments) {
-    if (c.user?.login.toLowerCase() !== appLogin.toLowerCase() || c.user.type !== 'Bot') continue
-    const outcome = readMarkers(c.body ?? '').find((o) => o.comment === commentId)
+    const outcome = replyIn(c, commentId, appLogin)
     if (outcome) return outcome
   }
   return undefined
 }
 
-/** The oldest comment carrying `key` (by `login` when known), if any. */
+/** The outcome answering `commentId` in `c`, when `c` is by the app's login and a bot. */
+function replyIn(c: GitHubComment, commentId: number, appLogin: string): Outcome | undefined {
+  if (c.user?.login.toLowerCase() !== appLogin.toLowerCase() || c.user.type !== 'Bot') return
+  return readMarkers(c.body ?? '').find((o) => o.comment === commentId)
+}
+
+/**
+ * The oldest comment carrying `key` (by `login` when known), if any. Only a
+ * comment never edited counts (`updated_at` = `created_at`): anyone can
+ * edit a key they read into a comment of their own, older than the
+ * caller's. Throws `InvalidInput` when that comment is not `line` (the key
+ * was used for another command: its reply would answer the wrong one).
+ */
 async function findByKey(
   ctx: ExchangeContext,
   issue: IssueRef,
+  line: string,
   key: string,
   login: string | null,
   since: string | undefined,
   signal: AbortSignal | undefined,
 ): Promise<GitHubComment | undefined> {
-  const line = keyLine(key)
-  const found = (await listComments(ctx, issue, since, signal)).filter(
-    (c) =>
-      (c.body ?? '').includes(line) &&
-      (login === null || c.user?.login.toLowerCase() === login.toLowerCase()),
-  )
-  return found.sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id - b.id)[0]
+  const hidden = keyLine(key)
+  const carries = (c: GitHubComment) =>
+    (c.body ?? '').includes(hidden) &&
+    (c.updated_at === undefined || c.updated_at === c.created_at) &&
+    (login === null || c.user?.login.toLowerCase() === login.toLowerCase())
+  const found = (await listComments(ctx, issue, since, signal, carries))
+    .filter(carries)
+    .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id - b.id)[0]
+  if (found && found.body !== commandBody(line, key))
+    throw new TaskError(
+      'InvalidInput',
+      `idempotencyKey "${key}" was used for another command on ${issue.owner}/${issue.repo}#${issue.number} (comment ${found.id}); use a new key for a new command.`,
+      { comment: found.id, idempotency_key: key },
+    )
+  return found
 }
 
 /** Could a failed POST have created the comment? No response at all, or a server error. */
@@ -193,7 +249,7 @@ export async function postOnce(
   signal: AbortSignal | undefined,
 ): Promise<GitHubComment> {
   if (key.chosen) {
-    const earlier = await findByKey(ctx, issue, key.key, login, undefined, signal)
+    const earlier = await findByKey(ctx, issue, line, key.key, login, undefined, signal)
     if (earlier) return earlier
   }
   const startedAt = new Date(ctx.now() - CLOCK_SKEW_MS).toISOString()
@@ -216,7 +272,7 @@ export async function postOnce(
       if (!mayHaveCreated(err) || attempt >= POST_ATTEMPTS)
         throw gitHubError(err, `the comment on ${issue.owner}/${issue.repo}#${issue.number}`)
       await ctx.sleep(ctx.pollIntervalMs * attempt, signal)
-      const created = await findByKey(ctx, issue, key.key, login, startedAt, signal)
+      const created = await findByKey(ctx, issue, line, key.key, login, startedAt, signal)
       if (created) return created
     }
   }
@@ -237,7 +293,9 @@ export async function awaitReply(
   let delay = ctx.pollIntervalMs
   if (first === 'later') await ctx.sleep(delay, signal)
   for (;;) {
-    const comments = await listComments(ctx, issue, comment.created_at, signal)
+    const comments = await listComments(ctx, issue, comment.created_at, signal, (c) =>
+      Boolean(replyIn(c, comment.id, ctx.appLogin)),
+    )
     const outcome = replyTo(comments, comment.id, ctx.appLogin)
     if (outcome) return outcome
     delay = Math.min(delay * 2, ctx.maxPollIntervalMs)

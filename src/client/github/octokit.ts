@@ -4,6 +4,7 @@
  * throttling plugins, loaded on first use), conditional GETs that cost no
  * rate limit when nothing changed, and the errors GitHub's answers become.
  */
+import { TaskError } from '../../core/errors.js'
 import { ClientError } from '../errors.js'
 
 /** A response as Octokit's `request` resolves it. */
@@ -33,6 +34,17 @@ export interface DefaultOctokitOptions {
 }
 
 /**
+ * True when `token` can be sent as a GitHub token: printable ASCII without
+ * spaces, as every kind is (`ghp_…`, `github_pat_…`, `ghs_…`, `gho_…`).
+ * Anything else — a second line printed by `gh`, a pasted line break — makes
+ * the request fail with an error whose message quotes the whole header,
+ * token included; such a token is refused before any request, unquoted.
+ */
+export function isTokenShaped(token: string): boolean {
+  return /^[\x21-\x7e]+$/.test(token)
+}
+
+/**
  * `@octokit/rest` with `@octokit/plugin-retry` (server errors retried up to
  * 3 times; the client turns it off for the one request that creates
  * content) and `@octokit/plugin-throttling` (requests queued per GitHub's
@@ -45,6 +57,11 @@ export async function defaultOctokit(options: DefaultOctokitOptions): Promise<Oc
     import('@octokit/plugin-retry'),
     import('@octokit/plugin-throttling'),
   ])
+  if (options.token !== undefined && !isTokenShaped(options.token))
+    throw new TaskError(
+      'InvalidInput',
+      'The GitHub token has a space, a line break or another character no GitHub token has; give the token alone (it is not shown here).',
+    )
   const Client = Octokit.plugin(retry, throttling)
   return new Client({
     ...(options.token ? { auth: options.token } : {}),
@@ -113,12 +130,26 @@ interface Cached {
 }
 
 /**
- * GETs with `If-None-Match`: the ETag of each URL's last answer is kept,
- * and a 304 ("not modified" — free of rate limit) answers from the cache.
- * One instance per client; entries are dropped with {@link ConditionalCache.forget}.
+ * Pages a {@link ConditionalCache} keeps, the least recently used dropped
+ * first: each command polls pages of its own (`since` its comment), so a
+ * long-lived client (a keep-alive, `tm mcp`) would otherwise keep every
+ * page it ever read.
+ */
+export const CACHE_MAX_PAGES = 64
+
+/**
+ * GETs with `If-None-Match`: the ETag of each URL's last answer is kept
+ * (at most {@link CACHE_MAX_PAGES} URLs), and a 304 ("not modified" — free
+ * of rate limit) answers from the cache. One instance per client; entries
+ * are dropped with {@link ConditionalCache.forget}.
  */
 export class ConditionalCache {
   private readonly pages = new Map<string, Cached>()
+
+  /** URLs whose last answer is kept. */
+  get size(): number {
+    return this.pages.size
+  }
   /** Requests answered 200 and 304 so far (for benchmarks and tests). */
   readonly counts = { fresh: 0, notModified: 0 }
 
@@ -144,12 +175,24 @@ export class ConditionalCache {
       this.counts.fresh++
       const link = r.headers.link === undefined ? undefined : String(r.headers.link)
       const etag = r.headers.etag
-      if (typeof etag === 'string') this.pages.set(key, { etag, data: r.data, link })
+      this.pages.delete(key)
+      if (typeof etag === 'string') this.keep(key, { etag, data: r.data, link })
       return { data: r.data, link }
     } catch (err) {
       if (statusOf(err) !== 304 || !cached) throw err
       this.counts.notModified++
+      this.keep(key, cached)
       return { data: cached.data, link: cached.link }
+    }
+  }
+
+  /** Keep `page` as the most recently used, dropping the least recently used past the bound. */
+  private keep(key: string, page: Cached): void {
+    this.pages.delete(key)
+    this.pages.set(key, page)
+    for (const oldest of this.pages.keys()) {
+      if (this.pages.size <= CACHE_MAX_PAGES) break
+      this.pages.delete(oldest)
     }
   }
 

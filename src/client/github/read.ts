@@ -9,9 +9,16 @@ import { PRIORITIES, type Priority } from '../../core/model.js'
 import { CONFIG_PATH, type Config, DEFAULT_CONFIG, parseConfig } from '../../github/config.js'
 import { parseLabels } from '../../github/labels.js'
 import { readStatusMarker, type StatusState } from '../../github/markers.js'
+import { ClientError } from '../errors.js'
 import type { ClientTask, ClientTaskDetail } from '../types.js'
-import { type ExchangeContext, type IssueRef, listComments } from './exchange.js'
-import { statusOf } from './octokit.js'
+import {
+  type ExchangeContext,
+  type GitHubComment,
+  type IssueRef,
+  listComments,
+  MAX_COMMENT_PAGES,
+} from './exchange.js'
+import { hasNextPage, statusOf } from './octokit.js'
 
 /** An issue as GitHub returns it (the fields read). */
 export interface GitHubIssue {
@@ -158,11 +165,16 @@ export async function readStatus(
   signal: AbortSignal | undefined,
 ): Promise<StatusState | null> {
   const id = taskId(ref).toLowerCase()
-  for (const c of await listComments(ctx, ref, undefined, signal)) {
+  const stateOf = (c: GitHubComment): StatusState | null => {
     if (c.user?.login.toLowerCase() !== ctx.appLogin.toLowerCase() || c.user.type !== 'Bot')
-      continue
+      return null
     const reading = readStatusMarker(c.body ?? '')
-    if (reading?.kind === 'state' && reading.task.toLowerCase() === id) return reading.state
+    return reading?.kind === 'state' && reading.task.toLowerCase() === id ? reading.state : null
+  }
+  // Paging stops at the status comment (the app writes it early).
+  for (const c of await listComments(ctx, ref, undefined, signal, (c) => stateOf(c) !== null)) {
+    const state = stateOf(c)
+    if (state) return state
   }
   return null
 }
@@ -191,8 +203,14 @@ export async function readyTasks(
       { owner: repo.owner, repo: repo.repo, state: 'open', labels, per_page: 100, page },
       signal,
     )
-    issues.push(...(data as GitHubIssue[]))
-    if (!link || !/rel="next"/.test(link)) break
+    issues.push(...(Array.isArray(data) ? (data as GitHubIssue[]) : []))
+    if (!hasNextPage(link)) break
+    if (page >= MAX_COMMENT_PAGES)
+      throw new ClientError(
+        'GitHubError',
+        `${repo.owner}/${repo.repo} has more than ${MAX_COMMENT_PAGES * 100} open pending tasks; the client reads at most that many.`,
+        { status: null },
+      )
   }
   const ref = { ...repo, number: 0 }
   return issues

@@ -29,6 +29,22 @@ export function oneLine(text: string, what: string): string {
   return line
 }
 
+/** A GitHub login; a bot's ends in `[bot]`. */
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}(?:\[bot\])?$/
+
+/**
+ * `text` when it is a GitHub login, so that a command naming it (`/ask
+ * @login …`) stays one command on one line; `InvalidInput` naming `what`
+ * otherwise.
+ */
+export function gitHubLogin(text: string, what: string): string {
+  if (LOGIN.test(text)) return text
+  throw new TaskError(
+    'InvalidInput',
+    `${what} "${text.slice(0, 100)}" is not a GitHub login (letters, digits and single hyphens, at most 39; a bot's ends in [bot]).`,
+  )
+}
+
 /** `Unsupported`: `what` cannot be done on GitHub; `instead` says what to do. */
 export function unsupported(what: string, instead: string): ClientError {
   return new ClientError('Unsupported', `${what} is not available on GitHub; ${instead}`)
