@@ -10,6 +10,7 @@
  */
 import { execFile } from 'node:child_process'
 import { ClientError, isClientError } from '../client/errors.js'
+import { isTokenShaped } from '../client/github/octokit.js'
 import { createGitHubClient } from '../client/index.js'
 import type { AgentClient, CallOptions, HostingMode } from '../client/types.js'
 import { TaskError } from '../core/errors.js'
@@ -66,11 +67,11 @@ export async function resolveToken(
   apiUrl: string | undefined,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ token: string; source: TokenSource }> {
-  if (env.GITHUB_TOKEN?.trim()) return { token: env.GITHUB_TOKEN.trim(), source: 'GITHUB_TOKEN' }
-  if (env.GH_TOKEN?.trim()) return { token: env.GH_TOKEN.trim(), source: 'GH_TOKEN' }
+  if (env.GITHUB_TOKEN?.trim()) return shaped(env.GITHUB_TOKEN.trim(), 'GITHUB_TOKEN')
+  if (env.GH_TOKEN?.trim()) return shaped(env.GH_TOKEN.trim(), 'GH_TOKEN')
   const hostname = ghHostname(apiUrl)
   const gh = await ghAuthToken(hostname)
-  if ('token' in gh) return { token: gh.token, source: 'gh auth token' }
+  if ('token' in gh) return shaped(gh.token, 'gh auth token')
   throw new TaskError(
     'InvalidInput',
     `No GitHub token: set GITHUB_TOKEN or GH_TOKEN to a token that may comment on the repository's issues (issues: write), or log in with \`gh auth login --hostname ${hostname}\` so that tm can use \`gh auth token\` (${gh.problem}).`,
@@ -78,14 +79,44 @@ export async function resolveToken(
   )
 }
 
-/** `GITHUB_API_URL` checked: an http(s) URL, or undefined for github.com. */
+/**
+ * `token` from `source`, unless it has a character no GitHub token has
+ * ({@link isTokenShaped}): then `InvalidInput` naming the source, never
+ * the token (a request would fail with it quoted in the message).
+ */
+function shaped(token: string, source: TokenSource): { token: string; source: TokenSource } {
+  if (isTokenShaped(token)) return { token, source }
+  throw new TaskError(
+    'InvalidInput',
+    source === 'gh auth token'
+      ? '`gh auth token` printed more than a token (a second line, spaces or control characters); run it yourself to see why, or set GITHUB_TOKEN. The output is not shown here.'
+      : `${source} has a space, a line break or another character no GitHub token has; set it to the token alone. Its value is not shown here.`,
+    { source },
+  )
+}
+
+/**
+ * `GITHUB_API_URL` checked: an http(s) URL that parses, without a user name
+ * or password (fetch would refuse it, quoting them), or undefined for
+ * github.com.
+ */
 function apiUrlFromEnv(): string | undefined {
   const url = process.env.GITHUB_API_URL?.trim()
   if (!url) return undefined
-  if (!/^https?:\/\/[^/\s]+/.test(url)) {
+  let parsed: URL | undefined
+  try {
+    parsed = new URL(url)
+  } catch {}
+  if (parsed && (parsed.username || parsed.password)) {
     throw new TaskError(
       'InvalidInput',
-      `GITHUB_API_URL: "${url}" is not an http(s) URL; for GitHub Enterprise Server write e.g. https://ghe.example.com/api/v3.`,
+      'GITHUB_API_URL has a user name or password in it; give the API root alone (e.g. https://ghe.example.com/api/v3) and the token in GITHUB_TOKEN. The URL is not shown here.',
+    )
+  }
+  if (!parsed || !/^https?:\/\/[^/\s]+/.test(url) || !/^https?:$/.test(parsed.protocol)) {
+    throw new TaskError(
+      'InvalidInput',
+      `GITHUB_API_URL: "${url.includes('@') ? '…' : url.slice(0, 200)}" is not an http(s) URL; for GitHub Enterprise Server write e.g. https://ghe.example.com/api/v3.`,
     )
   }
   return url
