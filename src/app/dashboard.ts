@@ -205,7 +205,14 @@ export async function refreshDashboard(
       q: `repo:${repo} is:issue in:body "task-orchestrator: dashboard"`,
       per_page: 5,
     })
-    const found = data.items.find((i) => (i.body ?? '').startsWith(DASHBOARD_MARKER))
+    // Only an issue the app opened: anyone may open one whose body starts with the marker.
+    const found = data.items.find(
+      (i) =>
+        (i.body ?? '').startsWith(DASHBOARD_MARKER) &&
+        !i.pull_request &&
+        i.user?.type === 'Bot' &&
+        (rt.appLogin === undefined || i.user.login.toLowerCase() === rt.appLogin.toLowerCase()),
+    )
     record = {
       ...record,
       searched: true,

@@ -139,7 +139,14 @@ describe('the dashboard issue', () => {
       .reply(200, {
         total_count: 1,
         incomplete_results: false,
-        items: [{ number: 7, node_id: 'I_7', body: `${DASHBOARD_MARKER}\n# Task board` }],
+        items: [
+          {
+            number: 7,
+            node_id: 'I_7',
+            body: `${DASHBOARD_MARKER}\n# Task board`,
+            user: { login: 'task-orchestrator[bot]', type: 'Bot' },
+          },
+        ],
       })
       .patch(`${R}/issues/7`, (b) => b.title === 'Our board' && b.body.includes('| #2 |'))
       .reply(200, {})
