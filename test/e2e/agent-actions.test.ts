@@ -155,7 +155,7 @@ describe('the GitHub transport against the Actions-hosted app', () => {
     let cancelled = 0
     world.cancel = (run) => bodyOf(run).startsWith('/heartbeat') && cancelled++ === 0
     world.sleeps.length = 0
-    let mark = world.fake.github.log.length
+    const mark = world.fake.github.log.length
     await expect(client.heartbeat(id, 1)).resolves.toMatchObject({ lease: { token: 1 } })
     const [first] = commentsBy(world, 'agent-1').slice(-1)
     const scheduled = Date.parse('2026-03-01T09:10:00Z')
@@ -180,7 +180,6 @@ describe('the GitHub transport against the Actions-hosted app', () => {
     world.lose = null
     const [second] = commentsBy(world, 'agent-1').slice(-1)
     // … and the next run (the scheduled one at 09:20) finds it answered: re-applied without a reply.
-    mark = world.fake.github.log.length
     await world.pass(10 * MINUTE)
     const next = world.runs.at(-1)!
     expect(next).toMatchObject({ name: 'schedule', at: Date.parse('2026-03-01T09:20:00Z') })
