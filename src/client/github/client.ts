@@ -15,7 +15,6 @@ import { isTaskError, TaskError } from '../../core/errors.js'
 import type { Lease } from '../../core/model.js'
 import type { Config } from '../../github/config.js'
 import type { Outcome } from '../../github/markers.js'
-import { isSameRepository, parseIssueReference } from '../../github/references.js'
 import { ClientError, isClientError, refusalError } from '../errors.js'
 import type {
   AgentClient,
@@ -47,7 +46,15 @@ import {
   timerMs,
 } from './exchange.js'
 import { abortable, ConditionalCache, gitHubError, type OctokitLike } from './octokit.js'
-import { fetchIssue, readConfig, readStatus, readyTasks, taskFromIssue, taskId } from './read.js'
+import {
+  fetchIssue,
+  issueOfTask,
+  readConfig,
+  readStatus,
+  readyTasks,
+  taskFromIssue,
+  taskId,
+} from './read.js'
 import {
   GITHUB_DEFAULTS,
   gitHubLogin,
@@ -103,27 +110,9 @@ export class GitHubClient implements AgentClient {
     return { ...this.ctx.cache.counts }
   }
 
-  /**
-   * The issue of a task id: `owner/repo#12`, `#12`, `12` or an issue URL, of
-   * this client's repository only (`InvalidInput` otherwise): the client
-   * reads that repository's config, and a caller — an agent told by text it
-   * read — must not comment elsewhere with the token.
-   */
+  /** The issue of a task id of this client's repository ({@link issueOfTask}). */
   private issue(task: string | number): IssueRef {
-    const text = String(task).trim()
-    const here = { owner: this.owner, repo: this.repo }
-    const ref = parseIssueReference(/^\d+$/.test(text) ? `#${text}` : text, here)
-    if (!ref)
-      throw new TaskError(
-        'InvalidInput',
-        `"${text.slice(0, 200)}" is not a task on GitHub: write owner/repo#12, #12 or an issue URL.`,
-      )
-    if (!isSameRepository(ref, here))
-      throw new TaskError(
-        'InvalidInput',
-        `${ref.owner}/${ref.repo}#${ref.number} is not in ${this.owner}/${this.repo}, the repository this client works on; use a client for ${ref.owner}/${ref.repo}.`,
-      )
-    return { owner: this.owner, repo: this.repo, number: ref.number }
+    return issueOfTask(task, { owner: this.owner, repo: this.repo })
   }
 
   /** Run `fn` under the call's deadline and signal; errors become TaskError/ClientError. */

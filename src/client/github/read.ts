@@ -3,12 +3,15 @@
  * configuration (labels), a task from its issue and its status comment
  * (`status`), and the claimable tasks by their labels (`ready`). Markers
  * are read only through `src/github/markers.ts`, and only from comments by
- * the app's login with `user.type` `Bot`.
+ * the app's login with `user.type` `Bot`. Also the issue a task id names
+ * (`issueOfTask`: of the client's repository only).
  */
+import { TaskError } from '../../core/errors.js'
 import { PRIORITIES, type Priority } from '../../core/model.js'
 import { CONFIG_PATH, type Config, DEFAULT_CONFIG, parseConfig } from '../../github/config.js'
 import { parseLabels } from '../../github/labels.js'
 import { readStatusMarker, type StatusState } from '../../github/markers.js'
+import { isSameRepository, parseIssueReference } from '../../github/references.js'
 import { ClientError } from '../errors.js'
 import type { ClientTask, ClientTaskDetail } from '../types.js'
 import {
@@ -37,6 +40,31 @@ export interface GitHubIssue {
 /** `owner/repo#number`, the app's task id. */
 export function taskId(issue: IssueRef): string {
   return `${issue.owner}/${issue.repo}#${issue.number}`
+}
+
+/**
+ * The issue of a task id — `owner/repo#12`, `#12`, `12` or an issue URL — of
+ * `repo` only. Throws `InvalidInput` for anything else, and for another
+ * repository's task: the client reads `repo`'s config, and a caller (an
+ * agent told by text it read) must not comment elsewhere with the token.
+ */
+export function issueOfTask(
+  task: string | number,
+  repo: { owner: string; repo: string },
+): IssueRef {
+  const text = String(task).trim()
+  const ref = parseIssueReference(/^\d+$/.test(text) ? `#${text}` : text, repo)
+  if (!ref)
+    throw new TaskError(
+      'InvalidInput',
+      `"${text.slice(0, 200)}" is not a task on GitHub: write owner/repo#12, #12 or an issue URL.`,
+    )
+  if (!isSameRepository(ref, repo))
+    throw new TaskError(
+      'InvalidInput',
+      `${ref.owner}/${ref.repo}#${ref.number} is not in ${repo.owner}/${repo.repo}, the repository this client works on; use a client for ${ref.owner}/${ref.repo}.`,
+    )
+  return { owner: repo.owner, repo: repo.repo, number: ref.number }
 }
 
 /**
