@@ -7,7 +7,7 @@
  * permission API.
  */
 import { describe, expect, it } from 'vitest'
-import { KNOWN_LABELS, makeApp, openedTask, R, seedTask } from '../app/helpers.js'
+import { issueRead, KNOWN_LABELS, makeApp, openedTask, R, seedTask } from '../app/helpers.js'
 import { useGitHubHarness } from '../support/github/hooks.js'
 import { githubApi, recordedRequests } from '../support/github/nock.js'
 import { INSTALLATION, receive, webhookExample } from '../support/github/webhooks.js'
@@ -203,6 +203,7 @@ describe('closing and editing by an issue author without write', () => {
     const edited = 'Some context, clarified.\n\n### Notes\n\nkeep me\n'
     const restored = `Some context, clarified.\n\n### Notes\n\nkeep me\n\n### Success criteria\n\n- [ ] All tests pass \`tests.failed == 0\`\n- [ ] Reviewed by a maintainer\n`
     const reply = { text: '' }
+    issueRead(10, edited) // the mirror reads GitHub's body before writing it
     githubApi()
       .patch(`${R}/issues/10`, (p) => {
         expect(p).toEqual({ body: restored })
@@ -262,6 +263,7 @@ describe('closing and editing by an issue author without write', () => {
     role('reader', 'read')
     const edited = 'Plan, longer.\n\n### Depends on\n\n- [ ] #20\n\n### Subtasks\n\n- [ ] #20\n'
     const reply = { text: '' }
+    issueRead(21, edited) // the mirror reads GitHub's body before writing it
     githubApi()
       .patch(`${R}/issues/21`, (p) => {
         expect(p).toEqual({ body: 'Plan, longer.\n' })
@@ -292,6 +294,7 @@ describe('criteria of a claimed task', () => {
     role('ada', 'write')
     const weakened = CRITERIA_BODY.replace('`tests.failed == 0`', '`true`')
     const reply = { text: '' }
+    issueRead(30, weakened) // the mirror reads GitHub's body before writing it
     githubApi()
       .patch(`${R}/issues/30`, (p) => {
         expect(p).toEqual({ body: CRITERIA_BODY })
