@@ -7,7 +7,7 @@
  * Reads the runner's environment (`GITHUB_EVENT_NAME`, `GITHUB_EVENT_PATH`,
  * `GITHUB_REPOSITORY`, `GITHUB_RUN_ID`, `GITHUB_API_URL`, `GITHUB_SERVER_URL`,
  * `RUNNER_TEMP`, and for uploads `ACTIONS_RUNTIME_TOKEN`/`ACTIONS_RESULTS_URL`)
- * and the inputs `token`, `state-name`, `retention-days`. Writes the job
+ * and the inputs `token`, `app-login`, `state-name`, `retention-days`. Writes the job
  * summary and the outputs `generation`, `tasks`, `state-bytes`, `swept`,
  * `caught-up`, `rebuilt`; fails the step when a handler failed.
  */
@@ -16,18 +16,40 @@ import { join } from 'node:path'
 import * as core from '@actions/core'
 import { Probot } from 'probot'
 import { openNodeSqlite } from '../../core/db/node-sqlite.js'
+import { LOGIN_PATTERN } from '../../github/config-checks.js'
 import { githubArtifactStore } from './artifacts.js'
 import { FORK_SUMMARY, fromFork } from './events.js'
 import { orchestrate } from './orchestrate.js'
 import { renderSummary } from './summary.js'
 
-/** The Action's inputs, checked. Throws an Error naming the input and what is allowed. */
-export function readInputs(): { token: string; stateName: string; retentionDays: number } {
+/** The login the default token (the job's `GITHUB_TOKEN`) posts as. */
+export const ACTIONS_LOGIN = 'github-actions[bot]'
+
+/**
+ * The Action's inputs, checked: `token`, `app-login` (the login `token`
+ * posts as: `github-actions[bot]` for the job's `GITHUB_TOKEN`, an App's
+ * `<slug>[bot]` for its installation token — the run reads its own earlier
+ * replies only in that account's comments, and agents must be told the same
+ * login), `state-name`, `retention-days`. Throws an Error naming the input
+ * and what is allowed.
+ */
+export function readInputs(): {
+  token: string
+  appLogin: string
+  stateName: string
+  retentionDays: number
+} {
   const token = core.getInput('token')
   if (!token)
     throw new Error(
       'input "token" is empty: leave it at its default (the job\'s GITHUB_TOKEN) or pass a token with issues: write',
     )
+  const appLogin = core.getInput('app-login') || ACTIONS_LOGIN
+  if (!LOGIN_PATTERN.test(appLogin)) {
+    throw new Error(
+      `input "app-login" must be a GitHub login (e.g. ${ACTIONS_LOGIN}, or my-app[bot] for a GitHub App's token); got ${JSON.stringify(appLogin.slice(0, 100))}`,
+    )
+  }
   const stateName = core.getInput('state-name') || 'task-orchestrator.db'
   if (!/^[A-Za-z0-9._-]+$/.test(stateName)) {
     throw new Error(
@@ -41,7 +63,7 @@ export function readInputs(): { token: string; stateName: string; retentionDays:
       `input "retention-days" must be a whole number of days from 1 to 400; got "${retention}"`,
     )
   }
-  return { token, stateName, retentionDays }
+  return { token, appLogin, stateName, retentionDays }
 }
 
 function env(name: string): string {
@@ -51,7 +73,7 @@ function env(name: string): string {
 }
 
 async function main(): Promise<void> {
-  const { token, stateName, retentionDays } = readInputs()
+  const { token, appLogin, stateName, retentionDays } = readInputs()
   const payload = JSON.parse(readFileSync(env('GITHUB_EVENT_PATH'), 'utf8')) as Record<
     string,
     unknown
@@ -88,6 +110,7 @@ async function main(): Promise<void> {
     retentionDays,
     workDir: join(process.env.RUNNER_TEMP ?? '/tmp', `task-orchestrator-${runId}`),
     driver: openNodeSqlite,
+    appLogin,
     ...(server.host !== 'github.com' ? { host: server.host } : {}),
   })
   core.setOutput('generation', report.generation)
