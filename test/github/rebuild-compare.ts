@@ -2,7 +2,8 @@
  * What a rebuild must reproduce, read from a database in a comparable form:
  * tasks (without times of leases and work done, which GitHub does not show),
  * dependency edges, hand-over context, the app's issue records (without the
- * times of its own updates), its repository state and handled comments.
+ * times of its own updates and the HTTP cache validator `etag`, see below),
+ * its repository state and handled comments.
  */
 import { unpackBody } from '../../src/app/state.js'
 import type { Engine } from '../../src/core/engine.js'
@@ -42,12 +43,27 @@ export function snapshot(engine: Engine) {
   const context = store.all('SELECT task_id, key, value FROM shared_context ORDER BY task_id, key')
   const issues = store
     .all<Record<string, unknown>>('SELECT * FROM gh_issues ORDER BY task_id')
-    .map(({ updated_at: _u, github_updated_at: _g, ...r }) => ({
+    // `etag` is left out: it is a pure HTTP cache validator (the `ETag` of
+    // GitHub's last answer about the issue, sent back as `If-None-Match` so an
+    // unchanged body costs no rate limit). A rebuild reads issues through
+    // listings, whose ETags are the pages', so it has none; without one the
+    // mirror's next read is unconditional and answers the same body. Whether
+    // GitHub sends an ETag with an update's answer decides the server's value,
+    // not the app's state. `etag_body`, the body of that answer, is compared.
+    .map(({ updated_at: _u, github_updated_at: _g, etag: _e, ...r }) => ({
       ...r,
       body: unpackBody(r.body),
+      ...(r.accepted_body != null ? { accepted_body: unpackBody(r.accepted_body) } : {}),
+      ...(r.etag_body != null ? { etag_body: unpackBody(r.etag_body) } : {}),
       labels: sorted(JSON.parse(r.labels as string) as string[]),
       assignees: sorted(JSON.parse(r.assignees as string) as string[]),
       native_blocked_by: sorted(JSON.parse(r.native_blocked_by as string) as number[]),
+      ...(typeof r.former_holders === 'string'
+        ? { former_holders: sorted(JSON.parse(r.former_holders) as string[]) }
+        : {}),
+      ...(typeof r.native_refused === 'string'
+        ? { native_refused: sorted(JSON.parse(r.native_refused) as number[]) }
+        : {}),
     }))
   const repos = store
     .all<Record<string, unknown>>(

@@ -45,8 +45,10 @@ export interface RecordSources {
  * Issue records as the app keeps them. A task's status comment is the one
  * found (none: `status_dirty`, so the app posts one); its native links are
  * those GitHub shows that mirror a body dependency (links a person made
- * stay theirs). A tracked issue is recorded as the app records it: no body
- * or labels, its GitHub id only once closed.
+ * stay theirs); the mirror's copy of GitHub's last answer is the body the
+ * listing showed, without an `ETag` (a listing's is the page's). A tracked
+ * issue is recorded as the app records it: no body or labels, its GitHub id
+ * only once closed.
  */
 export function issueRecords(s: RecordSources): IssueRecord[] {
   const base = { installation_id: s.installationId, updated_at: s.now }
@@ -77,6 +79,16 @@ export function issueRecords(s: RecordSources): IssueRecord[] {
       status_dirty: !found,
       native_blocked_by: (s.blockedBy[issue.number] ?? []).filter((n) => depIds.has(n)),
       github_updated_at: issue.updated_at,
+      // The listing is GitHub's latest answer about the issue: its body is the
+      // one answered. No ETag: a listing's is the page's, so the mirror's
+      // first read of the issue is unconditional.
+      etag: null,
+      etag_body: issue.body ?? '',
+      // GitHub's body is the accepted one: no edit is left to judge.
+      unjudged_edit: false,
+      // Holders to unassign and refused native links are not on GitHub: none.
+      former_holders: [],
+      native_refused: [],
     })
   }
   for (const [id, issue] of s.tracked) {
@@ -100,6 +112,12 @@ export function issueRecords(s: RecordSources): IssueRecord[] {
       status_dirty: false,
       native_blocked_by: [],
       github_updated_at: null,
+      // The app never reads a tracked issue's body.
+      etag: null,
+      etag_body: null,
+      unjudged_edit: false,
+      former_holders: [],
+      native_refused: [],
     })
   }
   return records
