@@ -6,7 +6,9 @@
  * more. Containers (block quotes, list items), fenced and indented code, HTML
  * blocks (kinds 1–7), ATX headings, thematic breaks, blank lines, lazy
  * continuation lines, setext underlines and GFM footnote definitions (a
- * container, as micromark reads them) are recognised here; what can only
+ * container, as micromark reads them) are recognised here (what a single
+ * line starts is tested in ./comment-block-starts.ts, its columns counted in
+ * ./comment-columns.ts); what can only
  * be decided inside a paragraph (inline code, inline HTML, links, emphasis,
  * tables, link reference definitions) is decided by
  * ./command-lines.ts, directly where it can be and by the Markdown parser
@@ -19,6 +21,20 @@
  * containers are capped at {@link MAX_NESTING}.
  */
 
+import {
+  ATX,
+  BLOCK_START,
+  closesFence,
+  endsTable,
+  FENCE,
+  footnoteLabelEnd,
+  htmlStart,
+  listMarker,
+  SETEXT,
+  startsBlock,
+  THEMATIC,
+} from './comment-block-starts.js'
+import { type Cursor, isBlank, peekIndent, skipColumns } from './comment-columns.js'
 import { delimiterCells, headerCells } from './comment-tables.js'
 
 /** Containers (block quotes and list items) open at once beyond which a comment is not read. */
@@ -82,113 +98,6 @@ type Leaf =
   | { kind: 'fenced'; char: string; length: number; indent: number }
   | { kind: 'indented' }
   | { kind: 'html'; end: RegExp | null }
-
-/** A position in a line: character offset and column (tabs advance to the next multiple of 4). */
-interface Cursor {
-  line: string
-  pos: number
-  col: number
-  /** Columns of a tab at `pos` already consumed (a tab can be split between a marker and content). */
-  used: number
-}
-
-const HTML_BLOCK_TAGS = new Set(
-  'address article aside base basefont blockquote body caption center col colgroup dd details dialog dir div dl dt fieldset figcaption figure footer form frame frameset h1 h2 h3 h4 h5 h6 head header hr html iframe legend li link main menu menuitem nav noframes ol optgroup option p param search section summary table tbody td tfoot th thead title tr track ul'.split(
-    ' ',
-  ),
-)
-/** Kinds 1–5: start pattern and the end a line must contain. */
-const HTML_UNTIL: [RegExp, RegExp][] = [
-  [/^<(?:pre|script|style|textarea)(?:[ \t>]|$)/i, /<\/(?:pre|script|style|textarea)>/i],
-  [/^<!--/, /-->/],
-  [/^<\?/, /\?>/],
-  [/^<![A-Za-z]/, />/],
-  [/^<!\[CDATA\[/, /\]\]>/],
-]
-const HTML_TAG_LINE =
-  /^(?:<[A-Za-z][A-Za-z0-9-]*(?:[ \t]+[A-Za-z_:][\w.:-]*(?:[ \t]*=[ \t]*(?:[^\s"'=<>`]+|'[^']*'|"[^"]*"))?)*[ \t]*\/?>|<\/[A-Za-z][A-Za-z0-9-]*[ \t]*>)[ \t]*$/
-/** Lines longer than this are not tested for an HTML tag line (kind 7): the parser still sees them. */
-const TAG_LINE_MAX = 1000
-const THEMATIC = /^(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$/
-const SETEXT = /^(?:=+|-+)[ \t]*$/
-const FENCE = /^(`{3,}|~{3,})(.*)$/
-const ATX = /^#{1,6}(?:[ \t]|$)/
-const ORDERED = /^(\d{1,9})([.)])/
-/** First characters of every block start (quote, list item, heading, break, fence, HTML, footnote definition). */
-const BLOCK_START = new Set([...'>-+*_#`~<[0123456789'].map((ch) => ch.charCodeAt(0)))
-
-function isBlank(c: Cursor): boolean {
-  for (let i = c.pos; i < c.line.length; i++) {
-    const ch = c.line.charCodeAt(i)
-    if (ch !== 32 && ch !== 9) return false
-  }
-  return true
-}
-
-/** Columns of whitespace from the cursor, and the offset of the first other character. */
-function peekIndent(c: Cursor): { cols: number; pos: number } {
-  let col = c.col
-  let pos = c.pos
-  let first = true
-  for (; pos < c.line.length; pos++) {
-    const ch = c.line[pos]
-    if (ch === ' ') col++
-    else if (ch === '\t') col += tabWidth(col, first ? c.used : 0)
-    else break
-    first = false
-  }
-  return { cols: col - c.col, pos }
-}
-
-/** Columns a tab at column `col` still spans when `used` of them are consumed already. */
-function tabWidth(col: number, used: number): number {
-  return 4 - ((col - used) % 4) - used
-}
-
-/** Consume `n` columns of whitespace (splitting a tab when needed). */
-function skipColumns(c: Cursor, n: number): void {
-  let left = n
-  while (left > 0 && c.pos < c.line.length) {
-    const ch = c.line[c.pos]
-    if (ch === ' ') {
-      c.pos++
-      c.col++
-      left--
-    } else if (ch === '\t') {
-      const width = tabWidth(c.col, c.used)
-      if (width <= left) {
-        c.pos++
-        c.col += width
-        c.used = 0
-        left -= width
-      } else {
-        c.used += left
-        c.col += left
-        left = 0
-      }
-    } else break
-  }
-}
-
-/** The list marker at the cursor (after up to 3 columns of indentation), or null. */
-function listMarker(rest: string): { width: number; bullet: boolean; start: number } | null {
-  const ch = rest[0]
-  let width = 0
-  let start = 1
-  let bullet = false
-  if (ch === '-' || ch === '+' || ch === '*') {
-    width = 1
-    bullet = true
-  } else {
-    const m = ORDERED.exec(rest)
-    if (!m) return null
-    width = m[0].length
-    start = Number(m[1])
-  }
-  const after = rest[width]
-  if (after !== undefined && after !== ' ' && after !== '\t') return null
-  return { width, bullet, start }
-}
 
 /**
  * The paragraphs of a comment (outside block quotes) that hold a candidate
@@ -463,85 +372,7 @@ export function paragraphsWithCandidates(lines: string[]): CandidateParagraph[] 
   return found
 }
 
-/** Is `rest` a closing fence: `length` or more of `char`, then only blanks? */
-function closesFence(rest: string, char: string, length: number): boolean {
-  let i = 0
-  while (rest[i] === char) i++
-  return i >= length && /^[ \t]*$/.test(rest.slice(i))
-}
-
 /** A paragraph line other than the first, as the parser should see it. */
 function continuation(rest: string, cols: number): string {
   return cols >= 4 ? `    ${rest}` : rest
-}
-
-/**
- * The end of an HTML block starting at `rest` (a pattern for kinds 1–5,
- * `null` for kinds 6–7, which end at a blank line), or `undefined` when no
- * HTML block starts there. Kind 7 cannot interrupt a paragraph. As in
- * micromark, a closing `</pre>` (`</script>` …) is kind 7, not kind 1.
- */
-function htmlStart(rest: string, interrupting: boolean): RegExp | null | undefined {
-  if (rest[0] !== '<') return undefined
-  for (const [open, end] of HTML_UNTIL) if (open.test(rest)) return end
-  const tag = /^<\/?([A-Za-z][A-Za-z0-9-]*)(?:[ \t>]|\/>|$)/.exec(rest)
-  if (tag && HTML_BLOCK_TAGS.has((tag[1] ?? '').toLowerCase())) return null
-  if (!interrupting && rest.length <= TAG_LINE_MAX && HTML_TAG_LINE.test(rest)) return null
-  return undefined
-}
-
-/** Longest footnote label micromark accepts, in characters (its `linkReferenceSizeMax`). */
-const LABEL_MAX = 999
-
-/**
- * The length of a GFM footnote definition's start `[^label]:` at the start
- * of `rest`, or 0 when there is none. As micromark-extension-gfm-footnote
- * reads it: a label of 1 to 999 characters without blanks, line endings or
- * an unescaped `[` or `]` (`\[`, `\]` and `\\` are escapes).
- */
-function footnoteLabelEnd(rest: string): number {
-  if (rest[0] !== '[' || rest[1] !== '^') return 0
-  let size = 0
-  for (let i = 2; i < rest.length; i++) {
-    if (size > LABEL_MAX) return 0
-    const ch = rest[i]
-    if (ch === ']') return size > 0 && rest[i + 1] === ':' ? i + 2 : 0
-    if (ch === '[' || ch === ' ' || ch === '\t') return 0
-    size++
-    if (ch === '\\' && (rest[i + 1] === '[' || rest[i + 1] === ']' || rest[i + 1] === '\\')) {
-      i++
-      size++
-    }
-  }
-  return 0
-}
-
-/**
- * Does a line end a GFM table (micromark)? Any block start does, with any
- * list item and an HTML tag line (kind 7) among them (no paragraph is being
- * interrupted), and indented code when indented by spaces (micromark reads
- * a tab-indented line as a row).
- */
-function endsTable(line: string, c: Cursor, rest: string, cols: number): boolean {
-  if (cols >= 4) return line.startsWith('    ', c.pos)
-  return startsBlock(rest, cols, true) || htmlStart(rest, false) !== undefined
-}
-
-/**
- * Does a line (indented `cols`, text `rest`) start a block that ends an open
- * paragraph? With all containers matched (`lazy` false) only what may
- * interrupt a paragraph counts (not an empty list item, nor an ordered one
- * not starting at 1); on a line that did not repeat every container (`lazy`
- * true) any list item counts too, as in micromark. An HTML tag line (kind 7)
- * never ends a paragraph, lazy or not (micromark).
- */
-function startsBlock(rest: string, cols: number, lazy: boolean): boolean {
-  if (cols >= 4 || !BLOCK_START.has(rest.charCodeAt(0))) return false
-  if (rest[0] === '>' || ATX.test(rest) || THEMATIC.test(rest)) return true
-  if (rest[0] === '[') return footnoteLabelEnd(rest) > 0
-  const fence = FENCE.exec(rest)
-  if (fence && !(fence[1]?.[0] === '`' && fence[2]?.includes('`'))) return true
-  if (htmlStart(rest, true) !== undefined) return true
-  if (lazy) return listMarker(rest) !== null
-  return /^(?:[-+*]|1[.)])[ \t]+\S/.test(rest)
 }
