@@ -46,12 +46,14 @@ describe('migration 5 (metrics rollup)', () => {
       .all() as { name: string }[])
       db.exec(`DROP TRIGGER ${name}`)
     for (const table of [...Object.keys(TABLES), 'metrics_cursor']) db.exec(`DROP TABLE ${table}`)
-    // … and without migration 7's owed replies, migration 8's installation
-    // and migration 9's accepted body.
+    // … and without migration 7's owed replies, migration 8's installation,
+    // migration 9's accepted body and migration 10's mirror bookkeeping.
     db.exec('DROP INDEX gh_comments_owed')
     db.exec('ALTER TABLE gh_comments DROP COLUMN reply')
     db.exec('ALTER TABLE gh_comments DROP COLUMN installation_id')
     db.exec('ALTER TABLE gh_issues DROP COLUMN accepted_body')
+    for (const column of ['etag', 'etag_body', 'unjudged_edit', 'former_holders', 'native_refused'])
+      db.exec(`ALTER TABLE gh_issues DROP COLUMN ${column}`)
     db.pragma('user_version = 4')
     db.close()
 
