@@ -138,7 +138,7 @@ export function rowOf(
       const value = row[field as keyof TaskRowInput]
       const said = problems.map((p) => p.text).join('; ')
       skip(t.id, field, value, fallback.reason ?? `${said}${fallback.done}`)
-      ;(row as Record<string, unknown>)[field] = fallback.value
+      ;(row as unknown as Record<string, unknown>)[field] = fallback.value
     }
   }
 }

@@ -11,6 +11,7 @@
 import * as z from 'zod/mini'
 import * as core from 'zod/v4/core'
 import { TaskError } from './errors.js'
+import type { InputProblem } from './input-problem.js'
 import {
   type Criterion,
   GITHUB_TASK_ID_PATTERN,
@@ -354,13 +355,7 @@ function problemText(issue: Issue): string {
   }
 }
 
-/** One field a schema refused: where, and the sentence naming it and what is wrong. */
-export interface InputProblem {
-  /** The field's path in the input (`['success_criteria', 0, 'criterion']`). */
-  path: PropertyKey[]
-  /** The field in words and what is wrong (`title: at most 300 characters (got 301)`). */
-  text: string
-}
+export type { InputProblem } from './input-problem.js'
 
 /**
  * Check `value` with `schema` without throwing: the parsed value, or every

@@ -13,11 +13,11 @@
  * row's line or record (nothing is written), a restore falls back where its
  * contract says so and reports the refusal's sentence.
  */
-import type * as z from 'zod/mini'
 import { checkExpression } from './criteria/cel.js'
 import { isTaskError, TaskError } from './errors.js'
-import type { Criterion } from './model.js'
-import { checkInput, fieldLabel, type InputProblem, parseInput, schemas } from './schemas.js'
+import type { InputProblem } from './input-problem.js'
+import type { Criterion, Priority, Status } from './model.js'
+import { checkInput, fieldLabel, parseInput, schemas } from './schemas.js'
 import type { Ctx } from './tasks.js'
 
 /** Type-check every measurable criterion; throws `InvalidExpression` naming its number. */
@@ -39,13 +39,58 @@ export function checkCriteria(criteria: readonly Criterion[]): void {
   })
 }
 
-type TaskRowSchema = ReturnType<typeof schemas>['TaskRow']
+/**
+ * A task row as a writer builds it (times ISO-8601, `lease` null when none):
+ * the input of the `TaskRow` schema in `schemas.ts`, written out so that the
+ * package's published types name no zod type (zod is bundled, not a
+ * dependency). test/core/task-row-type.test.ts checks at compile time that
+ * it equals the schema's input and output, so the two cannot drift.
+ */
+export interface TaskRowInput {
+  id: string
+  title: string
+  description: string
+  status: Status
+  priority: Priority
+  persona: string | null
+  parent_id: string | null
+  success_criteria: { criterion: string; measurable?: string | undefined }[]
+  deadline: string | null
+  estimated_hours: number | null
+  actual_hours: number | null
+  completion_summary: string | null
+  feedback_quality: number | null
+  feedback_timeliness: number | null
+  feedback_notes: string | null
+  attempts: number
+  max_attempts: number
+  blocked_reason: string | null
+  assignee: string | null
+  lease: {
+    holder: string
+    token: number
+    acquired_at: string
+    heartbeat_at: string
+    expires_at: string
+    paused_at: string | null
+    remaining_ms: number | null
+  } | null
+  fencing_seq: number
+  claimable_after: string | null
+  lease_seconds: number
+  milestone: string | null
+  requires_approval: boolean
+  approved_by: string | null
+  approved_at: string | null
+  archived_at: string | null
+  source: string | null
+  created_at: string
+  updated_at: string
+  completed_at: string | null
+}
 
-/** A task row as a writer builds it (times ISO-8601, `lease` null when none). */
-export type TaskRowInput = z.input<TaskRowSchema>
-
-/** A task row as the schema returned it (texts trimmed where the schema trims). */
-export type TaskRow = z.output<TaskRowSchema>
+/** A task row as the schema returned it (texts trimmed where the schema trims): the same shape. */
+export type TaskRow = TaskRowInput
 
 declare const checked: unique symbol
 

@@ -166,8 +166,66 @@ export function readMarkers(body: string): Outcome[] {
 
 const iso = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z$/)
 
+/** Keys of later versions, kept when a loose object of a marker is read. */
+type Later = { [key: string]: unknown }
+
+/**
+ * A task's state as its status marker carries it (version 1). Times are
+ * ISO-8601 UTC as the engine keeps them (to the millisecond); texts are as
+ * written (not neutralised: the marker's JSON escaping is enough), cut to
+ * fit (see {@link statusMarker}); lists in the order the comment shows
+ * them. `cut` names the top-level fields that were shortened. Keys of later
+ * versions are kept when read. Written out (not inferred from the schema
+ * below, which is checked against it) so the published types of the agent
+ * client name no zod type.
+ */
+export interface StatusState extends Later {
+  task: string
+  v: 1
+  status: string
+  priority: string
+  persona: string | null
+  milestone: string | null
+  lease:
+    | (Later & {
+        holder: string
+        token: number
+        acquired_at: string
+        heartbeat_at: string
+        expires_at: string
+        paused?: (Later & { at: string; remaining_ms: number }) | undefined
+      })
+    | null
+  attempts: number
+  max_attempts: number
+  blocked_reason: string | null
+  requires_approval: boolean
+  approved_by: string | null
+  approved_at: string | null
+  progress: (Later & { percent: number; message: string }) | null
+  completion_summary: string | null
+  feedback:
+    | (Later & { quality: number | null; timeliness: number | null; notes: string | null })
+    | null
+  participants: (Later & { agent: string; role: string | null; joined_at?: string | undefined })[]
+  open_questions: (Later & {
+    asked_by: string
+    asked_of: string | null
+    question: string
+    asked_at?: string | undefined
+  })[]
+  criteria: string[]
+  history: (Later & {
+    at: string
+    type: string
+    actor: string | null
+    details: Later & { token?: number | undefined; reason?: string | undefined }
+  })[]
+  cut?: string[] | undefined
+}
+
 /** The status marker's JSON, version 1 (see docs/github-replies.md, "The status comment"). */
-const StatusStateSchema = z.looseObject({
+const StatusStateSchema: z.ZodType<StatusState> = z.looseObject({
   task: z.string().min(1),
   v: z.literal(1),
   status: z.string(),
@@ -221,16 +279,6 @@ const StatusStateSchema = z.looseObject({
   ),
   cut: z.optional(z.array(z.string())),
 })
-
-/**
- * A task's state as its status marker carries it (version 1). Times are
- * ISO-8601 UTC as the engine keeps them (to the millisecond); texts are as
- * written (not neutralised: the marker's JSON escaping is enough), cut to
- * fit (see {@link statusMarker}); lists in the order the comment shows
- * them. `cut` names the top-level fields that were shortened. Keys of later
- * versions are kept when read.
- */
-export type StatusState = z.infer<typeof StatusStateSchema>
 
 /** How much of a status marker's lists and free texts is kept; the first that fits is used. */
 const LEVELS = [

@@ -209,6 +209,10 @@ const engine: Engine = new Engine(openStore('tasks.db'))
 const task: Task = engine.add({ title: 'typed' })
 const grant: Grant = engine.claim(task.id, 'ada')
 export const token: number = grant.lease.token
+// The client's types too: they name no type of a package the user lacks (zod is bundled).
+import { createGitHubClient, createLocalClient, type AgentClient } from 'task-orchestrator/client'
+export const local: () => Promise<AgentClient> = () => createLocalClient({ agent: 'ada' })
+export const remote: () => Promise<AgentClient> = () => createGitHubClient({ repo: 'o/r', token: 't' })
 `,
     )
     const tsc = spawnSync(
