@@ -128,22 +128,38 @@ function nodeGyp() {
 }
 
 /**
- * better-sqlite3 compiled for Node 24 (built once, then reused), kept in
- * build/node24/<node version>/.
+ * The Node release whose headers better-sqlite3 is compiled against: the
+ * last 24.x before 24.19, whose `node_object_wrap.h` registers an
+ * environment cleanup hook per wrapper and asserts on removing it, which
+ * aborts processes using better-sqlite3 12 (built on `node::ObjectWrap`)
+ * at random garbage collections — nodejs/node#65446: the abort follows the
+ * headers an addon is built against, not the runtime, and the ABI (137) is
+ * the same. Measured here: `tm import` of a v2.3 database aborted in 14 of
+ * 30 runs on Node 24.21 with its own headers. The tests still run on
+ * NODE24_VERSION's binary. docs/deploy.md tells users the same.
  */
-function addonFor(prefix, nodeVersion) {
+const HEADERS_VERSION = '24.18.1'
+
+/**
+ * better-sqlite3 compiled for Node 24 against {@link HEADERS_VERSION}'s
+ * headers (`headers.nodedir`), built once with `prefix.binary`, then
+ * reused, kept in build/node24/<node version>/.
+ */
+function addonFor(prefix, headers, nodeVersion) {
   const pkgDir = resolve('node_modules/better-sqlite3')
   const { version } = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'))
   const dir = resolve('build/node24', nodeVersion.replace(/^v/, ''))
   mkdirSync(dir, { recursive: true })
-  const addon = join(dir, `better_sqlite3-${version}.node`)
+  const addon = join(dir, `better_sqlite3-${version}-headers-${HEADERS_VERSION}.node`)
   if (existsSync(addon)) return addon
   const work = mkdtempSync(join(resolve('build/node24'), 'better-sqlite3-'))
   try {
     for (const part of ['binding.gyp', 'package.json', 'src', 'deps']) {
       cpSync(join(pkgDir, part), join(work, part), { recursive: true })
     }
-    console.log(`test:node24: compiling better-sqlite3 ${version} for Node 24 (once)…`)
+    console.log(
+      `test:node24: compiling better-sqlite3 ${version} for Node 24, headers of ${HEADERS_VERSION} (once)…`,
+    )
     const jobs = String(Math.max(1, availableParallelism()))
     const gyp = nodeGyp()
     // node-gyp lets npm's settings (npm_config_nodedir, _target …) override
@@ -154,7 +170,7 @@ function addonFor(prefix, nodeVersion) {
     )
     const built = spawnSync(
       prefix.binary,
-      [gyp, 'rebuild', '--release', `--nodedir=${prefix.nodedir}`, '--jobs', jobs],
+      [gyp, 'rebuild', '--release', `--nodedir=${headers.nodedir}`, '--jobs', jobs],
       { cwd: work, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
     )
     if (built.status !== 0) {
@@ -190,7 +206,7 @@ if (version === process.version) {
   )
   process.exit(0)
 }
-const addon = addonFor(prefix, version)
+const addon = addonFor(prefix, node24Prefix(HEADERS_VERSION), version)
 const redirect = resolve('test/node24/addon-redirect.cjs')
 const env = {
   ...process.env,
