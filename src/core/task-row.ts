@@ -16,7 +16,7 @@
 import { checkExpression } from './criteria/cel.js'
 import { isTaskError, TaskError } from './errors.js'
 import type { InputProblem } from './input-problem.js'
-import type { Criterion, Priority, Status } from './model.js'
+import type { Criterion, Task } from './model.js'
 import { checkInput, fieldLabel, parseInput, schemas } from './schemas.js'
 import type { Ctx } from './tasks.js'
 
@@ -41,53 +41,30 @@ export function checkCriteria(criteria: readonly Criterion[]): void {
 
 /**
  * A task row as a writer builds it (times ISO-8601, `lease` null when none):
- * the input of the `TaskRow` schema in `schemas.ts`, written out so that the
+ * the input of the `TaskRow` schema in `schemas.ts`: a {@link Task} with its
+ * lease as stored. Written out (not inferred from the schema) so that the
  * package's published types name no zod type (zod is bundled, not a
  * dependency). test/core/task-row-type.test.ts checks at compile time that
  * it equals the schema's input and output, so the two cannot drift.
  */
-export interface TaskRowInput {
-  id: string
-  title: string
-  description: string
-  status: Status
-  priority: Priority
-  persona: string | null
-  parent_id: string | null
-  success_criteria: { criterion: string; measurable?: string | undefined }[]
-  deadline: string | null
-  estimated_hours: number | null
-  actual_hours: number | null
-  completion_summary: string | null
-  feedback_quality: number | null
-  feedback_timeliness: number | null
-  feedback_notes: string | null
-  attempts: number
-  max_attempts: number
-  blocked_reason: string | null
-  assignee: string | null
-  lease: {
-    holder: string
-    token: number
-    acquired_at: string
-    heartbeat_at: string
-    expires_at: string
-    paused_at: string | null
-    remaining_ms: number | null
-  } | null
-  fencing_seq: number
-  claimable_after: string | null
-  lease_seconds: number
-  milestone: string | null
-  requires_approval: boolean
-  approved_by: string | null
-  approved_at: string | null
-  archived_at: string | null
-  source: string | null
-  created_at: string
-  updated_at: string
-  completed_at: string | null
-}
+export type TaskRowInput = Flat<
+  Omit<Task, 'success_criteria' | 'lease'> & {
+    success_criteria: { criterion: string; measurable?: string | undefined }[]
+    /** The lease as its columns hold it: a pause is `paused_at` and `remaining_ms`, both null when none. */
+    lease: {
+      holder: string
+      token: number
+      acquired_at: string
+      heartbeat_at: string
+      expires_at: string
+      paused_at: string | null
+      remaining_ms: number | null
+    } | null
+  }
+>
+
+/** One object type of an intersection's fields (as the schema's types are). */
+type Flat<T> = { [K in keyof T]: T[K] }
 
 /** A task row as the schema returned it (texts trimmed where the schema trims): the same shape. */
 export type TaskRow = TaskRowInput
