@@ -6,8 +6,7 @@
  */
 import { isTaskError } from '../core/errors.js'
 import type { ExpiredLease } from '../core/leases.js'
-import { mention } from '../github/neutralise.js'
-import { marker } from '../github/replies.js'
+import { expiryNotice } from '../github/issue-replies.js'
 import { DashboardState } from './dashboard.js'
 import { publish } from './publish.js'
 import { reconcileIssue } from './reconcile.js'
@@ -68,24 +67,11 @@ export async function postExpiryNotice(
   number: number,
 ): Promise<void> {
   const task = rt.engine.get(e.task)
-  const outcome = {
-    command: 'expire',
-    ok: true,
-    task: e.task,
-    token: e.token,
-    reason: null,
-    holder: e.holder,
-    expires_at: e.expired_at,
-  }
   await octokit.rest.issues.createComment({
     owner: r.owner,
     repo: r.repo,
     issue_number: number,
-    body: `${marker(outcome)}\n${
-      e.status === 'failed'
-        ? `⏰ The lease of ${mention(e.holder)} (token ${e.token}) expired at ${e.expired_at}. That was attempt ${e.attempts} of ${task.max_attempts}: the task is **failed** and needs a person (reopen it, or relabel it \`pending\`).`
-        : `⏰ The lease of ${mention(e.holder)} (token ${e.token}) expired at ${e.expired_at}; the task is back in the queue (attempt ${e.attempts} of ${task.max_attempts}). ${mention(e.holder)}: your token is no longer valid.`
-    }`,
+    body: expiryNotice(e, task.max_attempts),
   })
 }
 

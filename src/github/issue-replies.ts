@@ -6,8 +6,10 @@
  * completed"). The replies that set a change back are `./manual-edits.ts`'s
  * `manualEditReplies`. Pure: no HTTP, no database.
  */
+import type { ExpiredLease } from '../core/leases.js'
 import { renderList } from './fit.js'
-import { codeBlock } from './neutralise.js'
+import { marker } from './markers.js'
+import { codeBlock, mention } from './neutralise.js'
 
 /**
  * The reply listing what of an issue could not be applied to its task
@@ -19,6 +21,43 @@ export function problemsNotice(problems: readonly string[]): string {
     'Task Orchestrator could not apply everything in this issue:',
     [...problems],
     'problems',
+  )
+}
+
+/**
+ * The notice that lease `e` expired (⏰): an `expire` reply marker (`token`,
+ * `holder`, `expires_at` of the lease that ended; no `comment` field, as it
+ * answers no comment), then a sentence for people — the task failed and
+ * needs a person once `e.attempts` reached `maxAttempts`, else it is back in
+ * the queue and the holder's token is no longer valid.
+ */
+export function expiryNotice(e: ExpiredLease, maxAttempts: number): string {
+  const outcome = {
+    command: 'expire',
+    ok: true,
+    task: e.task,
+    token: e.token,
+    reason: null,
+    holder: e.holder,
+    expires_at: e.expired_at,
+  }
+  const said =
+    e.status === 'failed'
+      ? `⏰ The lease of ${mention(e.holder)} (token ${e.token}) expired at ${e.expired_at}. That was attempt ${e.attempts} of ${maxAttempts}: the task is **failed** and needs a person (reopen it, or relabel it \`pending\`).`
+      : `⏰ The lease of ${mention(e.holder)} (token ${e.token}) expired at ${e.expired_at}; the task is back in the queue (attempt ${e.attempts} of ${maxAttempts}). ${mention(e.holder)}: your token is no longer valid.`
+  return `${marker(outcome)}\n${said}`
+}
+
+/**
+ * The notice that a task closed by `via` (a person's mention, or the pull
+ * request that closed it) was reopened because its completion gate has not
+ * passed; `missing` are the gate's sentences, listed and fitted.
+ */
+export function gateReopenedNotice(via: string, missing: readonly string[]): string {
+  return renderList(
+    `↩️ Reopened: ${via} closed this task, but its completion gate has not passed:`,
+    [...missing],
+    'reasons',
   )
 }
 

@@ -8,7 +8,7 @@
 import type { Context } from 'probot'
 import { isTaskError } from '../../core/errors.js'
 import type { Config } from '../../github/config.js'
-import { renderList } from '../../github/fit.js'
+import { gateReopenedNotice } from '../../github/issue-replies.js'
 import { hasPermission } from '../../github/permissions.js'
 import { tasksOfPullRequest } from '../../github/pull-request-tasks.js'
 import { parseVerdictMarker, untrustedVerdictReason } from '../../github/verdict.js'
@@ -174,11 +174,7 @@ export async function gateOnClose(
       owner: r.owner,
       repo: r.repo,
       issue_number: record.number,
-      body: renderList(
-        `↩️ Reopened: ${via} closed this task, but its completion gate has not passed:`,
-        decision.missing,
-        'reasons',
-      ),
+      body: gateReopenedNotice(via, decision.missing),
     })
   }
   const touched = new Set([taskId, ...rt.engine.show(taskId).dependents])
