@@ -7,16 +7,16 @@
  * verbs run on a local database alongside, to compare output, `--json`
  * shapes and exit codes.
  */
-import { execFile } from 'node:child_process'
+
 import { chmodSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { type AgentWorld, agentWorld, REPO } from '../e2e/agent-world.js'
 import { tempDir } from '../helpers.js'
 import { type FakeServer, listen } from '../support/fake-github/index.js'
 import { loadGitHubDescription } from '../support/github/openapi.js'
+import { runTm, type TmRun } from '../support/tm-github-process.js'
 
-const TM = resolve('build/tm.cjs')
 let world: AgentWorld | undefined
 let server: FakeServer | undefined
 let dir = ''
@@ -39,37 +39,9 @@ afterEach(async () => {
   expect(fake.deliveryErrors).toEqual([])
 })
 
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-/** Run the built tm asynchronously (the fake GitHub answers from this process). */
-function tm(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [TM, ...args],
-      {
-        cwd: dir,
-        env: {
-          ...process.env,
-          TM_DB: join(dir, 'tasks.db'),
-          TM_AGENT: '',
-          TM_GITHUB: '',
-          TM_GITHUB_MODE: '',
-          TM_GITHUB_APP_LOGIN: '',
-          GITHUB_TOKEN: '',
-          GH_TOKEN: '',
-          GITHUB_API_URL: '',
-          ...env,
-        },
-      },
-      (err, stdout, stderr) =>
-        done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    )
-  })
+/** Run the built tm in this test's folder (the fake GitHub answers from this process). */
+function tm(args: string[], env: Record<string, string> = {}): Promise<TmRun> {
+  return runTm(dir, args, env)
 }
 
 /** `tm --json …`, parsed. */

@@ -6,15 +6,14 @@
  * The built `tm` in its own process, against the one fake GitHub over HTTP
  * with the real app in process.
  */
-import { execFile } from 'node:child_process'
-import { join, resolve } from 'node:path'
+
 import { afterEach, beforeAll, expect, it } from 'vitest'
 import { type AgentWorld, agentWorld, REPO } from '../e2e/agent-world.js'
 import { tempDir } from '../helpers.js'
 import { type FakeServer, listen } from '../support/fake-github/index.js'
 import { loadGitHubDescription } from '../support/github/openapi.js'
+import { runTm } from '../support/tm-github-process.js'
 
-const TM = resolve('build/tm.cjs')
 let world: AgentWorld | undefined
 let server: FakeServer | undefined
 
@@ -31,28 +30,7 @@ afterEach(async () => {
 })
 
 function tm(args: string[], env: Record<string, string>) {
-  const dir = tempDir('tm-github-hostile-')
-  return new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
-    execFile(
-      process.execPath,
-      [TM, ...args],
-      {
-        cwd: dir,
-        env: {
-          ...process.env,
-          TM_DB: join(dir, 'tasks.db'),
-          TM_AGENT: '',
-          TM_GITHUB: '',
-          TM_GITHUB_MODE: '',
-          TM_GITHUB_APP_LOGIN: '',
-          GH_TOKEN: '',
-          ...env,
-        },
-      },
-      (err, stdout, stderr) =>
-        done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    )
-  })
+  return runTm(tempDir('tm-github-hostile-'), args, env)
 }
 
 it('titles and bodies read from GitHub are shown escaped in text, exact in --json', async () => {

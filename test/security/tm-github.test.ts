@@ -6,13 +6,13 @@
  * each is a usage error (exit 2) saying what to fix — never an internal
  * error with a stack trace.
  */
-import { execFile } from 'node:child_process'
+
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
-import { delimiter, join, resolve } from 'node:path'
+import { delimiter, join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { tempDir } from '../helpers.js'
+import { runTm } from '../support/tm-github-process.js'
 
-const TM = resolve('build/tm.cjs')
 const SECRET = 'ghp_SECRET0123456789'
 let dir = ''
 
@@ -21,30 +21,9 @@ beforeEach(() => {
 })
 
 /** Run the built tm with `env` over a clean GitHub environment; nothing listens on port 9. */
-function tm(args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number; out: string }>((done) => {
-    execFile(
-      process.execPath,
-      [TM, ...args],
-      {
-        cwd: dir,
-        env: {
-          ...process.env,
-          TM_DB: join(dir, 'tasks.db'),
-          TM_AGENT: '',
-          TM_GITHUB: '',
-          TM_GITHUB_MODE: '',
-          TM_GITHUB_APP_LOGIN: '',
-          GITHUB_TOKEN: '',
-          GH_TOKEN: '',
-          GITHUB_API_URL: 'http://127.0.0.1:9',
-          ...env,
-        },
-      },
-      (err, stdout, stderr) =>
-        done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
-    )
-  })
+async function tm(args: string[], env: Record<string, string>) {
+  const run = await runTm(dir, args, { GITHUB_API_URL: 'http://127.0.0.1:9', ...env })
+  return { code: run.code, out: run.stdout + run.stderr }
 }
 
 /** A `gh` on the PATH that prints `output` for `gh auth token`. */
