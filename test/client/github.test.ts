@@ -6,68 +6,13 @@
  * refusal are errors with codes, and a dropped POST is never repeated when
  * the comment was made.
  */
-import { retry } from '@octokit/plugin-retry'
-import { Octokit } from '@octokit/rest'
 import { describe, expect, it } from 'vitest'
-import { createGitHubClient, type GitHubClient } from '../../src/client/index.js'
 import { marker, type Outcome } from '../../src/github/markers.js'
 import { useGitHubHarness } from '../support/github/hooks.js'
 import { githubApi, recordedRequests } from '../support/github/nock.js'
+import { ADA, APP, client, comment, ISSUE, reply, T0 } from './fixtures.js'
 
 useGitHubHarness()
-
-const APP = { login: 'task-orchestrator[bot]', type: 'Bot' }
-const ADA = { login: 'ada', type: 'User' }
-const T0 = '2026-03-01T09:00:00Z'
-const ISSUE = '/repos/octo/api/issues/12/comments'
-
-/**
- * A client on Octokit with the retry plugin (so the one POST must turn its
- * retries off) but without throttling, whose 3 s between comments would
- * only slow the tests; `withDefaults` builds the default Octokit instead.
- */
-function client(
-  extra: Partial<Parameters<typeof createGitHubClient>[0]> = {},
-  withDefaults = false,
-): Promise<GitHubClient> {
-  return createGitHubClient({
-    repo: 'octo/api',
-    token: 'test-token',
-    ...(withDefaults
-      ? {}
-      : { octokit: new (Octokit.plugin(retry))({ auth: 'test-token', log: QUIET }) }),
-    pollIntervalMs: 1,
-    maxPollIntervalMs: 4,
-    timeoutMs: 5_000,
-    ...extra,
-  })
-}
-
-function comment(id: number, user: { login: string; type: string }, body: string, at = T0) {
-  return {
-    id,
-    node_id: `IC_${id}`,
-    url: `https://api.github.com/repos/octo/api/issues/comments/${id}`,
-    html_url: `https://github.com/octo/api/issues/12#issuecomment-${id}`,
-    body,
-    user: { ...user, id: id + 1000 },
-    created_at: at,
-    updated_at: at,
-    issue_url: 'https://api.github.com/repos/octo/api/issues/12',
-    author_association: 'MEMBER',
-  }
-}
-
-function reply(id: number, outcome: Partial<Outcome> & { comment: number }) {
-  return comment(
-    id,
-    APP,
-    `@ada\n\n${marker({ command: 'claim', ok: true, task: 'octo/api#12', token: null, reason: null, ...outcome })}\n✅ done`,
-  )
-}
-
-/** Octokit's log, silent (it reports each 304 and 4xx with console.error). */
-const QUIET = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
 
 const pollQuery = { since: T0, per_page: '100', page: '1' }
 
@@ -261,7 +206,7 @@ describe('GitHub transport: one command, one reply', () => {
         comment(100, ADA, body),
         reply(300, { command: 'done', token: 3, comment: 100 }),
       ])
-    const c = await client({}, true)
+    const c = await client({ octokit: undefined }) // the default Octokit
     await expect(c.done('#12', 3, { summary: 'line one\nline two' })).resolves.toEqual({
       task: 'octo/api#12',
     })

@@ -1,80 +1,17 @@
-/**
- * The agent client's GitHub transport against hostile GitHub content and
- * hostile callers (nock; every request checked against GitHub's REST
- * description, none left pending): an idempotency key edited into someone
- * else's comment, a key reused for another command, a login that would add
- * a second command line, a task of another repository, a timeout past what
- * a timer can hold, a comment listing without end, a cache of pages without
- * bound, a token that would be quoted in an error, and issues that crowd the
- * dashboard out of the search.
- */
-import { retry } from '@octokit/plugin-retry'
-import { Octokit } from '@octokit/rest'
 import { describe, expect, it } from 'vitest'
 import { CACHE_MAX_PAGES, ConditionalCache } from '../../src/client/github/octokit.js'
-import { createGitHubClient, type GitHubClient } from '../../src/client/index.js'
-import { marker, type Outcome, type StatusState, statusMarker } from '../../src/github/markers.js'
+import { createGitHubClient } from '../../src/client/index.js'
+import { marker, type StatusState, statusMarker } from '../../src/github/markers.js'
+import { ADA, APP, client, comment, ISSUE, reply, T0 } from '../client/fixtures.js'
 import { useGitHubHarness } from '../support/github/hooks.js'
 import { githubApi, recordedRequests } from '../support/github/nock.js'
 
 useGitHubHarness()
 
-const APP = { login: 'task-orchestrator[bot]', type: 'Bot' }
-const ADA = { login: 'ada', type: 'User' }
 const MALLORY = { login: 'mallory', type: 'User' }
-const T0 = '2026-03-01T09:00:00Z'
 const EARLIER = '2026-03-01T08:00:00Z'
-const ISSUE = '/repos/octo/api/issues/12/comments'
 const KEY = 'agent-key-0001'
-const QUIET = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
 const pollQuery = { since: T0, per_page: '100', page: '1' }
-
-function client(extra: Partial<Parameters<typeof createGitHubClient>[0]> = {}) {
-  return createGitHubClient({
-    repo: 'octo/api',
-    octokit: new (Octokit.plugin(retry))({ auth: 'test-token', log: QUIET }),
-    pollIntervalMs: 1,
-    maxPollIntervalMs: 4,
-    timeoutMs: 5_000,
-    ...extra,
-  }) as Promise<GitHubClient>
-}
-
-function comment(
-  id: number,
-  user: { login: string; type: string },
-  body: string,
-  at = T0,
-  updated = at,
-) {
-  return {
-    id,
-    node_id: `IC_${id}`,
-    url: `https://api.github.com/repos/octo/api/issues/comments/${id}`,
-    html_url: `https://github.com/octo/api/issues/12#issuecomment-${id}`,
-    body,
-    user: { ...user, id: id + 1000 },
-    created_at: at,
-    updated_at: updated,
-    issue_url: 'https://api.github.com/repos/octo/api/issues/12',
-    author_association: 'MEMBER',
-  }
-}
-
-function reply(id: number, outcome: Partial<Outcome> & { comment: number }) {
-  return comment(
-    id,
-    APP,
-    marker({
-      command: 'claim',
-      ok: true,
-      task: 'octo/api#12',
-      token: null,
-      reason: null,
-      ...outcome,
-    }),
-  )
-}
 
 const posts = () => recordedRequests.filter((r) => r.method === 'POST')
 
